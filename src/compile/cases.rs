@@ -1,0 +1,167 @@
+//! Cases are tests: each case's verdict, flow and route, computed and compared with `expect`.
+
+use super::flows::route_text;
+use crate::diag::{Code, Diagnostic};
+use crate::eval::{Assessment, Contact, Outcome, Route, flows_for, route};
+use crate::policy::{AxisKind, Case, Policy};
+
+/// The outcome of one case.
+pub struct CaseRun {
+    pub assessment: Assessment,
+    pub flows: Vec<usize>,
+    pub route: Option<Route>,
+}
+
+pub fn run(p: &Policy, case: &Case) -> CaseRun {
+    let contact = Contact::new(p, &case.facts);
+    let flows = flows_for(p, &contact).unwrap_or_default();
+    let route = match flows.as_slice() {
+        [f] => Some(route(&p.flows[*f], &contact)),
+        _ => None,
+    };
+    CaseRun {
+        assessment: contact.assessment,
+        flows,
+        route,
+    }
+}
+
+/// Why a contact got its verdict, in one line.
+pub fn explain(p: &Policy, case: &Case, a: &Assessment) -> String {
+    let mut parts = vec![format!(
+        "cell {} gives `{}`",
+        p.cell_name(a.conduct, a.demand),
+        p.verdicts[a.cell_verdict].id
+    )];
+    for (axis, t, level) in &a.raised_by {
+        let (ty, given, levels) = match axis {
+            AxisKind::Conduct => (&p.conduct_types[*t], case.facts.conduct, &p.conduct),
+            AxisKind::Demand => (&p.demand_types[*t], case.facts.demand, &p.demand),
+        };
+        let listed = match axis {
+            AxisKind::Conduct => case.facts.conduct_types.contains(t),
+            AxisKind::Demand => case.facts.demand_types.contains(t),
+        };
+        parts.push(format!(
+            "type `{}`{} raised {} from {} to {}",
+            ty.id,
+            if listed {
+                ""
+            } else {
+                " (implied by the facts)"
+            },
+            if *axis == AxisKind::Conduct {
+                "conduct"
+            } else {
+                "demand"
+            },
+            levels.levels[given].id,
+            levels.levels[*level].id
+        ));
+    }
+    for t in &a.overridden_by {
+        parts.push(format!(
+            "type `{}` overrides the verdict to `{}`",
+            p.conduct_types[*t].id, p.verdicts[a.verdict].id
+        ));
+    }
+    parts.join("; ")
+}
+
+pub fn check(p: &Policy, flows_complete: bool, d: &mut Vec<Diagnostic>) -> Vec<CaseRun> {
+    let mut runs = Vec::new();
+    for case in &p.cases {
+        let run = run(p, case);
+        let a = &run.assessment;
+        let expect = case.origin.child("expect");
+        if a.verdict != case.expect.verdict {
+            d.push(
+                Diagnostic::new(
+                    Code::CaseVerdict,
+                    format!(
+                        "case `{}` expects verdict `{}`, but the policy gives `{}`",
+                        case.id, p.verdicts[case.expect.verdict].id, p.verdicts[a.verdict].id
+                    ),
+                )
+                .at(expect.child("verdict"))
+                .note(explain(p, case, a))
+                .hint("fix the case's facts or expectation, or the grid and types if the policy is wrong"),
+            );
+        }
+        if !flows_complete {
+            runs.push(run);
+            continue;
+        }
+        match run.flows.as_slice() {
+            [] => d.push(
+                Diagnostic::new(Code::CaseFlow, format!("no flow admits case `{}`", case.id))
+                    .at(case.origin.child("channel"))
+                    .hint("a flow's `applies_to` must admit this contact"),
+            ),
+            [f] => {
+                if let Some(e) = case.expect.flow.filter(|e| e != f) {
+                    d.push(
+                        Diagnostic::new(
+                            Code::CaseFlow,
+                            format!(
+                                "case `{}` expects flow `{}`, but follows `{}`",
+                                case.id, p.flows[e].id, p.flows[*f].id
+                            ),
+                        )
+                        .at(expect.child("flow")),
+                    );
+                } else if let (Some(want), Some(r)) = (&case.expect.route, &run.route) {
+                    let flow = &p.flows[*f];
+                    let got: Vec<&str> =
+                        r.steps.iter().map(|&s| flow.steps[s].id.as_str()).collect();
+                    let ended = r.outcome == Outcome::End;
+                    if got != *want || !ended {
+                        let mut diag = Diagnostic::new(
+                            Code::CaseRoute,
+                            format!(
+                                "case `{}` takes another route in flow `{}`",
+                                case.id, flow.id
+                            ),
+                        )
+                        .at(expect.child("route"))
+                        .note(format!("expected: {}", want.join(" → ")))
+                        .note(format!("actual:   {}", route_text(flow, &r.steps)));
+                        if r.outcome == Outcome::Stuck {
+                            diag = diag.note("the route stops where no branch holds");
+                        }
+                        if let Some(k) = got.iter().zip(want).position(|(a, b)| a != b) {
+                            if k > 0 {
+                                let s = &flow.steps[r.steps[k - 1]];
+                                if let Some(&b) = r.taken.get(k - 1) {
+                                    diag = diag.note(format!(
+                                        "at `{}` branch #{} was taken ({})",
+                                        s.id,
+                                        b + 1,
+                                        explain(p, case, a)
+                                    ));
+                                }
+                            }
+                        }
+                        d.push(diag);
+                    }
+                }
+            }
+            many => d.push(
+                Diagnostic::new(
+                    Code::CaseFlow,
+                    format!(
+                        "case `{}` is admitted by several flows: {}",
+                        case.id,
+                        many.iter()
+                            .map(|f| format!("`{}`", p.flows[*f].id))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .at(case.origin.child("channel")),
+            ),
+        }
+        runs.push(run);
+    }
+    runs
+}

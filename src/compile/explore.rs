@@ -1,0 +1,396 @@
+//! Exhaustive exploration of the contacts a policy can meet.
+//!
+//! A [`Partial`] is a set of contacts: the facts it fixes, the rest free. Evaluation (in `eval`)
+//! runs on it until it needs a fact it does not fix; [`explore`] then splits the set by the values
+//! of that fact and goes on with each part. Every leaf is a class of contacts that evaluate alike,
+//! so a property that holds at every leaf holds for every contact. Only the facts some condition
+//! looks at are ever split, which keeps the number of leaves small.
+//!
+//! Types need care: a flow may ask about a few types, while the verdict depends on all of them.
+//! Types no condition mentions are folded into the *profile* (effective levels and verdict): the
+//! set of profiles they can produce is computed directly instead of splitting on each type.
+
+use crate::eval::{Need, Probe, holds};
+use crate::policy::{AxisKind, Cond, Policy};
+use std::collections::BTreeSet;
+
+/// Leaves explored at most for one question before giving up (reported as a warning).
+pub const MAX_LEAVES: usize = 200_000;
+
+/// What the exploration needs to know about a policy.
+pub struct Space<'a> {
+    pub policy: &'a Policy,
+    /// Types mentioned by some condition of a flow or invariant, per axis.
+    mentioned: [Vec<bool>; 2],
+    /// Representative minutes and repeats: one value per interval between thresholds.
+    minutes: Vec<u64>,
+    repeats: Vec<u64>,
+}
+
+fn axis_index(a: AxisKind) -> usize {
+    match a {
+        AxisKind::Conduct => 0,
+        AxisKind::Demand => 1,
+    }
+}
+
+fn visit_conds(c: &Cond, f: &mut impl FnMut(&Cond)) {
+    f(c);
+    if let Some(n) = &c.not {
+        visit_conds(n, f);
+    }
+}
+
+impl<'a> Space<'a> {
+    pub fn new(policy: &'a Policy) -> Self {
+        let mut mentioned = [
+            vec![false; policy.conduct_types.len()],
+            vec![false; policy.demand_types.len()],
+        ];
+        let mut minutes = BTreeSet::from([0u64]);
+        let mut repeats = BTreeSet::from([0u64]);
+        let mut all: Vec<&Cond> = Vec::new();
+        for f in &policy.flows {
+            all.push(&f.applies_to);
+            for s in &f.steps {
+                all.extend(s.next.iter().filter_map(|b| b.when.as_ref()));
+            }
+        }
+        all.extend(policy.invariants.iter().filter_map(|i| i.when.as_ref()));
+        let type_whens: Vec<&Cond> = policy
+            .conduct_types
+            .iter()
+            .chain(&policy.demand_types)
+            .filter_map(|t| t.when.as_ref())
+            .collect();
+        for c in all.iter().chain(&type_whens) {
+            visit_conds(c, &mut |c| {
+                if let Some(m) = c.minutes_at_least {
+                    minutes.insert(m.div_ceil(60));
+                }
+                if let Some(r) = c.repeats_at_least {
+                    repeats.insert(r);
+                }
+            });
+        }
+        for c in &all {
+            visit_conds(c, &mut |c| {
+                for t in c.conduct_types.iter().flatten() {
+                    mentioned[0][*t] = true;
+                }
+                for t in c.demand_types.iter().flatten() {
+                    mentioned[1][*t] = true;
+                }
+            });
+        }
+        Space {
+            policy,
+            mentioned,
+            minutes: minutes.into_iter().collect(),
+            repeats: repeats.into_iter().collect(),
+        }
+    }
+
+    /// The set of every contact.
+    pub fn all(&self) -> Partial {
+        let p = self.policy;
+        Partial {
+            channel: None,
+            tags: vec![None; p.tags.len()],
+            events: vec![None; p.events.len()],
+            minutes: None,
+            repeats: None,
+            types: [
+                vec![None; p.conduct_types.len()],
+                vec![None; p.demand_types.len()],
+            ],
+            profile: None,
+        }
+    }
+}
+
+/// A set of contacts: the facts fixed so far.
+#[derive(Clone, Debug)]
+pub struct Partial {
+    pub channel: Option<usize>,
+    pub tags: Vec<Option<bool>>,
+    pub events: Vec<Option<bool>>,
+    pub minutes: Option<u64>,
+    pub repeats: Option<u64>,
+    /// Whether the contact has each type (listed or implied), per axis.
+    pub types: [Vec<Option<bool>>; 2],
+    /// (effective conduct, effective demand, verdict).
+    pub profile: Option<(usize, usize, usize)>,
+}
+
+/// A partial together with its policy, answering probes.
+pub struct View<'s, 'p> {
+    pub space: &'s Space<'p>,
+    pub part: &'s Partial,
+}
+
+impl Probe for View<'_, '_> {
+    fn channel(&self) -> Result<usize, Need> {
+        self.part.channel.ok_or(Need::Channel)
+    }
+    fn tag(&self, tag: usize) -> Result<bool, Need> {
+        self.part.tags[tag].ok_or(Need::Tag(tag))
+    }
+    fn event(&self, event: usize) -> Result<bool, Need> {
+        self.part.events[event].ok_or(Need::Event(event))
+    }
+    fn minutes(&self) -> Result<u64, Need> {
+        self.part.minutes.ok_or(Need::Minutes)
+    }
+    fn repeats(&self) -> Result<u64, Need> {
+        self.part.repeats.ok_or(Need::Repeats)
+    }
+    fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need> {
+        if let Some(b) = self.part.types[axis_index(axis)][ty] {
+            return Ok(b);
+        }
+        // A type implied by the facts is present whether listed or not.
+        if let Some(w) = &self.space.policy.types(axis)[ty].when {
+            if holds(w, self)? {
+                return Ok(true);
+            }
+        }
+        Err(Need::Type(axis, ty))
+    }
+    fn conduct(&self) -> Result<usize, Need> {
+        self.part.profile.map(|p| p.0).ok_or(Need::Profile)
+    }
+    fn demand(&self) -> Result<usize, Need> {
+        self.part.profile.map(|p| p.1).ok_or(Need::Profile)
+    }
+    fn verdict(&self) -> Result<usize, Need> {
+        self.part.profile.map(|p| p.2).ok_or(Need::Profile)
+    }
+}
+
+impl Space<'_> {
+    /// Split a set of contacts by the values of a fact. Returns the parts (possibly split on
+    /// another fact first, when the one asked for depends on it).
+    pub fn split(&self, part: &Partial, need: Need) -> Vec<Partial> {
+        let with = |f: &dyn Fn(&mut Partial)| {
+            let mut p = part.clone();
+            f(&mut p);
+            p
+        };
+        match need {
+            Need::Channel => (0..self.policy.channels.len())
+                .map(|c| with(&|p| p.channel = Some(c)))
+                .collect(),
+            Need::Tag(t) => [true, false]
+                .iter()
+                .map(|b| with(&|p| p.tags[t] = Some(*b)))
+                .collect(),
+            Need::Event(e) => [true, false]
+                .iter()
+                .map(|b| with(&|p| p.events[e] = Some(*b)))
+                .collect(),
+            Need::Minutes => self
+                .minutes
+                .iter()
+                .map(|m| with(&|p| p.minutes = Some(*m)))
+                .collect(),
+            Need::Repeats => self
+                .repeats
+                .iter()
+                .map(|m| with(&|p| p.repeats = Some(*m)))
+                .collect(),
+            Need::Type(axis, t) => {
+                let view = View { space: self, part };
+                match view.has_type(axis, t) {
+                    Ok(_) => vec![part.clone()],
+                    Err(Need::Type(..)) => [true, false]
+                        .iter()
+                        .map(|b| with(&|p| p.types[axis_index(axis)][t] = Some(*b)))
+                        .collect(),
+                    Err(other) => self.split(part, other),
+                }
+            }
+            Need::Profile => self.split_profile(part),
+        }
+    }
+
+    fn split_profile(&self, part: &Partial) -> Vec<Partial> {
+        let p = self.policy;
+        let view = View { space: self, part };
+        // Mentioned types are fixed first, and the facts that imply types.
+        let mut forced: Vec<(AxisKind, usize)> = Vec::new();
+        let mut free: Vec<(AxisKind, usize)> = Vec::new();
+        for axis in [AxisKind::Conduct, AxisKind::Demand] {
+            for (i, t) in p.types(axis).iter().enumerate() {
+                let implied = match &t.when {
+                    Some(w) => match holds(w, &view) {
+                        Ok(b) => b,
+                        Err(n) => return self.split(part, n),
+                    },
+                    None => false,
+                };
+                let assigned = part.types[axis_index(axis)][i];
+                if self.mentioned[axis_index(axis)][i] {
+                    match (assigned, implied) {
+                        (None, true) => forced.push((axis, i)),
+                        (None, false) => return self.split(part, Need::Type(axis, i)),
+                        (Some(true), _) => forced.push((axis, i)),
+                        // Said to be absent while the facts imply it: no such contact.
+                        (Some(false), true) => return Vec::new(),
+                        (Some(false), false) => {}
+                    }
+                } else if implied {
+                    forced.push((axis, i));
+                } else {
+                    free.push((axis, i));
+                }
+            }
+        }
+        // (conduct floor, demand floor, override) reachable with the forced types and any
+        // subset of the free ones.
+        let effect = |acc: (usize, usize, Option<usize>), (axis, i): (AxisKind, usize)| {
+            let t = &p.types(axis)[i];
+            match axis {
+                AxisKind::Conduct => (acc.0.max(t.min_level), acc.1, acc.2.max(t.verdict)),
+                AxisKind::Demand => (acc.0, acc.1.max(t.min_level), acc.2),
+            }
+        };
+        let base = forced.iter().fold((0, 0, None), |a, t| effect(a, *t));
+        let mut floors = BTreeSet::from([base]);
+        for t in &free {
+            let more: Vec<_> = floors.iter().map(|f| effect(*f, *t)).collect();
+            floors.extend(more);
+        }
+        let mut profiles = BTreeSet::new();
+        for (mc, md, o) in floors {
+            for c in mc..p.conduct.levels.len() {
+                for d in md..p.demand.levels.len() {
+                    profiles.insert((c, d, p.grid[c][d].max(o.unwrap_or(0))));
+                }
+            }
+        }
+        profiles
+            .into_iter()
+            .map(|pr| {
+                let mut q = part.clone();
+                q.profile = Some(pr);
+                q
+            })
+            .collect()
+    }
+
+    /// Explore every class of contacts in `root`. `visit` evaluates a class or names the fact it
+    /// needs; `leaf` receives each evaluated class and returns false to stop early.
+    /// Returns false when the exploration hit [`MAX_LEAVES`].
+    pub fn explore<T>(
+        &self,
+        root: Partial,
+        mut visit: impl FnMut(&View) -> Result<T, Need>,
+        mut leaf: impl FnMut(&Partial, T) -> bool,
+    ) -> bool {
+        let mut stack = vec![root];
+        let mut leaves = 0usize;
+        while let Some(part) = stack.pop() {
+            let view = View {
+                space: self,
+                part: &part,
+            };
+            match visit(&view) {
+                Ok(t) => {
+                    leaves += 1;
+                    if !leaf(&part, t) {
+                        return true;
+                    }
+                    if leaves >= MAX_LEAVES {
+                        return false;
+                    }
+                }
+                Err(need) => {
+                    let mut parts = self.split(&part, need);
+                    parts.reverse();
+                    stack.extend(parts);
+                }
+            }
+        }
+        true
+    }
+
+    /// A contact class in words: "phone, verdict harassment (c2×d1), tags legal, events ...".
+    pub fn describe(&self, part: &Partial) -> String {
+        let p = self.policy;
+        let mut out = Vec::new();
+        if let Some(c) = part.channel {
+            out.push(format!("channel {}", p.channels[c].id));
+        }
+        if let Some((c, d, v)) = part.profile {
+            out.push(format!(
+                "verdict {} (cell {})",
+                p.verdicts[v].id,
+                p.cell_name(c, d)
+            ));
+        }
+        let list = |name: &str, ids: Vec<&str>, out: &mut Vec<String>| {
+            if !ids.is_empty() {
+                out.push(format!("{name} {}", ids.join(", ")));
+            }
+        };
+        fn pick(
+            flags: &[Option<bool>],
+            want: bool,
+            names: &dyn Fn(usize) -> String,
+        ) -> Vec<String> {
+            flags
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| **f == Some(want))
+                .map(|(i, _)| names(i))
+                .collect()
+        }
+        let tags_in = pick(&part.tags, true, &|i| p.tags[i].id.clone());
+        let tags_out = pick(&part.tags, false, &|i| p.tags[i].id.clone());
+        list(
+            "tags",
+            tags_in.iter().map(String::as_str).collect(),
+            &mut out,
+        );
+        list(
+            "without tags",
+            tags_out.iter().map(String::as_str).collect(),
+            &mut out,
+        );
+        for axis in [AxisKind::Conduct, AxisKind::Demand] {
+            let has = pick(&part.types[axis_index(axis)], true, &|i| {
+                p.types(axis)[i].id.clone()
+            });
+            let name = if axis == AxisKind::Conduct {
+                "conduct types"
+            } else {
+                "demand types"
+            };
+            list(name, has.iter().map(String::as_str).collect(), &mut out);
+        }
+        if let Some(m) = part.minutes.filter(|m| *m > 0) {
+            out.push(format!("{m}+ minutes"));
+        }
+        if let Some(r) = part.repeats.filter(|r| *r > 0) {
+            out.push(format!("{r}+ repeats"));
+        }
+        let ev_in = pick(&part.events, true, &|i| p.events[i].id.clone());
+        let ev_out = pick(&part.events, false, &|i| p.events[i].id.clone());
+        list(
+            "events",
+            ev_in.iter().map(String::as_str).collect(),
+            &mut out,
+        );
+        list(
+            "without events",
+            ev_out.iter().map(String::as_str).collect(),
+            &mut out,
+        );
+        if out.is_empty() {
+            "any contact".into()
+        } else {
+            out.join("; ")
+        }
+    }
+}

@@ -1,0 +1,1300 @@
+//! Linking: the typed sources into a [`Policy`] whose references are indices.
+//!
+//! Reports duplicate ids, dangling references (with "did you mean"), undeclared channels and tags,
+//! thresholds of the wrong kind, and the shape of the grid and of flows. An item whose references
+//! do not resolve is left out, and its area is marked incomplete so that later analyses do not
+//! report follow-on errors.
+
+use crate::diag::{Code, Diagnostic, Origin, did_you_mean, one_of};
+use crate::model::{self, CountRef, DurationRef, Kind, OneOrMany, ThresholdValue};
+use crate::policy::*;
+use crate::validate::{Item, Validated};
+use std::collections::HashMap;
+
+/// What could not be linked completely; analyses that depend on it are skipped.
+#[derive(Clone, Debug, Default)]
+pub struct Gaps {
+    pub criteria: bool,
+    pub flows: bool,
+    pub cases: bool,
+    pub roles: bool,
+}
+
+/// An id table of one kind.
+struct Table {
+    what: &'static str,
+    ids: HashMap<String, usize>,
+    names: Vec<String>,
+    /// False when some items of this kind could not be read: unknown ids are not reported.
+    complete: bool,
+}
+
+impl Table {
+    fn new(what: &'static str, complete: bool) -> Self {
+        Table {
+            what,
+            ids: HashMap::new(),
+            names: Vec::new(),
+            complete,
+        }
+    }
+
+    /// Add an id; a duplicate is reported and gets no index.
+    fn add(
+        &mut self,
+        id: &str,
+        origin: &Origin,
+        first: &[Origin],
+        d: &mut Vec<Diagnostic>,
+    ) -> bool {
+        if let Some(&i) = self.ids.get(id) {
+            let mut diag = Diagnostic::new(
+                Code::DuplicateId,
+                format!("{} id `{id}` is used twice", self.what),
+            )
+            .at(origin.clone())
+            .hint(format!(
+                "each {} needs its own id; rename one of them",
+                self.what
+            ));
+            if let Some(o) = first.get(i) {
+                diag = diag.related(o.clone(), "first used here");
+            }
+            d.push(diag);
+            return false;
+        }
+        self.ids.insert(id.to_string(), self.names.len());
+        self.names.push(id.to_string());
+        true
+    }
+
+    fn get(&self, id: &str) -> Option<usize> {
+        self.ids.get(id).copied()
+    }
+
+    /// Resolve a reference, reporting it when unknown.
+    fn resolve(&self, id: &str, origin: &Origin, d: &mut Vec<Diagnostic>) -> Option<usize> {
+        if let Some(i) = self.get(id) {
+            return Some(i);
+        }
+        if self.complete {
+            let hint = did_you_mean(id, self.names.iter().map(String::as_str)).unwrap_or_else(
+                || match self.names.len() {
+                    0 => format!("no {} is declared", self.what),
+                    n if n <= 12 => format!("known {}s: {}", self.what, one_of(&self.names)),
+                    _ => format!(
+                        "declare it, or use one of the {} known {}s",
+                        self.names.len(),
+                        self.what
+                    ),
+                },
+            );
+            d.push(
+                Diagnostic::new(
+                    Code::UnknownReference,
+                    format!("unknown {} `{id}`", self.what),
+                )
+                .at(origin.clone())
+                .hint(hint),
+            );
+        }
+        None
+    }
+
+    fn resolve_all(
+        &self,
+        ids: &[model::Id],
+        origin: &Origin,
+        d: &mut Vec<Diagnostic>,
+    ) -> Option<Vec<usize>> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut ok = true;
+        for (i, id) in ids.iter().enumerate() {
+            match self.resolve(id.as_str(), &origin.child(i), d) {
+                Some(x) => out.push(x),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn resolve_list(
+        &self,
+        v: &OneOrMany,
+        origin: &Origin,
+        d: &mut Vec<Diagnostic>,
+    ) -> Option<Vec<usize>> {
+        match v {
+            OneOrMany::One(id) => self.resolve(id.as_str(), origin, d).map(|i| vec![i]),
+            OneOrMany::Many(ids) => self.resolve_all(ids, origin, d),
+        }
+    }
+}
+
+/// Channels and tags are vocabulary: an undeclared one is its own error, since a typo there
+/// would silently bypass conditions and invariants.
+fn vocab_error(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    for d in &mut diags {
+        if d.code == Code::UnknownReference {
+            d.code = Code::Undeclared;
+            d.message = d.message.replace("unknown", "undeclared");
+            if let Some(h) = &mut d.hint {
+                *h = format!("{h} (declare it in vocabulary.yaml)");
+            }
+        }
+    }
+    diags
+}
+
+pub(crate) struct Linker<'a> {
+    v: &'a Validated,
+    pub d: Vec<Diagnostic>,
+    pub gaps: Gaps,
+    thresholds: Vec<Threshold>,
+    conduct: Table,
+    demand: Table,
+    verdicts: Table,
+    conduct_types: Table,
+    demand_types: Table,
+    events: Table,
+    channels: Table,
+    tags: Table,
+    roles: Table,
+    scripts: Table,
+    flows: Table,
+    definitions: Table,
+}
+
+impl<'a> Linker<'a> {
+    fn incomplete(&self, k: Kind) -> bool {
+        self.v.incomplete.contains(&k)
+    }
+
+    /// A duration field: a literal or a duration threshold.
+    fn duration(&mut self, r: &DurationRef, origin: &Origin) -> Option<u64> {
+        if let Some(s) = parse_duration(r.as_str()) {
+            return Some(s);
+        }
+        self.threshold(r.as_str(), origin, true)
+    }
+
+    /// Minutes in conditions: a number of minutes, or a duration threshold; in seconds.
+    fn minutes(&mut self, r: &CountRef, origin: &Origin) -> Option<u64> {
+        match r {
+            CountRef::Number(n) => Some(n.saturating_mul(60)),
+            CountRef::Threshold(name) => self.threshold(name, origin, true),
+        }
+    }
+
+    fn count(&mut self, r: &CountRef, origin: &Origin) -> Option<u64> {
+        match r {
+            CountRef::Number(n) => Some(*n),
+            CountRef::Threshold(name) => self.threshold(name, origin, false),
+        }
+    }
+
+    fn threshold(&mut self, name: &str, origin: &Origin, want_duration: bool) -> Option<u64> {
+        let Some(t) = self.thresholds.iter().find(|t| t.name == name) else {
+            let names: Vec<&str> = self.thresholds.iter().map(|t| t.name.as_str()).collect();
+            if !self.incomplete(Kind::Manifest) {
+                let hint = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+                    format!(
+                        "write a value (e.g. {}) or declare `{name}` under `thresholds:` in policy.yaml",
+                        if want_duration { "`3m`" } else { "`3`" }
+                    )
+                });
+                self.d.push(
+                    Diagnostic::new(
+                        Code::UnknownReference,
+                        format!("unknown threshold `{name}`"),
+                    )
+                    .at(origin.clone())
+                    .hint(hint),
+                );
+            }
+            return None;
+        };
+        match (t.value, want_duration) {
+            (Quantity::Duration(s), true) => Some(s),
+            (Quantity::Count(n), false) => Some(n),
+            (q, _) => {
+                let (want, got) = if want_duration {
+                    (
+                        "a duration",
+                        format!(
+                            "the count {}",
+                            match q {
+                                Quantity::Count(n) => n,
+                                _ => 0,
+                            }
+                        ),
+                    )
+                } else {
+                    (
+                        "a count",
+                        format!(
+                            "the duration {}",
+                            match q {
+                                Quantity::Duration(s) => format_duration(s),
+                                _ => String::new(),
+                            }
+                        ),
+                    )
+                };
+                self.d.push(
+                    Diagnostic::new(
+                        Code::QuantityKind,
+                        format!("`{name}` is {got}, but {want} is needed here"),
+                    )
+                    .at(origin.clone())
+                    .related(t.origin.clone(), "threshold declared here"),
+                );
+                None
+            }
+        }
+    }
+
+    fn list_of(
+        &mut self,
+        which: &str,
+        v: &Option<OneOrMany>,
+        origin: &Origin,
+        ok: &mut bool,
+    ) -> Option<Vec<usize>> {
+        let v = v.as_ref()?;
+        let o = origin.child(which);
+        let mut d = Vec::new();
+        let r = match which {
+            "verdict" => self.verdicts.resolve_list(v, &o, &mut d),
+            "conduct_types" => self.conduct_types.resolve_list(v, &o, &mut d),
+            "demand_types" => self.demand_types.resolve_list(v, &o, &mut d),
+            "event" => self.events.resolve_list(v, &o, &mut d),
+            "tags" => {
+                let r = self.tags.resolve_list(v, &o, &mut d);
+                d = vocab_error(d);
+                r
+            }
+            _ => {
+                let r = self.channels.resolve_list(v, &o, &mut d);
+                d = vocab_error(d);
+                r
+            }
+        };
+        self.d.extend(d);
+        if r.is_none() {
+            *ok = false;
+        }
+        r
+    }
+
+    /// Link a condition; `None` when a reference in it fails.
+    fn cond(&mut self, c: &model::Condition, origin: &Origin) -> Option<Cond> {
+        let mut ok = true;
+        let level = |t: &Table,
+                     id: &Option<model::Id>,
+                     key: &str,
+                     d: &mut Vec<Diagnostic>,
+                     ok: &mut bool| {
+            id.as_ref().and_then(|id| {
+                let r = t.resolve(id.as_str(), &origin.child(key), d);
+                if r.is_none() {
+                    *ok = false;
+                }
+                r
+            })
+        };
+        let mut d = Vec::new();
+        let conduct_at_least = level(
+            &self.conduct,
+            &c.conduct_at_least,
+            "conduct_at_least",
+            &mut d,
+            &mut ok,
+        );
+        let demand_at_least = level(
+            &self.demand,
+            &c.demand_at_least,
+            "demand_at_least",
+            &mut d,
+            &mut ok,
+        );
+        self.d.extend(d);
+        let out = Cond {
+            verdict: self.list_of("verdict", &c.verdict, origin, &mut ok),
+            conduct_at_least,
+            demand_at_least,
+            conduct_types: self.list_of("conduct_types", &c.conduct_types, origin, &mut ok),
+            demand_types: self.list_of("demand_types", &c.demand_types, origin, &mut ok),
+            tags: self.list_of("tags", &c.tags, origin, &mut ok),
+            channel: self.list_of("channel", &c.channel, origin, &mut ok),
+            event: self.list_of("event", &c.event, origin, &mut ok),
+            minutes_at_least: c.minutes_at_least.as_ref().and_then(|m| {
+                let r = self.minutes(m, &origin.child("minutes_at_least"));
+                ok &= r.is_some();
+                r
+            }),
+            repeats_at_least: c.repeats_at_least.as_ref().and_then(|m| {
+                let r = self.count(m, &origin.child("repeats_at_least"));
+                ok &= r.is_some();
+                r
+            }),
+            not: match &c.not {
+                Some(n) => match self.cond(n, &origin.child("not")) {
+                    Some(n) => Some(Box::new(n)),
+                    None => {
+                        ok = false;
+                        None
+                    }
+                },
+                None => None,
+            },
+        };
+        ok.then_some(out)
+    }
+
+    fn fact_cond(&mut self, c: &model::FactCondition, origin: &Origin) -> Option<Cond> {
+        self.cond(
+            &model::Condition {
+                channel: c.channel.clone(),
+                tags: c.tags.clone(),
+                minutes_at_least: c.minutes_at_least.clone(),
+                repeats_at_least: c.repeats_at_least.clone(),
+                ..Default::default()
+            },
+            origin,
+        )
+    }
+}
+
+fn text(src: &str, origin: Origin) -> Text {
+    Text {
+        src: src.to_string(),
+        origin,
+    }
+}
+
+fn opt_text(src: &Option<String>, origin: Origin) -> Option<Text> {
+    src.as_ref().map(|s| text(s, origin))
+}
+
+fn body<T>(item: &Item<T>) -> Text {
+    text(item.body.as_deref().unwrap_or(""), item.body_at(0))
+}
+
+/// Fill an id table from items, reporting duplicates.
+fn table<T>(
+    what: &'static str,
+    complete: bool,
+    items: &[T],
+    id: impl Fn(&T) -> (&str, Origin),
+    d: &mut Vec<Diagnostic>,
+) -> (Table, Vec<bool>) {
+    let mut t = Table::new(what, complete);
+    let mut origins = Vec::new();
+    let mut keep = Vec::new();
+    for it in items {
+        let (i, o) = id(it);
+        let ok = t.add(i, &o, &origins, d);
+        if ok {
+            origins.push(o);
+        }
+        keep.push(ok);
+    }
+    (t, keep)
+}
+
+pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
+    let mut d = Vec::new();
+    let (Some(manifest), Some(criteria)) = (&v.manifest, &v.criteria) else {
+        return (
+            None,
+            d,
+            Gaps {
+                criteria: true,
+                flows: true,
+                cases: true,
+                roles: true,
+            },
+        );
+    };
+    let c = &criteria.value;
+    let inc = |k: Kind| !v.incomplete.contains(&k);
+
+    // Thresholds.
+    let mut thresholds = Vec::new();
+    for (name, value) in &manifest.value.thresholds {
+        let origin = manifest
+            .at("thresholds")
+            .child(crate::load::yaml::escape(name));
+        if !regex_threshold(name) {
+            d.push(
+                Diagnostic::new(Code::InvalidValue, format!("threshold name `{name}` is not valid"))
+                    .at(origin.key())
+                    .hint("threshold names use lowercase letters, digits, `_` and `-`, starting with a letter"),
+            );
+            continue;
+        }
+        let value = match value {
+            ThresholdValue::Count(n) => Quantity::Count(*n),
+            ThresholdValue::Duration(s) => match parse_duration(s) {
+                Some(secs) => Quantity::Duration(secs),
+                None => continue,
+            },
+        };
+        thresholds.push(Threshold {
+            name: name.clone(),
+            value,
+            origin,
+        });
+    }
+
+    let level_tables =
+        |axis: &model::Axis, origin: Origin, what: &'static str, d: &mut Vec<Diagnostic>| {
+            table(
+                what,
+                true,
+                &axis.levels.iter().enumerate().collect::<Vec<_>>(),
+                |(i, l)| (l.id.as_str(), origin.child("levels").child(i)),
+                d,
+            )
+            .0
+        };
+    let axes_origin = criteria.at("axes");
+    let conduct = level_tables(
+        &c.axes.conduct,
+        axes_origin.child("conduct"),
+        "conduct level",
+        &mut d,
+    );
+    let demand = level_tables(
+        &c.axes.demand,
+        axes_origin.child("demand"),
+        "demand level",
+        &mut d,
+    );
+    let verdicts = table(
+        "verdict",
+        true,
+        &c.verdicts.iter().enumerate().collect::<Vec<_>>(),
+        |(i, x)| (x.id.as_str(), criteria.at("verdicts").child(i)),
+        &mut d,
+    )
+    .0;
+    let conduct_types = table(
+        "conduct type",
+        true,
+        &c.conduct_types.iter().enumerate().collect::<Vec<_>>(),
+        |(i, x)| (x.id.as_str(), criteria.at("conduct_types").child(i)),
+        &mut d,
+    )
+    .0;
+    let demand_types = table(
+        "demand type",
+        true,
+        &c.demand_types.iter().enumerate().collect::<Vec<_>>(),
+        |(i, x)| (x.id.as_str(), criteria.at("demand_types").child(i)),
+        &mut d,
+    )
+    .0;
+    let events = table(
+        "event",
+        true,
+        &c.events.iter().enumerate().collect::<Vec<_>>(),
+        |(i, x)| (x.id.as_str(), criteria.at("events").child(i)),
+        &mut d,
+    )
+    .0;
+    let (vocab_channels, vocab_tags) = match &v.vocabulary {
+        Some(voc) => (
+            voc.value
+                .channels
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.clone(), voc.at("channels").child(i)))
+                .collect::<Vec<_>>(),
+            voc.value
+                .tags
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.clone(), voc.at("tags").child(i)))
+                .collect::<Vec<_>>(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let (channels, ch_keep) = table(
+        "channel",
+        inc(Kind::Vocabulary),
+        &vocab_channels,
+        |(x, o)| (x.id.as_str(), o.clone()),
+        &mut d,
+    );
+    let (tags, tag_keep) = table(
+        "tag",
+        inc(Kind::Vocabulary),
+        &vocab_tags,
+        |(x, o)| (x.id.as_str(), o.clone()),
+        &mut d,
+    );
+    let (roles, role_keep) = table(
+        "role",
+        inc(Kind::Roles),
+        &v.roles,
+        |x| (x.value.id.as_str(), x.at("id")),
+        &mut d,
+    );
+    let (scripts, script_keep) = table(
+        "script",
+        inc(Kind::Scripts),
+        &v.scripts,
+        |x| (x.value.id.as_str(), x.at("id")),
+        &mut d,
+    );
+    let (flows, flow_keep) = table(
+        "flow",
+        inc(Kind::Flow),
+        &v.flows,
+        |x| (x.value.id.as_str(), x.at("id")),
+        &mut d,
+    );
+    let (definitions, def_keep) = table(
+        "definition",
+        inc(Kind::Definition),
+        &v.definitions,
+        |x| (x.value.id.as_str(), x.at("id")),
+        &mut d,
+    );
+
+    let mut l = Linker {
+        v,
+        d,
+        gaps: Gaps {
+            criteria: !inc(Kind::Criteria),
+            flows: !inc(Kind::Flow),
+            cases: !inc(Kind::Case),
+            roles: !inc(Kind::Roles),
+        },
+        thresholds,
+        conduct,
+        demand,
+        verdicts,
+        conduct_types,
+        demand_types,
+        events,
+        channels,
+        tags,
+        roles,
+        scripts,
+        flows,
+        definitions,
+    };
+
+    // Axes and verdicts.
+    let named = |x: &model::Level, o: Origin| Named {
+        id: x.id.0.clone(),
+        label: x.label.clone(),
+        describe: opt_text(&x.describe, o.child("describe")),
+        origin: o,
+    };
+    let conduct_axis = Axis {
+        label: c.axes.conduct.label.clone(),
+        levels: c
+            .axes
+            .conduct
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(i, x)| named(x, axes_origin.child("conduct").child("levels").child(i)))
+            .collect(),
+    };
+    let demand_axis = Axis {
+        label: c.axes.demand.label.clone(),
+        levels: c
+            .axes
+            .demand
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(i, x)| named(x, axes_origin.child("demand").child("levels").child(i)))
+            .collect(),
+    };
+    let verdict_list: Vec<Verdict> = c
+        .verdicts
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let o = criteria.at("verdicts").child(i);
+            Verdict {
+                id: x.id.0.clone(),
+                label: x.label.clone(),
+                color: x.color.clone(),
+                describe: opt_text(&x.describe, o.child("describe")),
+                origin: o,
+            }
+        })
+        .collect();
+    let unique_levels = l.conduct.names.len() == conduct_axis.levels.len()
+        && l.demand.names.len() == demand_axis.levels.len()
+        && l.verdicts.names.len() == verdict_list.len();
+    if !unique_levels {
+        l.gaps.criteria = true;
+    }
+
+    // Grid.
+    let grid_origin = criteria.at("grid");
+    let mut grid = vec![Vec::new(); conduct_axis.levels.len()];
+    let mut grid_ok = true;
+    for (row_id, row) in &c.grid {
+        let ro = grid_origin.child(crate::load::yaml::escape(row_id));
+        let Some(ci) = l.conduct.get(row_id) else {
+            l.d.push(
+                Diagnostic::new(
+                    Code::GridShape,
+                    format!("grid row `{row_id}` is not a conduct level"),
+                )
+                .at(ro.key())
+                .maybe_hint(
+                    did_you_mean(row_id, l.conduct.names.iter().map(String::as_str)).or_else(
+                        || {
+                            Some(format!(
+                                "grid rows are the conduct levels: {}",
+                                one_of(&l.conduct.names)
+                            ))
+                        },
+                    ),
+                ),
+            );
+            grid_ok = false;
+            continue;
+        };
+        if row.len() != demand_axis.levels.len() {
+            l.d.push(
+                Diagnostic::new(
+                    Code::GridShape,
+                    format!(
+                        "grid row `{row_id}` has {} verdicts, but the demand axis has {} levels",
+                        row.len(),
+                        demand_axis.levels.len()
+                    ),
+                )
+                .at(ro.clone())
+                .hint(format!(
+                    "give one verdict per demand level, in order: {}",
+                    one_of(&l.demand.names)
+                )),
+            );
+            grid_ok = false;
+        }
+        let mut cells = Vec::new();
+        for (j, vid) in row.iter().enumerate() {
+            match l.verdicts.resolve(vid.as_str(), &ro.child(j), &mut l.d) {
+                Some(x) => cells.push(x),
+                None => grid_ok = false,
+            }
+        }
+        grid[ci] = cells;
+    }
+    for (ci, lvl) in conduct_axis.levels.iter().enumerate() {
+        if !c.grid.contains_key(&lvl.id) {
+            l.d.push(
+                Diagnostic::new(
+                    Code::GridShape,
+                    format!("the grid has no row for conduct level `{}`", lvl.id),
+                )
+                .at(grid_origin.key())
+                .hint(format!(
+                    "add `{}: [...]` with one verdict per demand level",
+                    lvl.id
+                )),
+            );
+            grid_ok = false;
+            let _ = ci;
+        }
+    }
+    if !grid_ok {
+        l.gaps.criteria = true;
+    }
+
+    // Types.
+    let types = |axis: AxisKind, l: &mut Linker| -> Vec<Type> {
+        let mut out = Vec::new();
+        let (key, n) = match axis {
+            AxisKind::Conduct => ("conduct_types", c.conduct_types.len()),
+            AxisKind::Demand => ("demand_types", c.demand_types.len()),
+        };
+        for i in 0..n {
+            let o = criteria.at(key).child(i);
+            let (id, label, min_level, verdict, indep, when, describe) = match axis {
+                AxisKind::Conduct => {
+                    let t = &c.conduct_types[i];
+                    (
+                        &t.id,
+                        &t.label,
+                        &t.min_level,
+                        t.verdict.as_ref(),
+                        t.independent_of_demand,
+                        t.when.as_ref(),
+                        &t.describe,
+                    )
+                }
+                AxisKind::Demand => {
+                    let t = &c.demand_types[i];
+                    (
+                        &t.id,
+                        &t.label,
+                        &t.min_level,
+                        None,
+                        false,
+                        t.when.as_ref(),
+                        &t.describe,
+                    )
+                }
+            };
+            let lt = if axis == AxisKind::Conduct {
+                &l.conduct
+            } else {
+                &l.demand
+            };
+            let mut dd = Vec::new();
+            let min = lt.resolve(min_level.as_str(), &o.child("min_level"), &mut dd);
+            let ver = verdict.map(|v| l.verdicts.resolve(v.as_str(), &o.child("verdict"), &mut dd));
+            l.d.extend(dd);
+            let when_c = when.map(|w| l.fact_cond(w, &o.child("when")));
+            match (min, ver, &when_c) {
+                (Some(min_level), None | Some(Some(_)), None | Some(Some(_))) => out.push(Type {
+                    id: id.0.clone(),
+                    label: label.clone(),
+                    axis,
+                    min_level,
+                    verdict: ver.flatten(),
+                    independent_of_demand: indep,
+                    when: when_c.flatten(),
+                    describe: opt_text(describe, o.child("describe")),
+                    origin: o,
+                }),
+                _ => l.gaps.criteria = true,
+            }
+        }
+        out
+    };
+    let conduct_types_c = types(AxisKind::Conduct, &mut l);
+    let demand_types_c = types(AxisKind::Demand, &mut l);
+    if l.conduct_types.names.len() != conduct_types_c.len()
+        || l.demand_types.names.len() != demand_types_c.len()
+    {
+        l.gaps.criteria = true;
+    }
+    let events_c: Vec<Named> = c
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, x)| Named {
+            id: x.id.0.clone(),
+            label: x.label.clone(),
+            describe: None,
+            origin: criteria.at("events").child(i),
+        })
+        .collect();
+    let channels_c: Vec<Named> = vocab_channels
+        .iter()
+        .zip(&ch_keep)
+        .filter(|(_, k)| **k)
+        .map(|((x, o), _)| Named {
+            id: x.id.0.clone(),
+            label: x.label.clone(),
+            describe: None,
+            origin: o.clone(),
+        })
+        .collect();
+    let tags_c: Vec<Named> = vocab_tags
+        .iter()
+        .zip(&tag_keep)
+        .filter(|(_, k)| **k)
+        .map(|((x, o), _)| Named {
+            id: x.id.0.clone(),
+            label: x.label.clone(),
+            describe: None,
+            origin: o.clone(),
+        })
+        .collect();
+    let roles_c: Vec<Role> = v
+        .roles
+        .iter()
+        .zip(&role_keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| Role {
+            id: x.value.id.0.clone(),
+            label: x.value.label.clone(),
+            org: x.value.org,
+            describe: opt_text(&x.value.describe, x.at("describe")),
+            origin: x.origin.clone(),
+        })
+        .collect();
+
+    // Scripts.
+    let mut scripts_c = Vec::new();
+    for (x, _) in v.scripts.iter().zip(&script_keep).filter(|(_, k)| **k) {
+        let mut dd = Vec::new();
+        let chans = l
+            .channels
+            .resolve_all(&x.value.channel, &x.at("channel"), &mut dd);
+        l.d.extend(vocab_error(dd));
+        scripts_c.push(Script {
+            id: x.value.id.0.clone(),
+            purpose: x.value.purpose.clone(),
+            channels: chans.unwrap_or_default(),
+            text: text(&x.value.text, x.at("text")),
+            origin: x.origin.clone(),
+        });
+    }
+
+    // Flows.
+    let mut flows_c = Vec::new();
+    for (f, _) in v.flows.iter().zip(&flow_keep).filter(|(_, k)| **k) {
+        match link_flow(&mut l, f) {
+            Some(flow) => flows_c.push(flow),
+            None => l.gaps.flows = true,
+        }
+    }
+    if flows_c.len() != v.flows.len() {
+        l.gaps.flows = true;
+    }
+
+    // Aftercare.
+    let mut aftercare = Vec::new();
+    for x in &v.aftercare {
+        let mut dd = Vec::new();
+        let role = l
+            .roles
+            .resolve(x.value.role.as_str(), &x.at("role"), &mut dd);
+        l.d.extend(dd);
+        let within = l.duration(&x.value.within, &x.at("within"));
+        if let (Some(role), Some(within)) = (role, within) {
+            aftercare.push(AftercareItem {
+                id: x.value.id.0.clone(),
+                role,
+                within,
+                title: x.value.title.clone(),
+                action: text(&x.value.action, x.at("do")),
+                origin: x.origin.clone(),
+            });
+        }
+    }
+    let mut ac_ids = Table::new("aftercare item", true);
+    let ac_origins: Vec<Origin> = Vec::new();
+    for a in &aftercare {
+        ac_ids.add(&a.id, &a.origin.child("id"), &ac_origins, &mut l.d);
+    }
+
+    // Invariants.
+    let mut invariants = Vec::new();
+    let mut inv_ids = Table::new("invariant", true);
+    let mut inv_origins = Vec::new();
+    for x in &v.invariants {
+        if !inv_ids.add(x.value.id.as_str(), &x.at("id"), &inv_origins, &mut l.d) {
+            continue;
+        }
+        inv_origins.push(x.at("id"));
+        let when = x.value.when.as_ref().map(|w| l.cond(w, &x.at("when")));
+        let mut dd = Vec::new();
+        let reach = x
+            .value
+            .reach_role
+            .as_ref()
+            .map(|r| l.roles.resolve_list(r, &x.at("reach_role"), &mut dd));
+        l.d.extend(dd);
+        let max_hold = x
+            .value
+            .max_hold
+            .as_ref()
+            .map(|h| l.duration(h, &x.at("max_hold")));
+        let max_limit = x
+            .value
+            .max_limit
+            .as_ref()
+            .map(|h| l.duration(h, &x.at("max_limit")));
+        if x.value.reach_role.is_none() && max_hold.is_none() && max_limit.is_none() {
+            l.d.push(
+                Diagnostic::new(
+                    Code::MissingKey,
+                    format!("invariant `{}` states no rule", x.value.id),
+                )
+                .at(x.origin.clone())
+                .hint("give `reach_role`, `max_hold` or `max_limit`"),
+            );
+        }
+        if matches!(when, Some(None))
+            || matches!(reach, Some(None))
+            || matches!(max_hold, Some(None))
+            || matches!(max_limit, Some(None))
+        {
+            continue;
+        }
+        invariants.push(Invariant {
+            id: x.value.id.0.clone(),
+            text: x.value.text.clone(),
+            when: when.flatten(),
+            reach_role: reach.flatten(),
+            max_hold: max_hold.flatten(),
+            max_limit: max_limit.flatten(),
+            origin: x.origin.clone(),
+        });
+    }
+
+    // Definitions.
+    let mut definitions_c = Vec::new();
+    for (x, _) in v.definitions.iter().zip(&def_keep).filter(|(_, k)| **k) {
+        let mut dd = Vec::new();
+        let see = l
+            .definitions
+            .resolve_all(&x.value.see_also, &x.at("see_also"), &mut dd);
+        l.d.extend(dd);
+        definitions_c.push(Definition {
+            id: x.value.id.0.clone(),
+            term: x.value.term.clone(),
+            reading: x.value.reading.clone(),
+            aliases: x.value.aliases.clone(),
+            see_also: see.unwrap_or_default(),
+            summary: x.value.summary.clone(),
+            body: body(x),
+            origin: x.origin.clone(),
+        });
+    }
+
+    // Cases.
+    let mut cases = Vec::new();
+    let (_, case_keep) = table(
+        "case",
+        true,
+        &v.cases,
+        |x| (x.value.id.as_str(), x.at("id")),
+        &mut l.d,
+    );
+    for (x, _) in v.cases.iter().zip(&case_keep).filter(|(_, k)| **k) {
+        match link_case(&mut l, x) {
+            Some(c) => cases.push(c),
+            None => l.gaps.cases = true,
+        }
+    }
+
+    // Pages.
+    let mut pages: Vec<Page> = v
+        .pages
+        .iter()
+        .map(|(id, x)| Page {
+            id: id.clone(),
+            title: x.value.title.clone(),
+            order: x.value.order,
+            body: body(x),
+            origin: x.origin.clone(),
+        })
+        .collect();
+    pages.sort_by(|a, b| a.order.cmp(&b.order).then(a.id.cmp(&b.id)));
+
+    let m = &manifest.value;
+    if let Some(date) = &m.effective_from {
+        check_date(date.as_str(), &manifest.at("effective_from"), &mut l.d);
+    }
+    let policy = Policy {
+        manifest: Manifest {
+            id: m.id.0.clone(),
+            title: m.title.clone(),
+            version: m.version.0.clone(),
+            lang: m.lang.clone().unwrap_or_else(|| "ja".into()),
+            slogan: opt_text(&m.slogan, manifest.at("slogan")),
+            owners: m.owners.clone(),
+            effective_from: m.effective_from.as_ref().map(|d| d.0.clone()),
+            legal_refs: m.legal_refs.clone(),
+            vendors: m.vendors.clone(),
+        },
+        stance: v.stance.as_ref().map(|s| Stance {
+            title: s.value.title.clone(),
+            principles: s
+                .value
+                .principles
+                .iter()
+                .enumerate()
+                .map(|(i, p)| text(p, s.at("principles").child(i)))
+                .collect(),
+            body: body(s),
+        }),
+        thresholds: l.thresholds.clone(),
+        conduct: conduct_axis,
+        demand: demand_axis,
+        verdicts: verdict_list,
+        grid,
+        grid_origin,
+        conduct_types: conduct_types_c,
+        demand_types: demand_types_c,
+        events: events_c,
+        channels: channels_c,
+        tags: tags_c,
+        roles: roles_c,
+        scripts: scripts_c,
+        flows: flows_c,
+        aftercare,
+        invariants,
+        definitions: definitions_c,
+        cases,
+        pages,
+    };
+    let gaps = l.gaps.clone();
+    (Some(policy), l.d, gaps)
+}
+
+fn regex_threshold(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// A real calendar date.
+pub fn valid_date(s: &str) -> bool {
+    let p: Vec<u32> = s.split('-').filter_map(|x| x.parse().ok()).collect();
+    let [y, m, d] = p[..] else { return false };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    (1..=12).contains(&m) && d >= 1 && d <= days[m as usize - 1]
+}
+
+fn check_date(s: &str, origin: &Origin, d: &mut Vec<Diagnostic>) {
+    if !valid_date(s) {
+        d.push(
+            Diagnostic::new(Code::InvalidValue, format!("`{s}` is not a calendar date"))
+                .at(origin.clone())
+                .hint("write a real date as YYYY-MM-DD"),
+        );
+    }
+}
+
+fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
+    let fv = &f.value;
+    let mut ok = true;
+    if fv.applies_to.event.is_some() {
+        l.d.push(
+            Diagnostic::new(Code::FlowStructure, "`applies_to` cannot test events: they happen during the contact, after the flow was chosen")
+                .at(f.at("applies_to").child("event").key())
+                .hint("branch on the event inside the flow instead"),
+        );
+        ok = false;
+    }
+    let applies_to = l.cond(&fv.applies_to, &f.at("applies_to"));
+    let (steps_t, keep) = table(
+        "step",
+        true,
+        &fv.steps.iter().enumerate().collect::<Vec<_>>(),
+        |(i, s)| (s.id.as_str(), f.at("steps").child(i).child("id")),
+        &mut l.d,
+    );
+    if keep.iter().any(|k| !k) {
+        ok = false;
+    }
+    let mut dd = Vec::new();
+    let start = steps_t.resolve(fv.start.as_str(), &f.at("start"), &mut dd);
+    let mut steps = Vec::new();
+    for (i, s) in fv.steps.iter().enumerate() {
+        let o = f.at("steps").child(i);
+        let role = l.roles.resolve(s.role.as_str(), &o.child("role"), &mut dd);
+        let script = s
+            .script
+            .as_ref()
+            .map(|x| l.scripts.resolve(x.as_str(), &o.child("script"), &mut dd));
+        let mut next = Vec::new();
+        let n_branches = s.next.len();
+        for (j, b) in s.next.iter().enumerate() {
+            let bo = o.child("next").child(j);
+            match (&b.when, &b.to, &b.otherwise) {
+                (Some(_), Some(to), None) | (None, Some(to), None) if b.when.is_some() => {
+                    let cond = l.cond(b.when.as_ref().unwrap(), &bo.child("when"));
+                    let target = steps_t.resolve(to.as_str(), &bo.child("to"), &mut dd);
+                    match (cond, target) {
+                        (Some(c), Some(t)) => next.push(Branch {
+                            when: Some(c),
+                            to: t,
+                            origin: bo,
+                        }),
+                        _ => ok = false,
+                    }
+                }
+                (None, None, Some(to)) => {
+                    if j + 1 != n_branches {
+                        dd.push(
+                            Diagnostic::new(
+                                Code::FlowStructure,
+                                "`otherwise` must be the last branch",
+                            )
+                            .at(bo.child("otherwise").key())
+                            .hint("branches after `otherwise` are never tried; move it to the end"),
+                        );
+                        ok = false;
+                    }
+                    match steps_t.resolve(to.as_str(), &bo.child("otherwise"), &mut dd) {
+                        Some(t) => next.push(Branch {
+                            when: None,
+                            to: t,
+                            origin: bo,
+                        }),
+                        None => ok = false,
+                    }
+                }
+                _ => {
+                    dd.push(
+                        Diagnostic::new(
+                            Code::FlowStructure,
+                            "a branch is either `{when, to}` or `{otherwise}`",
+                        )
+                        .at(bo)
+                        .hint("write `- when: {...}` with `to: STEP`, or `- otherwise: STEP`"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let limit = s.limit.as_ref().map(|x| l.duration(x, &o.child("limit")));
+        let hold = s.hold.as_ref().map(|x| l.duration(x, &o.child("hold")));
+        let repeat = s.repeat.as_ref().map(|x| l.count(x, &o.child("repeat")));
+        if s.end.is_some() && !s.next.is_empty() {
+            dd.push(
+                Diagnostic::new(
+                    Code::FlowStructure,
+                    format!("step `{}` has both `end` and `next`", s.id),
+                )
+                .at(o.child("end").key())
+                .hint("an `end` step is terminal: remove `next`, or remove `end`"),
+            );
+            ok = false;
+        }
+        if s.end.is_none() && s.next.is_empty() {
+            dd.push(
+                Diagnostic::new(
+                    Code::RouteUnending,
+                    format!(
+                        "step `{}` has no `next` and no `end`: routes stop here without an outcome",
+                        s.id
+                    ),
+                )
+                .at(o.child("id"))
+                .hint("add `next:` branches, or `end: <outcome>` to make it terminal"),
+            );
+            ok = false;
+        }
+        if repeat == Some(Some(0)) {
+            dd.push(
+                Diagnostic::new(Code::InvalidValue, "`repeat` must be at least 1")
+                    .at(o.child("repeat")),
+            );
+            ok = false;
+        }
+        match (role, script, limit, hold, repeat) {
+            (
+                Some(role),
+                None | Some(Some(_)),
+                None | Some(Some(_)),
+                None | Some(Some(_)),
+                None | Some(Some(_)),
+            ) => steps.push(Step {
+                id: s.id.0.clone(),
+                role,
+                title: s.title.clone(),
+                action: opt_text(&s.action, o.child("do")),
+                limit: limit.flatten(),
+                hold: hold.flatten(),
+                script: script.flatten(),
+                repeat: repeat.flatten(),
+                next,
+                end: s.end.clone(),
+                origin: o,
+            }),
+            _ => ok = false,
+        }
+    }
+    l.d.extend(dd);
+    match (ok, applies_to, start) {
+        (true, Some(applies_to), Some(start)) => Some(Flow {
+            id: fv.id.0.clone(),
+            title: fv.title.clone(),
+            describe: opt_text(&fv.describe, f.at("describe")),
+            applies_to,
+            start,
+            steps,
+            origin: f.origin.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
+    let c = &x.value;
+    let mut d = Vec::new();
+    let channel = l
+        .channels
+        .resolve(c.channel.as_str(), &x.at("channel"), &mut d);
+    let mut tags_d = Vec::new();
+    let tags = l.tags.resolve_all(&c.tags, &x.at("tags"), &mut tags_d);
+    let mut vd = vocab_error(std::mem::take(&mut d));
+    vd.extend(vocab_error(tags_d));
+    let conduct = l
+        .conduct
+        .resolve(c.conduct.as_str(), &x.at("conduct"), &mut vd);
+    let demand = l
+        .demand
+        .resolve(c.demand.as_str(), &x.at("demand"), &mut vd);
+    let ct = l
+        .conduct_types
+        .resolve_all(&c.conduct_types, &x.at("conduct_types"), &mut vd);
+    let dt = l
+        .demand_types
+        .resolve_all(&c.demand_types, &x.at("demand_types"), &mut vd);
+    let ev = l.events.resolve_all(&c.events, &x.at("events"), &mut vd);
+    let eo = x.at("expect");
+    let verdict = l
+        .verdicts
+        .resolve(c.expect.verdict.as_str(), &eo.child("verdict"), &mut vd);
+    let flow = c
+        .expect
+        .flow
+        .as_ref()
+        .map(|f| l.flows.resolve(f.as_str(), &eo.child("flow"), &mut vd));
+    l.d.extend(vd);
+    Some(Case {
+        id: c.id.0.clone(),
+        title: c.title.clone(),
+        facts: Facts {
+            channel: channel?,
+            conduct: conduct?,
+            demand: demand?,
+            conduct_types: ct?,
+            demand_types: dt?,
+            tags: tags?,
+            minutes: c.minutes,
+            repeats: c.repeats,
+            events: Some(ev?),
+        },
+        expect: Expect {
+            verdict: verdict?,
+            flow: match flow {
+                Some(f) => Some(f?),
+                None => None,
+            },
+            route: c
+                .expect
+                .route
+                .as_ref()
+                .map(|r| r.iter().map(|s| s.0.clone()).collect()),
+        },
+        body: body(x),
+        origin: x.origin.clone(),
+    })
+}

@@ -1,0 +1,379 @@
+//! Evaluation: a contact's verdict, its flow and its route through the flow.
+//!
+//! The same code evaluates a concrete contact (a case, a CRM record) and a symbolic one (the
+//! checker's exploration in `compile::explore`): conditions ask a [`Probe`] for facts, and a probe
+//! that does not know a fact yet answers with the [`Need`] for it. A concrete [`Contact`] always
+//! knows, except for events not yet reported, which stop a route where a branch needs them.
+
+use crate::policy::{AxisKind, Cond, Facts, Flow, Policy};
+
+/// A fact the evaluation needs and the probe does not know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Channel,
+    Tag(usize),
+    Event(usize),
+    Minutes,
+    Repeats,
+    Type(AxisKind, usize),
+    /// The effective levels and the verdict.
+    Profile,
+}
+
+/// What conditions may ask about a contact.
+pub trait Probe {
+    fn channel(&self) -> Result<usize, Need>;
+    fn tag(&self, tag: usize) -> Result<bool, Need>;
+    fn event(&self, event: usize) -> Result<bool, Need>;
+    fn minutes(&self) -> Result<u64, Need>;
+    fn repeats(&self) -> Result<u64, Need>;
+    /// The contact has the type (listed, or implied by its facts).
+    fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need>;
+    /// Effective conduct level, after types raised it.
+    fn conduct(&self) -> Result<usize, Need>;
+    fn demand(&self) -> Result<usize, Need>;
+    fn verdict(&self) -> Result<usize, Need>;
+}
+
+/// Does the condition hold? Keys known to be false win over keys not known yet.
+pub fn holds<P: Probe + ?Sized>(c: &Cond, p: &P) -> Result<bool, Need> {
+    let mut need = None;
+    let mut check = |r: Result<bool, Need>| -> bool {
+        match r {
+            Ok(b) => !b,
+            Err(n) => {
+                need.get_or_insert(n);
+                false
+            }
+        }
+    };
+    fn any(items: &[usize], f: impl Fn(usize) -> Result<bool, Need>) -> Result<bool, Need> {
+        let mut need = None;
+        for &i in items {
+            match f(i) {
+                Ok(true) => return Ok(true),
+                Ok(false) => {}
+                Err(n) => {
+                    need.get_or_insert(n);
+                }
+            }
+        }
+        need.map_or(Ok(false), Err)
+    }
+    // Cheap facts first, derived ones last, so that a false key short-cuts the rest.
+    if let Some(ch) = &c.channel {
+        if check(p.channel().map(|x| ch.contains(&x))) {
+            return Ok(false);
+        }
+    }
+    if let Some(tags) = &c.tags {
+        if check(any(tags, |t| p.tag(t))) {
+            return Ok(false);
+        }
+    }
+    if let Some(m) = c.minutes_at_least {
+        if check(p.minutes().map(|x| x.saturating_mul(60) >= m)) {
+            return Ok(false);
+        }
+    }
+    if let Some(r) = c.repeats_at_least {
+        if check(p.repeats().map(|x| x >= r)) {
+            return Ok(false);
+        }
+    }
+    if let Some(ts) = &c.conduct_types {
+        if check(any(ts, |t| p.has_type(AxisKind::Conduct, t))) {
+            return Ok(false);
+        }
+    }
+    if let Some(ts) = &c.demand_types {
+        if check(any(ts, |t| p.has_type(AxisKind::Demand, t))) {
+            return Ok(false);
+        }
+    }
+    if let Some(v) = &c.verdict {
+        if check(p.verdict().map(|x| v.contains(&x))) {
+            return Ok(false);
+        }
+    }
+    if let Some(l) = c.conduct_at_least {
+        if check(p.conduct().map(|x| x >= l)) {
+            return Ok(false);
+        }
+    }
+    if let Some(l) = c.demand_at_least {
+        if check(p.demand().map(|x| x >= l)) {
+            return Ok(false);
+        }
+    }
+    if let Some(n) = &c.not {
+        if check(holds(n, p).map(|b| !b)) {
+            return Ok(false);
+        }
+    }
+    if let Some(es) = &c.event {
+        if check(any(es, |e| p.event(e))) {
+            return Ok(false);
+        }
+    }
+    need.map_or(Ok(true), Err)
+}
+
+/// How a contact's verdict came about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assessment {
+    pub conduct: usize,
+    pub demand: usize,
+    pub verdict: usize,
+    /// Verdict of the grid cell before overrides.
+    pub cell_verdict: usize,
+    /// Types the contact has (listed or implied), per axis.
+    pub conduct_types: Vec<usize>,
+    pub demand_types: Vec<usize>,
+    /// Types that raised a level above the given one: (axis, type, level it set).
+    pub raised_by: Vec<(AxisKind, usize, usize)>,
+    /// Types whose verdict override raised the verdict.
+    pub overridden_by: Vec<usize>,
+}
+
+/// A probe over plain facts only, for types' `when` (which may not ask about types or verdicts).
+struct FactsProbe<'a>(&'a Facts);
+
+impl Probe for FactsProbe<'_> {
+    fn channel(&self) -> Result<usize, Need> {
+        Ok(self.0.channel)
+    }
+    fn tag(&self, tag: usize) -> Result<bool, Need> {
+        Ok(self.0.tags.contains(&tag))
+    }
+    fn event(&self, event: usize) -> Result<bool, Need> {
+        match &self.0.events {
+            Some(e) => Ok(e.contains(&event)),
+            None => Err(Need::Event(event)),
+        }
+    }
+    fn minutes(&self) -> Result<u64, Need> {
+        Ok(self.0.minutes)
+    }
+    fn repeats(&self) -> Result<u64, Need> {
+        Ok(self.0.repeats)
+    }
+    fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need> {
+        Err(Need::Type(axis, ty))
+    }
+    fn conduct(&self) -> Result<usize, Need> {
+        Err(Need::Profile)
+    }
+    fn demand(&self) -> Result<usize, Need> {
+        Err(Need::Profile)
+    }
+    fn verdict(&self) -> Result<usize, Need> {
+        Err(Need::Profile)
+    }
+}
+
+/// The verdict of a contact: the highest of the given level and each type's `min_level` on both
+/// axes, looked up in the grid, raised by the most severe override.
+pub fn assess(p: &Policy, f: &Facts) -> Assessment {
+    let probe = FactsProbe(f);
+    let present = |axis: AxisKind, listed: &[usize]| -> Vec<usize> {
+        p.types(axis)
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| {
+                listed.contains(i)
+                    || t.when
+                        .as_ref()
+                        .is_some_and(|w| holds(w, &probe) == Ok(true))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let conduct_types = present(AxisKind::Conduct, &f.conduct_types);
+    let demand_types = present(AxisKind::Demand, &f.demand_types);
+    let mut raised_by = Vec::new();
+    let mut level = |axis: AxisKind, given: usize, types: &[usize]| -> usize {
+        let top = types
+            .iter()
+            .map(|&t| p.types(axis)[t].min_level)
+            .max()
+            .unwrap_or(0);
+        if top > given {
+            for &t in types {
+                if p.types(axis)[t].min_level == top {
+                    raised_by.push((axis, t, top));
+                }
+            }
+        }
+        given.max(top)
+    };
+    let conduct = level(AxisKind::Conduct, f.conduct, &conduct_types);
+    let demand = level(AxisKind::Demand, f.demand, &demand_types);
+    let cell_verdict = p.grid[conduct][demand];
+    let mut verdict = cell_verdict;
+    let mut overridden_by = Vec::new();
+    for &t in &conduct_types {
+        if let Some(v) = p.conduct_types[t].verdict {
+            if v > cell_verdict {
+                overridden_by.push(t);
+            }
+            verdict = verdict.max(v);
+        }
+    }
+    overridden_by.retain(|&t| p.conduct_types[t].verdict == Some(verdict));
+    Assessment {
+        conduct,
+        demand,
+        verdict,
+        cell_verdict,
+        conduct_types,
+        demand_types,
+        raised_by,
+        overridden_by,
+    }
+}
+
+/// A concrete contact: its facts and its assessment.
+pub struct Contact<'a> {
+    pub facts: &'a Facts,
+    pub assessment: Assessment,
+}
+
+impl<'a> Contact<'a> {
+    pub fn new(policy: &Policy, facts: &'a Facts) -> Self {
+        Contact {
+            facts,
+            assessment: assess(policy, facts),
+        }
+    }
+}
+
+impl Probe for Contact<'_> {
+    fn channel(&self) -> Result<usize, Need> {
+        Ok(self.facts.channel)
+    }
+    fn tag(&self, tag: usize) -> Result<bool, Need> {
+        Ok(self.facts.tags.contains(&tag))
+    }
+    fn event(&self, event: usize) -> Result<bool, Need> {
+        FactsProbe(self.facts).event(event)
+    }
+    fn minutes(&self) -> Result<u64, Need> {
+        Ok(self.facts.minutes)
+    }
+    fn repeats(&self) -> Result<u64, Need> {
+        Ok(self.facts.repeats)
+    }
+    fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need> {
+        Ok(match axis {
+            AxisKind::Conduct => self.assessment.conduct_types.contains(&ty),
+            AxisKind::Demand => self.assessment.demand_types.contains(&ty),
+        })
+    }
+    fn conduct(&self) -> Result<usize, Need> {
+        Ok(self.assessment.conduct)
+    }
+    fn demand(&self) -> Result<usize, Need> {
+        Ok(self.assessment.demand)
+    }
+    fn verdict(&self) -> Result<usize, Need> {
+        Ok(self.assessment.verdict)
+    }
+}
+
+/// The flows whose `applies_to` admits the contact (exactly one in a sound policy).
+pub fn flows_for<P: Probe + ?Sized>(p: &Policy, probe: &P) -> Result<Vec<usize>, Need> {
+    let mut out = Vec::new();
+    let mut need = None;
+    for (i, f) in p.flows.iter().enumerate() {
+        match holds(&f.applies_to, probe) {
+            Ok(true) => out.push(i),
+            Ok(false) => {}
+            Err(n) => {
+                need.get_or_insert(n);
+            }
+        }
+    }
+    need.map_or(Ok(out), Err)
+}
+
+/// How a route ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// At an `end` step.
+    End,
+    /// At a step where no branch holds.
+    Stuck,
+    /// A fact is needed to go on (for a concrete contact: an event not reported yet).
+    Needs(Need),
+    /// The route exceeded [`MAX_ROUTE`] steps (only possible in a flow with a bad cycle).
+    TooLong,
+}
+
+/// Longest route followed.
+pub const MAX_ROUTE: usize = 10_000;
+
+/// A route through a flow: the steps visited and the branch taken at each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub steps: Vec<usize>,
+    /// `taken[i]` is the branch taken at `steps[i]` (none at the last step).
+    pub taken: Vec<usize>,
+    pub outcome: Outcome,
+}
+
+/// Follow a flow from its start: at each step the first branch whose condition holds is taken;
+/// a branch into a `repeat` step already entered that many times does not hold.
+pub fn route<P: Probe + ?Sized>(flow: &Flow, probe: &P) -> Route {
+    let mut visits = vec![0u64; flow.steps.len()];
+    let mut r = Route {
+        steps: Vec::new(),
+        taken: Vec::new(),
+        outcome: Outcome::End,
+    };
+    let mut at = flow.start;
+    loop {
+        r.steps.push(at);
+        visits[at] += 1;
+        if r.steps.len() > MAX_ROUTE {
+            r.outcome = Outcome::TooLong;
+            return r;
+        }
+        let step = &flow.steps[at];
+        if step.end.is_some() {
+            return r;
+        }
+        let mut next = None;
+        for (i, b) in step.next.iter().enumerate() {
+            let target = &flow.steps[b.to];
+            if target.repeat.is_some_and(|n| visits[b.to] >= n) {
+                continue;
+            }
+            let ok = match &b.when {
+                None => Ok(true),
+                Some(c) => holds(c, probe),
+            };
+            match ok {
+                Ok(true) => {
+                    next = Some(i);
+                    break;
+                }
+                Ok(false) => {}
+                Err(n) => {
+                    r.outcome = Outcome::Needs(n);
+                    return r;
+                }
+            }
+        }
+        match next {
+            Some(i) => {
+                r.taken.push(i);
+                at = step.next[i].to;
+            }
+            None => {
+                r.outcome = Outcome::Stuck;
+                return r;
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! mamoru (守る): a policy-as-code compiler for customer-harassment (カスタマーハラスメント)
+//! response manuals of contact centres.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! [`load`] (files → documents with positions) → [`validate`] (JSON Schema → typed [`model`]) →
+//! [`compile`] (references → [`policy::Policy`], semantic checks, lints).
+//! [`eval`] computes verdicts and routes for the checks and for consumers.
+//! [`ops`] holds one function per command; `main.rs` only parses arguments and reports.
+
+pub mod compile;
+pub mod diag;
+pub mod eval;
+pub mod load;
+pub mod model;
+pub mod ops;
+pub mod policy;
+pub mod report;
+pub mod schema;
+pub mod validate;

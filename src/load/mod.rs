@@ -1,0 +1,578 @@
+//! Stage 1, `load`: the files of a policy folder into documents (a JSON value per file plus the
+//! position of every node, and the Markdown body where there is one).
+//!
+//! Architecture invariant: `load` knows files, encodings, YAML and front matter, nothing about
+//! verdicts or flows. It never fails: it returns what it could read and a diagnostic for the rest.
+//! Only here is the file system touched (`load_dir`); everything else reads [`Sources`].
+
+pub mod yaml;
+
+use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
+use crate::model::Kind;
+use serde_json::Value;
+use std::path::Path;
+use yaml::{Spans, Style, YamlErrorKind};
+
+/// Largest policy file read.
+pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
+/// Folders whose files are assets for the emitters, not policy sources.
+const ASSET_DIRS: &[&str] = &["templates", "site", "schema"];
+/// Folders of one-item-per-file sources, with the extension their files take.
+const ITEM_DIRS: &[(&str, &str, Kind)] = &[
+    ("definitions", "md", Kind::Definition),
+    ("flows", "yaml", Kind::Flow),
+    ("cases", "md", Kind::Case),
+    ("pages", "md", Kind::Page),
+];
+
+/// A file as read, BOM removed.
+pub struct SourceFile {
+    /// Path relative to the policy folder, with `/` separators.
+    pub path: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(path: String, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line(&self, line: u32) -> Option<&str> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.line_starts.get(i)?;
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |e| e - 1);
+        Some(self.text[start..end.max(start)].trim_end_matches('\r'))
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn position(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let i = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[i];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
+        (i as u32 + 1, col as u32 + 1)
+    }
+}
+
+/// The Markdown body of a file with front matter.
+pub struct Body {
+    pub text: String,
+    /// Byte offset of the body in its file.
+    pub offset: usize,
+}
+
+/// A parsed policy file.
+pub struct Document {
+    pub file: FileId,
+    pub kind: Kind,
+    pub value: Value,
+    pub spans: Spans,
+    pub body: Option<Body>,
+}
+
+/// Everything read from one policy folder.
+#[derive(Default)]
+pub struct Sources {
+    /// How the folder is named in messages.
+    pub root: String,
+    pub files: Vec<SourceFile>,
+    pub docs: Vec<Document>,
+    /// Kinds with at least one file that could not be read: checks that depend on them are
+    /// skipped rather than reported as dangling references.
+    pub unreadable: Vec<Kind>,
+    /// Asset files (templates, site, schema) by relative path.
+    pub assets: Vec<(String, Vec<u8>)>,
+}
+
+/// A diagnostic resolved to a place in a file.
+pub struct Located<'a> {
+    pub path: &'a str,
+    pub line: u32,
+    pub col: u32,
+    pub source_line: Option<&'a str>,
+}
+
+impl Sources {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn doc(&self, file: FileId) -> Option<&Document> {
+        self.docs.iter().find(|d| d.file == file)
+    }
+
+    /// Resolve an origin to a path, line and column.
+    pub fn locate(&self, origin: &Origin) -> Option<Located<'_>> {
+        let file = self.files.get(origin.file.0 as usize)?;
+        let (line, col) = match &origin.at {
+            At::File => (1, 1),
+            At::Pos(l, c) => (*l, *c),
+            At::Body(off) => {
+                let base = self.doc(origin.file).and_then(|d| d.body.as_ref());
+                file.position(base.map_or(0, |b| b.offset) + off)
+            }
+            At::Value(p) | At::Key(p) | At::InValue(p, _) => {
+                let doc = self.doc(origin.file)?;
+                let span = doc.spans.locate(p)?;
+                let pos = match (&origin.at, span.key) {
+                    (At::Key(_), Some(k)) => k,
+                    _ => span.value,
+                };
+                match &origin.at {
+                    At::InValue(p, off) => self.in_value(file, doc, p, span.style, pos, *off),
+                    _ => (pos.line, pos.col),
+                }
+            }
+        };
+        Some(Located {
+            path: &file.path,
+            line,
+            col,
+            source_line: file.line(line),
+        })
+    }
+
+    /// The position of a byte offset inside a string scalar.
+    fn in_value(
+        &self,
+        file: &SourceFile,
+        doc: &Document,
+        pointer: &str,
+        style: Style,
+        pos: yaml::Pos,
+        off: usize,
+    ) -> (u32, u32) {
+        let Some(text) = doc.value.pointer(pointer).and_then(Value::as_str) else {
+            return (pos.line, pos.col);
+        };
+        let before = &text[..off.min(text.len())];
+        let (lines, last) = match before.rfind('\n') {
+            Some(i) => (before.matches('\n').count() as u32, &before[i + 1..]),
+            None => (0, before),
+        };
+        let chars = last.chars().count() as u32;
+        match style {
+            Style::Block => {
+                // The span starts at the `|`/`>` indicator or at the first content line.
+                let at_indicator = file.line(pos.line).is_some_and(|l| {
+                    let rest: String = l.chars().skip(pos.col as usize - 1).collect();
+                    rest.starts_with('|') || rest.starts_with('>')
+                });
+                let line = pos.line + u32::from(at_indicator) + lines;
+                let indent = file
+                    .line(line)
+                    .map_or(0, |l| l.chars().take_while(|c| *c == ' ').count() as u32);
+                (line, indent + chars + 1)
+            }
+            Style::Quoted if lines == 0 => (pos.line, pos.col + 1 + chars),
+            _ if lines == 0 => (pos.line, pos.col + chars),
+            _ => (pos.line, pos.col),
+        }
+    }
+}
+
+/// The kind of a file from its path relative to the policy folder, or why it is not a source.
+enum Class {
+    Source(Kind),
+    Asset,
+    Ignored,
+    Unknown(String),
+}
+
+fn classify(path: &str) -> Class {
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts.iter().any(|p| p.starts_with('.')) {
+        return Class::Ignored;
+    }
+    match parts.as_slice() {
+        [name] => {
+            if let Some(kind) = Kind::ALL.iter().find(|k| k.file_name() == Some(*name)) {
+                return Class::Source(*kind);
+            }
+            let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+            let upper = stem.to_ascii_uppercase();
+            if ["README", "LICENSE", "CHANGELOG", "CONTRIBUTING", "NOTICE"]
+                .contains(&upper.as_str())
+            {
+                return Class::Ignored;
+            }
+            if !["yaml", "yml", "md", "json", "markdown"].contains(&ext) {
+                return Class::Ignored;
+            }
+            let known: Vec<&str> = Kind::ALL.iter().filter_map(|k| k.file_name()).collect();
+            let hint = if let Some(k) = known.iter().find(|k| k.rsplit_once('.').unwrap().0 == stem)
+            {
+                format!("rename it to `{k}`")
+            } else if let Some(h) = did_you_mean(name, known.iter().copied()) {
+                h
+            } else {
+                format!(
+                    "a policy folder holds {}, and the folders definitions/, flows/, cases/, pages/",
+                    known.join(", ")
+                )
+            };
+            Class::Unknown(hint)
+        }
+        [dir, ..] if ASSET_DIRS.contains(dir) => Class::Asset,
+        [dir, name] => {
+            let Some((_, ext, kind)) = ITEM_DIRS.iter().find(|(d, ..)| d == dir) else {
+                return Class::Ignored;
+            };
+            match name.rsplit_once('.') {
+                Some((stem, e)) if e == *ext && !stem.is_empty() => Class::Source(*kind),
+                Some((stem, "yml")) if *ext == "yaml" => {
+                    Class::Unknown(format!("rename it to `{dir}/{stem}.yaml`"))
+                }
+                _ if name.eq_ignore_ascii_case("README.md") => Class::Ignored,
+                _ => Class::Unknown(format!("{dir}/ holds `.{ext}` files, one per item")),
+            }
+        }
+        [dir, ..] if ITEM_DIRS.iter().any(|(d, ..)| d == dir) => Class::Unknown(format!(
+            "{dir}/ is read one level deep; move the file up into {dir}/"
+        )),
+        _ => Class::Ignored,
+    }
+}
+
+/// Diagnostics for folders at the top of a policy that look like misspelt source folders.
+fn check_top_dir(name: &str) -> Option<Diagnostic> {
+    let known: Vec<&str> = ITEM_DIRS
+        .iter()
+        .map(|(d, ..)| *d)
+        .chain(ASSET_DIRS.iter().copied())
+        .collect();
+    if known.contains(&name) || name.starts_with('.') {
+        return None;
+    }
+    let hint = did_you_mean(name, known.iter().copied())?;
+    Some(
+        Diagnostic::new(
+            Code::UnknownFile,
+            format!("folder `{name}/` is not part of a policy and is not read"),
+        )
+        .path(format!("{name}/"))
+        .hint(hint),
+    )
+}
+
+/// Read a policy folder from disk.
+pub fn load_dir(dir: &Path) -> (Sources, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut files = Vec::new();
+    let root = dir.display().to_string();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, rel)) = stack.pop() {
+        let entries = match std::fs::read_dir(&path) {
+            Ok(e) => e,
+            Err(e) => {
+                let shown = if rel.is_empty() {
+                    root.clone()
+                } else {
+                    rel.clone()
+                };
+                diags.push(
+                    Diagnostic::new(Code::Io, format!("cannot read folder `{shown}`: {e}"))
+                        .path(shown),
+                );
+                continue;
+            }
+        };
+        let mut names: Vec<_> = entries.filter_map(Result::ok).collect();
+        names.sort_by_key(|e| e.file_name());
+        for entry in names {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel_path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let meta = match std::fs::metadata(entry.path()) {
+                Ok(m) => m,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
+                            .path(rel_path),
+                    );
+                    continue;
+                }
+            };
+            if meta.is_dir() {
+                let top = rel.is_empty();
+                if name.starts_with('.') {
+                    continue;
+                }
+                let known_dir = ITEM_DIRS.iter().any(|(d, ..)| *d == name)
+                    || ASSET_DIRS.contains(&name.as_str());
+                if top && known_dir || !top && ASSET_DIRS.iter().any(|d| rel.starts_with(d)) {
+                    stack.push((entry.path(), rel_path));
+                } else if top {
+                    diags.extend(check_top_dir(&name));
+                } else {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::UnknownFile,
+                            format!("folder `{rel_path}/` is not read"),
+                        )
+                        .path(format!("{rel_path}/"))
+                        .hint(format!("{rel}/ is read one level deep; move its files up")),
+                    );
+                }
+                continue;
+            }
+            if matches!(classify(&rel_path), Class::Ignored) {
+                continue;
+            }
+            if meta.len() > MAX_FILE_SIZE {
+                diags.push(
+                    Diagnostic::new(
+                        Code::FileTooLarge,
+                        format!(
+                            "`{rel_path}` is {} bytes; policy files may be at most {} MiB",
+                            meta.len(),
+                            MAX_FILE_SIZE / 1024 / 1024
+                        ),
+                    )
+                    .path(rel_path)
+                    .hint("split the content into several files"),
+                );
+                continue;
+            }
+            match std::fs::read(entry.path()) {
+                Ok(bytes) => files.push((rel_path, bytes)),
+                Err(e) => diags.push(
+                    Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
+                        .path(rel_path),
+                ),
+            }
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let (sources, more) = load_files(root, files);
+    diags.extend(more);
+    (sources, diags)
+}
+
+/// Read a policy from in-memory files (relative path, bytes).
+pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<Diagnostic>) {
+    let mut s = Sources {
+        root,
+        ..Sources::default()
+    };
+    let mut diags = Vec::new();
+    for (path, bytes) in files {
+        let kind = match classify(&path) {
+            Class::Source(kind) => kind,
+            Class::Asset => {
+                s.assets.push((path, bytes));
+                continue;
+            }
+            Class::Ignored => continue,
+            Class::Unknown(hint) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::UnknownFile,
+                        format!("`{path}` is not a policy file mamoru knows"),
+                    )
+                    .path(path)
+                    .hint(hint),
+                );
+                continue;
+            }
+        };
+        if bytes.len() as u64 > MAX_FILE_SIZE {
+            diags.push(
+                Diagnostic::new(
+                    Code::FileTooLarge,
+                    format!("`{path}` is larger than {} MiB", MAX_FILE_SIZE >> 20),
+                )
+                .path(path),
+            );
+            s.unreadable.push(kind);
+            continue;
+        }
+        let file = FileId(s.files.len() as u32);
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+                let sf = SourceFile::new(path.clone(), String::from_utf8_lossy(&bytes).into());
+                let (line, col) =
+                    SourceFile::new(String::new(), prefix.clone()).position(prefix.len());
+                s.files.push(sf);
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidUtf8,
+                        format!("`{path}` is not valid UTF-8 (byte {valid})"),
+                    )
+                    .at(Origin::new(file, At::Pos(line, col)))
+                    .hint("save the file as UTF-8 (Shift_JIS and other encodings are not read)"),
+                );
+                s.unreadable.push(kind);
+                continue;
+            }
+        };
+        let text = text
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text);
+        s.files.push(SourceFile::new(path.clone(), text));
+        let text = &s.files[file.0 as usize].text;
+        if text.trim().is_empty() {
+            diags.push(
+                Diagnostic::new(Code::EmptyFile, format!("`{path}` is empty"))
+                    .at(Origin::new(file, At::File))
+                    .hint("write its content, or delete the file"),
+            );
+            s.unreadable.push(kind);
+            continue;
+        }
+        match parse_document(file, kind, text) {
+            Ok(doc) => s.docs.push(doc),
+            Err(d) => {
+                diags.push(d);
+                s.unreadable.push(kind);
+            }
+        }
+    }
+    s.unreadable.sort();
+    s.unreadable.dedup();
+    (s, diags)
+}
+
+fn parse_document(file: FileId, kind: Kind, text: &str) -> Result<Document, Diagnostic> {
+    let (yaml_text, line_offset, body) = if kind.is_markdown() {
+        let fm = split_front_matter(text).map_err(|(msg, hint, line)| {
+            Diagnostic::new(Code::FrontMatter, msg)
+                .at(Origin::new(file, At::Pos(line, 1)))
+                .hint(hint)
+        })?;
+        (fm.yaml, 1, Some(fm.body))
+    } else {
+        (text, 0, None)
+    };
+    let doc = yaml::parse(yaml_text, line_offset).map_err(|e| {
+        let code = match e.kind {
+            YamlErrorKind::Syntax => Code::YamlSyntax,
+            YamlErrorKind::Budget => Code::YamlBudget,
+            YamlErrorKind::DuplicateKey => Code::DuplicateKey,
+            YamlErrorKind::Unsupported => Code::YamlUnsupported,
+            YamlErrorKind::Empty => Code::EmptyFile,
+        };
+        Diagnostic::new(code, e.message)
+            .at(Origin::new(file, At::Pos(e.pos.line, e.pos.col)))
+            .maybe_hint(e.hint)
+    })?;
+    Ok(Document {
+        file,
+        kind,
+        value: doc.value,
+        spans: doc.spans,
+        body,
+    })
+}
+
+struct FrontMatter<'a> {
+    yaml: &'a str,
+    body: Body,
+}
+
+/// Split `---\nyaml\n---\nbody`. Errors carry a message, a hint and a line.
+fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (String, String, u32)> {
+    let first_end = text.find('\n').unwrap_or(text.len());
+    if text[..first_end].trim_end() != "---" {
+        return Err((
+            "expected YAML front matter: the file must start with a `---` line".into(),
+            "start the file with `---`, the front matter keys, then `---` and the Markdown".into(),
+            1,
+        ));
+    }
+    let start = (first_end + 1).min(text.len());
+    let mut pos = start;
+    let mut line = 2;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let l = text[pos..end].trim_end();
+        if l == "---" || l == "..." {
+            let body_start = (end + 1).min(text.len());
+            return Ok(FrontMatter {
+                yaml: &text[start..pos],
+                body: Body {
+                    text: text[body_start..].to_string(),
+                    offset: body_start,
+                },
+            });
+        }
+        pos = end + 1;
+        line += 1;
+    }
+    Err((
+        "the front matter is never closed".into(),
+        "end the front matter with a line holding only `---`".into(),
+        line.max(2) - 1,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_and_crlf() {
+        let (s, d) = load_files(
+            "p".into(),
+            vec![(
+                "cases/a.md".into(),
+                b"\xef\xbb\xbf---\r\nid: a\r\ntitle: x\r\n---\r\nbody\r\n".to_vec(),
+            )],
+        );
+        assert!(d.is_empty());
+        let doc = &s.docs[0];
+        assert_eq!(doc.value["id"], "a");
+        assert_eq!(doc.body.as_ref().unwrap().text, "body\r\n");
+        let loc = s.locate(&Origin::value(doc.file, "/title")).unwrap();
+        assert_eq!((loc.line, loc.col), (3, 8));
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_position() {
+        let (s, d) = load_files(
+            "p".into(),
+            vec![("roles.yaml".into(), b"- id: a\n  label: \xff".to_vec())],
+        );
+        assert_eq!(d[0].code, Code::InvalidUtf8);
+        let loc = s.locate(d[0].origin.as_ref().unwrap()).unwrap();
+        assert_eq!((loc.line, loc.col), (2, 10));
+    }
+
+    #[test]
+    fn unknown_files_get_hints() {
+        let (_, d) = load_files(
+            "p".into(),
+            vec![
+                ("critera.yaml".into(), b"a: 1".to_vec()),
+                ("flows/x.yml".into(), b"a: 1".to_vec()),
+            ],
+        );
+        assert_eq!(d.len(), 2);
+        assert!(d.iter().all(|d| d.code == Code::UnknownFile));
+        assert!(d[0].hint.as_deref().unwrap().contains("criteria.yaml"));
+    }
+}

@@ -1,0 +1,514 @@
+//! YAML text to a JSON value plus the position of every node.
+//!
+//! Built on `saphyr-parser`'s event stream: it gives a position for every event, so the tree we
+//! build remembers where each value (and each mapping key) starts. Later stages talk about JSON
+//! pointers; [`Spans::locate`] turns a pointer back into a line and column. Aliases are expanded
+//! against a node budget, so an alias bomb is an error, not an out-of-memory.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+/// Most nodes a file may expand to, aliases included.
+pub const NODE_BUDGET: usize = 1_000_000;
+/// Deepest nesting accepted.
+pub const MAX_DEPTH: usize = 128;
+
+/// A 1-based line and column (columns count characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// How a scalar was written, so offsets inside it can be mapped back to the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    Block,
+    Collection,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct NodeSpan {
+    pub key: Option<Pos>,
+    pub value: Pos,
+    pub style: Style,
+}
+
+/// Positions of the nodes of one document, by JSON pointer.
+#[derive(Debug, Default)]
+pub struct Spans {
+    map: HashMap<String, NodeSpan>,
+}
+
+impl Spans {
+    /// The node at `pointer`, or failing that its nearest ancestor that has a position
+    /// (values inside an expanded alias point at the alias).
+    pub fn locate(&self, pointer: &str) -> Option<NodeSpan> {
+        let mut p = pointer;
+        loop {
+            if let Some(s) = self.map.get(p) {
+                return Some(*s);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+}
+
+/// A problem found while reading YAML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub kind: YamlErrorKind,
+    pub message: String,
+    pub pos: Pos,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    Syntax,
+    Budget,
+    DuplicateKey,
+    Unsupported,
+    Empty,
+}
+
+pub struct Document {
+    pub value: Value,
+    pub spans: Spans,
+}
+
+fn pos(span: &Span, line_offset: u32) -> Pos {
+    Pos {
+        line: span.start.line() as u32 + line_offset,
+        col: span.start.col() as u32 + 1,
+    }
+}
+
+/// Escape one JSON pointer segment.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        anchor: usize,
+        key: Option<(String, Pos)>,
+    },
+}
+
+struct Builder {
+    stack: Vec<(Frame, String)>,
+    anchors: HashMap<usize, Value>,
+    spans: Spans,
+    nodes: usize,
+    root: Option<Value>,
+    line_offset: u32,
+    errors: Vec<YamlError>,
+}
+
+fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(o) => 1 + o.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+impl Builder {
+    /// The pointer of the next value to be added, and the key position if it is a map member.
+    fn next_pointer(&self) -> (String, Option<Pos>) {
+        match self.stack.last() {
+            None => (String::new(), None),
+            Some((Frame::Seq { items, .. }, p)) => (format!("{p}/{}", items.len()), None),
+            Some((
+                Frame::Map {
+                    key: Some((k, kp)), ..
+                },
+                p,
+            )) => (format!("{p}/{}", escape(k)), Some(*kp)),
+            // A key is being read: keys have no pointer of their own.
+            Some((Frame::Map { key: None, .. }, p)) => (p.clone(), None),
+        }
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(self.stack.last(), Some((Frame::Map { key: None, .. }, _)))
+    }
+
+    /// Add a finished value to its parent (or make it the root).
+    fn push_value(&mut self, value: Value, anchor: usize, at: Pos) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(value),
+            Some((Frame::Seq { items, .. }, _)) => items.push(value),
+            Some((Frame::Map { map, key, .. }, _)) => {
+                let (k, _) = key.take().ok_or_else(|| YamlError {
+                    kind: YamlErrorKind::Unsupported,
+                    message: "a mapping key must be a plain value, not a list or mapping".into(),
+                    pos: at,
+                    hint: None,
+                })?;
+                map.insert(k, value);
+            }
+        }
+        Ok(())
+    }
+
+    fn charge(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
+        self.nodes += n;
+        if self.nodes > NODE_BUDGET {
+            return Err(YamlError {
+                kind: YamlErrorKind::Budget,
+                message: format!(
+                    "the document expands to more than {NODE_BUDGET} nodes (aliases included)"
+                ),
+                pos: at,
+                hint: Some(
+                    "this looks like an alias bomb; write the values out or use fewer aliases"
+                        .into(),
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, pointer: String, key: Option<Pos>, value: Pos, style: Style) {
+        self.spans
+            .map
+            .insert(pointer, NodeSpan { key, value, style });
+    }
+
+    fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), YamlError> {
+        let at = pos(&span, self.line_offset);
+        match ev {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
+            Event::DocumentStart(_) => {
+                if self.root.is_some() {
+                    return Err(YamlError {
+                        kind: YamlErrorKind::Unsupported,
+                        message: "a second YAML document starts here; a policy file holds one"
+                            .into(),
+                        pos: at,
+                        hint: Some("remove the `---` line or split the file".into()),
+                    });
+                }
+            }
+            Event::Alias(id) => {
+                let value = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
+                    kind: YamlErrorKind::Syntax,
+                    message: "this alias names no anchor defined before it".into(),
+                    pos: at,
+                    hint: None,
+                })?;
+                self.charge(count_nodes(&value), at)?;
+                if self.expecting_key() {
+                    let key = scalar_key(&value, at)?;
+                    self.set_key(key, at)?;
+                } else {
+                    let (p, k) = self.next_pointer();
+                    self.record(p, k, at, Style::Plain);
+                    self.push_value(value, 0, at)?;
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                self.charge(1, at)?;
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                if self.expecting_key() {
+                    self.set_key(text.into_owned(), at)?;
+                    return Ok(());
+                }
+                let value = resolve_scalar(&text, style, tag.as_deref(), at)?;
+                let (p, k) = self.next_pointer();
+                let st = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+                    _ => Style::Quoted,
+                };
+                self.record(p, k, at, st);
+                self.push_value(value, anchor, at)?;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.charge(1, at)?;
+                if self.expecting_key() {
+                    return Err(YamlError {
+                        kind: YamlErrorKind::Unsupported,
+                        message: "a mapping key must be a plain value, not a list or mapping"
+                            .into(),
+                        pos: at,
+                        hint: None,
+                    });
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(YamlError {
+                        kind: YamlErrorKind::Budget,
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                        pos: at,
+                        hint: None,
+                    });
+                }
+                let (p, k) = self.next_pointer();
+                self.record(p.clone(), k, at, Style::Collection);
+                let frame = if matches!(ev, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        anchor,
+                    }
+                } else {
+                    Frame::Map {
+                        map: Map::new(),
+                        anchor,
+                        key: None,
+                    }
+                };
+                self.stack.push((frame, p));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (frame, _) = self.stack.pop().expect("parser balances collections");
+                let (value, anchor) = match frame {
+                    Frame::Seq { items, anchor } => (Value::Array(items), anchor),
+                    Frame::Map { map, anchor, .. } => (Value::Object(map), anchor),
+                };
+                if anchor != 0 {
+                    self.charge(count_nodes(&value), at)?;
+                }
+                self.push_value(value, anchor, at)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn set_key(&mut self, key: String, at: Pos) -> Result<(), YamlError> {
+        if let Some((Frame::Map { map, key: slot, .. }, p)) = self.stack.last_mut() {
+            if map.contains_key(&key) {
+                let first = self
+                    .spans
+                    .map
+                    .get(&format!("{p}/{}", escape(&key)))
+                    .and_then(|s| s.key);
+                return Err(YamlError {
+                    kind: YamlErrorKind::DuplicateKey,
+                    message: format!("duplicate key `{key}` in this mapping"),
+                    pos: at,
+                    hint: Some(match first {
+                        Some(f) => format!(
+                            "`{key}` is already set on line {}; keep one of the two",
+                            f.line
+                        ),
+                        None => "keep one of the two".into(),
+                    }),
+                });
+            }
+            *slot = Some((key, at));
+        }
+        Ok(())
+    }
+}
+
+fn scalar_key(v: &Value, at: Pos) -> Result<String, YamlError> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        _ => Err(YamlError {
+            kind: YamlErrorKind::Unsupported,
+            message: "a mapping key must be a plain value".into(),
+            pos: at,
+            hint: None,
+        }),
+    }
+}
+
+/// YAML 1.2 core schema resolution of a scalar.
+fn resolve_scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&str>,
+    at: Pos,
+) -> Result<Value, YamlError> {
+    match tag {
+        None | Some("!") => {}
+        Some("!!str") | Some("tag:yaml.org,2002:str") => return Ok(Value::String(text.into())),
+        Some(t) => {
+            return Err(YamlError {
+                kind: YamlErrorKind::Unsupported,
+                message: format!("YAML tag `{t}` is not supported here"),
+                pos: at,
+                hint: Some("remove the tag; write the value plainly or quote it".into()),
+            });
+        }
+    }
+    if style != ScalarStyle::Plain || tag == Some("!") {
+        return Ok(Value::String(text.into()));
+    }
+    Ok(match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ => parse_number(text).unwrap_or_else(|| Value::String(text.into())),
+    })
+}
+
+fn parse_number(t: &str) -> Option<Value> {
+    let b = t.as_bytes();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits(unsigned) {
+        if let Ok(i) = t.trim_start_matches('+').parse::<i64>() {
+            return Some(Value::Number(i.into()));
+        }
+    }
+    if let Some(h) = t.strip_prefix("0x") {
+        return i64::from_str_radix(h, 16)
+            .ok()
+            .map(|i| Value::Number(i.into()));
+    }
+    if let Some(o) = t.strip_prefix("0o") {
+        return i64::from_str_radix(o, 8)
+            .ok()
+            .map(|i| Value::Number(i.into()));
+    }
+    let first = *b.first()?;
+    if (first.is_ascii_digit() || matches!(first, b'.' | b'-' | b'+'))
+        && t.bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && t.bytes().any(|c| c.is_ascii_digit())
+    {
+        return t
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map(Value::Number);
+    }
+    None
+}
+
+/// Parse one YAML document. `line_offset` is added to every line (front matter starts below
+/// the `---` line of its Markdown file).
+pub fn parse(text: &str, line_offset: u32) -> Result<Document, YamlError> {
+    let mut b = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        spans: Spans::default(),
+        nodes: 0,
+        root: None,
+        line_offset,
+        errors: Vec::new(),
+    };
+    for item in Parser::new_from_str(text) {
+        match item {
+            Ok((ev, span)) => b.event(ev, span)?,
+            Err(e) => {
+                let m = e.marker();
+                let mut message = e.info().to_string();
+                if let Some(first) = message.get(..1) {
+                    message = first.to_lowercase() + &message[1..];
+                }
+                return Err(YamlError {
+                    kind: YamlErrorKind::Syntax,
+                    hint: syntax_hint(&message),
+                    message: format!("YAML syntax error: {message}"),
+                    pos: Pos {
+                        line: m.line() as u32 + line_offset,
+                        col: m.col() as u32 + 1,
+                    },
+                });
+            }
+        }
+    }
+    if let Some(e) = b.errors.pop() {
+        return Err(e);
+    }
+    match b.root {
+        None | Some(Value::Null) => Err(YamlError {
+            kind: YamlErrorKind::Empty,
+            message: "this document holds no YAML content".into(),
+            pos: Pos {
+                line: 1 + line_offset,
+                col: 1,
+            },
+            hint: Some("write the keys this file needs (see `mamoru schema`)".into()),
+        }),
+        Some(value) => Ok(Document {
+            value,
+            spans: b.spans,
+        }),
+    }
+}
+
+fn syntax_hint(message: &str) -> Option<String> {
+    if message.contains("tab") {
+        Some("YAML indents with spaces, never tabs".into())
+    } else if message.contains("mapping values are not allowed") {
+        Some("a value holding `: ` must be quoted, e.g. `title: \"A: B\"`".into())
+    } else if message.contains("did not find expected key")
+        || message.contains("did not find expected")
+    {
+        Some("check the indentation of this line against the lines above".into())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_of_keys_and_values() {
+        let d = parse("a: 1\nb:\n  - x\n  - {c: true}\n", 0).unwrap();
+        assert_eq!(d.value["b"][1]["c"], Value::Bool(true));
+        let s = d.spans.locate("/b/1/c").unwrap();
+        assert_eq!((s.value.line, s.key.unwrap().line), (4, 4));
+        assert_eq!(
+            d.spans.locate("/b/0").unwrap().value,
+            Pos { line: 3, col: 5 }
+        );
+    }
+
+    #[test]
+    fn scalars_follow_the_core_schema() {
+        let d = parse("a: 2026-04-01\nb: 1.0.0\nc: 3\nd: '3'\ne: ~\nf: 1.5\n", 0).unwrap();
+        assert_eq!(d.value["a"], "2026-04-01");
+        assert_eq!(d.value["b"], "1.0.0");
+        assert_eq!(d.value["c"], 3);
+        assert_eq!(d.value["d"], "3");
+        assert!(d.value["e"].is_null());
+        assert_eq!(d.value["f"], 1.5);
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut y = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..9 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("a{}", i - 1)
+            };
+            y += &format!(
+                "a{i}: &a{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            );
+        }
+        let e = parse(&y, 0).err().unwrap();
+        assert_eq!(e.kind, YamlErrorKind::Budget);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let e = parse("a: 1\nb: 2\na: 3\n", 0).err().unwrap();
+        assert_eq!((e.kind, e.pos.line), (YamlErrorKind::DuplicateKey, 3));
+    }
+}

@@ -1,0 +1,685 @@
+//! The source model: one Rust type per kind of policy file, exactly as authors write it.
+//!
+//! These types are the single source of truth for the format: `serde` reads them, `schemars`
+//! derives the JSON Schema from them (`mamoru schema`), and the doc comments become the schema's
+//! descriptions that editors show. Unknown keys are refused everywhere (`deny_unknown_fields`).
+//! References are still plain ids here; `compile` checks and resolves them.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// Pattern of ids: lowercase ASCII slugs.
+pub const ID_PATTERN: &str = "^[a-z0-9][a-z0-9-]*$";
+/// Pattern of threshold names (underscores allowed, must start with a letter).
+pub const THRESHOLD_PATTERN: &str = "^[a-z][a-z0-9_-]*$";
+/// Pattern of a literal duration.
+pub const DURATION_PATTERN: &str = "^[0-9]+(s|m|h|d)$";
+
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident, $schema:tt) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!($schema)
+            }
+        }
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_newtype!(
+    /// An id: a lowercase slug such as `customer-continues`, unique within its kind.
+    Id,
+    {"type": "string", "pattern": ID_PATTERN, "description": "an id: lowercase letters, digits and hyphens, starting with a letter or digit (e.g. `sv-consult`)"}
+);
+string_newtype!(
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "a date as YYYY-MM-DD"}
+);
+string_newtype!(
+    /// A semantic version such as `1.2.0`.
+    Version,
+    {"type": "string", "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$", "description": "a semantic version such as 1.2.0 (quote it if YAML would read it as a number)"}
+);
+string_newtype!(
+    /// A duration literal (`90s`, `3m`, `1h`, `2d`) or the name of a duration threshold.
+    DurationRef,
+    {"type": "string", "pattern": "^([0-9]+(s|m|h|d)|[a-z][a-z0-9_-]*)$", "description": "a duration such as 90s, 3m, 1h, 2d, or the name of a threshold in policy.yaml"}
+);
+
+/// A count: a whole number, or the name of a count threshold in `policy.yaml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CountRef {
+    Number(u64),
+    Threshold(String),
+}
+
+impl JsonSchema for CountRef {
+    fn schema_name() -> Cow<'static, str> {
+        "CountRef".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "a whole number, or the name of a threshold in policy.yaml",
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": THRESHOLD_PATTERN}
+            ]
+        })
+    }
+}
+
+/// A threshold's value: a duration (`60m`) or a count (`3`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ThresholdValue {
+    Count(u64),
+    Duration(String),
+}
+
+impl JsonSchema for ThresholdValue {
+    fn schema_name() -> Cow<'static, str> {
+        "ThresholdValue".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "a duration such as 60m, or a whole number",
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": DURATION_PATTERN}
+            ]
+        })
+    }
+}
+
+/// One id or a list of ids ("any of").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(Id),
+    Many(Vec<Id>),
+}
+
+impl OneOrMany {
+    pub fn ids(&self) -> &[Id] {
+        match self {
+            OneOrMany::One(id) => std::slice::from_ref(id),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+impl JsonSchema for OneOrMany {
+    fn schema_name() -> Cow<'static, str> {
+        "OneOrMany".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let id = g.subschema_for::<Id>();
+        json_schema!({
+            "description": "an id, or a list of ids (any of them)",
+            "anyOf": [id, {"type": "array", "items": id}]
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// policy.yaml
+
+/// `policy.yaml`: the manifest of a policy.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The policy's id (a slug).
+    pub id: Id,
+    /// The manual's title.
+    pub title: String,
+    /// Semantic version of the policy.
+    pub version: Version,
+    /// Content language (BCP 47), `ja` by default.
+    pub lang: Option<String>,
+    /// The centre's slogan, shown first in the manual.
+    pub slogan: Option<String>,
+    /// Who maintains the policy.
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// The date from which the policy applies.
+    pub effective_from: Option<Date>,
+    /// Laws, guidelines and manuals the policy builds on.
+    #[serde(default)]
+    pub legal_refs: Vec<LegalRef>,
+    /// Named thresholds (durations or counts), referred to by name from types, flows and text.
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, ThresholdValue>,
+    /// Outsourced vendors (委託先) that operate the policy.
+    #[serde(default)]
+    pub vendors: Vec<Vendor>,
+    /// What departments that fork this policy may change.
+    pub fork: Option<ForkRules>,
+}
+
+/// A law, guideline or manual the policy refers to.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegalRef {
+    pub title: String,
+    pub url: Option<String>,
+    pub note: Option<String>,
+}
+
+/// An outsourced vendor (委託先).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    pub id: Id,
+    pub name: String,
+    pub contact: Option<String>,
+}
+
+/// The parts of a policy a fork may not change, and the bounds its flows must respect.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForkRules {
+    /// Kinds a fork may not change.
+    #[serde(default)]
+    pub locked: Vec<LockablePart>,
+    /// Limits on the timings of a fork's flows.
+    pub bounds: Option<Bounds>,
+}
+
+/// A part of a policy that an upstream can lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LockablePart {
+    Definitions,
+    Stance,
+    Criteria,
+    Invariants,
+    Roles,
+    Scripts,
+    Flows,
+    Aftercare,
+    Cases,
+    Pages,
+    Thresholds,
+}
+
+/// Limits on the durations in a fork's flows.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    pub hold: Option<Bound>,
+    pub limit: Option<Bound>,
+}
+
+/// An inclusive upper bound.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    pub max: DurationRef,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown front matter
+
+/// Front matter of `stance.md` (基本姿勢).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StanceMatter {
+    pub title: String,
+    /// Short principles, shown as a list before the text.
+    #[serde(default)]
+    pub principles: Vec<String>,
+}
+
+/// Front matter of `definitions/<id>.md`: one defined term (用語).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefinitionMatter {
+    /// Must equal the file name without `.md`.
+    pub id: Id,
+    /// The term as it appears in the text.
+    pub term: String,
+    /// Reading in hiragana.
+    pub reading: Option<String>,
+    /// Other spellings that count as the term.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Related definitions.
+    #[serde(default)]
+    pub see_also: Vec<Id>,
+    /// One sentence; the first paragraph of the body when absent.
+    pub summary: Option<String>,
+}
+
+/// Front matter of `pages/<id>.md`: a free page.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PageMatter {
+    pub title: String,
+    /// Position in the menu (ascending).
+    #[serde(default)]
+    pub order: i64,
+}
+
+/// Front matter of `cases/<id>.md`: a case study, which is also a test.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseMatter {
+    /// Must equal the file name without `.md`.
+    pub id: Id,
+    pub title: String,
+    /// The channel of the contact.
+    pub channel: Id,
+    /// The conduct level (行為) as observed, before types raise it.
+    pub conduct: Id,
+    /// The demand level (要求) as observed, before types raise it.
+    pub demand: Id,
+    #[serde(default)]
+    pub conduct_types: Vec<Id>,
+    #[serde(default)]
+    pub demand_types: Vec<Id>,
+    #[serde(default)]
+    pub tags: Vec<Id>,
+    /// Length of the contact in minutes.
+    #[serde(default)]
+    pub minutes: u64,
+    /// How often the same claim was repeated.
+    #[serde(default)]
+    pub repeats: u64,
+    /// What happened during the contact.
+    #[serde(default)]
+    pub events: Vec<Id>,
+    /// The outcome the policy must give.
+    pub expect: Expect,
+}
+
+/// What a case expects: its verdict, and optionally its flow and route.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub verdict: Id,
+    pub flow: Option<Id>,
+    pub route: Option<Vec<Id>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// criteria.yaml
+
+/// `criteria.yaml`: the two axes, the verdicts, the grid and the types (判断基準).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Criteria {
+    pub axes: Axes,
+    /// Verdicts from least to most severe.
+    #[schemars(length(min = 1))]
+    pub verdicts: Vec<VerdictDef>,
+    /// One row per conduct level id; one verdict id per demand level, in the demand axis' order.
+    pub grid: BTreeMap<String, Vec<Id>>,
+    #[serde(default)]
+    pub conduct_types: Vec<ConductType>,
+    #[serde(default)]
+    pub demand_types: Vec<DemandType>,
+    /// What can happen during a contact; flows branch on them.
+    #[serde(default)]
+    pub events: Vec<Labelled>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Axes {
+    /// 行為: the customer's conduct, vertical axis, from mild to severe.
+    pub conduct: Axis,
+    /// 要求: the validity of the demand, horizontal axis, from valid to invalid.
+    pub demand: Axis,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Axis {
+    pub label: String,
+    #[schemars(length(min = 1))]
+    pub levels: Vec<Level>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub id: Id,
+    pub label: String,
+    pub describe: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictDef {
+    pub id: Id,
+    pub label: String,
+    /// Colour in the manual, `#rrggbb`.
+    #[schemars(regex(pattern = "^#[0-9a-fA-F]{6}$"))]
+    pub color: String,
+    pub describe: Option<String>,
+}
+
+/// An observable behaviour (行為の類型) that sets a minimum conduct level.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConductType {
+    pub id: Id,
+    pub label: String,
+    /// The conduct level a contact with this type has at least.
+    pub min_level: Id,
+    /// A verdict this type raises the result to, whatever the grid says.
+    pub verdict: Option<Id>,
+    /// Unacceptable whatever the demand: the grid row of `min_level` must be uniform.
+    #[serde(default)]
+    pub independent_of_demand: bool,
+    /// When the contact's facts imply the type (e.g. a long call).
+    pub when: Option<FactCondition>,
+    pub describe: Option<String>,
+}
+
+/// A kind of demand (要求の類型) that sets a minimum demand level.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemandType {
+    pub id: Id,
+    pub label: String,
+    pub min_level: Id,
+    pub when: Option<FactCondition>,
+    pub describe: Option<String>,
+}
+
+/// An id with a label (events, channels, tags).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Labelled {
+    pub id: Id,
+    pub label: String,
+}
+
+/// A condition on the plain facts of a contact (for derived types): all keys must hold.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactCondition {
+    pub channel: Option<OneOrMany>,
+    pub tags: Option<OneOrMany>,
+    /// Minutes, or a duration threshold.
+    pub minutes_at_least: Option<CountRef>,
+    pub repeats_at_least: Option<CountRef>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// vocabulary.yaml, roles.yaml, scripts.yaml, aftercare.yaml, invariants.yaml
+
+/// `vocabulary.yaml`: the channels and tags contacts may carry.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vocabulary {
+    #[serde(default)]
+    pub channels: Vec<Labelled>,
+    #[serde(default)]
+    pub tags: Vec<Labelled>,
+}
+
+/// Who acts in a flow.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub id: Id,
+    pub label: String,
+    pub org: Org,
+    pub describe: Option<String>,
+}
+
+/// Which organisation a role belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Org {
+    /// 委託先: an outsourced vendor.
+    Vendor,
+    /// 自社: the company's own employees.
+    Inhouse,
+    /// 外部: police, lawyers and other outside parties.
+    External,
+}
+
+/// Words staff say or write (録音告知, 注意, 警告, 切電 …).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Script {
+    pub id: Id,
+    pub purpose: String,
+    /// Channels the script is for; all channels when absent.
+    #[serde(default)]
+    pub channel: Vec<Id>,
+    pub text: String,
+}
+
+/// A follow-up step (事後対応).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AftercareItem {
+    pub id: Id,
+    pub role: Id,
+    /// Deadline after the contact.
+    pub within: DurationRef,
+    pub title: String,
+    #[serde(rename = "do")]
+    pub action: String,
+}
+
+/// A rule every flow must satisfy.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invariant {
+    pub id: Id,
+    pub text: String,
+    /// The contacts the rule is about (all when absent).
+    pub when: Option<Condition>,
+    /// Every route of such a contact visits a step of this role (or one of these roles).
+    pub reach_role: Option<OneOrMany>,
+    /// No step may hold (保留) longer than this.
+    pub max_hold: Option<DurationRef>,
+    /// No step may have a time limit longer than this.
+    pub max_limit: Option<DurationRef>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// flows/*.yaml
+
+/// A condition on a contact: every key given must hold; a list means any of its items.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub verdict: Option<OneOrMany>,
+    /// The effective conduct level is at least this level.
+    pub conduct_at_least: Option<Id>,
+    /// The effective demand level is at least this level.
+    pub demand_at_least: Option<Id>,
+    pub conduct_types: Option<OneOrMany>,
+    pub demand_types: Option<OneOrMany>,
+    pub tags: Option<OneOrMany>,
+    pub channel: Option<OneOrMany>,
+    /// Something that happened during the contact.
+    pub event: Option<OneOrMany>,
+    /// Minutes, or a duration threshold.
+    pub minutes_at_least: Option<CountRef>,
+    pub repeats_at_least: Option<CountRef>,
+    /// Holds when this inner condition does not.
+    pub not: Option<Box<Condition>>,
+}
+
+/// `flows/<id>.yaml`: an escalation flow (対応フロー).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    /// Must equal the file name without `.yaml`.
+    pub id: Id,
+    pub title: String,
+    pub describe: Option<String>,
+    /// The contacts this flow is for; flows must not overlap.
+    pub applies_to: Condition,
+    /// The first step.
+    pub start: Id,
+    #[schemars(length(min = 1))]
+    pub steps: Vec<Step>,
+}
+
+/// A step of a flow.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Unique within the flow.
+    pub id: Id,
+    /// Who performs the step.
+    pub role: Id,
+    pub title: String,
+    /// What to do (Markdown).
+    #[serde(rename = "do")]
+    pub action: Option<String>,
+    /// Time box for the step.
+    pub limit: Option<DurationRef>,
+    /// Longest hold (保留) allowed in this step.
+    pub hold: Option<DurationRef>,
+    /// A script to say, from scripts.yaml.
+    pub script: Option<Id>,
+    /// The step may be entered at most this many times on one route.
+    pub repeat: Option<CountRef>,
+    /// Branches tried in order.
+    #[serde(default)]
+    pub next: Vec<Branch>,
+    /// Makes the step terminal; the text is the outcome.
+    pub end: Option<String>,
+}
+
+/// A branch: `{when, to}`, or `{otherwise}` as the last branch.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    pub when: Option<Condition>,
+    pub to: Option<Id>,
+    pub otherwise: Option<Id>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kinds of files
+
+/// The kinds of files in a policy folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Manifest,
+    Stance,
+    Definition,
+    Criteria,
+    Vocabulary,
+    Roles,
+    Scripts,
+    Flow,
+    Aftercare,
+    Invariants,
+    Case,
+    Page,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::Manifest,
+        Kind::Stance,
+        Kind::Definition,
+        Kind::Criteria,
+        Kind::Vocabulary,
+        Kind::Roles,
+        Kind::Scripts,
+        Kind::Flow,
+        Kind::Aftercare,
+        Kind::Invariants,
+        Kind::Case,
+        Kind::Page,
+    ];
+
+    /// The schema's name of the kind (`mamoru schema --kind NAME`, `schema/NAME.schema.json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Manifest => "policy",
+            Kind::Stance => "stance",
+            Kind::Definition => "definition",
+            Kind::Criteria => "criteria",
+            Kind::Vocabulary => "vocabulary",
+            Kind::Roles => "roles",
+            Kind::Scripts => "scripts",
+            Kind::Flow => "flow",
+            Kind::Aftercare => "aftercare",
+            Kind::Invariants => "invariants",
+            Kind::Case => "case",
+            Kind::Page => "page",
+        }
+    }
+
+    /// The fixed file name of single-file kinds.
+    pub fn file_name(self) -> Option<&'static str> {
+        Some(match self {
+            Kind::Manifest => "policy.yaml",
+            Kind::Stance => "stance.md",
+            Kind::Criteria => "criteria.yaml",
+            Kind::Vocabulary => "vocabulary.yaml",
+            Kind::Roles => "roles.yaml",
+            Kind::Scripts => "scripts.yaml",
+            Kind::Aftercare => "aftercare.yaml",
+            Kind::Invariants => "invariants.yaml",
+            Kind::Definition | Kind::Flow | Kind::Case | Kind::Page => return None,
+        })
+    }
+
+    /// Markdown with front matter (the schema applies to the front matter).
+    pub fn is_markdown(self) -> bool {
+        matches!(
+            self,
+            Kind::Stance | Kind::Definition | Kind::Case | Kind::Page
+        )
+    }
+
+    /// Files that hold a YAML list of items.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            Kind::Roles | Kind::Scripts | Kind::Aftercare | Kind::Invariants
+        )
+    }
+
+    /// JSON Schema of this kind's YAML (the front matter for Markdown files).
+    pub fn schema(self, g: &mut SchemaGenerator) -> Schema {
+        match self {
+            Kind::Manifest => g.subschema_for::<Manifest>(),
+            Kind::Stance => g.subschema_for::<StanceMatter>(),
+            Kind::Definition => g.subschema_for::<DefinitionMatter>(),
+            Kind::Criteria => g.subschema_for::<Criteria>(),
+            Kind::Vocabulary => g.subschema_for::<Vocabulary>(),
+            Kind::Roles => g.subschema_for::<Vec<Role>>(),
+            Kind::Scripts => g.subschema_for::<Vec<Script>>(),
+            Kind::Flow => g.subschema_for::<Flow>(),
+            Kind::Aftercare => g.subschema_for::<Vec<AftercareItem>>(),
+            Kind::Invariants => g.subschema_for::<Vec<Invariant>>(),
+            Kind::Case => g.subschema_for::<CaseMatter>(),
+            Kind::Page => g.subschema_for::<PageMatter>(),
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The compiled policy: every reference resolved to an index, every threshold to a value.
+//!
+//! Produced by `compile`, read by `eval` and the emitters. Nothing here can dangle: an index
+//! always points into the vectors of the same `Policy`.
+
+use crate::diag::Origin;
+use crate::model::{LegalRef, Org, Vendor};
+
+/// Prose (Markdown or plain) with the place it was written, for lints and links.
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub src: String,
+    pub origin: Origin,
+}
+
+/// A resolved threshold value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    /// Seconds.
+    Duration(u64),
+    Count(u64),
+}
+
+#[derive(Clone, Debug)]
+pub struct Threshold {
+    pub name: String,
+    pub value: Quantity,
+    pub origin: Origin,
+}
+
+/// An id with a label and where it was declared (levels, events, channels, tags).
+#[derive(Clone, Debug)]
+pub struct Named {
+    pub id: String,
+    pub label: String,
+    pub describe: Option<Text>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Axis {
+    pub label: String,
+    pub levels: Vec<Named>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub id: String,
+    pub label: String,
+    pub color: String,
+    pub describe: Option<Text>,
+    pub origin: Origin,
+}
+
+/// Which axis a type raises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AxisKind {
+    Conduct,
+    Demand,
+}
+
+/// A conduct or demand type.
+#[derive(Clone, Debug)]
+pub struct Type {
+    pub id: String,
+    pub label: String,
+    pub axis: AxisKind,
+    pub min_level: usize,
+    pub verdict: Option<usize>,
+    pub independent_of_demand: bool,
+    pub when: Option<Cond>,
+    pub describe: Option<Text>,
+    pub origin: Origin,
+}
+
+/// A compiled condition. Every `Some` key must hold; a list holds when any item does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cond {
+    pub verdict: Option<Vec<usize>>,
+    pub conduct_at_least: Option<usize>,
+    pub demand_at_least: Option<usize>,
+    pub conduct_types: Option<Vec<usize>>,
+    pub demand_types: Option<Vec<usize>>,
+    pub tags: Option<Vec<usize>>,
+    pub channel: Option<Vec<usize>>,
+    pub event: Option<Vec<usize>>,
+    /// Seconds.
+    pub minutes_at_least: Option<u64>,
+    pub repeats_at_least: Option<u64>,
+    pub not: Option<Box<Cond>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub id: String,
+    pub label: String,
+    pub org: Org,
+    pub describe: Option<Text>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Script {
+    pub id: String,
+    pub purpose: String,
+    pub channels: Vec<usize>,
+    pub text: Text,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Branch {
+    /// `None` for `otherwise`.
+    pub when: Option<Cond>,
+    pub to: usize,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub id: String,
+    pub role: usize,
+    pub title: String,
+    pub action: Option<Text>,
+    /// Seconds.
+    pub limit: Option<u64>,
+    /// Seconds.
+    pub hold: Option<u64>,
+    pub script: Option<usize>,
+    pub repeat: Option<u64>,
+    pub next: Vec<Branch>,
+    pub end: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub id: String,
+    pub title: String,
+    pub describe: Option<Text>,
+    pub applies_to: Cond,
+    pub start: usize,
+    pub steps: Vec<Step>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct AftercareItem {
+    pub id: String,
+    pub role: usize,
+    /// Seconds.
+    pub within: u64,
+    pub title: String,
+    pub action: Text,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Invariant {
+    pub id: String,
+    pub text: String,
+    pub when: Option<Cond>,
+    pub reach_role: Option<Vec<usize>>,
+    pub max_hold: Option<u64>,
+    pub max_limit: Option<u64>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Definition {
+    pub id: String,
+    pub term: String,
+    pub reading: Option<String>,
+    pub aliases: Vec<String>,
+    pub see_also: Vec<usize>,
+    pub summary: Option<String>,
+    pub body: Text,
+    pub origin: Origin,
+}
+
+/// The facts of a contact, as a case (or a CRM) states them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub channel: usize,
+    pub conduct: usize,
+    pub demand: usize,
+    pub conduct_types: Vec<usize>,
+    pub demand_types: Vec<usize>,
+    pub tags: Vec<usize>,
+    pub minutes: u64,
+    pub repeats: u64,
+    /// `None` when the events are not known yet (classification before the contact ends).
+    pub events: Option<Vec<usize>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expect {
+    pub verdict: usize,
+    pub flow: Option<usize>,
+    pub route: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    pub facts: Facts,
+    pub expect: Expect,
+    pub body: Text,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub id: String,
+    pub title: String,
+    pub order: i64,
+    pub body: Text,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stance {
+    pub title: String,
+    pub principles: Vec<Text>,
+    pub body: Text,
+}
+
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub lang: String,
+    pub slogan: Option<Text>,
+    pub owners: Vec<String>,
+    pub effective_from: Option<String>,
+    pub legal_refs: Vec<LegalRef>,
+    pub vendors: Vec<Vendor>,
+}
+
+/// A whole compiled policy.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub manifest: Manifest,
+    pub stance: Option<Stance>,
+    pub thresholds: Vec<Threshold>,
+    pub conduct: Axis,
+    pub demand: Axis,
+    pub verdicts: Vec<Verdict>,
+    /// `grid[conduct][demand]` is a verdict index.
+    pub grid: Vec<Vec<usize>>,
+    pub grid_origin: Origin,
+    pub conduct_types: Vec<Type>,
+    pub demand_types: Vec<Type>,
+    pub events: Vec<Named>,
+    pub channels: Vec<Named>,
+    pub tags: Vec<Named>,
+    pub roles: Vec<Role>,
+    pub scripts: Vec<Script>,
+    pub flows: Vec<Flow>,
+    pub aftercare: Vec<AftercareItem>,
+    pub invariants: Vec<Invariant>,
+    pub definitions: Vec<Definition>,
+    pub cases: Vec<Case>,
+    pub pages: Vec<Page>,
+}
+
+impl Policy {
+    pub fn types(&self, axis: AxisKind) -> &[Type] {
+        match axis {
+            AxisKind::Conduct => &self.conduct_types,
+            AxisKind::Demand => &self.demand_types,
+        }
+    }
+
+    /// `c2×d1`: a cell's name.
+    pub fn cell_name(&self, conduct: usize, demand: usize) -> String {
+        format!(
+            "{}×{}",
+            self.conduct.levels[conduct].id, self.demand.levels[demand].id
+        )
+    }
+
+    pub fn threshold(&self, name: &str) -> Option<&Threshold> {
+        self.thresholds.iter().find(|t| t.name == name)
+    }
+}
+
+/// `90s`, `3m`, `1h`, `2d` in seconds.
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let unit = s.chars().last()?;
+    let n: u64 = s[..s.len() - 1].parse().ok()?;
+    let mul = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86400,
+        _ => return None,
+    };
+    n.checked_mul(mul)
+}
+
+/// Seconds as the shortest exact duration text (`180` → `3m`).
+pub fn format_duration(secs: u64) -> String {
+    if secs != 0 && secs % 86400 == 0 {
+        format!("{}d", secs / 86400)
+    } else if secs != 0 && secs % 3600 == 0 {
+        format!("{}h", secs / 3600)
+    } else if secs != 0 && secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// Seconds in Japanese for the manual (`180` → `3分`).
+pub fn format_duration_ja(secs: u64) -> String {
+    if secs != 0 && secs % 86400 == 0 {
+        format!("{}日", secs / 86400)
+    } else if secs != 0 && secs % 3600 == 0 {
+        format!("{}時間", secs / 3600)
+    } else if secs != 0 && secs % 60 == 0 {
+        format!("{}分", secs / 60)
+    } else {
+        format!("{secs}秒")
+    }
+}
