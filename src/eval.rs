@@ -61,60 +61,60 @@ pub fn holds<P: Probe + ?Sized>(c: &Cond, p: &P) -> Result<bool, Need> {
         need.map_or(Ok(false), Err)
     }
     // Cheap facts first, derived ones last, so that a false key short-cuts the rest.
-    if let Some(ch) = &c.channel {
-        if check(p.channel().map(|x| ch.contains(&x))) {
-            return Ok(false);
-        }
+    if let Some(ch) = &c.channel
+        && check(p.channel().map(|x| ch.contains(&x)))
+    {
+        return Ok(false);
     }
-    if let Some(tags) = &c.tags {
-        if check(any(tags, |t| p.tag(t))) {
-            return Ok(false);
-        }
+    if let Some(tags) = &c.tags
+        && check(any(tags, |t| p.tag(t)))
+    {
+        return Ok(false);
     }
-    if let Some(m) = c.minutes_at_least {
-        if check(p.minutes().map(|x| x.saturating_mul(60) >= m)) {
-            return Ok(false);
-        }
+    if let Some(m) = c.minutes_at_least
+        && check(p.minutes().map(|x| x.saturating_mul(60) >= m))
+    {
+        return Ok(false);
     }
-    if let Some(r) = c.repeats_at_least {
-        if check(p.repeats().map(|x| x >= r)) {
-            return Ok(false);
-        }
+    if let Some(r) = c.repeats_at_least
+        && check(p.repeats().map(|x| x >= r))
+    {
+        return Ok(false);
     }
-    if let Some(ts) = &c.conduct_types {
-        if check(any(ts, |t| p.has_type(AxisKind::Conduct, t))) {
-            return Ok(false);
-        }
+    if let Some(ts) = &c.conduct_types
+        && check(any(ts, |t| p.has_type(AxisKind::Conduct, t)))
+    {
+        return Ok(false);
     }
-    if let Some(ts) = &c.demand_types {
-        if check(any(ts, |t| p.has_type(AxisKind::Demand, t))) {
-            return Ok(false);
-        }
+    if let Some(ts) = &c.demand_types
+        && check(any(ts, |t| p.has_type(AxisKind::Demand, t)))
+    {
+        return Ok(false);
     }
-    if let Some(v) = &c.verdict {
-        if check(p.verdict().map(|x| v.contains(&x))) {
-            return Ok(false);
-        }
+    if let Some(v) = &c.verdict
+        && check(p.verdict().map(|x| v.contains(&x)))
+    {
+        return Ok(false);
     }
-    if let Some(l) = c.conduct_at_least {
-        if check(p.conduct().map(|x| x >= l)) {
-            return Ok(false);
-        }
+    if let Some(l) = c.conduct_at_least
+        && check(p.conduct().map(|x| x >= l))
+    {
+        return Ok(false);
     }
-    if let Some(l) = c.demand_at_least {
-        if check(p.demand().map(|x| x >= l)) {
-            return Ok(false);
-        }
+    if let Some(l) = c.demand_at_least
+        && check(p.demand().map(|x| x >= l))
+    {
+        return Ok(false);
     }
-    if let Some(n) = &c.not {
-        if check(holds(n, p).map(|b| !b)) {
-            return Ok(false);
-        }
+    if let Some(n) = &c.not
+        && check(holds(n, p).map(|b| !b))
+    {
+        return Ok(false);
     }
-    if let Some(es) = &c.event {
-        if check(any(es, |e| p.event(e))) {
-            return Ok(false);
-        }
+    if let Some(es) = &c.event
+        && check(any(es, |e| p.event(e)))
+    {
+        return Ok(false);
     }
     need.map_or(Ok(true), Err)
 }

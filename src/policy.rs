@@ -303,11 +303,11 @@ pub fn parse_duration(s: &str) -> Option<u64> {
 
 /// Seconds as the shortest exact duration text (`180` → `3m`).
 pub fn format_duration(secs: u64) -> String {
-    if secs != 0 && secs % 86400 == 0 {
+    if secs != 0 && secs.is_multiple_of(86400) {
         format!("{}d", secs / 86400)
-    } else if secs != 0 && secs % 3600 == 0 {
+    } else if secs != 0 && secs.is_multiple_of(3600) {
         format!("{}h", secs / 3600)
-    } else if secs != 0 && secs % 60 == 0 {
+    } else if secs != 0 && secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")
@@ -316,11 +316,11 @@ pub fn format_duration(secs: u64) -> String {
 
 /// Seconds in Japanese for the manual (`180` → `3分`).
 pub fn format_duration_ja(secs: u64) -> String {
-    if secs != 0 && secs % 86400 == 0 {
+    if secs != 0 && secs.is_multiple_of(86400) {
         format!("{}日", secs / 86400)
-    } else if secs != 0 && secs % 3600 == 0 {
+    } else if secs != 0 && secs.is_multiple_of(3600) {
         format!("{}時間", secs / 3600)
-    } else if secs != 0 && secs % 60 == 0 {
+    } else if secs != 0 && secs.is_multiple_of(60) {
         format!("{}分", secs / 60)
     } else {
         format!("{secs}秒")

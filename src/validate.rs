@@ -131,21 +131,21 @@ pub fn validate(sources: &Sources) -> (Validated, Vec<Diagnostic>) {
             Kind::Invariants => list(doc, &mut out.invariants, &mut out.incomplete),
         }
         // Files named after their item must carry that id.
-        if matches!(doc.kind, Kind::Definition | Kind::Flow | Kind::Case) {
-            if let Some(id) = doc.value.get("id").and_then(Value::as_str) {
-                if id != stem && !stem.is_empty() {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::IdMismatch,
-                            format!("id `{id}` differs from the file name `{path}`"),
-                        )
-                        .at(Origin::value(doc.file, "/id"))
-                        .hint(format!(
-                            "an item's id is its file name: rename the file or set `id: {stem}`"
-                        )),
-                    );
-                }
-            }
+        if matches!(doc.kind, Kind::Definition | Kind::Flow | Kind::Case)
+            && let Some(id) = doc.value.get("id").and_then(Value::as_str)
+            && id != stem
+            && !stem.is_empty()
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::IdMismatch,
+                    format!("id `{id}` differs from the file name `{path}`"),
+                )
+                .at(Origin::value(doc.file, "/id"))
+                .hint(format!(
+                    "an item's id is its file name: rename the file or set `id: {stem}`"
+                )),
+            );
         }
     }
     out.incomplete.sort();
@@ -249,10 +249,8 @@ fn schema_for_instance<'a>(root: &'a Value, instance_path: &str) -> Option<&'a V
             p
         } else if let Some(items) = node.get("items") {
             items
-        } else if let Some(ap) = node.get("additionalProperties").filter(|a| a.is_object()) {
-            ap
         } else {
-            return None;
+            node.get("additionalProperties").filter(|a| a.is_object())?
         };
         node = deref(next);
     }
@@ -329,11 +327,11 @@ fn schema_errors(doc: &Document) -> Vec<Diagnostic> {
                 let name = property.as_str().unwrap_or_default();
                 let expected = schema_for_instance(root, &format!("{ip}/{name}"))
                     .and_then(describe_schema)
-                    .map(|d| format!(" ({d})"))
+                    .map(|d| format!(": {d}"))
                     .unwrap_or_default();
-                Diagnostic::new(Code::MissingKey, format!("missing key `{name}`{expected}"))
+                Diagnostic::new(Code::MissingKey, format!("missing key `{name}`"))
                     .at(here)
-                    .hint(format!("add `{name}:` to this mapping"))
+                    .hint(format!("add `{name}:` to this mapping{expected}"))
             }
             ValidationErrorKind::Type { kind } => {
                 let expected = schema_for_instance(root, &ip)
@@ -376,7 +374,21 @@ fn schema_errors(doc: &Document) -> Vec<Diagnostic> {
                 .at(here)
                 .maybe_hint(did_you_mean(got, opts.iter().map(String::as_str)))
             }
-            ValidationErrorKind::Pattern { .. } | ValidationErrorKind::AnyOf { .. } => {
+            ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. }
+                if !constants(root, err.schema_path().as_str()).is_empty() =>
+            {
+                let opts = constants(root, err.schema_path().as_str());
+                let got = instance.as_str().unwrap_or_default();
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("{field} must be one of {}, found `{got}`", one_of(&opts)),
+                )
+                .at(here)
+                .maybe_hint(did_you_mean(got, opts.iter().map(String::as_str)))
+            }
+            ValidationErrorKind::Pattern { .. }
+            | ValidationErrorKind::AnyOf { .. }
+            | ValidationErrorKind::OneOfNotValid { .. } => {
                 let expected = schema_for_instance(root, &ip)
                     .and_then(describe_schema)
                     .unwrap_or_else(|| "a different value".into());
@@ -424,4 +436,31 @@ fn schema_errors(doc: &Document) -> Vec<Diagnostic> {
 
 fn parent(pointer: &str) -> &str {
     pointer.rsplit_once('/').map_or("", |(p, _)| p)
+}
+
+/// The constant values a `oneOf`/`anyOf` keyword chooses between (enums with documented variants).
+fn constants(root: &Value, schema_path: &str) -> Vec<String> {
+    root.pointer(schema_path)
+        .and_then(Value::as_array)
+        .map(|alts| {
+            alts.iter()
+                .flat_map(|a| {
+                    let a = match a.get("$ref").and_then(Value::as_str) {
+                        Some(r) => root.pointer(r.trim_start_matches('#')).unwrap_or(a),
+                        None => a,
+                    };
+                    a.get("const")
+                        .into_iter()
+                        .chain(
+                            a.get("enum")
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten(),
+                        )
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

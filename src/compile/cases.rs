@@ -129,17 +129,17 @@ pub fn check(p: &Policy, flows_complete: bool, d: &mut Vec<Diagnostic>) -> Vec<C
                         if r.outcome == Outcome::Stuck {
                             diag = diag.note("the route stops where no branch holds");
                         }
-                        if let Some(k) = got.iter().zip(want).position(|(a, b)| a != b) {
-                            if k > 0 {
-                                let s = &flow.steps[r.steps[k - 1]];
-                                if let Some(&b) = r.taken.get(k - 1) {
-                                    diag = diag.note(format!(
-                                        "at `{}` branch #{} was taken ({})",
-                                        s.id,
-                                        b + 1,
-                                        explain(p, case, a)
-                                    ));
-                                }
+                        if let Some(k) = got.iter().zip(want).position(|(a, b)| a != b)
+                            && k > 0
+                        {
+                            let s = &flow.steps[r.steps[k - 1]];
+                            if let Some(&b) = r.taken.get(k - 1) {
+                                diag = diag.note(format!(
+                                    "at `{}` branch #{} was taken ({})",
+                                    s.id,
+                                    b + 1,
+                                    explain(p, case, a)
+                                ));
                             }
                         }
                         d.push(diag);

@@ -150,10 +150,10 @@ impl Probe for View<'_, '_> {
             return Ok(b);
         }
         // A type implied by the facts is present whether listed or not.
-        if let Some(w) = &self.space.policy.types(axis)[ty].when {
-            if holds(w, self)? {
-                return Ok(true);
-            }
+        if let Some(w) = &self.space.policy.types(axis)[ty].when
+            && holds(w, self)?
+        {
+            return Ok(true);
         }
         Err(Need::Type(axis, ty))
     }

@@ -40,10 +40,10 @@ fn bad_cycle(flow: &Flow) -> Option<Vec<usize>> {
                 cycle.push(t);
                 return Some(cycle);
             }
-            if state[t] == 0 {
-                if let Some(c) = dfs(flow, t, state, path) {
-                    return Some(c);
-                }
+            if state[t] == 0
+                && let Some(c) = dfs(flow, t, state, path)
+            {
+                return Some(c);
             }
         }
         path.pop();
@@ -51,10 +51,11 @@ fn bad_cycle(flow: &Flow) -> Option<Vec<usize>> {
         None
     }
     for s in 0..n {
-        if state[s] == 0 && flow.steps[s].repeat.is_none() {
-            if let Some(c) = dfs(flow, s, &mut state, &mut path) {
-                return Some(c);
-            }
+        if state[s] == 0
+            && flow.steps[s].repeat.is_none()
+            && let Some(c) = dfs(flow, s, &mut state, &mut path)
+        {
+            return Some(c);
         }
     }
     None
@@ -106,9 +107,10 @@ pub fn structure(p: &Policy, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
                 (s.hold, inv.max_hold, "hold", "hold (保留)"),
                 (s.limit, inv.max_limit, "limit", "time limit"),
             ] {
-                if let (Some(v), Some(m)) = (val, max) {
-                    if v > m {
-                        d.push(
+                if let (Some(v), Some(m)) = (val, max)
+                    && v > m
+                {
+                    d.push(
                             Diagnostic::new(
                                 Code::StepExceedsInvariant,
                                 format!(
@@ -120,7 +122,6 @@ pub fn structure(p: &Policy, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
                             .hint(format!("use at most {}", format_duration(m)))
                             .related(inv.origin.clone(), "invariant declared here"),
                         );
-                    }
                 }
             }
         }
@@ -351,10 +352,10 @@ pub fn invariants(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
                 if !holds(&flow.applies_to, v)? {
                     return Ok(None);
                 }
-                if let Some(w) = &inv.when {
-                    if !holds(w, v)? {
-                        return Ok(None);
-                    }
+                if let Some(w) = &inv.when
+                    && !holds(w, v)?
+                {
+                    return Ok(None);
                 }
                 let r = route(flow, v);
                 match r.outcome {

@@ -405,17 +405,39 @@ fn table<T>(
 
 pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     let mut d = Vec::new();
-    let (Some(manifest), Some(criteria)) = (&v.manifest, &v.criteria) else {
-        return (
-            None,
-            d,
-            Gaps {
-                criteria: true,
-                flows: true,
-                cases: true,
-                roles: true,
-            },
-        );
+    let Some(criteria) = &v.criteria else {
+        let gaps = Gaps {
+            criteria: true,
+            flows: true,
+            cases: true,
+            roles: true,
+        };
+        return (None, d, gaps);
+    };
+    // Without a readable manifest the rest is still checked, with no thresholds known.
+    let fallback;
+    let manifest = match &v.manifest {
+        Some(m) => m,
+        None => {
+            fallback = Item {
+                value: model::Manifest {
+                    id: model::Id("unknown".into()),
+                    title: String::new(),
+                    version: model::Version("0.0.0".into()),
+                    lang: None,
+                    slogan: None,
+                    owners: Vec::new(),
+                    effective_from: None,
+                    legal_refs: Vec::new(),
+                    thresholds: Default::default(),
+                    vendors: Vec::new(),
+                    fork: None,
+                },
+                origin: criteria.origin.clone(),
+                body: None,
+            };
+            &fallback
+        }
     };
     let c = &criteria.value;
     let inc = |k: Kind| !v.incomplete.contains(&k);
@@ -1284,10 +1306,7 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
         },
         expect: Expect {
             verdict: verdict?,
-            flow: match flow {
-                Some(f) => Some(f?),
-                None => None,
-            },
+            flow: flow.flatten(),
             route: c
                 .expect
                 .route

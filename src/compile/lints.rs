@@ -318,22 +318,21 @@ pub fn vague(p: &Policy, d: &mut Vec<Diagnostic>) {
                 continue;
             }
             let sentence = &src[start..i];
-            if !MEASURE.is_match(sentence) {
-                if let Some((w, at)) = VAGUE
+            if !MEASURE.is_match(sentence)
+                && let Some((w, at)) = VAGUE
                     .iter()
                     .find_map(|w| sentence.find(w).map(|at| (*w, at)))
-                {
-                    d.push(
-                        Diagnostic::new(
-                            Code::VagueWording,
-                            format!(
-                                "vague wording `{w}` in an obligation, with no threshold or number"
-                            ),
-                        )
-                        .at(origin.offset(start + at))
-                        .hint("say how or by when, e.g. `{{hold}}以内に` or a concrete action"),
-                    );
-                }
+            {
+                d.push(
+                    Diagnostic::new(
+                        Code::VagueWording,
+                        format!(
+                            "vague wording `{w}` in an obligation, with no threshold or number"
+                        ),
+                    )
+                    .at(origin.offset(start + at))
+                    .hint("say how or by when, e.g. `{{hold}}以内に` or a concrete action"),
+                );
             }
             start = i + c.len_utf8();
         }
@@ -351,7 +350,7 @@ pub fn coverage(p: &Policy, runs: &[CaseRun], d: &mut Vec<Diagnostic>) {
         }
     }
     for (c, row) in p.grid.iter().enumerate() {
-        for dm in 0..row.len() {
+        for (dm, verdict) in row.iter().enumerate() {
             if !cells.contains(&(c, dm)) {
                 d.push(
                     Diagnostic::new(
@@ -359,7 +358,7 @@ pub fn coverage(p: &Policy, runs: &[CaseRun], d: &mut Vec<Diagnostic>) {
                         format!(
                             "no case falls in grid cell {} ({})",
                             p.cell_name(c, dm),
-                            p.verdicts[row[dm]].id
+                            p.verdicts[*verdict].id
                         ),
                     )
                     .at(p.grid_origin.child(&p.conduct.levels[c].id).child(dm))

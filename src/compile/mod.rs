@@ -42,7 +42,9 @@ pub fn compile(v: &Validated) -> Compiled {
             sound.push(flows::structure(p, f, &mut d));
         }
         flows_ok &= sound.iter().all(|s| *s);
-        flows_ok &= flows::choice(&space, &mut d);
+        if flows_ok {
+            flows_ok &= flows::choice(&space, &mut d);
+        }
         for (fi, ok) in sound.iter().enumerate() {
             if *ok {
                 flows::routes(&space, fi, &mut d);

@@ -130,8 +130,11 @@ impl Sources {
             At::Value(p) | At::Key(p) | At::InValue(p, _) => {
                 let doc = self.doc(origin.file)?;
                 let span = doc.spans.locate(p)?;
+                // Keys for unknown keys, and for block collections (whose value starts on
+                // the next line, away from what the message is about).
                 let pos = match (&origin.at, span.key) {
                     (At::Key(_), Some(k)) => k,
+                    (At::Value(_), Some(k)) if span.style == Style::Collection => k,
                     _ => span.value,
                 };
                 match &origin.at {
@@ -447,7 +450,7 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
         match parse_document(file, kind, text) {
             Ok(doc) => s.docs.push(doc),
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 s.unreadable.push(kind);
             }
         }
@@ -457,12 +460,14 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
     (s, diags)
 }
 
-fn parse_document(file: FileId, kind: Kind, text: &str) -> Result<Document, Diagnostic> {
+fn parse_document(file: FileId, kind: Kind, text: &str) -> Result<Document, Box<Diagnostic>> {
     let (yaml_text, line_offset, body) = if kind.is_markdown() {
         let fm = split_front_matter(text).map_err(|(msg, hint, line)| {
-            Diagnostic::new(Code::FrontMatter, msg)
-                .at(Origin::new(file, At::Pos(line, 1)))
-                .hint(hint)
+            Box::new(
+                Diagnostic::new(Code::FrontMatter, msg)
+                    .at(Origin::new(file, At::Pos(line, 1)))
+                    .hint(hint),
+            )
         })?;
         (fm.yaml, 1, Some(fm.body))
     } else {
@@ -476,9 +481,11 @@ fn parse_document(file: FileId, kind: Kind, text: &str) -> Result<Document, Diag
             YamlErrorKind::Unsupported => Code::YamlUnsupported,
             YamlErrorKind::Empty => Code::EmptyFile,
         };
-        Diagnostic::new(code, e.message)
-            .at(Origin::new(file, At::Pos(e.pos.line, e.pos.col)))
-            .maybe_hint(e.hint)
+        Box::new(
+            Diagnostic::new(code, e.message)
+                .at(Origin::new(file, At::Pos(e.pos.line, e.pos.col)))
+                .maybe_hint(e.hint),
+        )
     })?;
     Ok(Document {
         file,

@@ -365,10 +365,10 @@ fn parse_number(t: &str) -> Option<Value> {
     let b = t.as_bytes();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
-    if digits(unsigned) {
-        if let Ok(i) = t.trim_start_matches('+').parse::<i64>() {
-            return Some(Value::Number(i.into()));
-        }
+    if digits(unsigned)
+        && let Ok(i) = t.trim_start_matches('+').parse::<i64>()
+    {
+        return Some(Value::Number(i.into()));
     }
     if let Some(h) = t.strip_prefix("0x") {
         return i64::from_str_radix(h, 16)
