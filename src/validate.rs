@@ -10,6 +10,7 @@ use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean, one_of};
 use crate::load::{Document, Sources};
 use crate::model::*;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -85,8 +86,8 @@ pub fn validate(sources: &Sources) -> (Validated, Vec<Diagnostic>) {
             out.incomplete.push(*kind);
         }
     }
-    for doc in &sources.docs {
-        let errors = schema_errors(doc);
+    let schema_results: Vec<Vec<Diagnostic>> = sources.docs.par_iter().map(schema_errors).collect();
+    for (doc, errors) in sources.docs.iter().zip(schema_results) {
         let ok = errors.is_empty();
         diags.extend(errors);
         let path = &sources.file(doc.file).path;

@@ -4,6 +4,8 @@
 use super::cases::CaseRun;
 use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
 use crate::policy::{Policy, Text};
+use aho_corasick::{AhoCorasick, MatchKind};
+use rayon::prelude::*;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -154,84 +156,121 @@ fn ignorable(c: char) -> bool {
     )
 }
 
-/// A text in comparison form, and for each of its chars the byte range it came from.
-fn fold(s: &str) -> (Vec<char>, Vec<(usize, usize)>) {
-    let mut chars = Vec::new();
-    let mut map = Vec::new();
+/// A text in comparison form (NFKC, lowercase, ignorable characters dropped), and for each of
+/// its bytes the byte range of the original character it came from.
+fn fold(s: &str) -> (String, Vec<(usize, usize)>) {
+    let mut out = String::with_capacity(s.len());
+    let mut map = Vec::with_capacity(s.len());
     for (i, c) in s.char_indices() {
         if ignorable(c) {
             continue;
         }
-        for n in c.to_string().nfkc().flat_map(char::to_lowercase) {
+        // Fast path: ASCII, kana and common kanji are left alone by NFKC.
+        if c.is_ascii()
+            || ('\u{3041}'..='\u{309A}').contains(&c)
+            || ('\u{30A1}'..='\u{30FA}').contains(&c)
+            || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+        {
+            let n = c.to_ascii_lowercase();
+            out.push(n);
+            map.extend(std::iter::repeat_n((i, i + c.len_utf8()), n.len_utf8()));
+            continue;
+        }
+        let mut buf = [0u8; 4];
+        for n in c.encode_utf8(&mut buf).nfkc().flat_map(char::to_lowercase) {
             if ignorable(n) {
                 continue;
             }
-            chars.push(n);
-            map.push((i, i + c.len_utf8()));
+            out.push(n);
+            map.extend(std::iter::repeat_n((i, i + c.len_utf8()), n.len_utf8()));
         }
     }
-    (chars, map)
-}
-
-fn find_all(hay: &[char], needle: &[char]) -> Vec<usize> {
-    if needle.is_empty() || needle.len() > hay.len() {
-        return Vec::new();
-    }
-    (0..=hay.len() - needle.len())
-        .filter(|&i| hay[i..i + needle.len()] == *needle)
-        .collect()
+    (out, map)
 }
 
 /// Terms: spelling variants that the manual would not link, and terms nothing uses.
 pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
-    let spellings: BTreeSet<&str> = p
+    // Every spelling (term or alias) with its definition.
+    let forms: Vec<(usize, &str)> = p
         .definitions
         .iter()
-        .flat_map(|x| std::iter::once(x.term.as_str()).chain(x.aliases.iter().map(String::as_str)))
-        .filter(|s| !s.is_empty())
+        .enumerate()
+        .flat_map(|(i, x)| {
+            std::iter::once(x.term.as_str())
+                .chain(x.aliases.iter().map(String::as_str))
+                .map(move |f| (i, f))
+        })
+        .filter(|(_, f)| !f.is_empty())
         .collect();
+    if forms.is_empty() {
+        return;
+    }
+    let spellings: BTreeSet<&str> = forms.iter().map(|(_, f)| *f).collect();
+    let folded: Vec<(usize, &str, String)> = forms
+        .iter()
+        .map(|(i, f)| (*i, *f, fold(f).0))
+        .filter(|(_, _, f)| f.chars().count() >= 2)
+        .collect();
+    let variants = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(folded.iter().map(|(_, _, f)| f.as_str()))
+        .expect("automaton");
+    let exact = AhoCorasick::new(forms.iter().map(|(_, f)| *f)).expect("automaton");
     let texts = texts(p);
     let mut reported = BTreeSet::new();
-    for (t, _) in &texts {
-        let (hay, map) = fold(&t.src);
-        for def in &p.definitions {
-            for form in std::iter::once(&def.term).chain(&def.aliases) {
-                let (needle, _) = fold(form);
-                if needle.len() < 2 {
-                    continue;
-                }
-                for i in find_all(&hay, &needle) {
-                    let (s, e) = (map[i].0, map[i + needle.len() - 1].1);
+    let mut used = vec![false; p.definitions.len()];
+    // Each text is scanned on its own (in parallel); findings are merged in text order.
+    type Found<'t> = (Vec<usize>, Vec<(usize, &'t str, usize, usize)>);
+    let found: Vec<Found> = texts
+        .par_iter()
+        .map(|(t, _)| {
+            let uses = exact
+                .find_overlapping_iter(&t.src)
+                .map(|m| forms[m.pattern().as_usize()].0)
+                .filter(|def| p.definitions[*def].origin.file != t.origin.file)
+                .collect();
+            let (hay, map) = fold(&t.src);
+            let variants = variants
+                .find_iter(&hay)
+                .filter_map(|m| {
+                    let (s, e) = (map[m.start()].0, map[m.end() - 1].1);
                     let written = &t.src[s..e];
                     // An exact spelling of some term, or part of a longer exact spelling.
-                    if spellings.contains(written)
+                    let exact_spelling = spellings.contains(written)
                         || spellings
                             .iter()
-                            .any(|sp| sp.contains(written) && t.src.contains(sp))
-                    {
-                        continue;
-                    }
-                    if !reported.insert((written.to_string(), t.origin.file)) {
-                        continue;
-                    }
-                    d.push(
-                        Diagnostic::new(
-                            Code::TermVariant,
-                            format!("`{written}` looks like the defined term `{form}` but is spelled differently, so the manual will not link it"),
-                        )
-                        .at(t.origin.offset(s))
-                        .hint(format!("write `{form}`, or add `{written}` to the aliases of definition `{}`", def.id)),
-                    );
-                }
+                            .any(|sp| sp.contains(written) && t.src.contains(sp));
+                    (!exact_spelling).then_some((s, written, m.pattern().as_usize(), 0))
+                })
+                .collect();
+            (uses, variants)
+        })
+        .collect();
+    for ((t, _), (uses, variants)) in texts.iter().zip(found) {
+        for def in uses {
+            used[def] = true;
+        }
+        for (s, written, pattern, _) in variants {
+            if !reported.insert((written.to_string(), t.origin.file)) {
+                continue;
             }
+            let (def, form, _) = &folded[pattern];
+            d.push(
+                Diagnostic::new(
+                    Code::TermVariant,
+                    format!("`{written}` looks like the defined term `{form}` but is spelled differently, so the manual will not link it"),
+                )
+                .at(t.origin.offset(s))
+                .hint(format!("write `{form}`, or add `{written}` to the aliases of definition `{}`", p.definitions[*def].id)),
+            );
         }
     }
-    // Usage: any text or label outside the definition's own file.
-    let mut corpus: Vec<(&str, Option<&Origin>)> = texts
-        .iter()
-        .map(|(t, _)| (t.src.as_str(), Some(&t.origin)))
-        .collect();
-    let mut labels: Vec<&str> = vec![p.manifest.title.as_str()];
+    // Titles and labels count as uses too.
+    let mut labels: Vec<&str> = vec![
+        p.manifest.title.as_str(),
+        p.conduct.label.as_str(),
+        p.demand.label.as_str(),
+    ];
     labels.extend(p.flows.iter().flat_map(|f| {
         std::iter::once(f.title.as_str()).chain(
             f.steps
@@ -266,29 +305,22 @@ pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
             .chain(&p.channels)
             .map(|s| s.label.as_str()),
     );
-    labels.push(p.conduct.label.as_str());
-    labels.push(p.demand.label.as_str());
-    if let Some(s) = &p.stance {
-        labels.push(s.title.as_str());
-    }
-    corpus.extend(labels.into_iter().map(|l| (l, None)));
-    for def in &p.definitions {
-        let used = corpus.iter().any(|(text, origin)| {
-            origin.is_none_or(|o| o.file != def.origin.file)
-                && std::iter::once(&def.term)
-                    .chain(&def.aliases)
-                    .any(|f| !f.is_empty() && text.contains(f.as_str()))
-        });
-        if !used {
-            d.push(
-                Diagnostic::new(
-                    Code::TermUnused,
-                    format!("the defined term `{}` is used nowhere else in the manual", def.term),
-                )
-                .at(def.origin.child("term"))
-                .hint("use the term where it applies, add the spelling used instead as an alias, or remove the definition"),
-            );
+    labels.extend(p.stance.iter().map(|s| s.title.as_str()));
+    for l in labels {
+        for m in exact.find_overlapping_iter(l) {
+            used[forms[m.pattern().as_usize()].0] = true;
         }
+    }
+    for (def, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
+        let def = &p.definitions[def];
+        d.push(
+            Diagnostic::new(
+                Code::TermUnused,
+                format!("the defined term `{}` is used nowhere else in the manual", def.term),
+            )
+            .at(def.origin.child("term"))
+            .hint("use the term where it applies, add the spelling used instead as an alias, or remove the definition"),
+        );
     }
 }
 

@@ -9,6 +9,7 @@ pub mod yaml;
 
 use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
 use crate::model::Kind;
+use rayon::prelude::*;
 use serde_json::Value;
 use std::path::Path;
 use yaml::{Spans, Style, YamlErrorKind};
@@ -114,7 +115,11 @@ impl Sources {
     }
 
     pub fn doc(&self, file: FileId) -> Option<&Document> {
-        self.docs.iter().find(|d| d.file == file)
+        // Documents are pushed in file order, so a binary search finds them.
+        self.docs
+            .binary_search_by_key(&file, |d| d.file)
+            .ok()
+            .map(|i| &self.docs[i])
     }
 
     /// Resolve an origin to a path, line and column.
@@ -378,6 +383,7 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
         ..Sources::default()
     };
     let mut diags = Vec::new();
+    let mut pending = Vec::new();
     for (path, bytes) in files {
         let kind = match classify(&path) {
             Class::Source(kind) => kind,
@@ -437,8 +443,7 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
             .map(str::to_string)
             .unwrap_or(text);
         s.files.push(SourceFile::new(path.clone(), text));
-        let text = &s.files[file.0 as usize].text;
-        if text.trim().is_empty() {
+        if s.files[file.0 as usize].text.trim().is_empty() {
             diags.push(
                 Diagnostic::new(Code::EmptyFile, format!("`{path}` is empty"))
                     .at(Origin::new(file, At::File))
@@ -447,7 +452,15 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
             s.unreadable.push(kind);
             continue;
         }
-        match parse_document(file, kind, text) {
+        pending.push((file, kind));
+    }
+    // Parsing is the costly part: files are parsed in parallel, then kept in file order.
+    let parsed: Vec<_> = pending
+        .par_iter()
+        .map(|(file, kind)| parse_document(*file, *kind, &s.files[file.0 as usize].text))
+        .collect();
+    for ((_, kind), result) in pending.into_iter().zip(parsed) {
+        match result {
             Ok(doc) => s.docs.push(doc),
             Err(d) => {
                 diags.push(*d);
