@@ -88,6 +88,27 @@ impl JsonSchema for CountRef {
     }
 }
 
+/// Minutes in a condition: a number of minutes, a duration (`60m`) or a duration threshold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MinutesRef {
+    Minutes(u64),
+    Duration(DurationRef),
+}
+
+impl JsonSchema for MinutesRef {
+    fn schema_name() -> Cow<'static, str> {
+        "MinutesRef".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let d = g.subschema_for::<DurationRef>();
+        json_schema!({
+            "description": "a number of minutes, a duration such as 60m, or the name of a duration threshold",
+            "anyOf": [{"type": "integer", "minimum": 0}, d]
+        })
+    }
+}
+
 /// A threshold's value: a duration (`60m`) or a count (`3`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -422,8 +443,8 @@ pub struct Labelled {
 pub struct FactCondition {
     pub channel: Option<OneOrMany>,
     pub tags: Option<OneOrMany>,
-    /// Minutes, or a duration threshold.
-    pub minutes_at_least: Option<CountRef>,
+    /// Minutes, a duration, or a duration threshold.
+    pub minutes_at_least: Option<MinutesRef>,
     pub repeats_at_least: Option<CountRef>,
 }
 
@@ -521,8 +542,8 @@ pub struct Condition {
     pub channel: Option<OneOrMany>,
     /// Something that happened during the contact.
     pub event: Option<OneOrMany>,
-    /// Minutes, or a duration threshold.
-    pub minutes_at_least: Option<CountRef>,
+    /// Minutes, a duration, or a duration threshold.
+    pub minutes_at_least: Option<MinutesRef>,
     pub repeats_at_least: Option<CountRef>,
     /// Holds when this inner condition does not.
     pub not: Option<Box<Condition>>,

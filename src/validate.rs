@@ -259,8 +259,12 @@ fn schema_for_instance<'a>(root: &'a Value, instance_path: &str) -> Option<&'a V
 }
 
 fn describe_schema(node: &Value) -> Option<String> {
+    // Descriptions written as an expected value ("a duration such as …") read well in a
+    // message; other doc comments do not.
     if let Some(d) = node.get("description").and_then(Value::as_str) {
-        return Some(d.to_string());
+        if d.starts_with("a ") || d.starts_with("an ") {
+            return Some(d.to_string());
+        }
     }
     let t = node.get("type")?;
     let one = |t: &str| match t {
@@ -349,7 +353,9 @@ fn schema_errors(doc: &Document) -> Vec<Diagnostic> {
                     ),
                 )
                 .at(here);
-                if instance.is_number() && expected.contains("string") {
+                if instance.is_number()
+                    && (expected.contains("string") || expected.contains("version"))
+                {
                     d = d.hint("quote the value so YAML reads it as text, e.g. \"1.0\"");
                 } else if instance.is_null() {
                     d = d.hint("the value is empty: write it after the colon");

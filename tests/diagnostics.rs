@@ -385,7 +385,7 @@ const CASES: &[Case] = &[
         )],
         code: "E226",
         file: "flows/other.yaml",
-        line_of: Some("event: continues"),
+        line_of: Some("applies_to"),
     },
     Case {
         name: "invariant violated",

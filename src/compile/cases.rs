@@ -134,12 +134,13 @@ pub fn check(p: &Policy, flows_complete: bool, d: &mut Vec<Diagnostic>) -> Vec<C
                         {
                             let s = &flow.steps[r.steps[k - 1]];
                             if let Some(&b) = r.taken.get(k - 1) {
-                                diag = diag.note(format!(
-                                    "at `{}` branch #{} was taken ({})",
-                                    s.id,
-                                    b + 1,
-                                    explain(p, case, a)
-                                ));
+                                diag = diag
+                                    .note(format!(
+                                        "the routes part after `{}`, where branch #{} was taken",
+                                        s.id,
+                                        b + 1
+                                    ))
+                                    .note(format!("the contact: {}", explain(p, case, a)));
                             }
                         }
                         d.push(diag);

@@ -4,7 +4,7 @@
 use super::explore::{Partial, Space};
 use crate::diag::{Code, Diagnostic};
 use crate::eval::{Outcome, Route, flows_for, holds, route};
-use crate::policy::{Flow, Policy, format_duration};
+use crate::policy::{Flow, format_duration};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Steps reachable from `start`, following every branch.
@@ -71,7 +71,8 @@ pub fn route_text(flow: &Flow, steps: &[usize]) -> String {
 
 /// Structural checks of one flow. Returns false when the flow is unsound enough that exploring
 /// its routes would only repeat the same errors.
-pub fn structure(p: &Policy, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
+pub fn structure(space: &Space, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
+    let p = space.policy;
     let mut sound = true;
     let seen = reachable(flow);
     for (i, s) in flow.steps.iter().enumerate() {
@@ -102,6 +103,15 @@ pub fn structure(p: &Policy, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
         sound = false;
     }
     for inv in &p.invariants {
+        if inv.max_hold.is_none() && inv.max_limit.is_none() {
+            continue;
+        }
+        // An invariant about some contacts bounds the flows that may handle them.
+        if let Some(w) = &inv.when
+            && !satisfiable(space, &[&flow.applies_to, w])
+        {
+            continue;
+        }
         for s in &flow.steps {
             for (val, max, key, what) in [
                 (s.hold, inv.max_hold, "hold", "hold (保留)"),
@@ -295,15 +305,7 @@ pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
                 continue;
             }
             // Is the branch's condition possible at all for this flow's contacts?
-            let mut possible = false;
-            space.explore(
-                space.all(),
-                |v| Ok(holds(&flow.applies_to, v)? && holds(cond, v)?),
-                |_, ok| {
-                    possible |= ok;
-                    !ok
-                },
-            );
+            let possible = satisfiable(space, &[&flow.applies_to, cond]);
             let visited = taken.iter().any(|(x, _)| *x == si);
             let why = if !visited {
                 format!(
@@ -425,4 +427,25 @@ pub fn invariants(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
             d.push(diag);
         }
     }
+}
+
+/// Is there a contact for which all these conditions hold?
+pub fn satisfiable(space: &Space, conds: &[&crate::policy::Cond]) -> bool {
+    let mut found = false;
+    space.explore(
+        space.all(),
+        |v| {
+            for c in conds {
+                if !holds(c, v)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        },
+        |_, ok| {
+            found |= ok;
+            !ok
+        },
+    );
+    found
 }

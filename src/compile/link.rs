@@ -6,7 +6,7 @@
 //! report follow-on errors.
 
 use crate::diag::{Code, Diagnostic, Origin, did_you_mean, one_of};
-use crate::model::{self, CountRef, DurationRef, Kind, OneOrMany, ThresholdValue};
+use crate::model::{self, CountRef, DurationRef, Kind, MinutesRef, OneOrMany, ThresholdValue};
 use crate::policy::*;
 use crate::validate::{Item, Validated};
 use std::collections::HashMap;
@@ -179,10 +179,10 @@ impl<'a> Linker<'a> {
     }
 
     /// Minutes in conditions: a number of minutes, or a duration threshold; in seconds.
-    fn minutes(&mut self, r: &CountRef, origin: &Origin) -> Option<u64> {
+    fn minutes(&mut self, r: &MinutesRef, origin: &Origin) -> Option<u64> {
         match r {
-            CountRef::Number(n) => Some(n.saturating_mul(60)),
-            CountRef::Threshold(name) => self.threshold(name, origin, true),
+            MinutesRef::Minutes(n) => Some(n.saturating_mul(60)),
+            MinutesRef::Duration(d) => self.duration(d, origin),
         }
     }
 
@@ -460,7 +460,14 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             ThresholdValue::Count(n) => Quantity::Count(*n),
             ThresholdValue::Duration(s) => match parse_duration(s) {
                 Some(secs) => Quantity::Duration(secs),
-                None => continue,
+                None => {
+                    d.push(
+                        Diagnostic::new(Code::InvalidValue, format!("duration `{s}` is too large"))
+                            .at(origin)
+                            .hint("use a smaller value"),
+                    );
+                    continue;
+                }
             },
         };
         thresholds.push(Threshold {
@@ -609,6 +616,24 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         flows,
         definitions,
     };
+
+    // Vendors and fork bounds.
+    let mut vendor_ids = Table::new("vendor", true);
+    let mut vendor_origins = Vec::new();
+    for (i, x) in manifest.value.vendors.iter().enumerate() {
+        let o = manifest.at("vendors").child(i).child("id");
+        if vendor_ids.add(x.id.as_str(), &o, &vendor_origins, &mut l.d) {
+            vendor_origins.push(o);
+        }
+    }
+    if let Some(bounds) = manifest.value.fork.as_ref().and_then(|f| f.bounds.as_ref()) {
+        let o = manifest.at("fork").child("bounds");
+        for (key, b) in [("hold", &bounds.hold), ("limit", &bounds.limit)] {
+            if let Some(b) = b {
+                l.duration(&b.max, &o.child(key).child("max"));
+            }
+        }
+    }
 
     // Axes and verdicts.
     let named = |x: &model::Level, o: Origin| Named {
@@ -902,9 +927,11 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         }
     }
     let mut ac_ids = Table::new("aftercare item", true);
-    let ac_origins: Vec<Origin> = Vec::new();
+    let mut ac_origins: Vec<Origin> = Vec::new();
     for a in &aftercare {
-        ac_ids.add(&a.id, &a.origin.child("id"), &ac_origins, &mut l.d);
+        if ac_ids.add(&a.id, &a.origin.child("id"), &ac_origins, &mut l.d) {
+            ac_origins.push(a.origin.child("id"));
+        }
     }
 
     // Invariants.
@@ -1104,10 +1131,10 @@ fn check_date(s: &str, origin: &Origin, d: &mut Vec<Diagnostic>) {
 fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
     let fv = &f.value;
     let mut ok = true;
-    if fv.applies_to.event.is_some() {
+    if tests_events(&fv.applies_to) {
         l.d.push(
             Diagnostic::new(Code::FlowStructure, "`applies_to` cannot test events: they happen during the contact, after the flow was chosen")
-                .at(f.at("applies_to").child("event").key())
+                .at(f.at("applies_to"))
                 .hint("branch on the event inside the flow instead"),
         );
         ok = false;
@@ -1138,8 +1165,8 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
         for (j, b) in s.next.iter().enumerate() {
             let bo = o.child("next").child(j);
             match (&b.when, &b.to, &b.otherwise) {
-                (Some(_), Some(to), None) | (None, Some(to), None) if b.when.is_some() => {
-                    let cond = l.cond(b.when.as_ref().unwrap(), &bo.child("when"));
+                (Some(when), Some(to), None) => {
+                    let cond = l.cond(when, &bo.child("when"));
                     let target = steps_t.resolve(to.as_str(), &bo.child("to"), &mut dd);
                     match (cond, target) {
                         (Some(c), Some(t)) => next.push(Branch {
@@ -1316,4 +1343,9 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
         body: body(x),
         origin: x.origin.clone(),
     })
+}
+
+/// Does a condition (or one nested in `not`) test events?
+fn tests_events(c: &model::Condition) -> bool {
+    c.event.is_some() || c.not.as_deref().is_some_and(tests_events)
 }

@@ -51,7 +51,35 @@ pub fn texts(p: &Policy) -> Vec<(&Text, bool)> {
 
 pub fn placeholders(p: &Policy, d: &mut Vec<Diagnostic>) {
     let names: Vec<&str> = p.thresholds.iter().map(|t| t.name.as_str()).collect();
-    for (t, _) in texts(p) {
+    // Prose, and the short strings that are shown in the manual too.
+    let mut all: Vec<(&str, Origin)> = texts(p)
+        .into_iter()
+        .map(|(t, _)| (t.src.as_str(), t.origin.clone()))
+        .collect();
+    for i in &p.invariants {
+        all.push((&i.text, i.origin.child("text")));
+    }
+    for f in &p.flows {
+        all.push((&f.title, f.origin.child("title")));
+        for s in &f.steps {
+            all.push((&s.title, s.origin.child("title")));
+            all.extend(s.end.as_deref().map(|e| (e, s.origin.child("end"))));
+        }
+    }
+    for a in &p.aftercare {
+        all.push((&a.title, a.origin.child("title")));
+    }
+    for c in &p.cases {
+        all.push((&c.title, c.origin.child("title")));
+    }
+    for x in &p.definitions {
+        all.extend(x.summary.as_deref().map(|s| (s, x.origin.child("summary"))));
+    }
+    for (src, origin) in all {
+        let t = Text {
+            src: src.to_string(),
+            origin,
+        };
         for m in PLACEHOLDER.captures_iter(&t.src) {
             let name = m.get(1).expect("group").as_str();
             if !names.contains(&name) {
@@ -90,7 +118,7 @@ static FULL_NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Personal data in a text: (byte offset, what it looks like).
-pub fn personal_data(text: &str) -> Vec<(usize, &'static str)> {
+pub fn personal_data(text: &str) -> Vec<(usize, usize, &'static str)> {
     let mut out = Vec::new();
     let digit_boundary = |s: usize, e: usize| {
         let before = text[..s].chars().next_back();
@@ -105,37 +133,39 @@ pub fn personal_data(text: &str) -> Vec<(usize, &'static str)> {
                 .filter(|c| ('０'..='９').contains(c))
                 .count();
         if (10..=13).contains(&digits) && digit_boundary(m.start(), m.end()) {
-            out.push((m.start(), "a phone number"));
+            out.push((m.start(), m.end(), "a phone number"));
         }
     }
     for m in EMAIL.find_iter(text) {
-        out.push((m.start(), "an e-mail address"));
+        out.push((m.start(), m.end(), "an e-mail address"));
     }
     for m in POSTAL.find_iter(text) {
         if (m.as_str().starts_with('〒') || digit_boundary(m.start(), m.end()))
             && !out
                 .iter()
-                .any(|(o, _)| *o <= m.start() && m.start() < o + 16)
+                .any(|(s, e, _)| *s <= m.start() && m.start() < *e)
         {
-            out.push((m.start(), "a postal code"));
+            out.push((m.start(), m.end(), "a postal code"));
         }
     }
     for m in FULL_NAME.find_iter(text) {
-        out.push((m.start(), "a person's full name"));
+        out.push((m.start(), m.end(), "a person's full name"));
     }
     out.sort();
     out
 }
 
 pub fn personal(p: &Policy, d: &mut Vec<Diagnostic>) {
-    let texts = p
+    let texts: Vec<&Text> = p
         .cases
         .iter()
         .map(|c| &c.body)
-        .chain(p.scripts.iter().map(|s| &s.text));
-    for t in texts {
-        for (at, what) in personal_data(&t.src) {
-            let snippet: String = t.src[at..].chars().take(16).collect();
+        .chain(p.scripts.iter().map(|s| &s.text))
+        .collect();
+    let found: Vec<_> = texts.par_iter().map(|t| personal_data(&t.src)).collect();
+    for (t, found) in texts.into_iter().zip(found) {
+        for (at, end, what) in found {
+            let snippet = &t.src[at..end];
             d.push(
                 Diagnostic::new(
                     Code::PersonalData,

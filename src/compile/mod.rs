@@ -39,7 +39,7 @@ pub fn compile(v: &Validated) -> Compiled {
     if !gaps.criteria {
         let mut sound = Vec::new();
         for f in &p.flows {
-            sound.push(flows::structure(p, f, &mut d));
+            sound.push(flows::structure(&space, f, &mut d));
         }
         flows_ok &= sound.iter().all(|s| *s);
         if flows_ok {

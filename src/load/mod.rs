@@ -242,12 +242,14 @@ fn classify(path: &str) -> Class {
             let Some((_, ext, kind)) = ITEM_DIRS.iter().find(|(d, ..)| d == dir) else {
                 return Class::Ignored;
             };
+            if name.to_ascii_uppercase().starts_with("README") {
+                return Class::Ignored;
+            }
             match name.rsplit_once('.') {
                 Some((stem, e)) if e == *ext && !stem.is_empty() => Class::Source(*kind),
                 Some((stem, "yml")) if *ext == "yaml" => {
                     Class::Unknown(format!("rename it to `{dir}/{stem}.yaml`"))
                 }
-                _ if name.eq_ignore_ascii_case("README.md") => Class::Ignored,
                 _ => Class::Unknown(format!("{dir}/ holds `.{ext}` files, one per item")),
             }
         }
@@ -268,7 +270,10 @@ fn check_top_dir(name: &str) -> Option<Diagnostic> {
     if known.contains(&name) || name.starts_with('.') {
         return None;
     }
-    let hint = did_you_mean(name, known.iter().copied())?;
+    let near = known
+        .iter()
+        .find(|k| strsim::damerau_levenshtein(name, k) <= 1 || format!("{name}s") == **k)?;
+    let hint = format!("did you mean `{near}/`?");
     Some(
         Diagnostic::new(
             Code::UnknownFile,
