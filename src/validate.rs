@@ -261,10 +261,10 @@ fn schema_for_instance<'a>(root: &'a Value, instance_path: &str) -> Option<&'a V
 fn describe_schema(node: &Value) -> Option<String> {
     // Descriptions written as an expected value ("a duration such as …") read well in a
     // message; other doc comments do not.
-    if let Some(d) = node.get("description").and_then(Value::as_str) {
-        if d.starts_with("a ") || d.starts_with("an ") {
-            return Some(d.to_string());
-        }
+    if let Some(d) = node.get("description").and_then(Value::as_str)
+        && (d.starts_with("a ") || d.starts_with("an "))
+    {
+        return Some(d.to_string());
     }
     let t = node.get("type")?;
     let one = |t: &str| match t {
