@@ -7,8 +7,10 @@
 //! [`eval`] computes verdicts and routes for the checks and for consumers.
 //! [`ops`] holds one function per command; `main.rs` only parses arguments and reports.
 
+pub mod bundle;
 pub mod compile;
 pub mod diag;
+pub mod emit;
 pub mod eval;
 pub mod load;
 pub mod model;
@@ -16,4 +18,5 @@ pub mod ops;
 pub mod policy;
 pub mod report;
 pub mod schema;
+pub mod testing;
 pub mod validate;

@@ -1,8 +1,8 @@
 //! The `mamoru` command: parses arguments, calls one library operation, prints, picks the exit code
-//! (0 ok, 1 policy errors, 2 usage or I/O errors).
+//! (0 ok, 1 policy errors or failed tests, 2 usage or I/O errors).
 
-use clap::{Parser, Subcommand, ValueEnum};
-use mamoru::ops::{self, Fatal, Input};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mamoru::ops::{self, BuildOptions, Checked, Fatal, Input};
 use mamoru::report;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -26,36 +26,91 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TestFormat {
+    Human,
+    Json,
+    Junit,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Color {
     Auto,
     Always,
     Never,
 }
 
+/// Which policy, and how to report its diagnostics.
+#[derive(Args)]
+struct Source {
+    /// Policy folder (default: `.` when it holds policy.yaml, else `./policy`).
+    dir: Option<PathBuf>,
+    /// Use the example policy built into mamoru instead of a folder.
+    #[arg(long, conflicts_with = "dir")]
+    builtin: bool,
+    /// Treat warnings (lints) as errors.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Colour the human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+impl Source {
+    fn input(&self) -> Input {
+        Input::from_arg(self.dir.clone(), self.builtin)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Validate a policy: every error and warning, with file:line:column.
     Check {
-        /// Policy folder (default: `.` when it holds policy.yaml, else `./policy`).
-        dir: Option<PathBuf>,
-        /// Check the example policy built into mamoru instead of a folder.
-        #[arg(long, conflicts_with = "dir")]
-        builtin: bool,
-        /// Output format.
+        #[command(flatten)]
+        source: Source,
+        /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Treat warnings (lints) as errors.
-        #[arg(long)]
-        deny_warnings: bool,
-        /// Colour the human output.
-        #[arg(long, value_enum, default_value_t = Color::Auto)]
-        color: Color,
     },
-    /// Print the JSON Schema (draft 2020-12) of policy sources.
+    /// Check, then write the rule bundle (and the manual) into the output folder.
+    Build {
+        #[command(flatten)]
+        source: Source,
+        /// Output folder; replaced only when the whole build succeeded.
+        #[arg(long, default_value = "public")]
+        out: PathBuf,
+        /// Write only bundle.json and bundle.schema.json.
+        #[arg(long)]
+        bundle_only: bool,
+    },
+    /// Run the case studies as tests and report coverage of cells, steps and branches.
+    Test {
+        #[command(flatten)]
+        source: Source,
+        #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+        format: TestFormat,
+        /// Fail when any coverage (cells, steps, branches) is below this percentage.
+        #[arg(long, value_name = "PERCENT")]
+        min_coverage: Option<f64>,
+    },
+    /// Classify JSON Lines of contacts with a bundle: one JSON line out per contact.
+    Classify {
+        /// A bundle.json written by `mamoru build`.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// JSON Lines input; `-` or absent for standard input.
+        input: Option<PathBuf>,
+        /// Exit 0 even when some lines were rejected.
+        #[arg(long)]
+        keep_going: bool,
+    },
+    /// Print the JSON Schema (draft 2020-12) of policy sources, or of bundles.
     Schema {
         /// Only the schema of one kind of file (policy, criteria, flow, case, …).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "bundle")]
         kind: Option<String>,
+        /// The schema of bundle.json.
+        #[arg(long)]
+        bundle: bool,
     },
     /// Write the built-in example policy into a new or empty folder.
     Init { dir: PathBuf },
@@ -72,61 +127,171 @@ fn main() -> ExitCode {
     }
 }
 
+/// Print diagnostics; returns the exit code they call for (0, 1, or 2 for I/O errors).
+fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
+    let mut diags = checked.diagnostics.clone();
+    if source.deny_warnings {
+        for d in &mut diags {
+            d.severity = mamoru::diag::Severity::Error;
+        }
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    match format {
+        Format::Json => print!("{}", report::json(&checked.sources, &diags)),
+        Format::Human => {
+            let color = match source.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            eprint!("{}", report::human(&checked.sources, &diags, color));
+            let what = checked.policy.as_ref().map_or_else(String::new, |p| {
+                format!(
+                    " ({} {}: {} cases, {} flows)",
+                    p.manifest.id,
+                    p.manifest.version,
+                    p.cases.len(),
+                    p.flows.len()
+                )
+            });
+            eprintln!(
+                "{}: {}{what}",
+                checked.sources.root,
+                report::summary(&diags)
+            );
+        }
+    }
+    if checked.io_failed() {
+        2
+    } else if errors > 0 {
+        1
+    } else {
+        0
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
-        Command::Check {
-            dir,
-            builtin,
-            format,
-            deny_warnings,
-            color,
+        Command::Check { source, format } => {
+            let checked = ops::check(&source.input())?;
+            Ok(ExitCode::from(report_check(&checked, &source, format)))
+        }
+        Command::Build {
+            source,
+            out,
+            bundle_only,
         } => {
-            let checked = ops::check(&Input::from_arg(dir, builtin))?;
-            let mut diags = checked.diagnostics.clone();
-            if deny_warnings {
-                for d in &mut diags {
-                    d.severity = mamoru::diag::Severity::Error;
-                }
+            let opts = BuildOptions {
+                out: out.clone(),
+                bundle_only,
+            };
+            let (checked, written) = ops::build(&source.input(), &opts)?;
+            let code = report_check(&checked, &source, Format::Human);
+            if code != 0 {
+                eprintln!("nothing written: fix the errors above first");
+                return Ok(ExitCode::from(code));
             }
-            let errors = diags.iter().filter(|d| d.is_error()).count();
+            if let Some(files) = written {
+                eprintln!("wrote {} files to {}", files.len(), out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Test {
+            source,
+            format,
+            min_coverage,
+        } => {
+            let checked = ops::check(&source.input())?;
+            let Some(policy) = &checked.policy else {
+                return Ok(ExitCode::from(
+                    report_check(&checked, &source, Format::Human).max(1),
+                ));
+            };
+            // Errors other than the cases' own would make the results meaningless.
+            let others: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error() && !matches!(d.code.as_str(), "E240" | "E241" | "E242"))
+                .collect();
+            if !others.is_empty() {
+                report_check(&checked, &source, Format::Human);
+                eprintln!(
+                    "the policy has errors besides its cases: fix them first (`mamoru check`)"
+                );
+                return Ok(ExitCode::from(1));
+            }
+            let r = mamoru::testing::run_all(policy);
             match format {
-                Format::Json => print!("{}", report::json(&checked.sources, &diags)),
-                Format::Human => {
-                    let color = match color {
-                        Color::Always => true,
-                        Color::Never => false,
-                        Color::Auto => {
-                            std::io::stderr().is_terminal()
-                                && std::env::var_os("NO_COLOR").is_none()
-                        }
-                    };
-                    eprint!("{}", report::human(&checked.sources, &diags, color));
-                    let what = checked.policy.as_ref().map_or_else(String::new, |p| {
-                        format!(
-                            " ({} {}: {} cases, {} flows)",
-                            p.manifest.id,
-                            p.manifest.version,
-                            p.cases.len(),
-                            p.flows.len()
-                        )
-                    });
-                    eprintln!(
-                        "{}: {}{what}",
-                        checked.sources.root,
-                        report::summary(&diags)
-                    );
-                }
+                TestFormat::Human => print!("{}", r.human()),
+                TestFormat::Json => print!("{}", r.json()),
+                TestFormat::Junit => print!("{}", r.junit()),
             }
-            Ok(if checked.io_failed() {
-                ExitCode::from(2)
-            } else if errors > 0 {
+            let mut ok = r.failed == 0;
+            if let Some(min) = min_coverage
+                && r.min_coverage() < min {
+                    eprintln!(
+                        "coverage {:.1}% is below --min-coverage {min}%",
+                        r.min_coverage()
+                    );
+                    ok = false;
+                }
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Classify {
+            bundle,
+            input,
+            keep_going,
+        } => {
+            let text = std::fs::read_to_string(&bundle)
+                .map_err(|e| Fatal(format!("cannot read `{}`: {e}", bundle.display())))?;
+            let b = mamoru::bundle::Bundle::from_json(&text)
+                .map_err(|e| Fatal(format!("{}: {e}", bundle.display())))?;
+            let engine = b
+                .engine()
+                .map_err(|e| Fatal(format!("{}: {e}", bundle.display())))?;
+            let stdout = std::io::stdout().lock();
+            let stderr = std::io::stderr();
+            let stats = match input.filter(|p| p.as_os_str() != "-") {
+                Some(path) => {
+                    let f = std::fs::File::open(&path)
+                        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
+                    mamoru::bundle::stream::classify(
+                        &engine,
+                        std::io::BufReader::with_capacity(1 << 16, f),
+                        stdout,
+                        stderr.lock(),
+                    )
+                }
+                None => mamoru::bundle::stream::classify(
+                    &engine,
+                    std::io::stdin().lock(),
+                    stdout,
+                    stderr.lock(),
+                ),
+            }
+            .map_err(|e| Fatal(format!("classify: {e}")))?;
+            eprintln!(
+                "read {} = classified {} + rejected {}",
+                stats.read, stats.classified, stats.rejected
+            );
+            Ok(if stats.rejected > 0 && !keep_going {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
             })
         }
-        Command::Schema { kind } => {
-            let s = ops::schema(kind.as_deref())?;
+        Command::Schema { kind, bundle } => {
+            let s = if bundle {
+                mamoru::bundle::schema()
+            } else {
+                ops::schema(kind.as_deref())?
+            };
             println!(
                 "{}",
                 serde_json::to_string_pretty(&s).expect("serialisable")

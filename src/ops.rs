@@ -186,3 +186,114 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
     }
     Ok(())
 }
+
+/// Where `build` writes, and what.
+pub struct BuildOptions {
+    pub out: PathBuf,
+    pub bundle_only: bool,
+}
+
+/// The files of a build, by path relative to the output folder.
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// `mamoru build`: check, then render every output in memory; write only when all succeeded.
+/// Returns the check (whose errors stop the build) and the files written.
+pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
+    if let Input::Dir(dir) = input {
+        refuse_overlap(dir, &opts.out)?;
+    }
+    let checked = check(input)?;
+    if checked.errors() > 0 || checked.io_failed() {
+        return Ok((checked, None));
+    }
+    let policy = checked
+        .policy
+        .as_ref()
+        .expect("a policy without errors is compiled");
+    let revision = match input {
+        Input::Dir(dir) => crate::load::revision(dir),
+        Input::Builtin => None,
+    };
+    let bundle = crate::emit::bundle::build(policy, revision, Vec::new());
+    let mut files: Files = vec![
+        (
+            "bundle.json".into(),
+            crate::emit::bundle::render(&bundle).into_bytes(),
+        ),
+        (
+            "bundle.schema.json".into(),
+            pretty(&crate::bundle::schema()),
+        ),
+    ];
+    if !opts.bundle_only {
+        files.extend(site_files(&checked, policy)?);
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    write_atomically(&opts.out, &files)?;
+    Ok((checked, Some(files)))
+}
+
+fn site_files(_checked: &Checked, _policy: &Policy) -> Result<Files, Fatal> {
+    Ok(Vec::new())
+}
+
+fn pretty(v: &serde_json::Value) -> Vec<u8> {
+    let mut s = serde_json::to_string_pretty(v).expect("serialisable");
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// Refuse an output folder that is the policy folder or contains it.
+fn refuse_overlap(policy: &Path, out: &Path) -> Result<(), Fatal> {
+    let abs = |p: &Path| {
+        std::path::absolute(p)
+            .map(|a| a.components().collect::<PathBuf>())
+            .map_err(|e| Fatal(format!("cannot resolve `{}`: {e}", p.display())))
+    };
+    let (policy_abs, out_abs) = (abs(policy)?, abs(out)?);
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (pc, oc) = (canon(&policy_abs), canon(&out_abs));
+    if pc.starts_with(&oc) {
+        return Err(Fatal(format!(
+            "--out `{}` is the policy folder or contains it; choose another folder (e.g. `public`)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Write a whole output folder: into a fresh sibling folder first, then swap it in, so a failed
+/// build leaves the previous output untouched and readers never see half a site.
+pub fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+    let name = out
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.mamoru-new-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.mamoru-old-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = write_tree(&tmp, files).and_then(|()| {
+        if out.exists() {
+            if !out.is_dir() {
+                return Err(Fatal(format!(
+                    "`{}` exists and is not a folder",
+                    out.display()
+                )));
+            }
+            std::fs::rename(out, &old)
+                .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
+        }
+        std::fs::rename(&tmp, out).map_err(|e| {
+            let _ = std::fs::rename(&old, out);
+            Fatal(format!("cannot write `{}`: {e}", out.display()))
+        })
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_dir_all(&old);
+    result
+}

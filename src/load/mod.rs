@@ -555,6 +555,29 @@ fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (String, String, u3
     ))
 }
 
+/// The source revision of a policy folder: its git commit, with `+dirty` when the folder has
+/// uncommitted changes; `None` outside a git work tree or without git.
+pub fn revision(dir: &Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "HEAD"]).filter(|c| !c.is_empty())?;
+    let dirty = git(&["status", "--porcelain", "--", "."]).is_some_and(|s| !s.is_empty());
+    Some(if dirty {
+        format!("{commit}+dirty")
+    } else {
+        commit
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

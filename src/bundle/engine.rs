@@ -1,0 +1,925 @@
+//! Classifying contacts with a bundle: the bundle is turned back into a compiled [`Policy`] so
+//! that the very evaluator the checker uses (`eval`) gives verdicts and routes.
+
+use super::{Bundle, BundleError, Condition};
+use crate::diag::{At, FileId, Origin, closest};
+use crate::eval::{self, Outcome};
+use crate::model::Org;
+use crate::policy::{self, AxisKind, Cond, Facts, Policy, Text};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A contact as a CRM reports it. Unknown keys are refused.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub channel: String,
+    /// Conduct level as observed (before types raise it).
+    pub conduct: String,
+    /// Demand level as observed.
+    pub demand: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conduct_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub demand_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub minutes: u64,
+    #[serde(default)]
+    pub repeats: u64,
+    /// What happened during the contact; absent when not known yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+}
+
+/// Why a contact could not be classified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactError(pub String);
+
+impl std::fmt::Display for ContactError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One reason behind a verdict.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// The grid cell and its verdict.
+    Cell { cell: String, verdict: String },
+    /// A type raised a level.
+    Raised {
+        r#type: String,
+        axis: &'static str,
+        to: String,
+        implied: bool,
+    },
+    /// A type's override raised the verdict.
+    Override { r#type: String, verdict: String },
+}
+
+/// The result for one contact.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Classification {
+    pub id: Option<String>,
+    pub verdict: String,
+    /// The effective cell, `conduct×demand`.
+    pub cell: String,
+    pub reasons: Vec<Reason>,
+    /// The flow the contact follows (none when no flow admits it).
+    pub flow: Option<String>,
+    /// Steps from the start until the route ends or needs an event not reported yet.
+    pub route: Vec<String>,
+    /// `end` when the route reached an end step, `event:<id>` when it waits for an event,
+    /// `stuck` when no branch holds.
+    pub route_status: String,
+    /// Roles the invariants require this contact to reach.
+    pub reach_roles: Vec<String>,
+    /// The manual section behind the verdict.
+    pub manual: String,
+}
+
+/// A loaded bundle, ready to classify.
+pub struct Engine {
+    policy: Policy,
+    ids: Ids,
+    /// `c1×d0` and its manual URL, per cell.
+    cells: Vec<Vec<String>>,
+    cell_urls: Vec<Vec<String>>,
+    /// Every `minutes_at_least` (seconds) and `repeats_at_least` any condition compares with:
+    /// contacts whose minutes (repeats) fall between the same thresholds evaluate alike.
+    minute_steps: Vec<u64>,
+    repeat_steps: Vec<u64>,
+    quoted: Quoted,
+}
+
+/// The vocabularies of contact facts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Vocab {
+    Channel,
+    Conduct,
+    Demand,
+    ConductType,
+    DemandType,
+    Tag,
+    Event,
+}
+
+/// The ids contacts may use, in index order.
+struct Ids {
+    channels: Vec<String>,
+    conduct: Vec<String>,
+    demand: Vec<String>,
+    conduct_types: Vec<String>,
+    demand_types: Vec<String>,
+    tags: Vec<String>,
+    events: Vec<String>,
+}
+
+fn index<'a>(items: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    items.enumerate().map(|(i, s)| (s.to_string(), i)).collect()
+}
+
+fn origin() -> Origin {
+    Origin::new(FileId(0), At::File)
+}
+
+fn text(s: &str) -> Text {
+    Text {
+        src: s.to_string(),
+        origin: origin(),
+    }
+}
+
+struct Resolver<'a> {
+    b: &'a Bundle,
+    maps: [&'a HashMap<String, usize>; 8],
+}
+
+impl Resolver<'_> {
+    fn one(&self, which: usize, what: &str, id: &str) -> Result<usize, BundleError> {
+        self.maps[which]
+            .get(id)
+            .copied()
+            .ok_or_else(|| BundleError(format!("the bundle refers to an unknown {what} `{id}`")))
+    }
+    fn many(
+        &self,
+        which: usize,
+        what: &str,
+        ids: &Option<Vec<String>>,
+    ) -> Result<Option<Vec<usize>>, BundleError> {
+        ids.as_ref()
+            .map(|v| v.iter().map(|id| self.one(which, what, id)).collect())
+            .transpose()
+    }
+    fn cond(&self, c: &Condition) -> Result<Cond, BundleError> {
+        let _ = self.b;
+        Ok(Cond {
+            verdict: self.many(0, "verdict", &c.verdict)?,
+            conduct_at_least: c
+                .conduct_at_least
+                .as_deref()
+                .map(|l| self.one(1, "conduct level", l))
+                .transpose()?,
+            demand_at_least: c
+                .demand_at_least
+                .as_deref()
+                .map(|l| self.one(2, "demand level", l))
+                .transpose()?,
+            conduct_types: self.many(3, "conduct type", &c.conduct_types)?,
+            demand_types: self.many(4, "demand type", &c.demand_types)?,
+            tags: self.many(5, "tag", &c.tags)?,
+            channel: self.many(6, "channel", &c.channel)?,
+            event: self.many(7, "event", &c.event)?,
+            minutes_at_least: c.seconds_at_least,
+            repeats_at_least: c.repeats_at_least,
+            not: c
+                .not
+                .as_deref()
+                .map(|n| self.cond(n))
+                .transpose()?
+                .map(Box::new),
+        })
+    }
+}
+
+fn named(id: &str, label: &str) -> policy::Named {
+    policy::Named {
+        id: id.into(),
+        label: label.into(),
+        describe: None,
+        origin: origin(),
+    }
+}
+
+impl Engine {
+    pub fn new(b: &Bundle) -> Result<Engine, BundleError> {
+        let verdicts = index(b.verdicts.iter().map(|v| v.id.as_str()));
+        let conduct = index(b.axes.conduct.levels.iter().map(|v| v.id.as_str()));
+        let demand = index(b.axes.demand.levels.iter().map(|v| v.id.as_str()));
+        let conduct_types = index(b.conduct_types.iter().map(|v| v.id.as_str()));
+        let demand_types = index(b.demand_types.iter().map(|v| v.id.as_str()));
+        let tags = index(b.tags.iter().map(|v| v.id.as_str()));
+        let channels = index(b.channels.iter().map(|v| v.id.as_str()));
+        let events = index(b.events.iter().map(|v| v.id.as_str()));
+        let roles = index(b.roles.iter().map(|v| v.id.as_str()));
+        let scripts = index(b.scripts.iter().map(|v| v.id.as_str()));
+        let r = Resolver {
+            b,
+            maps: [
+                &verdicts,
+                &conduct,
+                &demand,
+                &conduct_types,
+                &demand_types,
+                &tags,
+                &channels,
+                &events,
+            ],
+        };
+        let mut grid = Vec::new();
+        for l in &b.axes.conduct.levels {
+            let row = b
+                .grid
+                .get(&l.id)
+                .ok_or_else(|| BundleError(format!("the grid has no row `{}`", l.id)))?;
+            if row.len() != b.axes.demand.levels.len() {
+                return Err(BundleError(format!(
+                    "grid row `{}` has the wrong length",
+                    l.id
+                )));
+            }
+            grid.push(
+                row.iter()
+                    .map(|v| r.one(0, "verdict", v))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        let ty = |axis,
+                  id: &str,
+                  label: &str,
+                  min: usize,
+                  verdict: Option<usize>,
+                  when: &Option<Condition>|
+         -> Result<policy::Type, BundleError> {
+            Ok(policy::Type {
+                id: id.into(),
+                label: label.into(),
+                axis,
+                min_level: min,
+                verdict,
+                independent_of_demand: false,
+                when: when.as_ref().map(|w| r.cond(w)).transpose()?,
+                describe: None,
+                origin: origin(),
+            })
+        };
+        let conduct_types_c = b
+            .conduct_types
+            .iter()
+            .map(|t| {
+                ty(
+                    AxisKind::Conduct,
+                    &t.id,
+                    &t.label,
+                    r.one(1, "conduct level", &t.min_level)?,
+                    t.verdict
+                        .as_deref()
+                        .map(|v| r.one(0, "verdict", v))
+                        .transpose()?,
+                    &t.when,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let demand_types_c = b
+            .demand_types
+            .iter()
+            .map(|t| {
+                ty(
+                    AxisKind::Demand,
+                    &t.id,
+                    &t.label,
+                    r.one(2, "demand level", &t.min_level)?,
+                    None,
+                    &t.when,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let role = |id: &str| {
+            roles
+                .get(id)
+                .copied()
+                .ok_or_else(|| BundleError(format!("the bundle refers to an unknown role `{id}`")))
+        };
+        let mut flows = Vec::new();
+        for f in &b.flows {
+            let steps_ix = index(f.steps.iter().map(|s| s.id.as_str()));
+            let step_ix = |id: &str| {
+                steps_ix
+                    .get(id)
+                    .copied()
+                    .ok_or_else(|| BundleError(format!("flow `{}` has no step `{id}`", f.id)))
+            };
+            let mut steps = Vec::new();
+            for s in &f.steps {
+                let next = s
+                    .next
+                    .iter()
+                    .map(|e| {
+                        Ok(policy::Branch {
+                            when: e.when.as_ref().map(|w| r.cond(w)).transpose()?,
+                            to: step_ix(&e.to)?,
+                            origin: origin(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, BundleError>>()?;
+                steps.push(policy::Step {
+                    id: s.id.clone(),
+                    role: role(&s.role)?,
+                    title: s.title.clone(),
+                    action: None,
+                    limit: s.limit_seconds,
+                    hold: s.hold_seconds,
+                    script: s.script.as_deref().and_then(|x| scripts.get(x).copied()),
+                    repeat: s.repeat,
+                    next,
+                    end: s.end.clone(),
+                    origin: origin(),
+                });
+            }
+            flows.push(policy::Flow {
+                id: f.id.clone(),
+                title: f.title.clone(),
+                describe: None,
+                applies_to: r.cond(&f.applies_to)?,
+                start: step_ix(&f.start)?,
+                steps,
+                origin: origin(),
+            });
+        }
+        let invariants = b
+            .invariants
+            .iter()
+            .map(|i| {
+                Ok(policy::Invariant {
+                    id: i.id.clone(),
+                    text: i.text.clone(),
+                    when: i.when.as_ref().map(|w| r.cond(w)).transpose()?,
+                    reach_role: if i.reach_roles.is_empty() {
+                        None
+                    } else {
+                        Some(
+                            i.reach_roles
+                                .iter()
+                                .map(|x| role(x))
+                                .collect::<Result<Vec<_>, _>>()?,
+                        )
+                    },
+                    max_hold: i.max_hold_seconds,
+                    max_limit: i.max_limit_seconds,
+                    origin: origin(),
+                })
+            })
+            .collect::<Result<Vec<_>, BundleError>>()?;
+        let policy = Policy {
+            manifest: policy::Manifest {
+                id: b.manifest.policy.clone(),
+                title: b.manifest.title.clone(),
+                version: b.manifest.version.clone(),
+                lang: "ja".into(),
+                slogan: None,
+                owners: Vec::new(),
+                effective_from: b.manifest.effective_from.clone(),
+                legal_refs: Vec::new(),
+                vendors: Vec::new(),
+            },
+            stance: None,
+            thresholds: Vec::new(),
+            conduct: policy::Axis {
+                label: b.axes.conduct.label.clone(),
+                levels: b
+                    .axes
+                    .conduct
+                    .levels
+                    .iter()
+                    .map(|l| named(&l.id, &l.label))
+                    .collect(),
+            },
+            demand: policy::Axis {
+                label: b.axes.demand.label.clone(),
+                levels: b
+                    .axes
+                    .demand
+                    .levels
+                    .iter()
+                    .map(|l| named(&l.id, &l.label))
+                    .collect(),
+            },
+            verdicts: b
+                .verdicts
+                .iter()
+                .map(|v| policy::Verdict {
+                    id: v.id.clone(),
+                    label: v.label.clone(),
+                    color: v.color.clone(),
+                    describe: None,
+                    origin: origin(),
+                })
+                .collect(),
+            grid,
+            grid_origin: origin(),
+            conduct_types: conduct_types_c,
+            demand_types: demand_types_c,
+            events: b.events.iter().map(|l| named(&l.id, &l.label)).collect(),
+            channels: b.channels.iter().map(|l| named(&l.id, &l.label)).collect(),
+            tags: b.tags.iter().map(|l| named(&l.id, &l.label)).collect(),
+            roles: b
+                .roles
+                .iter()
+                .map(|x| policy::Role {
+                    id: x.id.clone(),
+                    label: x.label.clone(),
+                    org: match x.org.as_str() {
+                        "inhouse" => Org::Inhouse,
+                        "external" => Org::External,
+                        _ => Org::Vendor,
+                    },
+                    describe: None,
+                    origin: origin(),
+                })
+                .collect(),
+            scripts: b
+                .scripts
+                .iter()
+                .map(|s| policy::Script {
+                    id: s.id.clone(),
+                    purpose: s.purpose.clone(),
+                    channels: Vec::new(),
+                    text: text(&s.text),
+                    origin: origin(),
+                })
+                .collect(),
+            flows,
+            aftercare: Vec::new(),
+            invariants,
+            definitions: Vec::new(),
+            cases: Vec::new(),
+            pages: Vec::new(),
+        };
+        let names = |v: &[policy::Named]| v.iter().map(|n| n.id.clone()).collect::<Vec<_>>();
+        let ids = Ids {
+            channels: names(&policy.channels),
+            conduct: names(&policy.conduct.levels),
+            demand: names(&policy.demand.levels),
+            conduct_types: policy.conduct_types.iter().map(|t| t.id.clone()).collect(),
+            demand_types: policy.demand_types.iter().map(|t| t.id.clone()).collect(),
+            tags: names(&policy.tags),
+            events: names(&policy.events),
+        };
+        let cells = (0..policy.conduct.levels.len())
+            .map(|c| {
+                (0..policy.demand.levels.len())
+                    .map(|d| policy.cell_name(c, d))
+                    .collect()
+            })
+            .collect();
+        let cell_urls = policy
+            .conduct
+            .levels
+            .iter()
+            .map(|c| {
+                policy
+                    .demand
+                    .levels
+                    .iter()
+                    .map(|d| crate::emit::urls::cell(&c.id, &d.id))
+                    .collect()
+            })
+            .collect();
+        let _ = (
+            &channels,
+            &conduct,
+            &demand,
+            &conduct_types,
+            &demand_types,
+            &tags,
+            &events,
+        );
+        let (minute_steps, repeat_steps) = thresholds(&policy);
+        let quoted = Quoted::new(&policy);
+        Ok(Engine {
+            policy,
+            ids,
+            cells,
+            cell_urls,
+            minute_steps,
+            repeat_steps,
+            quoted,
+        })
+    }
+
+    /// The compiled policy behind the engine.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The index of an id in a vocabulary (vocabularies are short: a scan beats hashing).
+    pub(crate) fn lookup(&self, vocab: Vocab, id: &str) -> Option<usize> {
+        let ids = &self.ids;
+        let list = match vocab {
+            Vocab::Channel => &ids.channels,
+            Vocab::Conduct => &ids.conduct,
+            Vocab::Demand => &ids.demand,
+            Vocab::ConductType => &ids.conduct_types,
+            Vocab::DemandType => &ids.demand_types,
+            Vocab::Tag => &ids.tags,
+            Vocab::Event => &ids.events,
+        };
+        let (first, len) = (id.as_bytes().first(), id.len());
+        list.iter()
+            .position(|x| x.len() == len && x.as_bytes().first() == first && x == id)
+    }
+
+    /// Turn a contact's ids into facts, naming the first unknown id.
+    pub fn facts(&self, c: &Contact) -> Result<Facts, ContactError> {
+        fn strs(v: &[String]) -> Vec<&str> {
+            v.iter().map(String::as_str).collect()
+        }
+        self.facts_of(
+            &c.channel,
+            &c.conduct,
+            &c.demand,
+            &strs(&c.conduct_types),
+            &strs(&c.demand_types),
+            &strs(&c.tags),
+            c.minutes,
+            c.repeats,
+            c.events.as_deref().map(strs).as_deref(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn facts_of(
+        &self,
+        channel: &str,
+        conduct: &str,
+        demand: &str,
+        conduct_types: &[&str],
+        demand_types: &[&str],
+        tags: &[&str],
+        minutes: u64,
+        repeats: u64,
+        events: Option<&[&str]>,
+    ) -> Result<Facts, ContactError> {
+        fn one(ids: &[String], what: &str, id: &str) -> Result<usize, ContactError> {
+            // Vocabularies are short: a scan beats hashing.
+            ids.iter().position(|x| x == id).ok_or_else(|| {
+                let hint = closest(id, ids.iter().map(String::as_str))
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                ContactError(format!("unknown {what} `{id}`{hint}"))
+            })
+        }
+        let ids = &self.ids;
+        let many = |v: &[String], what, xs: &[&str]| {
+            xs.iter()
+                .map(|x| one(v, what, x))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Facts {
+            channel: one(&ids.channels, "channel", channel)?,
+            conduct: one(&ids.conduct, "conduct level", conduct)?,
+            demand: one(&ids.demand, "demand level", demand)?,
+            conduct_types: many(&ids.conduct_types, "conduct type", conduct_types)?,
+            demand_types: many(&ids.demand_types, "demand type", demand_types)?,
+            tags: many(&ids.tags, "tag", tags)?,
+            minutes,
+            repeats,
+            events: events.map(|e| many(&ids.events, "event", e)).transpose()?,
+        })
+    }
+
+    /// Verdict, reasons, flow, route (until an event not reported yet) and roles to reach.
+    pub fn classify(&self, c: &Contact) -> Result<Classification, ContactError> {
+        let facts = self.facts(c)?;
+        Ok(self.classify_facts(c.id.clone(), &facts))
+    }
+
+    /// Evaluate facts once; both the owned result and the streaming writer read this.
+    pub(crate) fn evaluate(&self, facts: &Facts) -> Evaluation {
+        let p = &self.policy;
+        let contact = eval::Contact::new(p, facts);
+        let flows = eval::flows_for(p, &contact).unwrap_or_default();
+        let (flow, route) = match flows.as_slice() {
+            [f] => (Some(*f), Some(eval::route(&p.flows[*f], &contact))),
+            _ => (None, None),
+        };
+        let mut reach = Vec::new();
+        for inv in &p.invariants {
+            let Some(roles) = &inv.reach_role else {
+                continue;
+            };
+            if inv
+                .when
+                .as_ref()
+                .is_none_or(|w| eval::holds(w, &contact) == Ok(true))
+            {
+                for r in roles {
+                    if !reach.contains(r) {
+                        reach.push(*r);
+                    }
+                }
+            }
+        }
+        Evaluation {
+            several: flows.len() > 1,
+            flow,
+            route,
+            reach,
+            assessment: contact.assessment,
+        }
+    }
+
+    fn status(&self, e: &Evaluation) -> String {
+        match (&e.route, e.several) {
+            (Some(r), _) => match r.outcome {
+                Outcome::End => "end".into(),
+                Outcome::Needs(eval::Need::Event(ev)) => {
+                    format!("event:{}", self.policy.events[ev].id)
+                }
+                Outcome::Needs(_) | Outcome::Stuck => "stuck".into(),
+                Outcome::TooLong => "too-long".into(),
+            },
+            (None, true) => "several-flows".into(),
+            (None, false) => "no-flow".into(),
+        }
+    }
+
+    fn reasons(&self, facts: &Facts, a: &eval::Assessment) -> Vec<Reason> {
+        let p = &self.policy;
+        let mut reasons = vec![Reason::Cell {
+            cell: p.cell_name(a.conduct, a.demand),
+            verdict: p.verdicts[a.cell_verdict].id.clone(),
+        }];
+        for (axis, t, level) in &a.raised_by {
+            let (ty, listed, levels, name) = match axis {
+                AxisKind::Conduct => (
+                    &p.conduct_types[*t],
+                    facts.conduct_types.contains(t),
+                    &p.conduct,
+                    "conduct",
+                ),
+                AxisKind::Demand => (
+                    &p.demand_types[*t],
+                    facts.demand_types.contains(t),
+                    &p.demand,
+                    "demand",
+                ),
+            };
+            reasons.push(Reason::Raised {
+                r#type: ty.id.clone(),
+                axis: name,
+                to: levels.levels[*level].id.clone(),
+                implied: !listed,
+            });
+        }
+        for t in &a.overridden_by {
+            reasons.push(Reason::Override {
+                r#type: p.conduct_types[*t].id.clone(),
+                verdict: p.verdicts[a.verdict].id.clone(),
+            });
+        }
+        reasons
+    }
+
+    pub fn classify_facts(&self, id: Option<String>, facts: &Facts) -> Classification {
+        let p = &self.policy;
+        let e = self.evaluate(facts);
+        let a = &e.assessment;
+        Classification {
+            id,
+            verdict: p.verdicts[a.verdict].id.clone(),
+            cell: p.cell_name(a.conduct, a.demand),
+            reasons: self.reasons(facts, a),
+            flow: e.flow.map(|f| p.flows[f].id.clone()),
+            route: match (e.flow, &e.route) {
+                (Some(f), Some(r)) => r
+                    .steps
+                    .iter()
+                    .map(|&s| p.flows[f].steps[s].id.clone())
+                    .collect(),
+                _ => Vec::new(),
+            },
+            route_status: self.status(&e),
+            reach_roles: e.reach.iter().map(|&r| p.roles[r].id.clone()).collect(),
+            manual: crate::emit::urls::cell(
+                &p.conduct.levels[a.conduct].id,
+                &p.demand.levels[a.demand].id,
+            ),
+        }
+    }
+
+    /// A key under which contacts evaluate alike: the facts, with minutes and repeats reduced
+    /// to the interval between the thresholds they fall in. `None` when the vocabularies are too
+    /// large to pack (then nothing is cached).
+    pub(crate) fn memo_key(&self, f: &Facts) -> Option<[u64; 6]> {
+        let bits = |v: &[usize]| -> Option<u64> {
+            v.iter()
+                .try_fold(0u64, |acc, &i| (i < 64).then(|| acc | 1 << i))
+        };
+        let bucket = |steps: &[u64], x: u64| steps.partition_point(|&t| t <= x) as u64;
+        if f.channel > 255 || f.conduct > 255 || f.demand > 255 {
+            return None;
+        }
+        let events = match &f.events {
+            Some(e) => bits(e)?,
+            None => u64::MAX,
+        };
+        Some([
+            (f.channel as u64)
+                | (f.conduct as u64) << 8
+                | (f.demand as u64) << 16
+                | bucket(&self.minute_steps, f.minutes.saturating_mul(60)) << 24
+                | bucket(&self.repeat_steps, f.repeats) << 44,
+            bits(&f.conduct_types)?,
+            bits(&f.demand_types)?,
+            bits(&f.tags)?,
+            events,
+            0,
+        ])
+    }
+
+    /// Write the same JSON as `serde_json::to_writer(classify_facts(..))` after the contact's
+    /// id: `,"verdict":…}` (ids are slugs and need no escaping).
+    pub(crate) fn write_json_tail(&self, w: &mut Vec<u8>, facts: &Facts) {
+        let p = &self.policy;
+        let q = &self.quoted;
+        let e = self.evaluate(facts);
+        let a = &e.assessment;
+        let cell = &self.cells[a.conduct][a.demand];
+        let put = |w: &mut Vec<u8>, parts: &[&[u8]]| {
+            for part in parts {
+                w.extend_from_slice(part);
+            }
+        };
+        put(
+            w,
+            &[
+                b",\"verdict\":",
+                &q.verdicts[a.verdict],
+                b",\"cell\":\"",
+                cell.as_bytes(),
+                b"\",\"reasons\":[",
+            ],
+        );
+        put(
+            w,
+            &[
+                b"{\"kind\":\"cell\",\"cell\":\"",
+                cell.as_bytes(),
+                b"\",\"verdict\":",
+                &q.verdicts[a.cell_verdict],
+                b"}",
+            ],
+        );
+        for (axis, t, level) in &a.raised_by {
+            let (ty, listed, levels, name): (&[u8], bool, &[Vec<u8>], &[u8]) = match axis {
+                AxisKind::Conduct => (
+                    &q.conduct_types[*t],
+                    facts.conduct_types.contains(t),
+                    &q.conduct,
+                    b"conduct",
+                ),
+                AxisKind::Demand => (
+                    &q.demand_types[*t],
+                    facts.demand_types.contains(t),
+                    &q.demand,
+                    b"demand",
+                ),
+            };
+            put(
+                w,
+                &[
+                    b",{\"kind\":\"raised\",\"type\":",
+                    ty,
+                    b",\"axis\":\"",
+                    name,
+                    b"\",\"to\":",
+                    &levels[*level],
+                    b",\"implied\":",
+                    if listed { b"false" } else { b"true" },
+                    b"}",
+                ],
+            );
+        }
+        for t in &a.overridden_by {
+            put(
+                w,
+                &[
+                    b",{\"kind\":\"override\",\"type\":",
+                    &q.conduct_types[*t],
+                    b",\"verdict\":",
+                    &q.verdicts[a.verdict],
+                    b"}",
+                ],
+            );
+        }
+        w.extend_from_slice(b"],\"flow\":");
+        match e.flow {
+            Some(f) => w.extend_from_slice(&q.flows[f]),
+            None => w.extend_from_slice(b"null"),
+        }
+        w.extend_from_slice(b",\"route\":[");
+        if let (Some(f), Some(r)) = (e.flow, &e.route) {
+            for (i, &s) in r.steps.iter().enumerate() {
+                if i > 0 {
+                    w.push(b',');
+                }
+                w.extend_from_slice(&q.steps[f][s]);
+            }
+        }
+        put(
+            w,
+            &[
+                b"],\"route_status\":\"",
+                self.status(&e).as_bytes(),
+                b"\",\"reach_roles\":[",
+            ],
+        );
+        for (i, &r) in e.reach.iter().enumerate() {
+            if i > 0 {
+                w.push(b',');
+            }
+            w.extend_from_slice(&q.roles[r]);
+        }
+        put(
+            w,
+            &[
+                b"],\"manual\":\"",
+                self.cell_urls[a.conduct][a.demand].as_bytes(),
+                b"\"}",
+            ],
+        );
+        let _ = p;
+    }
+}
+
+/// Ids as JSON strings, ready to copy into output lines.
+struct Quoted {
+    verdicts: Vec<Vec<u8>>,
+    conduct: Vec<Vec<u8>>,
+    demand: Vec<Vec<u8>>,
+    conduct_types: Vec<Vec<u8>>,
+    demand_types: Vec<Vec<u8>>,
+    flows: Vec<Vec<u8>>,
+    steps: Vec<Vec<Vec<u8>>>,
+    roles: Vec<Vec<u8>>,
+}
+
+impl Quoted {
+    fn new(p: &Policy) -> Self {
+        let q = |s: &str| serde_json::to_vec(s).expect("serialisable");
+        Quoted {
+            verdicts: p.verdicts.iter().map(|v| q(&v.id)).collect(),
+            conduct: p.conduct.levels.iter().map(|v| q(&v.id)).collect(),
+            demand: p.demand.levels.iter().map(|v| q(&v.id)).collect(),
+            conduct_types: p.conduct_types.iter().map(|v| q(&v.id)).collect(),
+            demand_types: p.demand_types.iter().map(|v| q(&v.id)).collect(),
+            flows: p.flows.iter().map(|v| q(&v.id)).collect(),
+            steps: p
+                .flows
+                .iter()
+                .map(|f| f.steps.iter().map(|s| q(&s.id)).collect())
+                .collect(),
+            roles: p.roles.iter().map(|v| q(&v.id)).collect(),
+        }
+    }
+}
+
+/// One contact, evaluated.
+pub(crate) struct Evaluation {
+    several: bool,
+    flow: Option<usize>,
+    route: Option<eval::Route>,
+    reach: Vec<usize>,
+    assessment: eval::Assessment,
+}
+
+/// The thresholds conditions compare minutes (as seconds) and repeats with, sorted.
+fn thresholds(p: &Policy) -> (Vec<u64>, Vec<u64>) {
+    fn walk(c: &Cond, m: &mut Vec<u64>, r: &mut Vec<u64>) {
+        m.extend(c.minutes_at_least);
+        r.extend(c.repeats_at_least);
+        if let Some(n) = &c.not {
+            walk(n, m, r);
+        }
+    }
+    let (mut m, mut r) = (Vec::new(), Vec::new());
+    let types = p
+        .conduct_types
+        .iter()
+        .chain(&p.demand_types)
+        .filter_map(|t| t.when.as_ref());
+    let flows = p.flows.iter().flat_map(|f| {
+        std::iter::once(&f.applies_to).chain(
+            f.steps
+                .iter()
+                .flat_map(|s| s.next.iter().filter_map(|b| b.when.as_ref())),
+        )
+    });
+    let invariants = p.invariants.iter().filter_map(|i| i.when.as_ref());
+    for c in types.chain(flows).chain(invariants) {
+        walk(c, &mut m, &mut r);
+    }
+    for v in [&mut m, &mut r] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    (m, r)
+}

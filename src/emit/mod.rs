@@ -1,0 +1,8 @@
+//! Stage 5, `emit`: outputs made from a compiled [`crate::policy::Policy`].
+//!
+//! Architecture invariant: emitters read only the compiled policy, never the sources; each
+//! output is its own module, and they share only the manual's URL scheme ([`urls`]).
+
+pub mod bundle;
+pub mod text;
+pub mod urls;

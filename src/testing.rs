@@ -1,0 +1,341 @@
+//! `mamoru test`: the case studies as tests, with coverage of grid cells, flow steps and
+//! branches, reported like `cargo test`, as JSON, or as JUnit XML for CI dashboards.
+
+use crate::compile::cases::{explain, run};
+use crate::eval::Outcome;
+use crate::policy::Policy;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseResult {
+    pub id: String,
+    pub passed: bool,
+    /// Why it failed: one line per difference.
+    pub failures: Vec<String>,
+    pub verdict: String,
+    pub cell: String,
+    pub flow: Option<String>,
+    pub route: Vec<String>,
+    /// The types that moved the verdict, and the cell.
+    pub explanation: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Measure {
+    pub covered: usize,
+    pub total: usize,
+    pub missing: Vec<String>,
+}
+
+impl Measure {
+    pub fn percent(&self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            100.0 * self.covered as f64 / self.total as f64
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    pub cells: Measure,
+    pub steps: Measure,
+    pub branches: Measure,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TestReport {
+    pub policy: String,
+    pub version: String,
+    pub cases: Vec<CaseResult>,
+    pub passed: usize,
+    pub failed: usize,
+    pub coverage: Coverage,
+}
+
+/// Run every case of a compiled policy.
+pub fn run_all(p: &Policy) -> TestReport {
+    let mut cells = BTreeSet::new();
+    let mut steps = BTreeSet::new();
+    let mut branches = BTreeSet::new();
+    let mut cases = Vec::new();
+    for case in &p.cases {
+        let r = run(p, case);
+        let a = &r.assessment;
+        cells.insert((a.conduct, a.demand));
+        let mut failures = Vec::new();
+        if a.verdict != case.expect.verdict {
+            failures.push(format!(
+                "verdict: expected `{}`, got `{}`",
+                p.verdicts[case.expect.verdict].id, p.verdicts[a.verdict].id
+            ));
+        }
+        let flow = match r.flows.as_slice() {
+            [f] => Some(*f),
+            [] => {
+                failures.push("flow: no flow admits this contact".into());
+                None
+            }
+            many => {
+                let names: Vec<&str> = many.iter().map(|f| p.flows[*f].id.as_str()).collect();
+                failures.push(format!(
+                    "flow: admitted by several flows: {}",
+                    names.join(", ")
+                ));
+                None
+            }
+        };
+        if let (Some(want), Some(f)) = (case.expect.flow, flow)
+            && want != f
+        {
+            failures.push(format!(
+                "flow: expected `{}`, got `{}`",
+                p.flows[want].id, p.flows[f].id
+            ));
+        }
+        let mut route = Vec::new();
+        if let (Some(f), Some(rt)) = (flow, &r.route) {
+            let fl = &p.flows[f];
+            route = rt.steps.iter().map(|&s| fl.steps[s].id.clone()).collect();
+            for (i, &s) in rt.steps.iter().enumerate() {
+                steps.insert((f, s));
+                if let Some(&b) = rt.taken.get(i) {
+                    branches.insert((f, s, b));
+                }
+            }
+            if let Some(want) = &case.expect.route
+                && (*want != route || rt.outcome != Outcome::End)
+            {
+                failures.push(format!(
+                    "route: expected {}, got {}{}",
+                    want.join(" → "),
+                    route.join(" → "),
+                    if rt.outcome == Outcome::Stuck {
+                        " (stuck: no branch holds)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        cases.push(CaseResult {
+            id: case.id.clone(),
+            passed: failures.is_empty(),
+            failures,
+            verdict: p.verdicts[a.verdict].id.clone(),
+            cell: p.cell_name(a.conduct, a.demand),
+            flow: flow.map(|f| p.flows[f].id.clone()),
+            route,
+            explanation: explain(p, case, a),
+        });
+    }
+    let mut cell_m = Measure {
+        covered: 0,
+        total: 0,
+        missing: Vec::new(),
+    };
+    for (c, row) in p.grid.iter().enumerate() {
+        for d in 0..row.len() {
+            cell_m.total += 1;
+            if cells.contains(&(c, d)) {
+                cell_m.covered += 1;
+            } else {
+                cell_m.missing.push(p.cell_name(c, d));
+            }
+        }
+    }
+    let mut step_m = Measure {
+        covered: 0,
+        total: 0,
+        missing: Vec::new(),
+    };
+    let mut branch_m = Measure {
+        covered: 0,
+        total: 0,
+        missing: Vec::new(),
+    };
+    for (fi, f) in p.flows.iter().enumerate() {
+        for (si, s) in f.steps.iter().enumerate() {
+            step_m.total += 1;
+            if steps.contains(&(fi, si)) {
+                step_m.covered += 1;
+            } else {
+                step_m.missing.push(format!("{}/{}", f.id, s.id));
+            }
+            for (bi, b) in s.next.iter().enumerate() {
+                branch_m.total += 1;
+                if branches.contains(&(fi, si, bi)) {
+                    branch_m.covered += 1;
+                } else {
+                    branch_m.missing.push(format!(
+                        "{}/{}#{} → {}",
+                        f.id,
+                        s.id,
+                        bi + 1,
+                        f.steps[b.to].id
+                    ));
+                }
+            }
+        }
+    }
+    let failed = cases.iter().filter(|c| !c.passed).count();
+    TestReport {
+        policy: p.manifest.id.clone(),
+        version: p.manifest.version.clone(),
+        passed: cases.len() - failed,
+        failed,
+        cases,
+        coverage: Coverage {
+            cells: cell_m,
+            steps: step_m,
+            branches: branch_m,
+        },
+    }
+}
+
+impl TestReport {
+    /// The lowest of the three coverage percentages.
+    pub fn min_coverage(&self) -> f64 {
+        let c = &self.coverage;
+        c.cells
+            .percent()
+            .min(c.steps.percent())
+            .min(c.branches.percent())
+    }
+
+    /// Like `cargo test`.
+    pub fn human(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "\nrunning {} tests", self.cases.len());
+        for c in &self.cases {
+            let _ = writeln!(
+                s,
+                "test {} ... {}",
+                c.id,
+                if c.passed { "ok" } else { "FAILED" }
+            );
+        }
+        if self.failed > 0 {
+            let _ = writeln!(s, "\nfailures:\n");
+            for c in self.cases.iter().filter(|c| !c.passed) {
+                let _ = writeln!(s, "---- {} ----", c.id);
+                for f in &c.failures {
+                    let _ = writeln!(s, "  {f}");
+                }
+                let _ = writeln!(s, "  because: {}", c.explanation);
+                if let Some(f) = &c.flow {
+                    let _ = writeln!(s, "  route taken in `{f}`: {}", c.route.join(" → "));
+                }
+                let _ = writeln!(s);
+            }
+        }
+        let cov = &self.coverage;
+        let line = |name: &str, m: &Measure| {
+            let mut l = format!(
+                "  {name:<9} {:>4}/{:<4} {:>5.1}%",
+                m.covered,
+                m.total,
+                m.percent()
+            );
+            if !m.missing.is_empty() {
+                let shown: Vec<&str> = m.missing.iter().take(6).map(String::as_str).collect();
+                let more = m.missing.len().saturating_sub(6);
+                l += &format!(
+                    "  missing: {}{}",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" (+{more})")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            l
+        };
+        let _ = writeln!(
+            s,
+            "\ncoverage:\n{}\n{}\n{}",
+            line("cells", &cov.cells),
+            line("steps", &cov.steps),
+            line("branches", &cov.branches)
+        );
+        let _ = writeln!(
+            s,
+            "\ntest result: {}. {} passed; {} failed",
+            if self.failed == 0 { "ok" } else { "FAILED" },
+            self.passed,
+            self.failed
+        );
+        s
+    }
+
+    pub fn json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("serialisable");
+        s.push('\n');
+        s
+    }
+
+    /// JUnit XML: one test suite, one test case per case study.
+    pub fn junit(&self) -> String {
+        let esc = |t: &str| {
+            t.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        };
+        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            s,
+            "<testsuites name=\"mamoru\" tests=\"{}\" failures=\"{}\">",
+            self.cases.len(),
+            self.failed
+        );
+        let _ = writeln!(
+            s,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            esc(&format!("{} {}", self.policy, self.version)),
+            self.cases.len(),
+            self.failed
+        );
+        let cov = &self.coverage;
+        let _ = writeln!(s, "    <properties>");
+        for (name, m) in [
+            ("cells", &cov.cells),
+            ("steps", &cov.steps),
+            ("branches", &cov.branches),
+        ] {
+            let _ = writeln!(
+                s,
+                "      <property name=\"coverage.{name}\" value=\"{:.1}\"/>",
+                m.percent()
+            );
+        }
+        let _ = writeln!(s, "    </properties>");
+        for c in &self.cases {
+            let _ = write!(
+                s,
+                "    <testcase classname=\"{}.cases\" name=\"{}\"",
+                esc(&self.policy),
+                esc(&c.id)
+            );
+            if c.passed {
+                let _ = writeln!(s, "/>");
+            } else {
+                let _ = writeln!(s, ">");
+                let _ = writeln!(
+                    s,
+                    "      <failure message=\"{}\">{}&#10;because: {}</failure>",
+                    esc(&c.failures.join("; ")),
+                    esc(&c.failures.join("\n")),
+                    esc(&c.explanation)
+                );
+                let _ = writeln!(s, "    </testcase>");
+            }
+        }
+        let _ = writeln!(s, "  </testsuite>\n</testsuites>");
+        s
+    }
+}
