@@ -230,13 +230,14 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             }
             let mut ok = r.failed == 0;
             if let Some(min) = min_coverage
-                && r.min_coverage() < min {
-                    eprintln!(
-                        "coverage {:.1}% is below --min-coverage {min}%",
-                        r.min_coverage()
-                    );
-                    ok = false;
-                }
+                && r.min_coverage() < min
+            {
+                eprintln!(
+                    "coverage {:.1}% is below --min-coverage {min}%",
+                    r.min_coverage()
+                );
+                ok = false;
+            }
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {

@@ -214,7 +214,7 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         Input::Dir(dir) => crate::load::revision(dir),
         Input::Builtin => None,
     };
-    let bundle = crate::emit::bundle::build(policy, revision, Vec::new());
+    let bundle = crate::emit::bundle::build(policy, revision.clone(), Vec::new());
     let mut files: Files = vec![
         (
             "bundle.json".into(),
@@ -226,15 +226,21 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         ),
     ];
     if !opts.bundle_only {
-        files.extend(site_files(&checked, policy)?);
+        files.extend(site_files(&checked, policy, revision)?);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     write_atomically(&opts.out, &files)?;
     Ok((checked, Some(files)))
 }
 
-fn site_files(_checked: &Checked, _policy: &Policy) -> Result<Files, Fatal> {
-    Ok(Vec::new())
+fn site_files(
+    checked: &Checked,
+    policy: &Policy,
+    revision: Option<String>,
+) -> Result<Files, Fatal> {
+    let meta = crate::emit::site::Meta { revision };
+    crate::emit::site::render(policy, &checked.sources.assets, &meta)
+        .map_err(|e| Fatal(format!("cannot render the manual: {}", e.0)))
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {

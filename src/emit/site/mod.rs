@@ -1,0 +1,513 @@
+//! The online manual: static HTML pages rendered with tera templates, inline SVG diagrams, and a
+//! Japanese full-text search index (Pagefind). All links are relative, so the folder works
+//! under any sub-path of an intranet server and straight from disk.
+
+mod markdown;
+mod search;
+pub mod svg;
+mod words;
+
+pub use markdown::{heading_id, sanitize};
+
+use crate::compile::cases::{explain, run};
+use crate::emit::text::expand;
+use crate::emit::urls;
+use crate::policy::{Policy, format_duration_ja};
+use include_dir::{Dir, include_dir};
+use markdown::{Place, Terms};
+use serde_json::{Value, json};
+
+/// Built-in templates (tera 2) and static assets; a policy's `templates/` and `site/` folders
+/// override them file by file.
+pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+pub static ASSETS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/site");
+
+/// Where the manual came from, for its footer.
+pub struct Meta {
+    pub revision: Option<String>,
+}
+
+/// Why the site could not be rendered (a broken template override, the search indexer).
+#[derive(Debug)]
+pub struct SiteError(pub String);
+
+pub type Files = Vec<(String, Vec<u8>)>;
+
+fn files_of(dir: &Dir<'static>, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    // (prefix is prepended to every path)
+    fn walk(d: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
+        for f in d.files() {
+            out.push((
+                f.path().to_string_lossy().replace('\\', "/"),
+                f.contents().to_vec(),
+            ));
+        }
+        for s in d.dirs() {
+            walk(s, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.into_iter()
+        .map(|(p, b)| (format!("{prefix}{p}"), b))
+        .collect()
+}
+
+/// Built-in files (paths relative to their folder) overridden file by file by the policy's
+/// own under `folder/` (`templates/base.html`, `site/style.css`).
+fn merged(
+    overrides: &[(String, Vec<u8>)],
+    dir: &Dir<'static>,
+    folder: &str,
+) -> Vec<(String, Vec<u8>)> {
+    let mut files = files_of(dir, "");
+    let prefix = format!("{folder}/");
+    for (path, bytes) in overrides {
+        let Some(name) = path.strip_prefix(&prefix) else {
+            continue;
+        };
+        match files.iter_mut().find(|(p, _)| p == name) {
+            Some(slot) => slot.1 = bytes.clone(),
+            None => files.push((name.to_string(), bytes.clone())),
+        }
+    }
+    files.sort();
+    files
+}
+
+struct Renderer<'a> {
+    p: &'a Policy,
+    terms: Terms,
+    tera: tera::Tera,
+    site: Value,
+    nav: Value,
+}
+
+impl Renderer<'_> {
+    fn md(&self, text: &str, root: &str, skip: Option<&str>) -> String {
+        markdown::render(
+            self.p,
+            &self.terms,
+            text,
+            &Place {
+                root,
+                skip_term: skip,
+                link_terms: true,
+            },
+        )
+    }
+
+    fn page(
+        &self,
+        template: &str,
+        path: &str,
+        title: &str,
+        data: Value,
+    ) -> Result<(String, Vec<u8>), SiteError> {
+        let depth = path.matches('/').count();
+        let root = "../".repeat(depth);
+        let mut ctx = json!({
+            "site": self.site,
+            "nav": self.nav,
+            "root": root,
+            "path": path,
+            "title": title,
+        });
+        if let (Value::Object(c), Value::Object(d)) = (&mut ctx, data) {
+            c.extend(d);
+        }
+        let ctx = tera::Context::from_serialize(&ctx)
+            .map_err(|e| SiteError(format!("{template}: {e}")))?;
+        let html = self
+            .tera
+            .render(template, &ctx)
+            .map_err(|e| SiteError(format!("template `{template}`: {e}")))?;
+        Ok((path.to_string(), html.into_bytes()))
+    }
+}
+
+/// Render the whole manual in memory.
+pub fn render(
+    p: &Policy,
+    overrides: &[(String, Vec<u8>)],
+    meta: &Meta,
+) -> Result<Files, SiteError> {
+    let mut tera = tera::Tera::new();
+    tera.autoescape_on([".html"]);
+    let all: Vec<(String, String)> = merged(overrides, &TEMPLATES, "templates")
+        .into_iter()
+        .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))
+        .collect();
+    tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map_err(|e| SiteError(format!("templates: {e}")))?;
+
+    let m = &p.manifest;
+    let site = json!({
+        "title": m.title,
+        "lang": m.lang,
+        "slogan": m.slogan.as_ref().map(|s| expand(p, &s.src)),
+        "version": m.version,
+        "revision": meta.revision,
+        "effective_from": m.effective_from,
+        "owners": m.owners,
+    });
+    let mut nav = vec![
+        json!({"title": "ホーム", "url": "index.html"}),
+        json!({"title": "判断基準", "url": "criteria.html"}),
+    ];
+    for f in &p.flows {
+        nav.push(json!({"title": f.title, "url": urls::flow(&f.id)}));
+    }
+    nav.extend([
+        json!({"title": "事後対応", "url": "aftercare.html"}),
+        json!({"title": "事例", "url": "cases.html"}),
+        json!({"title": "用語", "url": "definitions.html"}),
+        json!({"title": "体制・文例", "url": "roles.html"}),
+    ]);
+    for pg in &p.pages {
+        nav.push(json!({"title": pg.title, "url": urls::page(&pg.id)}));
+    }
+    nav.push(json!({"title": "印刷用", "url": "print.html"}));
+    nav.push(json!({"title": "検索", "url": "search.html"}));
+    let r = Renderer {
+        p,
+        terms: Terms::new(p),
+        tera,
+        site,
+        nav: Value::Array(nav),
+    };
+
+    let runs: Vec<_> = p.cases.iter().map(|c| run(p, c)).collect();
+    let dots: Vec<svg::Dot> = p
+        .cases
+        .iter()
+        .zip(&runs)
+        .map(|(c, r)| svg::Dot {
+            id: &c.id,
+            title: &c.title,
+            conduct: r.assessment.conduct,
+            demand: r.assessment.demand,
+        })
+        .collect();
+
+    let mut out: Files = Vec::new();
+    // Data shared by several pages, built once per root depth.
+    let top = Data::new(&r, "", &runs, &dots);
+    let sub = Data::new(&r, "../", &runs, &dots);
+
+    out.push(r.page("index.html", "index.html", &m.title, top.home())?);
+    out.push(r.page("criteria.html", "criteria.html", "判断基準", top.criteria())?);
+    out.push(r.page(
+        "definitions.html",
+        "definitions.html",
+        "用語",
+        top.definitions(),
+    )?);
+    out.push(r.page("roles.html", "roles.html", "体制・文例", top.roles())?);
+    out.push(r.page(
+        "aftercare.html",
+        "aftercare.html",
+        "事後対応",
+        top.aftercare(),
+    )?);
+    out.push(r.page("cases.html", "cases.html", "事例", top.case_index())?);
+    out.push(r.page("search.html", "search.html", "検索", json!({}))?);
+    for (fi, f) in p.flows.iter().enumerate() {
+        out.push(r.page(
+            "flow.html",
+            &urls::flow(&f.id),
+            &f.title,
+            json!({"flow": sub.flows[fi]}),
+        )?);
+    }
+    for (ci, c) in p.cases.iter().enumerate() {
+        out.push(r.page(
+            "case.html",
+            &urls::case(&c.id),
+            &c.title,
+            json!({"case": sub.case(ci)}),
+        )?);
+    }
+    for pg in &p.pages {
+        out.push(r.page(
+            "page.html",
+            &urls::page(&pg.id),
+            &pg.title,
+            json!({"body": r.md(&pg.body.src, "../", None)}),
+        )?);
+    }
+    let mut print = top.home();
+    for part in [
+        top.criteria(),
+        top.definitions(),
+        top.roles(),
+        top.aftercare(),
+    ] {
+        if let (Value::Object(a), Value::Object(b)) = (&mut print, part) {
+            a.extend(b);
+        }
+    }
+    print["flows"] = json!(top.flows);
+    print["cases"] = json!((0..p.cases.len()).map(|i| top.case(i)).collect::<Vec<_>>());
+    print["pages"] = json!(
+        p.pages
+            .iter()
+            .map(|pg| json!({"id": pg.id, "title": pg.title, "body": r.md(&pg.body.src, "", None)}))
+            .collect::<Vec<_>>()
+    );
+    out.push(r.page(
+        "print.html",
+        "print.html",
+        &format!("{}（印刷用）", m.title),
+        print,
+    )?);
+
+    let index = search::index(&out).map_err(SiteError)?;
+    out.extend(index);
+    out.extend(
+        merged(overrides, &ASSETS, "site")
+            .into_iter()
+            .map(|(p, b)| (format!("assets/{p}"), b)),
+    );
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Page data at one depth (links are relative to the page).
+struct Data<'a> {
+    r: &'a Renderer<'a>,
+    root: &'a str,
+    runs: &'a [crate::compile::cases::CaseRun],
+    dots: &'a [svg::Dot<'a>],
+    flows: Vec<Value>,
+}
+
+impl<'a> Data<'a> {
+    fn new(
+        r: &'a Renderer<'a>,
+        root: &'a str,
+        runs: &'a [crate::compile::cases::CaseRun],
+        dots: &'a [svg::Dot<'a>],
+    ) -> Self {
+        let mut d = Data {
+            r,
+            root,
+            runs,
+            dots,
+            flows: Vec::new(),
+        };
+        d.flows = (0..r.p.flows.len()).map(|i| d.flow(i, None)).collect();
+        d
+    }
+
+    fn flow(&self, fi: usize, route: Option<&[usize]>) -> Value {
+        let (p, root) = (self.r.p, self.root);
+        let f = &p.flows[fi];
+        let here = route.is_none();
+        let link = |step: &str| {
+            if here {
+                format!("#step-{step}")
+            } else {
+                format!("{root}{}", urls::step(&f.id, step))
+            }
+        };
+        let steps: Vec<Value> = f
+            .steps
+            .iter()
+            .map(|s| {
+                let role = &p.roles[s.role];
+                json!({
+                    "id": s.id,
+                    "title": s.title,
+                    "role": role.label,
+                    "role_id": role.id,
+                    "org": words::org(role.org),
+                    "limit": s.limit.map(format_duration_ja),
+                    "hold": s.hold.map(format_duration_ja),
+                    "repeat": s.repeat,
+                    "do": s.action.as_ref().map(|t| self.r.md(&t.src, root, None)),
+                    "end": s.end.as_ref().map(|e| expand(p, e)),
+                    "script": s.script.map(|x| {
+                        let sc = &p.scripts[x];
+                        json!({"id": sc.id, "purpose": sc.purpose, "text": self.r.md(&sc.text.src, root, None)})
+                    }),
+                    "next": s.next.iter().map(|b| json!({
+                        "when": b.when.as_ref().map_or_else(|| "それ以外".to_string(), |c| expand(p, &words::condition(p, c))),
+                        "to": f.steps[b.to].id,
+                        "to_title": f.steps[b.to].title,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "id": f.id,
+            "title": f.title,
+            "url": format!("{root}{}", urls::flow(&f.id)),
+            "describe": f.describe.as_ref().map(|t| self.r.md(&t.src, root, None)),
+            "applies_to": expand(p, &words::condition(p, &f.applies_to)),
+            "start": f.steps[f.start].title,
+            "svg": svg::flow(p, f, &link, route),
+            "steps": steps,
+        })
+    }
+
+    fn verdicts(&self) -> Vec<Value> {
+        let p = self.r.p;
+        p.verdicts
+            .iter()
+            .map(|v| {
+                json!({
+                    "id": v.id, "label": v.label, "color": v.color, "ink": svg::ink(&v.color),
+                    "describe": v.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None)),
+                })
+            })
+            .collect()
+    }
+
+    fn home(&self) -> Value {
+        let p = self.r.p;
+        let stance = p.stance.as_ref().map(|s| {
+            json!({
+                "title": s.title,
+                "principles": s.principles.iter().map(|t| expand(p, &t.src)).collect::<Vec<_>>(),
+                "body": self.r.md(&s.body.src, self.root, None),
+            })
+        });
+        json!({
+            "stance": stance,
+            "verdicts": self.verdicts(),
+            "flows": self.flows.iter().map(|f| json!({"id": f["id"], "title": f["title"], "url": f["url"], "applies_to": f["applies_to"], "start": f["start"], "describe": f["describe"]})).collect::<Vec<_>>(),
+            "small_grid": svg::grid(p, &[], self.root, None, true),
+        })
+    }
+
+    fn criteria(&self) -> Value {
+        let p = self.r.p;
+        let level = |l: &crate::policy::Named| json!({"id": l.id, "label": l.label, "describe": l.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None))});
+        let types = |ts: &[crate::policy::Type],
+                     levels: &crate::policy::Axis,
+                     prefix: &str|
+         -> Vec<Value> {
+            ts.iter()
+                .map(|t| {
+                    json!({
+                        "id": t.id, "anchor": format!("{prefix}-{}", t.id), "label": t.label,
+                        "min_level": format!("{} {}", levels.levels[t.min_level].id, levels.levels[t.min_level].label),
+                        "verdict": t.verdict.map(|v| p.verdicts[v].label.clone()),
+                        "independent": t.independent_of_demand,
+                        "when": t.when.as_ref().map(|w| expand(p, &words::condition(p, w))),
+                        "describe": t.describe.as_ref().map(|d| self.r.md(&d.src, self.root, None)),
+                    })
+                })
+                .collect()
+        };
+        let rows: Vec<Value> = (0..p.conduct.levels.len())
+            .rev()
+            .map(|c| {
+                json!({
+                    "level": format!("{} {}", p.conduct.levels[c].id, p.conduct.levels[c].label),
+                    "cells": (0..p.demand.levels.len()).map(|d| {
+                        let v = &p.verdicts[p.grid[c][d]];
+                        json!({
+                            "name": p.cell_name(c, d),
+                            "verdict": v.label, "color": v.color, "ink": svg::ink(&v.color),
+                            "cases": self.dots.iter().filter(|x| x.conduct == c && x.demand == d).map(|x| json!({"id": x.id, "title": x.title, "url": format!("{}{}", self.root, urls::case(x.id))})).collect::<Vec<_>>(),
+                        })
+                    }).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "conduct": {"label": p.conduct.label, "levels": p.conduct.levels.iter().map(level).collect::<Vec<_>>()},
+            "demand": {"label": p.demand.label, "levels": p.demand.levels.iter().map(level).collect::<Vec<_>>()},
+            "demand_levels": p.demand.levels.iter().map(|l| format!("{} {}", l.id, l.label)).collect::<Vec<_>>(),
+            "verdicts": self.verdicts(),
+            "grid_svg": svg::grid(p, self.dots, self.root, None, false),
+            "grid_rows": rows,
+            "conduct_types": types(&p.conduct_types, &p.conduct, "ctype"),
+            "demand_types": types(&p.demand_types, &p.demand, "dtype"),
+        })
+    }
+
+    fn definitions(&self) -> Value {
+        let p = self.r.p;
+        json!({"definitions": p.definitions.iter().map(|d| json!({
+            "id": d.id, "term": d.term, "reading": d.reading, "aliases": d.aliases,
+            "see_also": d.see_also.iter().map(|&s| json!({"id": p.definitions[s].id, "term": p.definitions[s].term})).collect::<Vec<_>>(),
+            "body": self.r.md(&d.body.src, self.root, Some(&d.id)),
+        })).collect::<Vec<_>>()})
+    }
+
+    fn roles(&self) -> Value {
+        let p = self.r.p;
+        json!({
+            "roles": p.roles.iter().map(|x| json!({"id": x.id, "label": x.label, "org": words::org(x.org), "describe": x.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None))})).collect::<Vec<_>>(),
+            "scripts": p.scripts.iter().map(|s| json!({"id": s.id, "purpose": s.purpose, "channels": s.channels.iter().map(|&c| p.channels[c].label.clone()).collect::<Vec<_>>(), "text": self.r.md(&s.text.src, self.root, None)})).collect::<Vec<_>>(),
+            "invariants": p.invariants.iter().map(|i| json!({"id": i.id, "text": expand(p, &i.text)})).collect::<Vec<_>>(),
+            "thresholds": p.thresholds.iter().map(|t| json!({"name": t.name, "value": match t.value { crate::policy::Quantity::Duration(s) => format_duration_ja(s), crate::policy::Quantity::Count(n) => format!("{n}回") }})).collect::<Vec<_>>(),
+            "vendors": p.manifest.vendors.iter().map(|v| json!({"name": v.name, "contact": v.contact})).collect::<Vec<_>>(),
+            "legal_refs": p.manifest.legal_refs.iter().map(|l| json!({"title": l.title, "url": l.url.as_ref().filter(|u| u.starts_with("https://") || u.starts_with("http://")), "note": l.note})).collect::<Vec<_>>(),
+        })
+    }
+
+    fn aftercare(&self) -> Value {
+        let p = self.r.p;
+        json!({"aftercare": p.aftercare.iter().map(|a| json!({
+            "id": a.id, "title": expand(p, &a.title), "role": p.roles[a.role].label, "org": words::org(p.roles[a.role].org),
+            "within": format_duration_ja(a.within), "do": self.r.md(&a.action.src, self.root, None),
+        })).collect::<Vec<_>>()})
+    }
+
+    fn case_index(&self) -> Value {
+        let p = self.r.p;
+        json!({"groups": p.verdicts.iter().enumerate().map(|(vi, v)| json!({
+            "label": v.label, "color": v.color, "ink": svg::ink(&v.color),
+            "cases": p.cases.iter().zip(self.runs).filter(|(_, r)| r.assessment.verdict == vi).map(|(c, r)| json!({
+                "id": c.id, "title": c.title, "url": format!("{}{}", self.root, urls::case(&c.id)), "cell": p.cell_name(r.assessment.conduct, r.assessment.demand),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>()})
+    }
+
+    fn case(&self, ci: usize) -> Value {
+        let p = self.r.p;
+        let c = &p.cases[ci];
+        let r = &self.runs[ci];
+        let a = &r.assessment;
+        let f = &c.facts;
+        let names = |ids: &[usize], label: &dyn Fn(usize) -> String| {
+            ids.iter().map(|&i| label(i)).collect::<Vec<_>>()
+        };
+        let flow = match (r.flows.as_slice(), &r.route) {
+            ([fi], Some(route)) => {
+                let mut v = self.flow(*fi, Some(&route.steps));
+                v["route"] = json!(route.steps.iter().map(|&s| json!({"id": p.flows[*fi].steps[s].id, "title": p.flows[*fi].steps[s].title, "url": format!("{}{}", self.root, urls::step(&p.flows[*fi].id, &p.flows[*fi].steps[s].id))})).collect::<Vec<_>>());
+                Some(v)
+            }
+            _ => None,
+        };
+        let v = &p.verdicts[a.verdict];
+        json!({
+            "id": c.id,
+            "title": c.title,
+            "url": format!("{}{}", self.root, urls::case(&c.id)),
+            "verdict": v.label, "color": v.color, "ink": svg::ink(&v.color),
+            "cell": p.cell_name(a.conduct, a.demand),
+            "cell_url": format!("{}{}", self.root, urls::cell(&p.conduct.levels[a.conduct].id, &p.demand.levels[a.demand].id)),
+            "explanation": explain(p, c, a),
+            "facts": {
+                "channel": p.channels[f.channel].label,
+                "conduct": format!("{} {}", p.conduct.levels[f.conduct].id, p.conduct.levels[f.conduct].label),
+                "demand": format!("{} {}", p.demand.levels[f.demand].id, p.demand.levels[f.demand].label),
+                "conduct_types": names(&a.conduct_types, &|i| p.conduct_types[i].label.clone()),
+                "demand_types": names(&a.demand_types, &|i| p.demand_types[i].label.clone()),
+                "tags": names(&f.tags, &|i| p.tags[i].label.clone()),
+                "minutes": f.minutes,
+                "repeats": f.repeats,
+                "events": names(f.events.as_deref().unwrap_or_default(), &|i| p.events[i].label.clone()),
+            },
+            "small_grid": svg::grid(p, &[], self.root, Some((a.conduct, a.demand)), true),
+            "flow": flow,
+            "body": self.r.md(&c.body.src, self.root, None),
+        })
+    }
+}
