@@ -21,21 +21,36 @@ fn the_builtin_example_is_clean() {
 #[test]
 fn policy_errors_exit_1_with_file_line_and_hint() {
     let dir = copy_of(&fixture("mini"));
-    edit(dir.path(), "flows/phone.yaml", "role: sv", "role: supervisor");
+    edit(
+        dir.path(),
+        "flows/phone.yaml",
+        "role: sv",
+        "role: supervisor",
+    );
     mamoru()
         .args(["check", "--color", "never"])
         .arg(dir.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("error[E201]: unknown role `supervisor`"))
+        .stderr(predicate::str::contains(
+            "error[E201]: unknown role `supervisor`",
+        ))
         .stderr(predicate::str::contains("flows/phone.yaml:23:11"))
-        .stderr(predicate::str::contains("known roles: `operator`, `sv` or `staff`"));
+        .stderr(predicate::str::contains(
+            "known roles: `operator`, `sv` or `staff`",
+        ));
 }
 
 #[test]
 fn usage_and_io_errors_exit_2() {
-    mamoru().args(["check", "/nonexistent/policy"]).assert().code(2);
-    mamoru().args(["check", "--format", "yaml"]).assert().code(2);
+    mamoru()
+        .args(["check", "/nonexistent/policy"])
+        .assert()
+        .code(2);
+    mamoru()
+        .args(["check", "--format", "yaml"])
+        .assert()
+        .code(2);
     mamoru().args(["schema", "--kind", "nope"]).assert().code(2);
 }
 
@@ -43,15 +58,27 @@ fn usage_and_io_errors_exit_2() {
 fn json_output_has_one_object_per_diagnostic() {
     let dir = copy_of(&fixture("mini"));
     edit(dir.path(), "roles.yaml", "org: inhouse", "org: inhose");
-    edit(dir.path(), "cases/a.md", "顧客Aからのお申し出。", "連絡先 090-1234-5678。");
-    let out = mamoru().args(["check", "--format", "json"]).arg(dir.path()).output().unwrap();
+    edit(
+        dir.path(),
+        "cases/a.md",
+        "顧客Aからのお申し出。",
+        "連絡先 090-1234-5678。",
+    );
+    let out = mamoru()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let items = v.as_array().unwrap();
     assert_eq!(items.len(), 2, "{v:#}");
     let e = items.iter().find(|d| d["code"] == "E103").unwrap();
     assert_eq!(e["severity"], "error");
-    assert_eq!((e["file"].as_str(), e["line"].as_u64(), e["column"].as_u64()), (Some("roles.yaml"), Some(3), Some(31)));
+    assert_eq!(
+        (e["file"].as_str(), e["line"].as_u64(), e["column"].as_u64()),
+        (Some("roles.yaml"), Some(3), Some(31))
+    );
     assert_eq!(e["hint"], "did you mean `inhouse`?");
     let w = items.iter().find(|d| d["code"] == "W010").unwrap();
     assert_eq!(w["severity"], "warning");
@@ -60,9 +87,18 @@ fn json_output_has_one_object_per_diagnostic() {
 #[test]
 fn warnings_pass_unless_denied() {
     let dir = copy_of(&fixture("mini"));
-    edit(dir.path(), "cases/a.md", "顧客Aからのお申し出。", "連絡先 090-1234-5678。");
+    edit(
+        dir.path(),
+        "cases/a.md",
+        "顧客Aからのお申し出。",
+        "連絡先 090-1234-5678。",
+    );
     mamoru().arg("check").arg(dir.path()).assert().success();
-    mamoru().args(["check", "--deny-warnings"]).arg(dir.path()).assert().code(1);
+    mamoru()
+        .args(["check", "--deny-warnings"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -72,7 +108,11 @@ fn init_writes_a_policy_that_checks_clean_and_refuses_a_non_empty_folder() {
     mamoru().arg("init").arg(&target).assert().success();
     assert!(target.join("policy.yaml").exists());
     assert!(target.join("schema/flow.schema.json").exists());
-    mamoru().args(["check", "--deny-warnings"]).arg(&target).assert().success();
+    mamoru()
+        .args(["check", "--deny-warnings"])
+        .arg(&target)
+        .assert()
+        .success();
     mamoru()
         .arg("init")
         .arg(&target)
@@ -92,5 +132,9 @@ fn schema_prints_draft_2020_12() {
 #[test]
 fn check_defaults_to_the_policy_folder_of_the_working_directory() {
     let dir = copy_of(&fixture("mini"));
-    mamoru().arg("check").current_dir(dir.path()).assert().success();
+    mamoru()
+        .arg("check")
+        .current_dir(dir.path())
+        .assert()
+        .success();
 }
