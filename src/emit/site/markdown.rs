@@ -203,7 +203,9 @@ pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .add_generic_attributes(["id", "class"])
         .add_tag_attributes("a", ["title"])
-        .attribute_filter(move |_element, attribute, value| match attribute {
+        .attribute_filter(move |element, attribute, value| match attribute {
+            // Images load only from the site itself: no tracking pixels, no request leaving it.
+            "src" if element == "img" && (value.contains(':') || value.starts_with("//")) => None,
             "id" if generated.iter().any(|p| value.starts_with(p)) => Some(value.into()),
             "id" => None,
             "class" if ["term", "fnref", "footnote"].contains(&value) => Some(value.into()),

@@ -322,9 +322,42 @@ fn layout(flow: &Flow) -> Layout {
         }
     }
     let mut pos = vec![None; n];
-    for (r, layer) in ranks.iter().enumerate() {
-        for (i, &s) in layer.iter().enumerate() {
-            pos[s] = Some((r, i));
+    let place = |ranks: &Vec<Vec<usize>>, pos: &mut Vec<Option<(usize, usize)>>| {
+        for (r, layer) in ranks.iter().enumerate() {
+            for (i, &s) in layer.iter().enumerate() {
+                pos[s] = Some((r, i));
+            }
+        }
+    };
+    place(&ranks, &mut pos);
+    // Fewer crossings: order each layer by the mean position of its forward predecessors.
+    for _ in 0..2 {
+        for r in 1..ranks.len() {
+            let mut keyed: Vec<(f64, usize, usize)> = ranks[r]
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| {
+                    let preds: Vec<f64> = (0..n)
+                        .filter(|&q| {
+                            flow.steps[q].next.iter().any(|b| b.to == s) && !back.contains(&(q, s))
+                        })
+                        .filter_map(|q| {
+                            pos[q].map(|(_, x)| {
+                                x as f64 / ranks[pos[q].unwrap().0].len().max(1) as f64
+                            })
+                        })
+                        .collect();
+                    let key = if preds.is_empty() {
+                        i as f64 / ranks[r].len() as f64
+                    } else {
+                        preds.iter().sum::<f64>() / preds.len() as f64
+                    };
+                    (key, i, s)
+                })
+                .collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            ranks[r] = keyed.into_iter().map(|(_, _, s)| s).collect();
+            place(&ranks, &mut pos);
         }
     }
     Layout { pos, ranks, back }
@@ -381,13 +414,25 @@ pub fn flow(
     let widest = lay.ranks.iter().map(Vec::len).max().unwrap_or(1) as f64;
     let has_back = !lay.back.is_empty();
     let width = widest * W + (widest - 1.0) * GAP_X + 40.0 + if has_back { 60.0 } else { 0.0 };
+    // Each row leaves room below it for the labels of its branches, stacked.
+    let label_rows: Vec<f64> = lay
+        .ranks
+        .iter()
+        .map(|layer| {
+            layer
+                .iter()
+                .map(|&s| f.steps[s].next.len())
+                .max()
+                .unwrap_or(0) as f64
+        })
+        .collect();
     let mut ys = Vec::new();
     let mut y = 20.0;
-    for h in &row_h {
+    for (h, labels) in row_h.iter().zip(&label_rows) {
         ys.push(y);
-        y += h + GAP_Y;
+        y += h + GAP_Y + labels * 19.0;
     }
-    let height = y - GAP_Y + 20.0;
+    let height = y - GAP_Y + 20.0 - label_rows.last().copied().unwrap_or(0.0) * 19.0;
     let center = |s: usize| -> (f64, f64, f64) {
         let (r, i) = lay.pos[s].expect("laid out");
         let n = lay.ranks[r].len() as f64;
@@ -433,30 +478,24 @@ pub fn flow(
                 Some(c) => expand(p, &words::condition(p, c)),
                 None => "それ以外".to_string(),
             };
-            let (path, lx, ly) = if lay.back.contains(&(si, b.to)) || ty <= sy {
+            // Labels sit just under the source box, one per branch, in branch order.
+            let (lx, ly) = (sx + W / 2.0, y1 + 20.0 + bi as f64 * 19.0);
+            let path = if lay.back.contains(&(si, b.to)) || ty <= sy {
                 let rx = width - 30.0;
-                (
-                    format!(
-                        "M{x1},{y1} C{x1},{} {rx},{} {rx},{} S{},{} {},{}",
-                        y1 + 30.0,
-                        y1 + 30.0,
-                        (y1 + ty) / 2.0,
-                        tx + W,
-                        ty - 20.0,
-                        tx + W - 10.0,
-                        ty + 8.0
-                    ),
-                    rx - 4.0,
+                format!(
+                    "M{x1},{y1} C{x1},{} {rx},{} {rx},{} S{},{} {},{}",
+                    y1 + 30.0,
+                    y1 + 30.0,
                     (y1 + ty) / 2.0,
+                    tx + W,
+                    ty - 20.0,
+                    tx + W - 10.0,
+                    ty + 8.0
                 )
             } else {
                 let x2 = tx + W / 2.0;
                 let mid = (y1 + ty) / 2.0;
-                (
-                    format!("M{x1},{y1} C{x1},{mid} {x2},{mid} {x2},{}", ty - 2.0),
-                    (x1 + x2) / 2.0,
-                    mid,
-                )
+                format!("M{x1},{y1} C{x1},{mid} {x2},{mid} {x2},{}", ty - 2.0)
             };
             let _ = write!(
                 s,

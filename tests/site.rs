@@ -1,0 +1,302 @@
+//! The online manual: golden pages, hostile Markdown, template overrides, relative links.
+
+mod common;
+use common::*;
+use mamoru::ops::{self, BuildOptions, Input};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn build(input: Input, out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let (checked, files) = ops::build(
+        &input,
+        &BuildOptions {
+            out: out.to_path_buf(),
+            bundle_only: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        checked.errors(),
+        0,
+        "{:?}",
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| &d.message)
+            .collect::<Vec<_>>()
+    );
+    files.expect("written").into_iter().collect()
+}
+
+fn page(files: &BTreeMap<String, Vec<u8>>, path: &str) -> String {
+    String::from_utf8(
+        files
+            .get(path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .clone(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn golden_pages_of_the_example() {
+    // Regenerate with: UPDATE_GOLDEN=1 cargo test --test site
+    let out = tempfile::tempdir().unwrap();
+    let files = build(Input::Builtin, &out.path().join("site"));
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/site");
+    let mut stale = Vec::new();
+    for path in [
+        "index.html",
+        "criteria.html",
+        "flows/phone.html",
+        "cases/h01-abusive-valid-demand.html",
+        "aftercare.html",
+    ] {
+        let want = golden.join(path);
+        let got = page(&files, path);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(want.parent().unwrap()).unwrap();
+            std::fs::write(&want, &got).unwrap();
+        }
+        if std::fs::read_to_string(&want).unwrap_or_default() != got {
+            stale.push(path);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "pages changed: {stale:?}; review and run UPDATE_GOLDEN=1 cargo test --test site"
+    );
+}
+
+#[test]
+fn every_page_is_japanese_linked_relatively_and_offline() {
+    let out = tempfile::tempdir().unwrap();
+    let files = build(Input::Builtin, &out.path().join("site"));
+    let href = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
+    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = String::from_utf8(bytes.clone()).unwrap();
+        assert!(html.contains("<html lang=\"ja\">"), "{path}");
+        let dir = Path::new(path).parent().unwrap();
+        for c in href.captures_iter(&html) {
+            let link = &c[1];
+            assert!(!link.starts_with('/'), "{path}: absolute link {link}");
+            if link.starts_with("http") {
+                // Only the legal references may leave the site, and never for assets.
+                assert!(
+                    path == "roles.html" || path == "print.html",
+                    "{path}: external link {link}"
+                );
+                continue;
+            }
+            let target = link.split('#').next().unwrap();
+            if target.is_empty() || target.starts_with("mailto:") {
+                continue;
+            }
+            let resolved = normalize(&dir.join(target));
+            assert!(
+                files.contains_key(&resolved),
+                "{path}: broken link {link} ({resolved})"
+            );
+        }
+    }
+    // Every item's manual link in the bundle lands on a page that has its anchor.
+    let bundle: serde_json::Value = serde_json::from_slice(&files["bundle.json"]).unwrap();
+    let mut links = Vec::new();
+    collect_manual(&bundle, &mut links);
+    assert!(links.len() > 100);
+    for link in links {
+        let (file, anchor) = link
+            .split_once('#')
+            .map_or((link.as_str(), None), |(f, a)| (f, Some(a)));
+        let html = page(&files, file);
+        if let Some(a) = anchor {
+            assert!(html.contains(&format!("id=\"{a}\"")), "{file} has no #{a}");
+        }
+    }
+}
+
+fn collect_manual(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                if k == "manual" {
+                    out.push(x.as_str().unwrap().to_string());
+                } else {
+                    collect_manual(x, out);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_manual(x, out)),
+        _ => {}
+    }
+}
+
+fn normalize(p: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn hostile_markdown_comes_out_inert() {
+    let dir = copy_of(&fixture("mini"));
+    let hostile = r#"
+<script>alert('xss')</script>
+
+<img src="x" onerror="alert(1)">
+
+[click](javascript:alert(2)) [data](data:text/html,<script>alert(7)</script>)
+
+<a href="JaVaScRiPt:alert(3)">x</a>
+<iframe src="https://evil.invalid"></iframe>
+<div onmouseover="alert(4)" style="position:fixed;top:0" id="main">overlay</div>
+<svg onload="alert(5)"><script>alert(6)</script></svg>
+<object data="evil.swf"></object><embed src="evil.swf">
+<meta http-equiv="refresh" content="0;url=https://evil.invalid">
+<link rel="stylesheet" href="https://evil.invalid/x.css">
+<form action="https://evil.invalid"><input name="password"></form>
+
+![img](https://tracker.invalid/pixel.png)
+"#;
+    edit(
+        dir.path(),
+        "cases/a.md",
+        "顧客Aからのお申し出。",
+        &format!("顧客Aからのお申し出。\n{hostile}"),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let files = build(
+        Input::Dir(dir.path().to_path_buf()),
+        &out.path().join("site"),
+    );
+    let html = page(&files, "cases/a.html").to_lowercase();
+    let narrative = &html[html.find("class=\"narrative\"").unwrap()..];
+    for bad in [
+        "<script",
+        "onerror",
+        "href=\"javascript",
+        "href=\"data:",
+        "<iframe",
+        "onmouseover",
+        "onload",
+        "style=",
+        "<object",
+        "<embed",
+        "<meta",
+        "<link",
+        "<form",
+        "<input",
+        "src=\"https://tracker",
+        "id=\"main\"",
+    ] {
+        assert!(!narrative.contains(bad), "{bad} survived:\n{narrative}");
+    }
+    assert!(narrative.contains("overlay"));
+}
+
+#[test]
+fn markdown_tables_footnotes_terms_and_thresholds() {
+    let dir = copy_of(&fixture("mini"));
+    edit(
+        dir.path(),
+        "pages/about.md",
+        "使い方。",
+        "## 使い方\n\nカスハラへの対応は{{hold}}以内に保留を終える[^1]。\n\n| 列 | 値 |\n|---|---|\n| a | b |\n\n[^1]: 注記です。\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let files = build(
+        Input::Dir(dir.path().to_path_buf()),
+        &out.path().join("site"),
+    );
+    let html = page(&files, "pages/about.html");
+    assert!(html.contains("<h2 id=\"h-使い方\">使い方</h2>"), "{html}");
+    assert!(
+        html.contains("<a class=\"term\" href=\"../definitions.html#def-kasuhara\""),
+        "{html}"
+    );
+    assert!(html.contains("3分以内"), "{html}");
+    assert!(html.contains("<table>"));
+    assert!(
+        html.contains("<div class=\"footnote\" id=\"fn-1\">"),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_policy_overrides_templates_and_assets_file_by_file() {
+    let dir = copy_of(&fixture("mini"));
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("templates/page.html"), "{% extends \"base.html\" %}{% block content %}<h1 class=\"mine\">{{ title }}</h1>{{ body | safe }}{% endblock content %}").unwrap();
+    std::fs::write(
+        dir.path().join("site/style.css"),
+        "body { color: #123456; }",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("site/logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let files = build(
+        Input::Dir(dir.path().to_path_buf()),
+        &out.path().join("site"),
+    );
+    assert!(page(&files, "pages/about.html").contains("<h1 class=\"mine\">"));
+    assert!(
+        page(&files, "index.html").contains("<nav class=\"side\""),
+        "other templates stay built-in"
+    );
+    assert_eq!(page(&files, "assets/style.css"), "body { color: #123456; }");
+    assert!(files.contains_key("assets/logo.svg"));
+    assert!(files.contains_key("assets/search.js"));
+}
+
+#[test]
+fn a_broken_template_fails_the_build_and_keeps_the_old_site() {
+    let dir = copy_of(&fixture("mini"));
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    build(Input::Dir(dir.path().to_path_buf()), &site);
+    let before = std::fs::read(site.join("index.html")).unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates/index.html"), "{% extends \"base.html\" %}{% block content %}{{ no_such_variable.x }}{% endblock content %}").unwrap();
+    let r = ops::build(
+        &Input::Dir(dir.path().to_path_buf()),
+        &BuildOptions {
+            out: site.clone(),
+            bundle_only: false,
+        },
+    );
+    assert!(r.is_err(), "a broken template must fail the build");
+    assert_eq!(std::fs::read(site.join("index.html")).unwrap(), before);
+    assert!(
+        std::fs::read_dir(out.path()).unwrap().count() == 1,
+        "no temporary folder left behind"
+    );
+}
+
+#[test]
+fn search_index_segments_japanese() {
+    let out = tempfile::tempdir().unwrap();
+    let files = build(Input::Builtin, &out.path().join("site"));
+    assert!(files.contains_key("pagefind/pagefind.js"));
+    assert!(files.keys().any(|k| k.starts_with("pagefind/index/")));
+    assert!(
+        files.keys().any(|k| k.starts_with("pagefind/pagefind.ja")),
+        "{:?}",
+        files
+            .keys()
+            .filter(|k| k.starts_with("pagefind/"))
+            .collect::<Vec<_>>()
+    );
+}
