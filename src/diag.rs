@@ -121,6 +121,16 @@ codes! {
     CaseVerdict = "E240", Error, "case-verdict";
     CaseFlow = "E241", Error, "case-flow";
     CaseRoute = "E242", Error, "case-route";
+    ExtendsMissing = "E300", Error, "upstream-missing";
+    ExtendsCycle = "E301", Error, "upstream-cycle";
+    ExtendsVersion = "E302", Error, "upstream-version";
+    ExtendsDepth = "E303", Error, "upstream-depth";
+    UpstreamErrors = "E304", Error, "upstream-errors";
+    Locked = "E310", Error, "locked";
+    Bound = "E311", Error, "bound";
+    MissingRecord = "E312", Error, "missing-record";
+    RemoveUnknown = "E313", Error, "remove-unknown";
+    VendorLimit = "E314", Error, "vendor-limit";
     FlowGap = "W001", Warning, "flow-gap";
     AnalysisLimit = "W002", Warning, "analysis-limit";
     PersonalData = "W010", Warning, "personal-data";
@@ -129,6 +139,9 @@ codes! {
     VagueWording = "W013", Warning, "vague-wording";
     StepUncovered = "W014", Warning, "step-uncovered";
     CellUncovered = "W015", Warning, "cell-uncovered";
+    ReviewDue = "W300", Warning, "review-due";
+    Drift = "W301", Warning, "upstream-drift";
+    RecordWithoutUpstream = "W302", Warning, "record-without-upstream";
 }
 
 impl fmt::Display for Code {

@@ -10,6 +10,7 @@
 pub mod bundle;
 pub mod compile;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod eval;
 pub mod load;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod ops;
 pub mod policy;
 pub mod report;
+pub mod resolve;
 pub mod schema;
 pub mod testing;
 pub mod validate;

@@ -114,6 +114,8 @@ enum Command {
     },
     /// Write the built-in example policy into a new or empty folder.
     Init { dir: PathBuf },
+    /// Start a department's fork of a policy: a policy.yaml that extends UPSTREAM.
+    Fork { upstream: PathBuf, dir: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -297,6 +299,16 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 "{}",
                 serde_json::to_string_pretty(&s).expect("serialisable")
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fork { upstream, dir } => {
+            let rel = ops::fork(&upstream, &dir)?;
+            eprintln!(
+                "wrote {} (extends {})",
+                dir.join("policy.yaml").display(),
+                rel.display()
+            );
+            eprintln!("next: mamoru check {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {

@@ -195,6 +195,86 @@ pub struct Manifest {
     pub vendors: Vec<Vendor>,
     /// What departments that fork this policy may change.
     pub fork: Option<ForkRules>,
+    /// The upstream policy this one forks (a department's or a vendor's policy).
+    pub extends: Option<Extends>,
+    /// Upstream items this fork drops, each with its record.
+    pub remove: Option<Removals>,
+}
+
+/// `extends:` the upstream policy of a fork.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extends {
+    /// Folder of the upstream policy, relative to this policy's folder.
+    pub path: String,
+    /// Versions of the upstream this fork accepts, e.g. `^1.2`.
+    pub version: String,
+    /// `department` (the default) or `vendor`: a vendor may set display names and contact
+    /// points only, never thresholds or timings.
+    #[serde(default)]
+    pub kind: ForkKind,
+    /// The upstream version and bundle digest this fork was last reviewed against.
+    pub reviewed: Option<Reviewed>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ForkKind {
+    #[default]
+    Department,
+    Vendor,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reviewed {
+    pub version: String,
+    /// `sha256:` digest of the upstream's bundle.
+    pub digest: String,
+}
+
+/// Why a fork replaces or removes an upstream item.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideRecord {
+    pub why: String,
+    pub owner: String,
+    /// When the deviation must be reviewed again.
+    pub review_by: Date,
+    /// Digest of the upstream item when it was last reviewed (see `mamoru check` hints).
+    pub upstream_digest: Option<String>,
+}
+
+/// A removal: the id of an upstream item and its record.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Removal {
+    pub id: Id,
+    pub why: String,
+    pub owner: String,
+    pub review_by: Date,
+}
+
+/// Upstream items a fork drops, per kind.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Removals {
+    #[serde(default)]
+    pub definitions: Vec<Removal>,
+    #[serde(default)]
+    pub roles: Vec<Removal>,
+    #[serde(default)]
+    pub scripts: Vec<Removal>,
+    #[serde(default)]
+    pub flows: Vec<Removal>,
+    #[serde(default)]
+    pub aftercare: Vec<Removal>,
+    #[serde(default)]
+    pub invariants: Vec<Removal>,
+    #[serde(default)]
+    pub cases: Vec<Removal>,
+    #[serde(default)]
+    pub pages: Vec<Removal>,
 }
 
 /// A law, guideline or manual the policy refers to.
@@ -265,6 +345,10 @@ pub struct Bound {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StanceMatter {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     pub title: String,
     /// Short principles, shown as a list before the text.
     #[serde(default)]
@@ -275,6 +359,10 @@ pub struct StanceMatter {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefinitionMatter {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     /// Must equal the file name without `.md`.
     pub id: Id,
     /// The term as it appears in the text.
@@ -295,6 +383,10 @@ pub struct DefinitionMatter {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PageMatter {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     pub title: String,
     /// Position in the menu (ascending).
     #[serde(default)]
@@ -305,6 +397,10 @@ pub struct PageMatter {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseMatter {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     /// Must equal the file name without `.md`.
     pub id: Id,
     pub title: String,
@@ -349,6 +445,10 @@ pub struct Expect {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Criteria {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     pub axes: Axes,
     /// Verdicts from least to most severe.
     #[schemars(length(min = 1))]
@@ -433,6 +533,10 @@ pub struct DemandType {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Labelled {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     pub id: Id,
     pub label: String,
 }
@@ -455,6 +559,10 @@ pub struct FactCondition {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vocabulary {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     #[serde(default)]
     pub channels: Vec<Labelled>,
     #[serde(default)]
@@ -465,6 +573,10 @@ pub struct Vocabulary {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     pub id: Id,
     pub label: String,
     pub org: Org,
@@ -487,6 +599,10 @@ pub enum Org {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Script {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     pub id: Id,
     pub purpose: String,
     /// Channels the script is for; all channels when absent.
@@ -499,6 +615,10 @@ pub struct Script {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AftercareItem {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     pub id: Id,
     pub role: Id,
     /// Deadline after the contact.
@@ -512,6 +632,10 @@ pub struct AftercareItem {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invariant {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     pub id: Id,
     pub text: String,
     /// The contacts the rule is about (all when absent).
@@ -553,6 +677,10 @@ pub struct Condition {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Flow {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
     /// Must equal the file name without `.yaml`.
     pub id: Id,
     pub title: String,

@@ -2,9 +2,10 @@
 
 use crate::compile::{Compiled, compile};
 use crate::diag::{Code, Diagnostic};
-use crate::load::{Sources, load_dir, load_files};
+use crate::load::{Sources, load_files};
 use crate::model::Kind;
 use crate::policy::Policy;
+use crate::resolve;
 use include_dir::{Dir, include_dir};
 use std::path::{Path, PathBuf};
 
@@ -81,10 +82,21 @@ impl Checked {
     }
 }
 
-/// Read a policy and run every check.
+/// Read a policy (and, for a fork, its upstreams) and run every check.
 pub fn check(input: &Input) -> Result<Checked, Fatal> {
-    let (sources, mut diagnostics) = match input {
-        Input::Builtin => load_files("(built-in policy)".into(), builtin_files()),
+    let (sources, mut diagnostics, layer) = match input {
+        Input::Builtin => {
+            let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
+            let (validated, more) = crate::validate::validate(&sources);
+            d.extend(more);
+            let layer = Layer {
+                rules: resolve::root_rules(&validated),
+                validated,
+                provenance: Default::default(),
+                lineage: Vec::new(),
+            };
+            (sources, d, layer)
+        }
         Input::Dir(dir) => {
             if !dir.is_dir() {
                 return Err(Fatal(format!(
@@ -97,25 +109,236 @@ pub fn check(input: &Input) -> Result<Checked, Fatal> {
                     }
                 )));
             }
-            load_dir(dir)
+            let mut sources = Sources {
+                root: dir.display().to_string(),
+                ..Sources::default()
+            };
+            let mut d = Vec::new();
+            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d);
+            (sources, d, layer)
         }
     };
-    Ok(check_sources(sources, &mut diagnostics))
-}
-
-fn check_sources(sources: Sources, diagnostics: &mut Vec<Diagnostic>) -> Checked {
-    let (validated, more) = crate::validate::validate(&sources);
-    diagnostics.extend(more);
     let Compiled {
         policy,
         diagnostics: more,
-    } = compile(&validated);
+    } = compile(&layer.validated);
     diagnostics.extend(more);
-    Checked {
+    let policy = policy.map(|mut p| {
+        p.provenance = layer.provenance;
+        p.lineage = layer.lineage;
+        p
+    });
+    Ok(Checked {
         sources,
         policy,
-        diagnostics: std::mem::take(diagnostics),
+        diagnostics,
+    })
+}
+
+/// Most upstreams a fork may stand on.
+pub const MAX_UPSTREAMS: usize = 8;
+
+/// One policy folder merged over its upstreams.
+struct Layer {
+    validated: crate::validate::Validated,
+    provenance: std::collections::BTreeMap<String, resolve::Provenance>,
+    rules: resolve::Rules,
+    lineage: Vec<(String, String, String)>,
+}
+
+/// Load and validate one folder as `layer`; for a fork, load its upstream chain and merge.
+fn check_layer(
+    sources: &mut Sources,
+    dir: &Path,
+    prefix: &str,
+    layer: usize,
+    visited: &mut Vec<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+) -> Layer {
+    diags.extend(crate::load::load_dir_into(sources, dir, prefix, layer));
+    let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
+    diags.extend(d);
+    let alone = |own: crate::validate::Validated| Layer {
+        rules: resolve::root_rules(&own),
+        validated: own,
+        provenance: Default::default(),
+        lineage: Vec::new(),
+    };
+    let Some((ext, manifest_origin)) = own
+        .manifest
+        .as_ref()
+        .and_then(|m| m.value.extends.clone().map(|e| (e, m.origin.clone())))
+    else {
+        return alone(own);
+    };
+    let at = manifest_origin.child("extends");
+    let up_dir = dir.join(&ext.path);
+    let here = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    visited.push(here);
+    if layer + 1 > MAX_UPSTREAMS {
+        diags.push(
+            Diagnostic::new(
+                Code::ExtendsDepth,
+                format!("more than {MAX_UPSTREAMS} upstreams in a row"),
+            )
+            .at(at.child("path"))
+            .hint("extend the upstream's own upstream directly, or merge intermediate forks"),
+        );
+        return alone(own);
     }
+    if !up_dir.join("policy.yaml").is_file() {
+        diags.push(
+            Diagnostic::new(
+                Code::ExtendsMissing,
+                format!(
+                    "no policy at `{}` (resolved to `{}`)",
+                    ext.path,
+                    up_dir.display()
+                ),
+            )
+            .at(at.child("path"))
+            .hint("`extends.path` is the upstream's folder, relative to this policy.yaml"),
+        );
+        return alone(own);
+    }
+    let up_canon = std::fs::canonicalize(&up_dir).unwrap_or_else(|_| up_dir.clone());
+    if visited.contains(&up_canon) {
+        diags.push(
+            Diagnostic::new(
+                Code::ExtendsCycle,
+                format!("`{}` extends itself through its upstreams", ext.path),
+            )
+            .at(at.child("path"))
+            .hint("a policy cannot be its own upstream: break the cycle"),
+        );
+        return alone(own);
+    }
+    let up_prefix = format!("{prefix}{}/", ext.path.trim_end_matches('/'));
+    let mut up_diags = Vec::new();
+    let up = check_layer(
+        sources,
+        &up_dir,
+        &up_prefix,
+        layer + 1,
+        visited,
+        &mut up_diags,
+    );
+    // The upstream on its own: its errors, its version and its digest.
+    let up_compiled = compile(&up.validated);
+    let errors: Vec<&Diagnostic> = up_diags
+        .iter()
+        .chain(&up_compiled.diagnostics)
+        .filter(|d| d.is_error())
+        .collect();
+    if !errors.is_empty() {
+        let mut d = Diagnostic::new(
+            Code::UpstreamErrors,
+            format!("upstream `{}` has {} error(s)", ext.path, errors.len()),
+        )
+        .at(at.child("path"))
+        .hint(format!(
+            "run `mamoru check {}` and fix the upstream first",
+            up_dir.display()
+        ));
+        for e in errors.iter().take(5) {
+            d = d.note(format!("{}: {}", e.code, e.message));
+        }
+        diags.push(d);
+    }
+    // Keep the upstream's own structural findings (missing upstream, cycles) visible.
+    diags.extend(up_diags.into_iter().filter(|d| {
+        matches!(
+            d.code,
+            Code::ExtendsMissing | Code::ExtendsCycle | Code::ExtendsDepth | Code::Io
+        )
+    }));
+    let Some(mut up_policy) = up_compiled.policy else {
+        return alone(own);
+    };
+    up_policy.lineage = up.lineage.clone();
+    match (
+        semver::VersionReq::parse(&ext.version),
+        semver::Version::parse(&up_policy.manifest.version),
+    ) {
+        (Err(e), _) => diags.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("`{}` is not a version requirement: {e}", ext.version),
+            )
+            .at(at.child("version"))
+            .hint("write e.g. `^1.2` (any 1.x from 1.2), `~1.2` (1.2.x) or `=1.2.0`"),
+        ),
+        (Ok(req), Ok(v)) if !req.matches(&v) => diags.push(
+            Diagnostic::new(
+                Code::ExtendsVersion,
+                format!(
+                    "upstream `{}` is version {v}, which `{}` does not accept",
+                    up_policy.manifest.id, ext.version
+                ),
+            )
+            .at(at.child("version"))
+            .hint("review the upstream's changes (`mamoru diff`), then update `extends.version`"),
+        ),
+        _ => {}
+    }
+    let lineage: Vec<crate::bundle::Lineage> = lineage_of(&up.lineage);
+    let digest = crate::emit::bundle::build(&up_policy, None, lineage)
+        .manifest
+        .digest;
+    match &ext.reviewed {
+        Some(r) if r.digest != digest => diags.push(
+            Diagnostic::new(
+                Code::Drift,
+                format!(
+                    "upstream `{}` changed since this fork was reviewed (reviewed {}, now {})",
+                    up_policy.manifest.id, r.version, up_policy.manifest.version
+                ),
+            )
+            .at(at.child("reviewed"))
+            .note("overridden items whose upstream changed are listed as separate warnings")
+            .hint(format!(
+                "review the changes (`mamoru diff`), then set `reviewed: {{version: \"{}\", digest: \"{digest}\"}}`",
+                up_policy.manifest.version
+            )),
+        ),
+        None => diags.push(
+            Diagnostic::new(Code::Drift, "this fork does not record the upstream it was reviewed against")
+                .at(at.child("path"))
+                .hint(format!("add `reviewed: {{version: \"{}\", digest: \"{digest}\"}}` under `extends`", up_policy.manifest.version)),
+        ),
+        _ => {}
+    }
+    let upstream = resolve::Upstream {
+        validated: &up.validated,
+        id: up_policy.manifest.id.clone(),
+        version: up_policy.manifest.version.clone(),
+        rules: up.rules.clone(),
+    };
+    let (merged, provenance, rules, d) = resolve::merge(&own, &upstream, resolve::today());
+    diags.extend(d);
+    let mut lineage = vec![(
+        up_policy.manifest.id.clone(),
+        up_policy.manifest.version.clone(),
+        digest,
+    )];
+    lineage.extend(up.lineage);
+    Layer {
+        validated: merged,
+        provenance,
+        rules,
+        lineage,
+    }
+}
+
+/// Lineage as the bundle lists it.
+pub fn lineage_of(l: &[(String, String, String)]) -> Vec<crate::bundle::Lineage> {
+    l.iter()
+        .map(|(policy, version, digest)| crate::bundle::Lineage {
+            policy: policy.clone(),
+            version: version.clone(),
+            digest: Some(digest.clone()),
+        })
+        .collect()
 }
 
 /// `mamoru schema`: the JSON Schema of all sources, or of one kind.
@@ -214,7 +437,7 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         Input::Dir(dir) => crate::load::revision(dir),
         Input::Builtin => None,
     };
-    let bundle = crate::emit::bundle::build(policy, revision.clone(), Vec::new());
+    let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
     let mut files: Files = vec![
         (
             "bundle.json".into(),
@@ -302,4 +525,75 @@ pub fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), F
     let _ = std::fs::remove_dir_all(&tmp);
     let _ = std::fs::remove_dir_all(&old);
     result
+}
+
+/// A path from `from` (a folder) to `to`, as relative as possible.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (Ok(from), Ok(to)) = (std::path::absolute(from), std::path::absolute(to)) else {
+        return to.to_path_buf();
+    };
+    let (f, t): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// `mamoru fork UPSTREAM DIR`: a new fork that extends UPSTREAM and changes nothing yet.
+pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
+    let checked = check(&Input::Dir(upstream.to_path_buf()))?;
+    if checked.errors() > 0 {
+        return Err(Fatal(format!(
+            "the upstream `{}` has {} error(s); run `mamoru check {}` first",
+            upstream.display(),
+            checked.errors(),
+            upstream.display()
+        )));
+    }
+    let p = checked.policy.as_ref().expect("checked");
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut e| e.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Fatal(format!(
+            "`{}` is not empty; choose a new or empty folder",
+            dir.display()
+        )));
+    }
+    let digest = crate::emit::bundle::build(p, None, lineage_of(&p.lineage))
+        .manifest
+        .digest;
+    let v = semver::Version::parse(&p.manifest.version)
+        .map_err(|e| Fatal(format!("upstream version: {e}")))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", dir.display())))?;
+    let rel = relative(dir, upstream).to_string_lossy().replace('\\', "/");
+    let q = |s: &str| serde_json::to_string(s).expect("string");
+    let manifest = format!(
+        "# yaml-language-server: $schema=schema/policy.schema.json\n\
+         # A fork of {up}: it inherits everything. Add files with the same id as an upstream item to\n\
+         # replace it (with `override: {{why, owner, review_by}}`), new ids to add items, and\n\
+         # `remove:` entries to drop upstream items. `mamoru diff {rel} .` shows the deviations.\n\
+         id: {id}\n\
+         title: {title}\n\
+         version: 0.1.0\n\
+         extends:\n  path: {path}\n  version: {req}\n  reviewed:\n    version: {ver}\n    digest: {digest}\n",
+        up = p.manifest.id,
+        id = p.manifest.id.clone() + "-fork",
+        title = q(&format!("{}（部門版）", p.manifest.title)),
+        path = q(&rel),
+        req = q(&format!("^{}.{}", v.major, v.minor)),
+        ver = q(&p.manifest.version),
+        digest = q(&digest),
+    );
+    let mut files = vec![("policy.yaml".to_string(), manifest.into_bytes())];
+    files.extend(schema_files());
+    write_tree(dir, &files)?;
+    Ok(PathBuf::from(rel))
 }

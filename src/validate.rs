@@ -67,18 +67,40 @@ const REQUIRED: &[Kind] = &[
 ];
 
 pub fn validate(sources: &Sources) -> (Validated, Vec<Diagnostic>) {
+    validate_layer(sources, 0, "")
+}
+
+/// Validate the documents of one layer (0: the policy, 1: its upstream…), whose paths start
+/// with `prefix`. A fork (a manifest with `extends`) needs only its manifest; the rest is
+/// inherited.
+pub fn validate_layer(
+    sources: &Sources,
+    layer: usize,
+    prefix: &str,
+) -> (Validated, Vec<Diagnostic>) {
+    let fork = sources
+        .docs
+        .iter()
+        .any(|d| d.layer == layer && d.kind == Kind::Manifest && d.value.get("extends").is_some());
+    let required: &[Kind] = if fork { &[Kind::Manifest] } else { REQUIRED };
     let mut out = Validated {
-        incomplete: sources.unreadable.clone(),
+        incomplete: sources
+            .unreadable
+            .iter()
+            .filter(|(l, _)| *l == layer)
+            .map(|(_, k)| *k)
+            .collect(),
         ..Validated::default()
     };
     let mut diags = Vec::new();
-    for kind in REQUIRED {
-        let present = sources.docs.iter().any(|d| d.kind == *kind);
-        if !present && !sources.unreadable.contains(kind) {
-            let name = kind.file_name().expect("single-file kind");
+    let docs: Vec<&Document> = sources.docs.iter().filter(|d| d.layer == layer).collect();
+    for kind in required {
+        let present = docs.iter().any(|d| d.kind == *kind);
+        if !present && !out.incomplete.contains(kind) {
+            let name = format!("{prefix}{}", kind.file_name().expect("single-file kind"));
             diags.push(
                 Diagnostic::new(Code::MissingFile, format!("the policy has no `{name}`"))
-                    .path(name)
+                    .path(name.clone())
                     .hint(format!(
                         "create `{name}`; `mamoru init DIR` writes a complete example to start from"
                     )),
@@ -86,8 +108,8 @@ pub fn validate(sources: &Sources) -> (Validated, Vec<Diagnostic>) {
             out.incomplete.push(*kind);
         }
     }
-    let schema_results: Vec<Vec<Diagnostic>> = sources.docs.par_iter().map(schema_errors).collect();
-    for (doc, errors) in sources.docs.iter().zip(schema_results) {
+    let schema_results: Vec<Vec<Diagnostic>> = docs.par_iter().map(|d| schema_errors(d)).collect();
+    for (doc, errors) in docs.iter().copied().zip(schema_results) {
         let ok = errors.is_empty();
         diags.extend(errors);
         let path = &sources.file(doc.file).path;

@@ -451,6 +451,8 @@ impl Engine {
             definitions: Vec::new(),
             cases: Vec::new(),
             pages: Vec::new(),
+            provenance: Default::default(),
+            lineage: Vec::new(),
         };
         let names = |v: &[policy::Named]| v.iter().map(|n| n.id.clone()).collect::<Vec<_>>();
         let ids = Ids {

@@ -54,6 +54,10 @@ pub struct Bundle {
     pub aftercare: Vec<Aftercare>,
     pub definitions: Vec<Definition>,
     pub cases: Vec<Case>,
+    /// For a fork: where each item comes from, by `kind/id` (`flows/phone`, `criteria`):
+    /// inherited from the upstream, overridden (with its record), removed, or the fork's own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provenance: BTreeMap<String, crate::resolve::Provenance>,
 }
 
 /// Who made the bundle from what.

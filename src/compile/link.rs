@@ -432,6 +432,8 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
                     thresholds: Default::default(),
                     vendors: Vec::new(),
                     fork: None,
+                    extends: None,
+                    remove: None,
                 },
                 origin: criteria.origin.clone(),
                 body: None,
@@ -1085,6 +1087,8 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         definitions: definitions_c,
         cases,
         pages,
+        provenance: Default::default(),
+        lineage: Vec::new(),
     };
     let gaps = l.gaps.clone();
     (Some(policy), l.d, gaps)

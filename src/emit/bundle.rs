@@ -270,6 +270,7 @@ pub fn build(p: &Policy, revision: Option<String>, lineage: Vec<b::Lineage>) -> 
                 }
             })
             .collect(),
+        provenance: p.provenance.clone(),
     };
     bundle.manifest.digest = bundle.compute_digest();
     bundle

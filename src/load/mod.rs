@@ -81,6 +81,8 @@ pub struct Body {
 /// A parsed policy file.
 pub struct Document {
     pub file: FileId,
+    /// 0 for the policy itself, 1 for its upstream, 2 for the upstream's upstream…
+    pub layer: usize,
     pub kind: Kind,
     pub value: Value,
     pub spans: Spans,
@@ -96,7 +98,7 @@ pub struct Sources {
     pub docs: Vec<Document>,
     /// Kinds with at least one file that could not be read: checks that depend on them are
     /// skipped rather than reported as dangling references.
-    pub unreadable: Vec<Kind>,
+    pub unreadable: Vec<(usize, Kind)>,
     /// Asset files (templates, site, schema) by relative path.
     pub assets: Vec<(String, Vec<u8>)>,
 }
@@ -286,6 +288,17 @@ fn check_top_dir(name: &str) -> Option<Diagnostic> {
 
 /// Read a policy folder from disk.
 pub fn load_dir(dir: &Path) -> (Sources, Vec<Diagnostic>) {
+    let mut s = Sources {
+        root: dir.display().to_string(),
+        ..Sources::default()
+    };
+    let diags = load_dir_into(&mut s, dir, "", 0);
+    (s, diags)
+}
+
+/// Read a policy folder into existing sources, as layer `layer` (an upstream of the policy),
+/// its paths shown with `prefix` (e.g. `../support/`).
+pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut files = Vec::new();
     let root = dir.display().to_string();
@@ -376,9 +389,13 @@ pub fn load_dir(dir: &Path) -> (Sources, Vec<Diagnostic>) {
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    let (sources, more) = load_files(root, files);
-    diags.extend(more);
-    (sources, diags)
+    for d in &mut diags {
+        if let Some(p) = &mut d.path {
+            *p = format!("{prefix}{p}");
+        }
+    }
+    diags.extend(load_files_into(s, files, prefix, layer));
+    diags
 }
 
 /// Read a policy from in-memory files (relative path, bytes).
@@ -387,13 +404,28 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
         root,
         ..Sources::default()
     };
+    let diags = load_files_into(&mut s, files, "", 0);
+    (s, diags)
+}
+
+/// Read in-memory files into existing sources as one layer.
+pub fn load_files_into(
+    s: &mut Sources,
+    files: Vec<(String, Vec<u8>)>,
+    prefix: &str,
+    layer: usize,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut pending = Vec::new();
-    for (path, bytes) in files {
-        let kind = match classify(&path) {
+    for (rel, bytes) in files {
+        let path = format!("{prefix}{rel}");
+        let kind = match classify(&rel) {
             Class::Source(kind) => kind,
             Class::Asset => {
-                s.assets.push((path, bytes));
+                // Only the policy's own templates and assets count, not its upstream's.
+                if layer == 0 {
+                    s.assets.push((rel, bytes));
+                }
                 continue;
             }
             Class::Ignored => continue,
@@ -417,7 +449,7 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
                 )
                 .path(path),
             );
-            s.unreadable.push(kind);
+            s.unreadable.push((layer, kind));
             continue;
         }
         let file = FileId(s.files.len() as u32);
@@ -439,7 +471,7 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
                     .at(Origin::new(file, At::Pos(line, col)))
                     .hint("save the file as UTF-8 (Shift_JIS and other encodings are not read)"),
                 );
-                s.unreadable.push(kind);
+                s.unreadable.push((layer, kind));
                 continue;
             }
         };
@@ -454,7 +486,7 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
                     .at(Origin::new(file, At::File))
                     .hint("write its content, or delete the file"),
             );
-            s.unreadable.push(kind);
+            s.unreadable.push((layer, kind));
             continue;
         }
         pending.push((file, kind));
@@ -462,23 +494,28 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
     // Parsing is the costly part: files are parsed in parallel, then kept in file order.
     let parsed: Vec<_> = pending
         .par_iter()
-        .map(|(file, kind)| parse_document(*file, *kind, &s.files[file.0 as usize].text))
+        .map(|(file, kind)| parse_document(*file, *kind, layer, &s.files[file.0 as usize].text))
         .collect();
     for ((_, kind), result) in pending.into_iter().zip(parsed) {
         match result {
             Ok(doc) => s.docs.push(doc),
             Err(d) => {
                 diags.push(*d);
-                s.unreadable.push(kind);
+                s.unreadable.push((layer, kind));
             }
         }
     }
     s.unreadable.sort();
     s.unreadable.dedup();
-    (s, diags)
+    diags
 }
 
-fn parse_document(file: FileId, kind: Kind, text: &str) -> Result<Document, Box<Diagnostic>> {
+fn parse_document(
+    file: FileId,
+    kind: Kind,
+    layer: usize,
+    text: &str,
+) -> Result<Document, Box<Diagnostic>> {
     let (yaml_text, line_offset, body) = if kind.is_markdown() {
         let fm = split_front_matter(text).map_err(|(msg, hint, line)| {
             Box::new(
@@ -507,6 +544,7 @@ fn parse_document(file: FileId, kind: Kind, text: &str) -> Result<Document, Box<
     })?;
     Ok(Document {
         file,
+        layer,
         kind,
         value: doc.value,
         spans: doc.spans,

@@ -9,7 +9,7 @@ mod words;
 
 pub use markdown::{heading_id, sanitize};
 
-use crate::compile::cases::{explain, run};
+use crate::compile::cases::run;
 use crate::emit::text::expand;
 use crate::emit::urls;
 use crate::policy::{Policy, format_duration_ja};
@@ -84,6 +84,28 @@ struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
+    /// A badge for an item of a fork: inherited, changed or added (null outside forks).
+    fn prov(&self, key: &str) -> Value {
+        use crate::resolve::Provenance::*;
+        if self.p.lineage.is_empty() {
+            return Value::Null;
+        }
+        match self.p.provenance.get(key) {
+            Some(Inherited { upstream, version }) => {
+                json!({"class": "inherited", "label": format!("{upstream} {version} から継承")})
+            }
+            Some(Overridden {
+                upstream,
+                version,
+                record,
+            }) => {
+                json!({"class": "overridden", "label": format!("{upstream} {version} から変更"), "why": record.as_ref().map(|r| r.why.clone())})
+            }
+            Some(Own) => json!({"class": "added", "label": "この版で追加"}),
+            Some(Removed { .. }) | None => Value::Null,
+        }
+    }
+
     fn md(&self, text: &str, root: &str, skip: Option<&str>) -> String {
         markdown::render(
             self.p,
@@ -166,6 +188,9 @@ pub fn render(
     ]);
     for pg in &p.pages {
         nav.push(json!({"title": pg.title, "url": urls::page(&pg.id)}));
+    }
+    if !p.lineage.is_empty() {
+        nav.push(json!({"title": "上位版との差分", "url": "deviations.html"}));
     }
     nav.push(json!({"title": "印刷用", "url": "print.html"}));
     nav.push(json!({"title": "検索", "url": "search.html"}));
@@ -262,6 +287,33 @@ pub fn render(
         print,
     )?);
 
+    if !p.lineage.is_empty() {
+        use crate::resolve::Provenance::*;
+        let rows: Vec<Value> = p
+            .provenance
+            .iter()
+            .filter_map(|(key, pv)| {
+                let (status, record) = match pv {
+                    Inherited { .. } => return None,
+                    Overridden { record, .. } => ("変更", record.clone()),
+                    Removed { record, .. } => ("削除", Some(record.clone())),
+                    Own => ("追加", None),
+                };
+                Some(json!({"item": key, "status": status, "record": record.map(|r| json!({"why": r.why, "owner": r.owner, "review_by": r.review_by.0}))}))
+            })
+            .collect();
+        let lineage: Vec<Value> = p
+            .lineage
+            .iter()
+            .map(|(id, v, d)| json!({"id": id, "version": v, "digest": d}))
+            .collect();
+        out.push(r.page(
+            "deviations.html",
+            "deviations.html",
+            "上位版との差分",
+            json!({"deviations": rows, "lineage": lineage}),
+        )?);
+    }
     let index = search::index(&out).map_err(SiteError)?;
     out.extend(index);
     out.extend(
@@ -342,6 +394,7 @@ impl<'a> Data<'a> {
         json!({
             "id": f.id,
             "title": f.title,
+            "provenance": self.r.prov(&format!("flows/{}", f.id)),
             "url": format!("{root}{}", urls::flow(&f.id)),
             "describe": f.describe.as_ref().map(|t| self.r.md(&t.src, root, None)),
             "applies_to": expand(p, &words::condition(p, &f.applies_to)),
@@ -433,6 +486,7 @@ impl<'a> Data<'a> {
         let p = self.r.p;
         json!({"definitions": p.definitions.iter().map(|d| json!({
             "id": d.id, "term": d.term, "reading": d.reading, "aliases": d.aliases,
+            "provenance": self.r.prov(&format!("definitions/{}", d.id)),
             "see_also": d.see_also.iter().map(|&s| json!({"id": p.definitions[s].id, "term": p.definitions[s].term})).collect::<Vec<_>>(),
             "body": self.r.md(&d.body.src, self.root, Some(&d.id)),
         })).collect::<Vec<_>>()})
@@ -489,11 +543,12 @@ impl<'a> Data<'a> {
         json!({
             "id": c.id,
             "title": c.title,
+            "provenance": self.r.prov(&format!("cases/{}", c.id)),
             "url": format!("{}{}", self.root, urls::case(&c.id)),
             "verdict": v.label, "color": v.color, "ink": svg::ink(&v.color),
             "cell": p.cell_name(a.conduct, a.demand),
             "cell_url": format!("{}{}", self.root, urls::cell(&p.conduct.levels[a.conduct].id, &p.demand.levels[a.demand].id)),
-            "explanation": explain(p, c, a),
+            "explanation": words::explain(p, &c.facts, a),
             "facts": {
                 "channel": p.channels[f.channel].label,
                 "conduct": format!("{} {}", p.conduct.levels[f.conduct].id, p.conduct.levels[f.conduct].label),

@@ -133,11 +133,13 @@ pub fn grid(
         } else {
             format!("{} {}", l.id, l.label)
         };
-        for (i, line) in wrap(&label, cw - 8.0, fs).iter().take(2).enumerate() {
+        let lines = wrap(&label, cw - 8.0, fs);
+        let n = lines.len().min(2);
+        for (i, line) in lines.iter().take(2).enumerate() {
             let _ = write!(
                 s,
                 "<text x=\"{x}\" y=\"{}\" font-size=\"{fs}\" text-anchor=\"middle\" class=\"axis\">{}</text>",
-                top - 8.0 - fs * 1.25 * (1.0 - i as f64),
+                top - 8.0 - fs * 1.25 * (n - 1 - i) as f64,
                 esc(line)
             );
         }
@@ -375,6 +377,8 @@ pub fn flow(
     const GAP_X: f64 = 44.0;
     const GAP_Y: f64 = 64.0;
     const FS: f64 = 13.0;
+    const LABEL_W: f64 = 300.0;
+    const LABEL_STEP: f64 = 34.0;
     let on_route: BTreeSet<usize> = route
         .map(|r| r.iter().copied().collect())
         .unwrap_or_default();
@@ -430,9 +434,9 @@ pub fn flow(
     let mut y = 20.0;
     for (h, labels) in row_h.iter().zip(&label_rows) {
         ys.push(y);
-        y += h + GAP_Y + labels * 19.0;
+        y += h + GAP_Y + labels * LABEL_STEP;
     }
-    let height = y - GAP_Y + 20.0 - label_rows.last().copied().unwrap_or(0.0) * 19.0;
+    let height = y - GAP_Y + 20.0 - label_rows.last().copied().unwrap_or(0.0) * LABEL_STEP;
     let center = |s: usize| -> (f64, f64, f64) {
         let (r, i) = lay.pos[s].expect("laid out");
         let n = lay.ranks[r].len() as f64;
@@ -479,7 +483,7 @@ pub fn flow(
                 None => "それ以外".to_string(),
             };
             // Labels sit just under the source box, one per branch, in branch order.
-            let (lx, ly) = (sx + W / 2.0, y1 + 20.0 + bi as f64 * 19.0);
+            let (lx, ly) = (sx + W / 2.0, y1 + 24.0 + bi as f64 * LABEL_STEP);
             let path = if lay.back.contains(&(si, b.to)) || ty <= sy {
                 let rx = width - 30.0;
                 format!(
@@ -505,20 +509,42 @@ pub fn flow(
                 esc(&f.steps[b.to].title),
                 esc(&label)
             );
-            let short: String = if label.chars().count() > 22 {
-                label.chars().take(21).collect::<String>() + "…"
-            } else {
-                label.clone()
-            };
-            let lw = text_width(&short, 11.0) + 8.0;
+            // The label, numbered like the arrow it belongs to, in at most two lines.
+            let numbered = format!("{}. {label}", bi + 1);
+            let mut lines = wrap(&numbered, LABEL_W, 11.0);
+            if lines.len() > 2 {
+                lines.truncate(2);
+                lines[1].push('…');
+            }
+            let lw = lines
+                .iter()
+                .map(|l| text_width(l, 11.0))
+                .fold(0.0, f64::max)
+                + 8.0;
+            let lh = 15.0 * lines.len() as f64 + 3.0;
             let _ = write!(
                 labels,
-                "<g class=\"edge-label\"><rect x=\"{}\" y=\"{}\" width=\"{lw}\" height=\"17\" rx=\"3\" fill=\"#ffffff\" stroke=\"{stroke}\" stroke-width=\"0.6\"/><text x=\"{lx}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1a1a1a\">{}<title>{}</title></text></g>",
+                "<g class=\"edge-label\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{lw}\" height=\"{lh}\" rx=\"3\" fill=\"#ffffff\" stroke=\"{stroke}\" stroke-width=\"0.6\"/>",
+                esc(&label),
                 lx - lw / 2.0,
                 ly - 12.0,
-                ly + 1.0,
-                esc(&short),
-                esc(&label)
+            );
+            for (k, line) in lines.iter().enumerate() {
+                let _ = write!(
+                    labels,
+                    "<text x=\"{lx}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1a1a1a\">{}</text>",
+                    ly + 1.0 + 15.0 * k as f64,
+                    esc(line)
+                );
+            }
+            labels.push_str("</g>");
+            // The arrow's number where it leaves its step.
+            let _ = write!(
+                labels,
+                "<text x=\"{}\" y=\"{}\" font-size=\"10\" font-weight=\"bold\" fill=\"{stroke}\">{}</text>",
+                x1 + 3.0,
+                y1 + 10.0,
+                bi + 1
             );
         }
     }

@@ -74,3 +74,41 @@ pub fn org(o: Org) -> &'static str {
         Org::External => "外部",
     }
 }
+
+/// Why a case got its verdict, for the manual: the cell, the types that raised a level, and
+/// verdict overrides.
+pub fn explain(p: &Policy, facts: &crate::policy::Facts, a: &crate::eval::Assessment) -> String {
+    use crate::policy::AxisKind;
+    let level = |axis: AxisKind, i: usize| match axis {
+        AxisKind::Conduct => format!(
+            "{}（{}）",
+            p.conduct.levels[i].id, p.conduct.levels[i].label
+        ),
+        AxisKind::Demand => format!("{}（{}）", p.demand.levels[i].id, p.demand.levels[i].label),
+    };
+    let mut parts = Vec::new();
+    for (axis, t, to) in &a.raised_by {
+        let (ty, given, name) = match axis {
+            AxisKind::Conduct => (&p.conduct_types[*t], facts.conduct, "行為"),
+            AxisKind::Demand => (&p.demand_types[*t], facts.demand, "要求"),
+        };
+        parts.push(format!(
+            "類型「{}」により{name}が{}から{}に上がる",
+            ty.label,
+            level(*axis, given),
+            level(*axis, *to)
+        ));
+    }
+    parts.push(format!(
+        "マス {} は「{}」",
+        p.cell_name(a.conduct, a.demand),
+        p.verdicts[a.cell_verdict].label
+    ));
+    for t in &a.overridden_by {
+        parts.push(format!(
+            "類型「{}」により判定は「{}」",
+            p.conduct_types[*t].label, p.verdicts[a.verdict].label
+        ));
+    }
+    parts.join("。") + "。"
+}

@@ -1,0 +1,725 @@
+//! Stage 3, `resolve`: a fork's own files merged over its upstream, by id.
+//!
+//! A file with the id of an upstream item replaces it (with an `override` record: why, owner,
+//! review_by), a new id adds an item, `remove:` in policy.yaml drops one. The upstream's
+//! `fork.locked` parts may not change, its `fork.bounds` cap the timings of changed flows, and a
+//! vendor fork may only set display names and contact points.
+//!
+//! Architecture invariant: `resolve` works on validated layers only (no files, no YAML); it
+//! records the provenance of every item for the emitters.
+
+use crate::diag::{Code, Diagnostic, Origin};
+use crate::model::*;
+use crate::policy::parse_duration;
+use crate::validate::{Item, Validated};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a compiled item comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Provenance {
+    /// Written in this policy (no upstream, or new in a fork).
+    Own,
+    /// Taken unchanged from the upstream.
+    Inherited { upstream: String, version: String },
+    /// Replaced in the fork.
+    Overridden {
+        upstream: String,
+        version: String,
+        record: Option<OverrideRecord>,
+    },
+    /// Dropped by the fork (listed for the deviations page; not in the policy).
+    Removed {
+        upstream: String,
+        version: String,
+        record: OverrideRecord,
+    },
+}
+
+/// What a fork must respect, gathered from all its upstreams.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    pub locked: BTreeSet<&'static str>,
+    pub hold_max: Option<u64>,
+    pub limit_max: Option<u64>,
+}
+
+/// An upstream, merged with its own upstreams.
+pub struct Upstream<'a> {
+    pub validated: &'a Validated,
+    pub id: String,
+    pub version: String,
+    pub rules: Rules,
+}
+
+fn part_name(p: LockablePart) -> &'static str {
+    match p {
+        LockablePart::Definitions => "definitions",
+        LockablePart::Stance => "stance",
+        LockablePart::Criteria => "criteria",
+        LockablePart::Invariants => "invariants",
+        LockablePart::Roles => "roles",
+        LockablePart::Scripts => "scripts",
+        LockablePart::Flows => "flows",
+        LockablePart::Aftercare => "aftercare",
+        LockablePart::Cases => "cases",
+        LockablePart::Pages => "pages",
+        LockablePart::Thresholds => "thresholds",
+    }
+}
+
+/// Today's date (`MAMORU_TODAY` overrides it, for reproducible runs).
+pub fn today() -> String {
+    if let Ok(d) = std::env::var("MAMORU_TODAY") {
+        return d;
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = (secs / 86400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The digest of an upstream item as a fork reviews it: sha256 of its canonical JSON, without
+/// its own override record.
+pub fn item_digest<T: Serialize>(value: &T) -> String {
+    use sha2::{Digest, Sha256};
+    let mut v = serde_json::to_value(value).expect("serialisable");
+    if let Some(o) = v.as_object_mut() {
+        o.remove("override");
+    }
+    let hash = Sha256::digest(serde_json::to_string(&v).expect("serialisable").as_bytes());
+    format!(
+        "sha256:{}",
+        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+struct Merger<'a> {
+    up: &'a Upstream<'a>,
+    vendor: bool,
+    today: String,
+    d: Vec<Diagnostic>,
+    provenance: BTreeMap<String, Provenance>,
+}
+
+impl Merger<'_> {
+    fn inherited(&self) -> Provenance {
+        Provenance::Inherited {
+            upstream: self.up.id.clone(),
+            version: self.up.version.clone(),
+        }
+    }
+
+    fn locked(&mut self, part: &'static str, origin: &Origin, what: &str) -> bool {
+        if self.vendor {
+            self.d.push(
+                Diagnostic::new(Code::VendorLimit, format!("a vendor fork may not change {what}"))
+                    .at(origin.clone())
+                    .hint("vendor forks may only set display names and contact points (title, slogan, owners, vendors, role labels, pages)"),
+            );
+            return true;
+        }
+        if self.up.rules.locked.contains(part) {
+            self.d.push(
+                Diagnostic::new(
+                    Code::Locked,
+                    format!(
+                        "`{part}` is locked by upstream `{}`: a fork may not change {what}",
+                        self.up.id
+                    ),
+                )
+                .at(origin.clone())
+                .hint(format!(
+                    "remove this change, or ask the owners of `{}` to unlock `{part}`",
+                    self.up.id
+                )),
+            );
+            return true;
+        }
+        false
+    }
+
+    fn check_record(
+        &mut self,
+        record: Option<&OverrideRecord>,
+        origin: &Origin,
+        what: &str,
+        upstream_digest: Option<String>,
+    ) {
+        match record {
+            None => self.d.push(
+                Diagnostic::new(
+                    Code::MissingRecord,
+                    format!("{what} replaces the upstream's without an override record"),
+                )
+                .at(origin.clone())
+                .hint(format!(
+                    "add `override: {{why: …, owner: …, review_by: YYYY-MM-DD{}}}`",
+                    upstream_digest
+                        .map(|d| format!(", upstream_digest: \"{d}\""))
+                        .unwrap_or_default()
+                )),
+            ),
+            Some(r) => {
+                self.check_review(
+                    &r.review_by,
+                    &origin.child("override").child("review_by"),
+                    what,
+                );
+                if let (Some(reviewed), Some(current)) = (&r.upstream_digest, &upstream_digest)
+                    && reviewed != current
+                {
+                    self.d.push(
+                        Diagnostic::new(
+                            Code::Drift,
+                            format!(
+                                "the upstream's {what} changed since this override was reviewed"
+                            ),
+                        )
+                        .at(origin.child("override").child("upstream_digest"))
+                        .hint(format!(
+                            "review the upstream change, then set `upstream_digest: \"{current}\"`"
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_review(&mut self, date: &Date, origin: &Origin, what: &str) {
+        if date.as_str() < self.today.as_str() {
+            self.d.push(
+                Diagnostic::new(
+                    Code::ReviewDue,
+                    format!(
+                        "the deviation for {what} was due for review on {}",
+                        date.as_str()
+                    ),
+                )
+                .at(origin.clone())
+                .hint("review it and set a new `review_by`, or drop the deviation"),
+            );
+        }
+    }
+
+    /// Merge items by id: replace, add, remove.
+    #[allow(clippy::too_many_arguments)]
+    fn items<T: Clone + Serialize>(
+        &mut self,
+        kind: &'static str,
+        up: &[Item<T>],
+        own: &[Item<T>],
+        removals: &[Removal],
+        removals_origin: Option<Origin>,
+        id: fn(&T) -> &str,
+        record: fn(&T) -> Option<&OverrideRecord>,
+    ) -> Vec<Item<T>> {
+        let mut out: Vec<Item<T>> = Vec::new();
+        for u in up {
+            self.provenance
+                .insert(format!("{kind}/{}", id(&u.value)), self.inherited());
+            out.push(u.clone());
+        }
+        for (i, r) in removals.iter().enumerate() {
+            let o = removals_origin
+                .clone()
+                .map(|o| o.child(i).child("id"))
+                .expect("removals have an origin");
+            if self.locked(kind, &o, &format!("{kind} (removes `{}`)", r.id)) {
+                continue;
+            }
+            match out.iter().position(|u| id(&u.value) == r.id.as_str()) {
+                Some(pos) => {
+                    out.remove(pos);
+                    let what = format!("the removal of {kind} `{}`", r.id);
+                    self.check_review(&r.review_by, &o.key(), &what);
+                    let record = OverrideRecord {
+                        why: r.why.clone(),
+                        owner: r.owner.clone(),
+                        review_by: r.review_by.clone(),
+                        upstream_digest: None,
+                    };
+                    self.provenance.insert(
+                        format!("{kind}/{}", r.id),
+                        Provenance::Removed {
+                            upstream: self.up.id.clone(),
+                            version: self.up.version.clone(),
+                            record,
+                        },
+                    );
+                }
+                None => self.d.push(
+                    Diagnostic::new(
+                        Code::RemoveUnknown,
+                        format!(
+                            "`remove` names {kind} `{}`, which upstream `{}` does not have",
+                            r.id, self.up.id
+                        ),
+                    )
+                    .at(o)
+                    .maybe_hint(crate::diag::did_you_mean(
+                        r.id.as_str(),
+                        up.iter().map(|u| id(&u.value)),
+                    )),
+                ),
+            }
+        }
+        for item in own {
+            let key = id(&item.value).to_string();
+            let rec = record(&item.value);
+            match out.iter().position(|u| id(&u.value) == key) {
+                Some(pos) => {
+                    let what = format!("{kind} `{key}`");
+                    if self.locked(kind, &item.origin.child("id"), &what) {
+                        continue;
+                    }
+                    let digest = up
+                        .iter()
+                        .find(|u| id(&u.value) == key)
+                        .map(|u| item_digest(&u.value));
+                    self.check_record(rec, &item.origin.child("id"), &what, digest);
+                    self.provenance.insert(
+                        format!("{kind}/{key}"),
+                        Provenance::Overridden {
+                            upstream: self.up.id.clone(),
+                            version: self.up.version.clone(),
+                            record: rec.cloned(),
+                        },
+                    );
+                    out[pos] = item.clone();
+                }
+                None => {
+                    if self.locked(
+                        kind,
+                        &item.origin.child("id"),
+                        &format!("{kind} (adds `{key}`)"),
+                    ) {
+                        continue;
+                    }
+                    if rec.is_some() {
+                        self.d.push(
+                            Diagnostic::new(Code::RecordWithoutUpstream, format!("{kind} `{key}` has an override record but replaces no upstream item"))
+                                .at(item.origin.child("override").key())
+                                .hint(format!("upstream `{}` has no {kind} `{key}`: remove the record, or fix the id", self.up.id)),
+                        );
+                    }
+                    self.provenance
+                        .insert(format!("{kind}/{key}"), Provenance::Own);
+                    out.push(item.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// A single-file kind (stance, criteria): replaced whole when the fork has it.
+    fn single<T: Clone + Serialize>(
+        &mut self,
+        kind: &'static str,
+        up: &Option<Item<T>>,
+        own: &Option<Item<T>>,
+        record: fn(&T) -> Option<&OverrideRecord>,
+    ) -> Option<Item<T>> {
+        match (up, own) {
+            (_, None) => {
+                self.provenance.insert(kind.to_string(), self.inherited());
+                up.clone()
+            }
+            (Some(u), Some(o)) => {
+                if self.locked(kind, &o.origin, &format!("the {kind}")) {
+                    return up.clone();
+                }
+                self.check_record(
+                    record(&o.value),
+                    &o.origin,
+                    &format!("the {kind}"),
+                    Some(item_digest(&u.value)),
+                );
+                self.provenance.insert(
+                    kind.to_string(),
+                    Provenance::Overridden {
+                        upstream: self.up.id.clone(),
+                        version: self.up.version.clone(),
+                        record: record(&o.value).cloned(),
+                    },
+                );
+                own.clone()
+            }
+            (None, Some(_)) => {
+                self.provenance.insert(kind.to_string(), Provenance::Own);
+                own.clone()
+            }
+        }
+    }
+}
+
+/// Merge a fork's own (validated) layer over its upstream. Returns the merged sources, the
+/// provenance of every item, the rules the fork's own forks inherit, and diagnostics.
+pub fn merge(
+    own: &Validated,
+    up: &Upstream,
+    today: String,
+) -> (
+    Validated,
+    BTreeMap<String, Provenance>,
+    Rules,
+    Vec<Diagnostic>,
+) {
+    let uv = up.validated;
+    let manifest = own.manifest.as_ref().expect("a fork has a manifest");
+    let fm = &manifest.value;
+    let vendor = fm
+        .extends
+        .as_ref()
+        .is_some_and(|e| e.kind == ForkKind::Vendor);
+    let mut m = Merger {
+        up,
+        vendor,
+        today,
+        d: Vec::new(),
+        provenance: BTreeMap::new(),
+    };
+    let empty = Removals::default();
+    let removals = fm.remove.as_ref().unwrap_or(&empty);
+    let rm_origin = |kind: &str| Some(manifest.at("remove").child(kind));
+
+    // Manifest: the fork's fields where given, the upstream's otherwise; thresholds by name.
+    let mut merged_manifest = manifest.clone();
+    if let Some(um) = &uv.manifest {
+        let u = &um.value;
+        let mm = &mut merged_manifest.value;
+        mm.lang = mm.lang.clone().or(u.lang.clone());
+        mm.slogan = mm.slogan.clone().or(u.slogan.clone());
+        mm.effective_from = mm.effective_from.clone().or(u.effective_from.clone());
+        if mm.owners.is_empty() {
+            mm.owners = u.owners.clone();
+        }
+        if mm.legal_refs.is_empty() {
+            mm.legal_refs = u.legal_refs.clone();
+        }
+        if mm.vendors.is_empty() {
+            mm.vendors = u.vendors.clone();
+        }
+        mm.fork = mm.fork.clone().or(u.fork.clone());
+        let mut thresholds = u.thresholds.clone();
+        for (name, value) in &fm.thresholds {
+            let origin = manifest
+                .at("thresholds")
+                .child(crate::load::yaml::escape(name));
+            match u.thresholds.get(name) {
+                Some(old) if old == value => {}
+                Some(_) => {
+                    if !m.locked("thresholds", &origin, &format!("threshold `{name}`")) {
+                        m.provenance.insert(
+                            format!("thresholds/{name}"),
+                            Provenance::Overridden {
+                                upstream: up.id.clone(),
+                                version: up.version.clone(),
+                                record: None,
+                            },
+                        );
+                        thresholds.insert(name.clone(), value.clone());
+                    }
+                }
+                None => {
+                    if !m.locked(
+                        "thresholds",
+                        &origin,
+                        &format!("thresholds (adds `{name}`)"),
+                    ) {
+                        thresholds.insert(name.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        mm.thresholds = thresholds;
+    }
+
+    // A vendor fork: display names and contact points only.
+    let mut out = Validated {
+        manifest: Some(merged_manifest),
+        ..Validated::default()
+    };
+    out.stance = m.single("stance", &uv.stance, &own.stance, |x| {
+        x.override_record.as_ref()
+    });
+    out.criteria = m.single("criteria", &uv.criteria, &own.criteria, |x| {
+        x.override_record.as_ref()
+    });
+    out.vocabulary = match (&uv.vocabulary, &own.vocabulary) {
+        (Some(u), Some(o)) => {
+            let wrap =
+                |it: &Item<Vocabulary>, list: &[Labelled], key: &str| -> Vec<Item<Labelled>> {
+                    list.iter()
+                        .enumerate()
+                        .map(|(i, x)| Item {
+                            value: x.clone(),
+                            origin: it.at(key).child(i),
+                            body: None,
+                        })
+                        .collect()
+                };
+            let vendor_before = m.vendor;
+            let ch = m.items(
+                "channels",
+                &wrap(u, &u.value.channels, "channels"),
+                &wrap(o, &o.value.channels, "channels"),
+                &[],
+                None,
+                |x| x.id.as_str(),
+                |x| x.override_record.as_ref(),
+            );
+            let tg = m.items(
+                "tags",
+                &wrap(u, &u.value.tags, "tags"),
+                &wrap(o, &o.value.tags, "tags"),
+                &[],
+                None,
+                |x| x.id.as_str(),
+                |x| x.override_record.as_ref(),
+            );
+            m.vendor = vendor_before;
+            let mut v = u.clone();
+            v.value.channels = ch.into_iter().map(|i| i.value).collect();
+            v.value.tags = tg.into_iter().map(|i| i.value).collect();
+            Some(v)
+        }
+        (u, None) => u.clone(),
+        (None, o) => o.clone(),
+    };
+    // Vendors may relabel roles (display names) but not change what a role is.
+    let vendor = m.vendor;
+    m.vendor = false;
+    if vendor {
+        for r in &own.roles {
+            if let Some(u) = uv.roles.iter().find(|u| u.value.id == r.value.id) {
+                if u.value.org != r.value.org {
+                    m.d.push(
+                        Diagnostic::new(
+                            Code::VendorLimit,
+                            "a vendor fork may rename a role, not change its organisation",
+                        )
+                        .at(r.at("org")),
+                    );
+                }
+            } else {
+                m.d.push(
+                    Diagnostic::new(
+                        Code::VendorLimit,
+                        format!("a vendor fork may not add role `{}`", r.value.id),
+                    )
+                    .at(r.at("id")),
+                );
+            }
+        }
+    }
+    out.roles = m.items(
+        "roles",
+        &uv.roles,
+        &own.roles,
+        &removals.roles,
+        rm_origin("roles"),
+        |x| x.id.as_str(),
+        |x| x.override_record.as_ref(),
+    );
+    out.pages = {
+        let up_pages: Vec<Item<(String, PageMatter)>> = uv
+            .pages
+            .iter()
+            .map(|(id, it)| Item {
+                value: (id.clone(), it.value.clone()),
+                origin: it.origin.clone(),
+                body: it.body.clone(),
+            })
+            .collect();
+        let own_pages: Vec<Item<(String, PageMatter)>> = own
+            .pages
+            .iter()
+            .map(|(id, it)| Item {
+                value: (id.clone(), it.value.clone()),
+                origin: it.origin.clone(),
+                body: it.body.clone(),
+            })
+            .collect();
+        m.items(
+            "pages",
+            &up_pages,
+            &own_pages,
+            &removals.pages,
+            rm_origin("pages"),
+            |x| x.0.as_str(),
+            |x| x.1.override_record.as_ref(),
+        )
+        .into_iter()
+        .map(|it| {
+            (
+                it.value.0.clone(),
+                Item {
+                    value: it.value.1,
+                    origin: it.origin,
+                    body: it.body,
+                },
+            )
+        })
+        .collect()
+    };
+    m.vendor = vendor;
+    out.definitions = m.items(
+        "definitions",
+        &uv.definitions,
+        &own.definitions,
+        &removals.definitions,
+        rm_origin("definitions"),
+        |x| x.id.as_str(),
+        |x| x.override_record.as_ref(),
+    );
+    out.scripts = m.items(
+        "scripts",
+        &uv.scripts,
+        &own.scripts,
+        &removals.scripts,
+        rm_origin("scripts"),
+        |x| x.id.as_str(),
+        |x| x.override_record.as_ref(),
+    );
+    out.flows = m.items(
+        "flows",
+        &uv.flows,
+        &own.flows,
+        &removals.flows,
+        rm_origin("flows"),
+        |x| x.id.as_str(),
+        |x| x.override_record.as_ref(),
+    );
+    out.aftercare = m.items(
+        "aftercare",
+        &uv.aftercare,
+        &own.aftercare,
+        &removals.aftercare,
+        rm_origin("aftercare"),
+        |x| x.id.as_str(),
+        |x| x.override_record.as_ref(),
+    );
+    out.invariants = m.items(
+        "invariants",
+        &uv.invariants,
+        &own.invariants,
+        &removals.invariants,
+        rm_origin("invariants"),
+        |x| x.id.as_str(),
+        |x| x.override_record.as_ref(),
+    );
+    out.cases = m.items(
+        "cases",
+        &uv.cases,
+        &own.cases,
+        &removals.cases,
+        rm_origin("cases"),
+        |x| x.id.as_str(),
+        |x| x.override_record.as_ref(),
+    );
+    out.incomplete = own
+        .incomplete
+        .iter()
+        .chain(&uv.incomplete)
+        .copied()
+        .collect();
+    out.incomplete.sort();
+    out.incomplete.dedup();
+
+    // Bounds: the timings of every flow the fork changed or added.
+    let thresholds = &out.manifest.as_ref().expect("manifest").value.thresholds;
+    let seconds = |r: &DurationRef| {
+        parse_duration(r.as_str()).or_else(|| match thresholds.get(r.as_str()) {
+            Some(ThresholdValue::Duration(s)) => parse_duration(s),
+            _ => None,
+        })
+    };
+    for f in &out.flows {
+        let changed = !matches!(
+            m.provenance.get(&format!("flows/{}", f.value.id)),
+            Some(Provenance::Inherited { .. })
+        );
+        if !changed {
+            continue;
+        }
+        for (i, s) in f.value.steps.iter().enumerate() {
+            for (key, value, max) in [
+                ("hold", &s.hold, up.rules.hold_max),
+                ("limit", &s.limit, up.rules.limit_max),
+            ] {
+                if let (Some(v), Some(max)) = (value.as_ref().and_then(seconds), max)
+                    && v > max
+                {
+                    m.d.push(
+                        Diagnostic::new(
+                            Code::Bound,
+                            format!(
+                                "step `{}` allows a {key} of {}, above the {} upstream `{}` allows its forks",
+                                s.id,
+                                crate::policy::format_duration(v),
+                                crate::policy::format_duration(max),
+                                up.id
+                            ),
+                        )
+                        .at(f.at("steps").child(i).child(key))
+                        .hint(format!("use at most {} (bounds are inclusive)", crate::policy::format_duration(max))),
+                    );
+                }
+            }
+        }
+    }
+
+    // Rules for this fork's own forks: the upstream's, plus this fork's.
+    let mut rules = up.rules.clone();
+    if let Some(fr) = &fm.fork {
+        rules.locked.extend(fr.locked.iter().map(|p| part_name(*p)));
+        if let Some(b) = &fr.bounds {
+            let min = |a: Option<u64>, b: Option<u64>| match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            rules.hold_max = min(
+                rules.hold_max,
+                b.hold.as_ref().and_then(|x| seconds(&x.max)),
+            );
+            rules.limit_max = min(
+                rules.limit_max,
+                b.limit.as_ref().and_then(|x| seconds(&x.max)),
+            );
+        }
+    }
+    (out, m.provenance, rules, m.d)
+}
+
+/// The rules a policy with no upstream sets for its forks.
+pub fn root_rules(v: &Validated) -> Rules {
+    let mut rules = Rules::default();
+    let Some(m) = &v.manifest else { return rules };
+    let thresholds = &m.value.thresholds;
+    let seconds = |r: &DurationRef| {
+        parse_duration(r.as_str()).or_else(|| match thresholds.get(r.as_str()) {
+            Some(ThresholdValue::Duration(s)) => parse_duration(s),
+            _ => None,
+        })
+    };
+    if let Some(fr) = &m.value.fork {
+        rules.locked.extend(fr.locked.iter().map(|p| part_name(*p)));
+        if let Some(b) = &fr.bounds {
+            rules.hold_max = b.hold.as_ref().and_then(|x| seconds(&x.max));
+            rules.limit_max = b.limit.as_ref().and_then(|x| seconds(&x.max));
+        }
+    }
+    rules
+}
