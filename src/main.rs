@@ -33,6 +33,13 @@ enum TestFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Color {
     Auto,
     Always,
@@ -114,6 +121,13 @@ enum Command {
     },
     /// Write the built-in example policy into a new or empty folder.
     Init { dir: PathBuf },
+    /// The semantic difference of two policy folders or two bundle.json files.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
     /// Start a department's fork of a policy: a policy.yaml that extends UPSTREAM.
     Fork { upstream: PathBuf, dir: PathBuf },
 }
@@ -298,6 +312,18 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&s).expect("serialisable")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { old, new, format } => {
+            let d = ops::diff(&old, &new)?;
+            print!(
+                "{}",
+                match format {
+                    DiffFormat::Text => d.text(),
+                    DiffFormat::Markdown => d.markdown(),
+                    DiffFormat::Json => d.json(),
+                }
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -597,3 +597,30 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     write_tree(dir, &files)?;
     Ok(PathBuf::from(rel))
 }
+
+/// A bundle from a policy folder (compiled, errors or not) or from a `bundle.json` file.
+pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
+    if path.is_dir() {
+        let checked = check(&Input::Dir(path.to_path_buf()))?;
+        let p = checked.policy.as_ref().ok_or_else(|| {
+            Fatal(format!(
+                "`{}` cannot be compiled: run `mamoru check {}`",
+                path.display(),
+                path.display()
+            ))
+        })?;
+        return Ok(crate::emit::bundle::build(
+            p,
+            crate::load::revision(path),
+            lineage_of(&p.lineage),
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
+    crate::bundle::Bundle::from_json(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
+}
+
+/// `mamoru diff OLD NEW`: the semantic difference of two policies or bundles.
+pub fn diff(old: &Path, new: &Path) -> Result<crate::diff::Diff, Fatal> {
+    Ok(crate::diff::diff(&bundle_of(old)?, &bundle_of(new)?))
+}
