@@ -105,6 +105,44 @@ pub fn item_digest<T: Serialize>(value: &T) -> String {
     )
 }
 
+/// An item a fork can replace: its id and its override record.
+trait Keyed {
+    fn key(&self) -> &str;
+    fn record(&self) -> Option<&OverrideRecord>;
+}
+
+macro_rules! keyed {
+    ($($t:ty),*) => {$(
+        impl Keyed for $t {
+            fn key(&self) -> &str {
+                self.id.as_str()
+            }
+            fn record(&self) -> Option<&OverrideRecord> {
+                self.override_record.as_ref()
+            }
+        }
+    )*};
+}
+keyed!(
+    DefinitionMatter,
+    Role,
+    Script,
+    Flow,
+    AftercareItem,
+    Invariant,
+    CaseMatter,
+    Labelled
+);
+
+impl Keyed for (String, PageMatter) {
+    fn key(&self) -> &str {
+        &self.0
+    }
+    fn record(&self) -> Option<&OverrideRecord> {
+        self.1.override_record.as_ref()
+    }
+}
+
 struct Merger<'a> {
     up: &'a Upstream<'a>,
     vendor: bool,
@@ -214,17 +252,15 @@ impl Merger<'_> {
     }
 
     /// Merge items by id: replace, add, remove.
-    #[allow(clippy::too_many_arguments)]
-    fn items<T: Clone + Serialize>(
+    fn items<T: Clone + Serialize + Keyed>(
         &mut self,
         kind: &'static str,
         up: &[Item<T>],
         own: &[Item<T>],
         removals: &[Removal],
         removals_origin: Option<Origin>,
-        id: fn(&T) -> &str,
-        record: fn(&T) -> Option<&OverrideRecord>,
     ) -> Vec<Item<T>> {
+        let id = |t: &T| t.key().to_string();
         let mut out: Vec<Item<T>> = Vec::new();
         for u in up {
             self.provenance
@@ -270,14 +306,14 @@ impl Merger<'_> {
                     .at(o)
                     .maybe_hint(crate::diag::did_you_mean(
                         r.id.as_str(),
-                        up.iter().map(|u| id(&u.value)),
+                        up.iter().map(|u| u.value.key()),
                     )),
                 ),
             }
         }
         for item in own {
-            let key = id(&item.value).to_string();
-            let rec = record(&item.value);
+            let key = id(&item.value);
+            let rec = item.value.record();
             match out.iter().position(|u| id(&u.value) == key) {
                 Some(pos) => {
                     let what = format!("{kind} `{key}`");
@@ -477,8 +513,6 @@ pub fn merge(
                 &wrap(o, &o.value.channels, "channels"),
                 &[],
                 None,
-                |x| x.id.as_str(),
-                |x| x.override_record.as_ref(),
             );
             let tg = m.items(
                 "tags",
@@ -486,8 +520,6 @@ pub fn merge(
                 &wrap(o, &o.value.tags, "tags"),
                 &[],
                 None,
-                |x| x.id.as_str(),
-                |x| x.override_record.as_ref(),
             );
             m.vendor = vendor_before;
             let mut v = u.clone();
@@ -530,8 +562,6 @@ pub fn merge(
         &own.roles,
         &removals.roles,
         rm_origin("roles"),
-        |x| x.id.as_str(),
-        |x| x.override_record.as_ref(),
     );
     out.pages = {
         let up_pages: Vec<Item<(String, PageMatter)>> = uv
@@ -558,8 +588,6 @@ pub fn merge(
             &own_pages,
             &removals.pages,
             rm_origin("pages"),
-            |x| x.0.as_str(),
-            |x| x.1.override_record.as_ref(),
         )
         .into_iter()
         .map(|it| {
@@ -581,8 +609,6 @@ pub fn merge(
         &own.definitions,
         &removals.definitions,
         rm_origin("definitions"),
-        |x| x.id.as_str(),
-        |x| x.override_record.as_ref(),
     );
     out.scripts = m.items(
         "scripts",
@@ -590,8 +616,6 @@ pub fn merge(
         &own.scripts,
         &removals.scripts,
         rm_origin("scripts"),
-        |x| x.id.as_str(),
-        |x| x.override_record.as_ref(),
     );
     out.flows = m.items(
         "flows",
@@ -599,8 +623,6 @@ pub fn merge(
         &own.flows,
         &removals.flows,
         rm_origin("flows"),
-        |x| x.id.as_str(),
-        |x| x.override_record.as_ref(),
     );
     out.aftercare = m.items(
         "aftercare",
@@ -608,8 +630,6 @@ pub fn merge(
         &own.aftercare,
         &removals.aftercare,
         rm_origin("aftercare"),
-        |x| x.id.as_str(),
-        |x| x.override_record.as_ref(),
     );
     out.invariants = m.items(
         "invariants",
@@ -617,8 +637,6 @@ pub fn merge(
         &own.invariants,
         &removals.invariants,
         rm_origin("invariants"),
-        |x| x.id.as_str(),
-        |x| x.override_record.as_ref(),
     );
     out.cases = m.items(
         "cases",
@@ -626,8 +644,6 @@ pub fn merge(
         &own.cases,
         &removals.cases,
         rm_origin("cases"),
-        |x| x.id.as_str(),
-        |x| x.override_record.as_ref(),
     );
     out.incomplete = own
         .incomplete
@@ -640,12 +656,7 @@ pub fn merge(
 
     // Bounds: the timings of every flow the fork changed or added.
     let thresholds = &out.manifest.as_ref().expect("manifest").value.thresholds;
-    let seconds = |r: &DurationRef| {
-        parse_duration(r.as_str()).or_else(|| match thresholds.get(r.as_str()) {
-            Some(ThresholdValue::Duration(s)) => parse_duration(s),
-            _ => None,
-        })
-    };
+    let seconds = |r: &DurationRef| seconds_of(r, thresholds);
     for f in &out.flows {
         let changed = !matches!(
             m.provenance.get(&format!("flows/{}", f.value.id)),
@@ -683,43 +694,42 @@ pub fn merge(
 
     // Rules for this fork's own forks: the upstream's, plus this fork's.
     let mut rules = up.rules.clone();
-    if let Some(fr) = &fm.fork {
-        rules.locked.extend(fr.locked.iter().map(|p| part_name(*p)));
-        if let Some(b) = &fr.bounds {
-            let min = |a: Option<u64>, b: Option<u64>| match (a, b) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            rules.hold_max = min(
-                rules.hold_max,
-                b.hold.as_ref().and_then(|x| seconds(&x.max)),
-            );
-            rules.limit_max = min(
-                rules.limit_max,
-                b.limit.as_ref().and_then(|x| seconds(&x.max)),
-            );
-        }
-    }
+    tighten(&mut rules, fm.fork.as_ref(), thresholds);
     (out, m.provenance, rules, m.d)
+}
+
+/// A duration literal or threshold name in seconds, with the given thresholds.
+fn seconds_of(r: &DurationRef, thresholds: &BTreeMap<String, ThresholdValue>) -> Option<u64> {
+    parse_duration(r.as_str()).or_else(|| match thresholds.get(r.as_str()) {
+        Some(ThresholdValue::Duration(s)) => parse_duration(s),
+        _ => None,
+    })
+}
+
+/// Add a policy's own fork rules to those it inherited: more locks, tighter bounds.
+fn tighten(
+    rules: &mut Rules,
+    fork: Option<&ForkRules>,
+    thresholds: &BTreeMap<String, ThresholdValue>,
+) {
+    let Some(fr) = fork else { return };
+    rules.locked.extend(fr.locked.iter().map(|p| part_name(*p)));
+    if let Some(b) = &fr.bounds {
+        let min = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let max = |x: &Option<Bound>| x.as_ref().and_then(|x| seconds_of(&x.max, thresholds));
+        rules.hold_max = min(rules.hold_max, max(&b.hold));
+        rules.limit_max = min(rules.limit_max, max(&b.limit));
+    }
 }
 
 /// The rules a policy with no upstream sets for its forks.
 pub fn root_rules(v: &Validated) -> Rules {
     let mut rules = Rules::default();
-    let Some(m) = &v.manifest else { return rules };
-    let thresholds = &m.value.thresholds;
-    let seconds = |r: &DurationRef| {
-        parse_duration(r.as_str()).or_else(|| match thresholds.get(r.as_str()) {
-            Some(ThresholdValue::Duration(s)) => parse_duration(s),
-            _ => None,
-        })
-    };
-    if let Some(fr) = &m.value.fork {
-        rules.locked.extend(fr.locked.iter().map(|p| part_name(*p)));
-        if let Some(b) = &fr.bounds {
-            rules.hold_max = b.hold.as_ref().and_then(|x| seconds(&x.max));
-            rules.limit_max = b.limit.as_ref().and_then(|x| seconds(&x.max));
-        }
+    if let Some(m) = &v.manifest {
+        tighten(&mut rules, m.value.fork.as_ref(), &m.value.thresholds);
     }
     rules
 }

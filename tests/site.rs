@@ -300,3 +300,19 @@ fn search_index_segments_japanese() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn two_full_builds_are_byte_identical() {
+    let out = tempfile::tempdir().unwrap();
+    let a = build(Input::Builtin, &out.path().join("a"));
+    let b = build(Input::Builtin, &out.path().join("b"));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{path} differs between two builds");
+        assert_eq!(
+            std::fs::read(out.path().join("a").join(path)).unwrap(),
+            *bytes,
+            "{path} on disk"
+        );
+    }
+}
