@@ -256,9 +256,14 @@ pub fn grid(
 
 /// Layout of a flow: a layer (rank) and an order within it for every reachable step.
 struct Layout {
+    /// (layer, order) of every node: steps first, then virtual nodes.
     pos: Vec<Option<(usize, usize)>>,
     ranks: Vec<Vec<usize>>,
     back: BTreeSet<(usize, usize)>,
+    /// The virtual nodes of each long edge (step, branch), top to bottom.
+    chains: BTreeMap<(usize, usize), Vec<usize>>,
+    /// Number of steps: node ids below it are steps.
+    steps: usize,
 }
 
 fn layout(flow: &Flow) -> Layout {
@@ -323,7 +328,35 @@ fn layout(flow: &Flow) -> Layout {
             }
         }
     }
-    let mut pos = vec![None; n];
+    // Edges that skip layers pass through virtual nodes (ids from `n` on), one per layer they
+    // cross, so that they run in their own lane instead of through other steps' boxes.
+    let mut chains: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut next_id = n;
+    for s in 0..n {
+        let Some(rs) = rank[s] else { continue };
+        for (bi, b) in flow.steps[s].next.iter().enumerate() {
+            let Some(rt) = rank[b.to] else { continue };
+            if back.contains(&(s, b.to)) || rt <= rs {
+                continue;
+            }
+            let mut prev = s;
+            let mut chain = Vec::new();
+            for r in rs + 1..rt {
+                let v = next_id;
+                next_id += 1;
+                ranks[r].push(v);
+                preds.push(vec![prev]);
+                chain.push(v);
+                prev = v;
+            }
+            preds[b.to].push(prev);
+            if !chain.is_empty() {
+                chains.insert((s, bi), chain);
+            }
+        }
+    }
+    let mut pos = vec![None; next_id];
     let place = |ranks: &Vec<Vec<usize>>, pos: &mut Vec<Option<(usize, usize)>>| {
         for (r, layer) in ranks.iter().enumerate() {
             for (i, &s) in layer.iter().enumerate() {
@@ -332,27 +365,23 @@ fn layout(flow: &Flow) -> Layout {
         }
     };
     place(&ranks, &mut pos);
-    // Fewer crossings: order each layer by the mean position of its forward predecessors.
-    for _ in 0..2 {
+    // Fewer crossings: order each layer by the mean position of its predecessors.
+    for _ in 0..3 {
         for r in 1..ranks.len() {
             let mut keyed: Vec<(f64, usize, usize)> = ranks[r]
                 .iter()
                 .enumerate()
                 .map(|(i, &s)| {
-                    let preds: Vec<f64> = (0..n)
-                        .filter(|&q| {
-                            flow.steps[q].next.iter().any(|b| b.to == s) && !back.contains(&(q, s))
-                        })
-                        .filter_map(|q| {
-                            pos[q].map(|(_, x)| {
-                                x as f64 / ranks[pos[q].unwrap().0].len().max(1) as f64
-                            })
+                    let ps: Vec<f64> = preds[s]
+                        .iter()
+                        .filter_map(|&q| {
+                            pos[q].map(|(qr, x)| (x as f64 + 0.5) / ranks[qr].len().max(1) as f64)
                         })
                         .collect();
-                    let key = if preds.is_empty() {
-                        i as f64 / ranks[r].len() as f64
+                    let key = if ps.is_empty() {
+                        (i as f64 + 0.5) / ranks[r].len() as f64
                     } else {
-                        preds.iter().sum::<f64>() / preds.len() as f64
+                        ps.iter().sum::<f64>() / ps.len() as f64
                     };
                     (key, i, s)
                 })
@@ -362,7 +391,13 @@ fn layout(flow: &Flow) -> Layout {
             place(&ranks, &mut pos);
         }
     }
-    Layout { pos, ranks, back }
+    Layout {
+        pos,
+        ranks,
+        back,
+        chains,
+        steps: n,
+    }
 }
 
 /// A flow as a diagram. `link` gives each step's URL; `route` highlights a case's route.
@@ -410,14 +445,26 @@ pub fn flow(
             (title, meta.join("\n"), h)
         })
         .collect();
+    const VW: f64 = 20.0;
+    let node_w = |node: usize| if node < lay.steps { W } else { VW };
     let row_h: Vec<f64> = lay
         .ranks
         .iter()
-        .map(|layer| layer.iter().map(|&s| boxes[s].2).fold(40.0, f64::max))
+        .map(|layer| {
+            layer
+                .iter()
+                .filter(|&&s| s < lay.steps)
+                .map(|&s| boxes[s].2)
+                .fold(40.0, f64::max)
+        })
         .collect();
-    let widest = lay.ranks.iter().map(Vec::len).max().unwrap_or(1) as f64;
+    let row_w = |layer: &Vec<usize>| -> f64 {
+        layer.iter().map(|&s| node_w(s)).sum::<f64>() + GAP_X * (layer.len().max(1) - 1) as f64
+    };
+    let widest = lay.ranks.iter().map(row_w).fold(W, f64::max);
     let has_back = !lay.back.is_empty();
-    let width = widest * W + (widest - 1.0) * GAP_X + 40.0 + if has_back { 60.0 } else { 0.0 };
+    let side = if has_back { 60.0 } else { 0.0 };
+    let width = widest + 40.0 + side;
     // Each row leaves room below it for the labels of its branches, stacked.
     let label_rows: Vec<f64> = lay
         .ranks
@@ -425,6 +472,7 @@ pub fn flow(
         .map(|layer| {
             layer
                 .iter()
+                .filter(|&&s| s < lay.steps)
                 .map(|&s| f.steps[s].next.len())
                 .max()
                 .unwrap_or(0) as f64
@@ -437,12 +485,18 @@ pub fn flow(
         y += h + GAP_Y + labels * LABEL_STEP;
     }
     let height = y - GAP_Y + 20.0 - label_rows.last().copied().unwrap_or(0.0) * LABEL_STEP;
-    let center = |s: usize| -> (f64, f64, f64) {
-        let (r, i) = lay.pos[s].expect("laid out");
-        let n = lay.ranks[r].len() as f64;
-        let row_w = n * W + (n - 1.0) * GAP_X;
-        let x0 = (width - if has_back { 60.0 } else { 0.0 } - row_w) / 2.0 + i as f64 * (W + GAP_X);
-        (x0, ys[r], boxes[s].2)
+    // Left edge, top and height of a node's box.
+    let center = |node: usize| -> (f64, f64, f64) {
+        let (r, i) = lay.pos[node].expect("laid out");
+        let layer = &lay.ranks[r];
+        let x0 = (width - side - row_w(layer)) / 2.0
+            + layer[..i].iter().map(|&s| node_w(s) + GAP_X).sum::<f64>();
+        let h = if node < lay.steps {
+            boxes[node].2
+        } else {
+            row_h[r]
+        };
+        (x0, ys[r], h)
     };
     let mut s = String::new();
     let _ = write!(
@@ -484,7 +538,36 @@ pub fn flow(
             };
             // Labels sit just under the source box, one per branch, in branch order.
             let (lx, ly) = (sx + W / 2.0, y1 + 24.0 + bi as f64 * LABEL_STEP);
-            let path = if lay.back.contains(&(si, b.to)) || ty <= sy {
+            let path = if let Some(chain) = lay.chains.get(&(si, bi)) {
+                // Down the lane of its virtual nodes, then into the target.
+                let mut pts = vec![(x1, y1)];
+                for &v in chain {
+                    let (vx, vy, vh) = center(v);
+                    pts.push((vx + VW / 2.0, vy - 6.0));
+                    pts.push((vx + VW / 2.0, vy + vh + 6.0));
+                }
+                pts.push((tx + W / 2.0, ty - 2.0));
+                let mut d = format!("M{x1},{y1}");
+                for w in pts.windows(2) {
+                    let ((ax, ay), (bx, by)) = (w[0], w[1]);
+                    if (ax - bx).abs() < 0.5 {
+                        let _ = write!(d, " L{bx},{by}");
+                    } else {
+                        let mid = (ay + by) / 2.0;
+                        let _ = write!(d, " C{ax},{mid} {bx},{mid} {bx},{by}");
+                    }
+                }
+                d
+            } else if b.to == si {
+                // A step repeated: a small loop on its right side.
+                let (rx, top, bottom) = (sx + W, sy + sh * 0.3, sy + sh * 0.75);
+                format!(
+                    "M{rx},{bottom} C{},{bottom} {},{top} {},{top}",
+                    rx + 34.0,
+                    rx + 34.0,
+                    rx + 2.0
+                )
+            } else if lay.back.contains(&(si, b.to)) || ty <= sy {
                 let rx = width - 30.0;
                 format!(
                     "M{x1},{y1} C{x1},{} {rx},{} {rx},{} S{},{} {},{}",
