@@ -342,10 +342,10 @@ fn layout(flow: &Flow) -> Layout {
             }
             let mut prev = s;
             let mut chain = Vec::new();
-            for r in rs + 1..rt {
+            for layer in &mut ranks[rs + 1..rt] {
                 let v = next_id;
                 next_id += 1;
-                ranks[r].push(v);
+                layer.push(v);
                 preds.push(vec![prev]);
                 chain.push(v);
                 prev = v;
