@@ -495,9 +495,9 @@ impl<'a> Data<'a> {
     fn roles(&self) -> Value {
         let p = self.r.p;
         json!({
-            "roles": p.roles.iter().map(|x| json!({"id": x.id, "label": x.label, "org": words::org(x.org), "describe": x.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None))})).collect::<Vec<_>>(),
-            "scripts": p.scripts.iter().map(|s| json!({"id": s.id, "purpose": s.purpose, "channels": s.channels.iter().map(|&c| p.channels[c].label.clone()).collect::<Vec<_>>(), "text": self.r.md(&s.text.src, self.root, None)})).collect::<Vec<_>>(),
-            "invariants": p.invariants.iter().map(|i| json!({"id": i.id, "text": expand(p, &i.text)})).collect::<Vec<_>>(),
+            "roles": p.roles.iter().map(|x| json!({"id": x.id, "provenance": self.r.prov(&format!("roles/{}", x.id)), "label": x.label, "org": words::org(x.org), "describe": x.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None))})).collect::<Vec<_>>(),
+            "scripts": p.scripts.iter().map(|s| json!({"id": s.id, "provenance": self.r.prov(&format!("scripts/{}", s.id)), "purpose": s.purpose, "channels": s.channels.iter().map(|&c| p.channels[c].label.clone()).collect::<Vec<_>>(), "text": self.r.md(&s.text.src, self.root, None)})).collect::<Vec<_>>(),
+            "invariants": p.invariants.iter().map(|i| json!({"id": i.id, "provenance": self.r.prov(&format!("invariants/{}", i.id)), "text": expand(p, &i.text)})).collect::<Vec<_>>(),
             "thresholds": p.thresholds.iter().map(|t| json!({"name": t.name, "value": match t.value { crate::policy::Quantity::Duration(s) => format_duration_ja(s), crate::policy::Quantity::Count(n) => format!("{n}回") }})).collect::<Vec<_>>(),
             "vendors": p.manifest.vendors.iter().map(|v| json!({"name": v.name, "contact": v.contact})).collect::<Vec<_>>(),
             "legal_refs": p.manifest.legal_refs.iter().map(|l| json!({"title": l.title, "url": l.url.as_ref().filter(|u| u.starts_with("https://") || u.starts_with("http://")), "note": l.note})).collect::<Vec<_>>(),
@@ -507,7 +507,7 @@ impl<'a> Data<'a> {
     fn aftercare(&self) -> Value {
         let p = self.r.p;
         json!({"aftercare": p.aftercare.iter().map(|a| json!({
-            "id": a.id, "title": expand(p, &a.title), "role": p.roles[a.role].label, "org": words::org(p.roles[a.role].org),
+            "id": a.id, "title": expand(p, &a.title), "provenance": self.r.prov(&format!("aftercare/{}", a.id)), "role": p.roles[a.role].label, "org": words::org(p.roles[a.role].org),
             "within": format_duration_ja(a.within), "do": self.r.md(&a.action.src, self.root, None),
         })).collect::<Vec<_>>()})
     }
