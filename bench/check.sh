@@ -12,7 +12,7 @@
 # sources: `find DIR -type f -exec cat {} + > /dev/null`. Each size is first run once under a
 # 60 s timeout, which also shows its diagnostics; a size that exceeds it is reported and not timed.
 # Prints a Markdown table and writes it to $OUT (default $WORK/check.md). Nothing is written
-# into the repository except the cargo build in target/.
+# into the repository except the cargo build in target/; scratch files in $WORK are named check-*.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +21,7 @@ OUT=${OUT:-$WORK/check.md}
 SIZES=${SIZES:-1000 10000 100000}
 SEED=${SEED:-1}
 LIMIT=${LIMIT:-60}
-MAMORU=$WORK/mamoru   # a copy, so a concurrent `cargo build` cannot swap the binary mid-run
+MAMORU=$WORK/check-mamoru   # a copy, so a concurrent `cargo build` cannot swap the binary mid-run
 mkdir -p "$WORK" "$(dirname "$OUT")"
 
 if ! command -v hyperfine >/dev/null; then
@@ -40,6 +40,7 @@ else
     git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml 2>/dev/null || rev="$rev + uncommitted src changes"
 fi
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 stamp() { echo "$(sha256sum "$ROOT/bench/gen.py" | cut -c1-16) cases=$1 seed=$SEED"; }
 for n in $SIZES; do
     dir=$WORK/p$n
@@ -50,7 +51,7 @@ for n in $SIZES; do
     fi
 done
 
-rows=$WORK/rows.tsv
+rows=$WORK/check-rows.tsv
 : > "$rows"
 for n in $SIZES; do
     dir=$WORK/p$n
@@ -58,35 +59,35 @@ for n in $SIZES; do
     mb=$(du -sm --apparent-size "$dir" | cut -f1)
     # One run under the time limit: diagnostics, exit code and peak memory.
     set +e
-    timeout "$LIMIT" /usr/bin/time -f '%M' -o "$WORK/rss" "$MAMORU" check --color never "$dir" 2> "$WORK/diag.txt"
+    timeout "$LIMIT" /usr/bin/time -f '%M' -o "$WORK/check-rss" "$MAMORU" check --color never "$dir" 2> "$WORK/check-diag.txt"
     rc=$?
     set -e
-    summary=$(grep -E '^.*: [0-9]+ errors?, [0-9]+ warnings?' "$WORK/diag.txt" | tail -1 | sed 's/^[^:]*: //; s/ (.*//' || true)
+    summary=$(grep -E '^.*: [0-9]+ errors?, [0-9]+ warnings?' "$WORK/check-diag.txt" | tail -1 | sed 's/^[^:]*: //; s/ (.*//' || true)
     if [ "$rc" = 124 ]; then
         printf '%s\t%s\t%s\ttimeout\n' "$n" "$files" "$mb" >> "$rows"
         echo "$n cases: mamoru check took more than ${LIMIT}s; not timed, larger sizes skipped" >&2
         break
     fi
-    rss=$(( $(tail -1 "$WORK/rss") / 1024 ))
+    rss=$(( $(tail -1 "$WORK/check-rss") / 1024 ))
     echo "$n cases: exit $rc, $summary, ${rss} MiB peak; timing…" >&2
-    hyperfine --style basic --warmup 1 --min-runs 5 --export-json "$WORK/h$n.json" \
+    hyperfine --style basic --warmup 1 --min-runs 5 --export-json "$WORK/check-h$n.json" \
         -n mamoru "$MAMORU check --color never $dir" \
         -n baseline "find $dir -type f -exec cat {} + > /dev/null" >&2
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$files" "$mb" "$rc" "$summary" "$rss" "$WORK/h$n.json" >> "$rows"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$files" "$mb" "$rc" "$summary" "$rss" "$WORK/check-h$n.json" >> "$rows"
 done
 
-python3 - "$rows" "$rev" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$LIMIT" > "$OUT" <<'EOF'
+python3 - "$rows" "$rev" "$(nproc)" "$load" "$LIMIT" > "$OUT" <<'EOF'
 import json, sys
 print(f"`mamoru check` on bench/gen.py policies; mamoru {sys.argv[2]}; {sys.argv[3]} CPUs; "
-      f"load average before the run {sys.argv[4]}\n")
+      f"load average (1/5/15 min) before the run {sys.argv[4]}\n")
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 print("| cases | files | MB | `mamoru check` mean ± σ | min | µs/case | × time of first size (size ×) "
-      "| baseline `cat` mean | × baseline | exit | diagnostics | peak RSS |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+      "| CPU user+sys | baseline `cat` mean | × baseline | exit | diagnostics | peak RSS |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
 first = None
 for n, files, mb, rc, summary, rss, path in (r + [""] * (7 - len(r)) for r in rows):
     if rc == "timeout":
-        print(f"| {int(n):,} | {int(files):,} | {mb} | > {sys.argv[5]} s (stopped) | | | | | | | | |")
+        print(f"| {int(n):,} | {int(files):,} | {mb} | > {sys.argv[5]} s (stopped) | | | | | | | | | |")
         continue
     res = {r["command"]: r for r in json.load(open(path))["results"]}
     m, b = res["mamoru"], res["baseline"]
@@ -94,6 +95,7 @@ for n, files, mb, rc, summary, rss, path in (r + [""] * (7 - len(r)) for r in ro
     ratio = f"{m['mean'] / first[1]:.2f} ({int(n) / first[0]:g}×)"
     print(f"| {int(n):,} | {int(files):,} | {mb} | {m['mean'] * 1e3:,.1f} ms ± {m['stddev'] * 1e3:,.1f} "
           f"| {m['min'] * 1e3:,.1f} ms | {m['mean'] / int(n) * 1e6:.1f} | {ratio} "
+          f"| {(m['user'] + m['system']) * 1e3:,.0f} ms "
           f"| {b['mean'] * 1e3:,.1f} ms | {m['mean'] / b['mean']:.1f} | {rc} | {summary} | {rss} MiB |")
 EOF
 cat "$OUT"

@@ -250,7 +250,7 @@ pub fn render(
             "case.html",
             &urls::case(&c.id),
             &c.title,
-            json!({"case": sub.case(ci)}),
+            json!({"case": sub.case(ci, true)}),
         )?);
     }
     for pg in &p.pages {
@@ -273,7 +273,11 @@ pub fn render(
         }
     }
     print["flows"] = json!(top.flows);
-    print["cases"] = json!((0..p.cases.len()).map(|i| top.case(i)).collect::<Vec<_>>());
+    print["cases"] = json!(
+        (0..p.cases.len())
+            .map(|i| top.case(i, false))
+            .collect::<Vec<_>>()
+    );
     print["pages"] = json!(
         p.pages
             .iter()
@@ -522,7 +526,7 @@ impl<'a> Data<'a> {
         })).collect::<Vec<_>>()})
     }
 
-    fn case(&self, ci: usize) -> Value {
+    fn case(&self, ci: usize, with_svg: bool) -> Value {
         let p = self.r.p;
         let c = &p.cases[ci];
         let r = &self.runs[ci];
@@ -533,7 +537,15 @@ impl<'a> Data<'a> {
         };
         let flow = match (r.flows.as_slice(), &r.route) {
             ([fi], Some(route)) => {
-                let mut v = self.flow(*fi, Some(&route.steps));
+                // Only what a case shows of its flow: title, link, route, and the diagram.
+                let fl = &p.flows[*fi];
+                let root = self.root;
+                let link = |step: &str| format!("{root}{}", urls::step(&fl.id, step));
+                let mut v = json!({
+                    "title": fl.title,
+                    "url": format!("{root}{}", urls::flow(&fl.id)),
+                    "svg": if with_svg { svg::flow(p, fl, &link, Some(&route.steps)) } else { String::new() },
+                });
                 v["route"] = json!(route.steps.iter().map(|&s| json!({"id": p.flows[*fi].steps[s].id, "title": p.flows[*fi].steps[s].title, "url": format!("{}{}", self.root, urls::step(&p.flows[*fi].id, &p.flows[*fi].steps[s].id))})).collect::<Vec<_>>());
                 Some(v)
             }
