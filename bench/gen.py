@@ -691,7 +691,7 @@ def title(rng, f, a, topic):
     return pick(rng, [f"{subject}についての{ch}での申し出（要求は{want}）", f"{ch}で寄せられた{subject}への申し出"])
 
 
-def case(rng, i):
+def case(rng):
     f = sample_facts(rng)
     a = assess({**f, "events": set()})
     f["events"] = sample_events(rng, a)
@@ -705,7 +705,7 @@ def cases(rng, n):
     need |= {("step", fl["id"], s["id"]) for fl in FLOWS for s in fl["steps"]}
     for i in range(n):
         for _ in range(300 if need else 1):
-            f, a, flow, steps = case(rng, i)
+            f, a, flow, steps = case(rng)
             covers = {("cell", a["conduct"], a["demand"])} | {("step", flow, s) for s in steps}
             if covers & need or not need:
                 break
