@@ -45,21 +45,7 @@ impl std::fmt::Display for Fatal {
 
 /// The files of the built-in policy, by relative path.
 pub fn builtin_files() -> Vec<(String, Vec<u8>)> {
-    fn walk(d: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
-        for f in d.files() {
-            out.push((
-                f.path().to_string_lossy().replace('\\', "/"),
-                f.contents().to_vec(),
-            ));
-        }
-        for sub in d.dirs() {
-            walk(sub, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(&BUILTIN, &mut out);
-    out.sort();
-    out
+    crate::load::embedded_files(&BUILTIN)
 }
 
 /// The result of `mamoru check`.

@@ -2,7 +2,7 @@
 //! that the very evaluator the checker uses (`eval`) gives verdicts and routes.
 
 use super::{Bundle, BundleError, Condition};
-use crate::diag::{At, FileId, Origin, closest};
+use crate::diag::{At, FileId, Origin, did_you_mean};
 use crate::eval::{self, Outcome};
 use crate::model::Org;
 use crate::policy::{self, AxisKind, Cond, Facts, Policy, Text};
@@ -137,7 +137,6 @@ fn text(s: &str) -> Text {
 }
 
 struct Resolver<'a> {
-    b: &'a Bundle,
     maps: [&'a HashMap<String, usize>; 8],
 }
 
@@ -159,7 +158,6 @@ impl Resolver<'_> {
             .transpose()
     }
     fn cond(&self, c: &Condition) -> Result<Cond, BundleError> {
-        let _ = self.b;
         Ok(Cond {
             verdict: self.many(0, "verdict", &c.verdict)?,
             conduct_at_least: c
@@ -211,7 +209,6 @@ impl Engine {
         let roles = index(b.roles.iter().map(|v| v.id.as_str()));
         let scripts = index(b.scripts.iter().map(|v| v.id.as_str()));
         let r = Resolver {
-            b,
             maps: [
                 &verdicts,
                 &conduct,
@@ -484,15 +481,6 @@ impl Engine {
                     .collect()
             })
             .collect();
-        let _ = (
-            &channels,
-            &conduct,
-            &demand,
-            &conduct_types,
-            &demand_types,
-            &tags,
-            &events,
-        );
         let (minute_steps, repeat_steps) = thresholds(&policy);
         let quoted = Quoted::new(&policy);
         Ok(Engine {
@@ -513,8 +501,15 @@ impl Engine {
 
     /// The index of an id in a vocabulary (vocabularies are short: a scan beats hashing).
     pub(crate) fn lookup(&self, vocab: Vocab, id: &str) -> Option<usize> {
+        let (first, len) = (id.as_bytes().first(), id.len());
+        self.vocab(vocab)
+            .iter()
+            .position(|x| x.len() == len && x.as_bytes().first() == first && x == id)
+    }
+
+    fn vocab(&self, vocab: Vocab) -> &[String] {
         let ids = &self.ids;
-        let list = match vocab {
+        match vocab {
             Vocab::Channel => &ids.channels,
             Vocab::Conduct => &ids.conduct,
             Vocab::Demand => &ids.demand,
@@ -522,10 +517,17 @@ impl Engine {
             Vocab::DemandType => &ids.demand_types,
             Vocab::Tag => &ids.tags,
             Vocab::Event => &ids.events,
-        };
-        let (first, len) = (id.as_bytes().first(), id.len());
-        list.iter()
-            .position(|x| x.len() == len && x.as_bytes().first() == first && x == id)
+        }
+    }
+
+    /// The index of an id, or an error naming it with a "did you mean".
+    fn need(&self, vocab: Vocab, what: &str, id: &str) -> Result<usize, ContactError> {
+        self.lookup(vocab, id).ok_or_else(|| {
+            let hint = did_you_mean(id, self.vocab(vocab).iter().map(String::as_str))
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            ContactError(format!("unknown {what} `{id}`{hint}"))
+        })
     }
 
     /// Turn a contact's ids into facts, naming the first unknown id.
@@ -559,31 +561,21 @@ impl Engine {
         repeats: u64,
         events: Option<&[&str]>,
     ) -> Result<Facts, ContactError> {
-        fn one(ids: &[String], what: &str, id: &str) -> Result<usize, ContactError> {
-            // Vocabularies are short: a scan beats hashing.
-            ids.iter().position(|x| x == id).ok_or_else(|| {
-                let hint = closest(id, ids.iter().map(String::as_str))
-                    .map(|k| format!(" (did you mean `{k}`?)"))
-                    .unwrap_or_default();
-                ContactError(format!("unknown {what} `{id}`{hint}"))
-            })
-        }
-        let ids = &self.ids;
-        let many = |v: &[String], what, xs: &[&str]| {
+        let many = |v: Vocab, what, xs: &[&str]| {
             xs.iter()
-                .map(|x| one(v, what, x))
+                .map(|x| self.need(v, what, x))
                 .collect::<Result<Vec<_>, _>>()
         };
         Ok(Facts {
-            channel: one(&ids.channels, "channel", channel)?,
-            conduct: one(&ids.conduct, "conduct level", conduct)?,
-            demand: one(&ids.demand, "demand level", demand)?,
-            conduct_types: many(&ids.conduct_types, "conduct type", conduct_types)?,
-            demand_types: many(&ids.demand_types, "demand type", demand_types)?,
-            tags: many(&ids.tags, "tag", tags)?,
+            channel: self.need(Vocab::Channel, "channel", channel)?,
+            conduct: self.need(Vocab::Conduct, "conduct level", conduct)?,
+            demand: self.need(Vocab::Demand, "demand level", demand)?,
+            conduct_types: many(Vocab::ConductType, "conduct type", conduct_types)?,
+            demand_types: many(Vocab::DemandType, "demand type", demand_types)?,
+            tags: many(Vocab::Tag, "tag", tags)?,
             minutes,
             repeats,
-            events: events.map(|e| many(&ids.events, "event", e)).transpose()?,
+            events: events.map(|e| many(Vocab::Event, "event", e)).transpose()?,
         })
     }
 
@@ -740,7 +732,6 @@ impl Engine {
     /// Write the same JSON as `serde_json::to_writer(classify_facts(..))` after the contact's
     /// id: `,"verdict":…}` (ids are slugs and need no escaping).
     pub(crate) fn write_json_tail(&self, w: &mut Vec<u8>, facts: &Facts) {
-        let p = &self.policy;
         let q = &self.quoted;
         let e = self.evaluate(facts);
         let a = &e.assessment;
@@ -848,7 +839,6 @@ impl Engine {
                 b"\"}",
             ],
         );
-        let _ = p;
     }
 }
 

@@ -742,7 +742,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         }
         grid[ci] = cells;
     }
-    for (ci, lvl) in conduct_axis.levels.iter().enumerate() {
+    for lvl in &conduct_axis.levels {
         if !c.grid.contains_key(&lvl.id) {
             l.d.push(
                 Diagnostic::new(
@@ -756,7 +756,6 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
                 )),
             );
             grid_ok = false;
-            let _ = ci;
         }
     }
     if !grid_ok {

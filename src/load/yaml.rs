@@ -114,7 +114,6 @@ struct Builder {
     nodes: usize,
     root: Option<Value>,
     line_offset: u32,
-    errors: Vec<YamlError>,
 }
 
 fn count_nodes(v: &Value) -> usize {
@@ -405,7 +404,6 @@ pub fn parse(text: &str, line_offset: u32) -> Result<Document, YamlError> {
         nodes: 0,
         root: None,
         line_offset,
-        errors: Vec::new(),
     };
     for item in Parser::new_from_str(text) {
         match item {
@@ -427,9 +425,6 @@ pub fn parse(text: &str, line_offset: u32) -> Result<Document, YamlError> {
                 });
             }
         }
-    }
-    if let Some(e) = b.errors.pop() {
-        return Err(e);
     }
     match b.root {
         None | Some(Value::Null) => Err(YamlError {

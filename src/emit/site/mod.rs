@@ -33,26 +33,6 @@ pub struct SiteError(pub String);
 
 pub type Files = Vec<(String, Vec<u8>)>;
 
-fn files_of(dir: &Dir<'static>, prefix: &str) -> Vec<(String, Vec<u8>)> {
-    // (prefix is prepended to every path)
-    fn walk(d: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
-        for f in d.files() {
-            out.push((
-                f.path().to_string_lossy().replace('\\', "/"),
-                f.contents().to_vec(),
-            ));
-        }
-        for s in d.dirs() {
-            walk(s, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, &mut out);
-    out.into_iter()
-        .map(|(p, b)| (format!("{prefix}{p}"), b))
-        .collect()
-}
-
 /// Built-in files (paths relative to their folder) overridden file by file by the policy's
 /// own under `folder/` (`templates/base.html`, `site/style.css`).
 fn merged(
@@ -60,7 +40,7 @@ fn merged(
     dir: &Dir<'static>,
     folder: &str,
 ) -> Vec<(String, Vec<u8>)> {
-    let mut files = files_of(dir, "");
+    let mut files = crate::load::embedded_files(dir);
     let prefix = format!("{folder}/");
     for (path, bytes) in overrides {
         let Some(name) = path.strip_prefix(&prefix) else {
