@@ -119,6 +119,32 @@ pub fn holds<P: Probe + ?Sized>(c: &Cond, p: &P) -> Result<bool, Need> {
     need.map_or(Ok(true), Err)
 }
 
+/// One step of "why this verdict" (判定の理由), as data. Every consumer — the checker's
+/// diagnostics, the manual, `classify`'s JSON, the review — renders this list and computes
+/// nothing again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// A type raised an axis from the level given (or reached so far) to its `min_level`.
+    Raised {
+        axis: AxisKind,
+        /// The type's index on that axis.
+        ty: usize,
+        /// The level as given in the facts.
+        from: usize,
+        to: usize,
+        /// The contact did not list the type: its `when` holds on the facts.
+        implied: bool,
+    },
+    /// The effective grid cell and its verdict.
+    Cell {
+        conduct: usize,
+        demand: usize,
+        verdict: usize,
+    },
+    /// A conduct type's `verdict` override raised the verdict above the cell's.
+    Override { ty: usize, verdict: usize },
+}
+
 /// How a contact's verdict came about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Assessment {
@@ -130,10 +156,8 @@ pub struct Assessment {
     /// Types the contact has (listed or implied), per axis.
     pub conduct_types: Vec<usize>,
     pub demand_types: Vec<usize>,
-    /// Types that raised a level above the given one: (axis, type, level it set).
-    pub raised_by: Vec<(AxisKind, usize, usize)>,
-    /// Types whose verdict override raised the verdict.
-    pub overridden_by: Vec<usize>,
+    /// Why: types that raised a level, then the cell, then overrides, in that (causal) order.
+    pub why: Vec<Reason>,
 }
 
 /// A probe over plain facts only, for types' `when` (which may not ask about types or verdicts).
@@ -191,8 +215,8 @@ pub fn assess(p: &Policy, f: &Facts) -> Assessment {
     };
     let conduct_types = present(AxisKind::Conduct, &f.conduct_types);
     let demand_types = present(AxisKind::Demand, &f.demand_types);
-    let mut raised_by = Vec::new();
-    let mut level = |axis: AxisKind, given: usize, types: &[usize]| -> usize {
+    let mut why = Vec::new();
+    let mut level = |axis: AxisKind, given: usize, listed: &[usize], types: &[usize]| -> usize {
         let top = types
             .iter()
             .map(|&t| p.types(axis)[t].min_level)
@@ -201,26 +225,42 @@ pub fn assess(p: &Policy, f: &Facts) -> Assessment {
         if top > given {
             for &t in types {
                 if p.types(axis)[t].min_level == top {
-                    raised_by.push((axis, t, top));
+                    why.push(Reason::Raised {
+                        axis,
+                        ty: t,
+                        from: given,
+                        to: top,
+                        implied: !listed.contains(&t),
+                    });
                 }
             }
         }
         given.max(top)
     };
-    let conduct = level(AxisKind::Conduct, f.conduct, &conduct_types);
-    let demand = level(AxisKind::Demand, f.demand, &demand_types);
+    let conduct = level(
+        AxisKind::Conduct,
+        f.conduct,
+        &f.conduct_types,
+        &conduct_types,
+    );
+    let demand = level(AxisKind::Demand, f.demand, &f.demand_types, &demand_types);
     let cell_verdict = p.grid[conduct][demand];
-    let mut verdict = cell_verdict;
-    let mut overridden_by = Vec::new();
-    for &t in &conduct_types {
-        if let Some(v) = p.conduct_types[t].verdict {
-            if v > cell_verdict {
-                overridden_by.push(t);
+    why.push(Reason::Cell {
+        conduct,
+        demand,
+        verdict: cell_verdict,
+    });
+    let verdict = conduct_types
+        .iter()
+        .filter_map(|&t| p.conduct_types[t].verdict)
+        .fold(cell_verdict, usize::max);
+    if verdict > cell_verdict {
+        for &t in &conduct_types {
+            if p.conduct_types[t].verdict == Some(verdict) {
+                why.push(Reason::Override { ty: t, verdict });
             }
-            verdict = verdict.max(v);
         }
     }
-    overridden_by.retain(|&t| p.conduct_types[t].verdict == Some(verdict));
     Assessment {
         conduct,
         demand,
@@ -228,8 +268,7 @@ pub fn assess(p: &Policy, f: &Facts) -> Assessment {
         cell_verdict,
         conduct_types,
         demand_types,
-        raised_by,
-        overridden_by,
+        why,
     }
 }
 

@@ -129,7 +129,7 @@ pub fn run_all(p: &Policy) -> TestReport {
             cell: p.cell_name(a.conduct, a.demand),
             flow: flow.map(|f| p.flows[f].id.clone()),
             route,
-            explanation: explain(p, case, a),
+            explanation: explain(p, a),
         });
     }
     let mut cell_m = Measure {

@@ -52,10 +52,11 @@ impl std::fmt::Display for ContactError {
 pub enum Reason {
     /// The grid cell and its verdict.
     Cell { cell: String, verdict: String },
-    /// A type raised a level.
+    /// A type raised a level from the one given to its `min_level`.
     Raised {
         r#type: String,
         axis: &'static str,
+        from: String,
         to: String,
         implied: bool,
     },
@@ -635,41 +636,45 @@ impl Engine {
         }
     }
 
-    fn reasons(&self, facts: &Facts, a: &eval::Assessment) -> Vec<Reason> {
+    /// [`eval::Assessment::why`] with ids: a renderer, computing nothing again.
+    fn reasons(&self, a: &eval::Assessment) -> Vec<Reason> {
         let p = &self.policy;
-        let mut reasons = vec![Reason::Cell {
-            cell: p.cell_name(a.conduct, a.demand),
-            verdict: p.verdicts[a.cell_verdict].id.clone(),
-        }];
-        for (axis, t, level) in &a.raised_by {
-            let (ty, listed, levels, name) = match axis {
-                AxisKind::Conduct => (
-                    &p.conduct_types[*t],
-                    facts.conduct_types.contains(t),
-                    &p.conduct,
-                    "conduct",
-                ),
-                AxisKind::Demand => (
-                    &p.demand_types[*t],
-                    facts.demand_types.contains(t),
-                    &p.demand,
-                    "demand",
-                ),
-            };
-            reasons.push(Reason::Raised {
-                r#type: ty.id.clone(),
-                axis: name,
-                to: levels.levels[*level].id.clone(),
-                implied: !listed,
-            });
-        }
-        for t in &a.overridden_by {
-            reasons.push(Reason::Override {
-                r#type: p.conduct_types[*t].id.clone(),
-                verdict: p.verdicts[a.verdict].id.clone(),
-            });
-        }
-        reasons
+        a.why
+            .iter()
+            .map(|r| match *r {
+                eval::Reason::Raised {
+                    axis,
+                    ty,
+                    from,
+                    to,
+                    implied,
+                } => {
+                    let levels = match axis {
+                        AxisKind::Conduct => &p.conduct,
+                        AxisKind::Demand => &p.demand,
+                    };
+                    Reason::Raised {
+                        r#type: p.types(axis)[ty].id.clone(),
+                        axis: axis_name(axis),
+                        from: levels.levels[from].id.clone(),
+                        to: levels.levels[to].id.clone(),
+                        implied,
+                    }
+                }
+                eval::Reason::Cell {
+                    conduct,
+                    demand,
+                    verdict,
+                } => Reason::Cell {
+                    cell: p.cell_name(conduct, demand),
+                    verdict: p.verdicts[verdict].id.clone(),
+                },
+                eval::Reason::Override { ty, verdict } => Reason::Override {
+                    r#type: p.conduct_types[ty].id.clone(),
+                    verdict: p.verdicts[verdict].id.clone(),
+                },
+            })
+            .collect()
     }
 
     pub fn classify_facts(&self, id: Option<String>, facts: &Facts) -> Classification {
@@ -680,7 +685,7 @@ impl Engine {
             id,
             verdict: p.verdicts[a.verdict].id.clone(),
             cell: p.cell_name(a.conduct, a.demand),
-            reasons: self.reasons(facts, a),
+            reasons: self.reasons(a),
             flow: e.flow.map(|f| p.flows[f].id.clone()),
             route: match (e.flow, &e.route) {
                 (Some(f), Some(r)) => r
@@ -751,57 +756,64 @@ impl Engine {
                 b"\",\"reasons\":[",
             ],
         );
-        put(
-            w,
-            &[
-                b"{\"kind\":\"cell\",\"cell\":\"",
-                cell.as_bytes(),
-                b"\",\"verdict\":",
-                &q.verdicts[a.cell_verdict],
-                b"}",
-            ],
-        );
-        for (axis, t, level) in &a.raised_by {
-            let (ty, listed, levels, name): (&[u8], bool, &[Vec<u8>], &[u8]) = match axis {
-                AxisKind::Conduct => (
-                    &q.conduct_types[*t],
-                    facts.conduct_types.contains(t),
-                    &q.conduct,
-                    b"conduct",
-                ),
-                AxisKind::Demand => (
-                    &q.demand_types[*t],
-                    facts.demand_types.contains(t),
-                    &q.demand,
-                    b"demand",
-                ),
-            };
-            put(
-                w,
-                &[
-                    b",{\"kind\":\"raised\",\"type\":",
+        for (i, r) in a.why.iter().enumerate() {
+            if i > 0 {
+                w.push(b',');
+            }
+            match *r {
+                eval::Reason::Raised {
+                    axis,
                     ty,
-                    b",\"axis\":\"",
-                    name,
-                    b"\",\"to\":",
-                    &levels[*level],
-                    b",\"implied\":",
-                    if listed { b"false" } else { b"true" },
-                    b"}",
-                ],
-            );
-        }
-        for t in &a.overridden_by {
-            put(
-                w,
-                &[
-                    b",{\"kind\":\"override\",\"type\":",
-                    &q.conduct_types[*t],
-                    b",\"verdict\":",
-                    &q.verdicts[a.verdict],
-                    b"}",
-                ],
-            );
+                    from,
+                    to,
+                    implied,
+                } => {
+                    let (types, levels) = match axis {
+                        AxisKind::Conduct => (&q.conduct_types, &q.conduct),
+                        AxisKind::Demand => (&q.demand_types, &q.demand),
+                    };
+                    put(
+                        w,
+                        &[
+                            b"{\"kind\":\"raised\",\"type\":",
+                            &types[ty],
+                            b",\"axis\":\"",
+                            axis_name(axis).as_bytes(),
+                            b"\",\"from\":",
+                            &levels[from],
+                            b",\"to\":",
+                            &levels[to],
+                            b",\"implied\":",
+                            if implied { b"true" } else { b"false" },
+                            b"}",
+                        ],
+                    );
+                }
+                eval::Reason::Cell {
+                    conduct,
+                    demand,
+                    verdict,
+                } => put(
+                    w,
+                    &[
+                        b"{\"kind\":\"cell\",\"cell\":\"",
+                        self.cells[conduct][demand].as_bytes(),
+                        b"\",\"verdict\":",
+                        &q.verdicts[verdict],
+                        b"}",
+                    ],
+                ),
+                eval::Reason::Override { ty, verdict } => put(
+                    w,
+                    &[
+                        b"{\"kind\":\"override\",\"type\":",
+                        &q.conduct_types[ty],
+                        b",\"verdict\":",
+                        &q.verdicts[verdict],
+                        b"}",
+                    ],
+                ),
+            }
         }
         w.extend_from_slice(b"],\"flow\":");
         match e.flow {
@@ -839,6 +851,13 @@ impl Engine {
                 b"\"}",
             ],
         );
+    }
+}
+
+fn axis_name(axis: AxisKind) -> &'static str {
+    match axis {
+        AxisKind::Conduct => "conduct",
+        AxisKind::Demand => "demand",
     }
 }
 

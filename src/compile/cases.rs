@@ -2,7 +2,7 @@
 
 use super::flows::route_text;
 use crate::diag::{Code, Diagnostic};
-use crate::eval::{Assessment, Contact, Outcome, Route, flows_for, route};
+use crate::eval::{Assessment, Contact, Outcome, Reason, Route, flows_for, route};
 use crate::policy::{AxisKind, Case, Policy};
 
 /// The outcome of one case.
@@ -26,45 +26,50 @@ pub fn run(p: &Policy, case: &Case) -> CaseRun {
     }
 }
 
-/// Why a contact got its verdict, in one line.
-pub fn explain(p: &Policy, case: &Case, a: &Assessment) -> String {
-    let mut parts = vec![format!(
-        "cell {} gives `{}`",
-        p.cell_name(a.conduct, a.demand),
-        p.verdicts[a.cell_verdict].id
-    )];
-    for (axis, t, level) in &a.raised_by {
-        let (ty, given, levels) = match axis {
-            AxisKind::Conduct => (&p.conduct_types[*t], case.facts.conduct, &p.conduct),
-            AxisKind::Demand => (&p.demand_types[*t], case.facts.demand, &p.demand),
-        };
-        let listed = match axis {
-            AxisKind::Conduct => case.facts.conduct_types.contains(t),
-            AxisKind::Demand => case.facts.demand_types.contains(t),
-        };
-        parts.push(format!(
-            "type `{}`{} raised {} from {} to {}",
-            ty.id,
-            if listed {
-                ""
-            } else {
-                " (implied by the facts)"
-            },
-            if *axis == AxisKind::Conduct {
-                "conduct"
-            } else {
-                "demand"
-            },
-            levels.levels[given].id,
-            levels.levels[*level].id
-        ));
-    }
-    for t in &a.overridden_by {
-        parts.push(format!(
-            "type `{}` overrides the verdict to `{}`",
-            p.conduct_types[*t].id, p.verdicts[a.verdict].id
-        ));
-    }
+/// Why a contact got its verdict, in one line: a renderer of [`Assessment::why`].
+pub fn explain(p: &Policy, a: &Assessment) -> String {
+    let parts: Vec<String> = a
+        .why
+        .iter()
+        .map(|r| match *r {
+            Reason::Raised {
+                axis,
+                ty,
+                from,
+                to,
+                implied,
+            } => {
+                let (name, levels) = match axis {
+                    AxisKind::Conduct => ("conduct", &p.conduct),
+                    AxisKind::Demand => ("demand", &p.demand),
+                };
+                format!(
+                    "type `{}`{} raised {name} from {} to {}",
+                    p.types(axis)[ty].id,
+                    if implied {
+                        " (implied by the facts)"
+                    } else {
+                        ""
+                    },
+                    levels.levels[from].id,
+                    levels.levels[to].id
+                )
+            }
+            Reason::Cell {
+                conduct,
+                demand,
+                verdict,
+            } => format!(
+                "cell {} gives `{}`",
+                p.cell_name(conduct, demand),
+                p.verdicts[verdict].id
+            ),
+            Reason::Override { ty, verdict } => format!(
+                "type `{}` overrides the verdict to `{}`",
+                p.conduct_types[ty].id, p.verdicts[verdict].id
+            ),
+        })
+        .collect();
     parts.join("; ")
 }
 
@@ -84,7 +89,7 @@ pub fn check(p: &Policy, flows_complete: bool, d: &mut Vec<Diagnostic>) -> Vec<C
                     ),
                 )
                 .at(expect.child("verdict"))
-                .note(explain(p, case, a))
+                .note(explain(p, a))
                 .hint("fix the case's facts or expectation, or the grid and types if the policy is wrong"),
             );
         }
@@ -140,7 +145,7 @@ pub fn check(p: &Policy, flows_complete: bool, d: &mut Vec<Diagnostic>) -> Vec<C
                                         s.id,
                                         b + 1
                                     ))
-                                    .note(format!("the contact: {}", explain(p, case, a)));
+                                    .note(format!("the contact: {}", explain(p, a)));
                             }
                         }
                         d.push(diag);

@@ -540,7 +540,7 @@ impl<'a> Data<'a> {
             "verdict": v.label, "color": v.color, "ink": svg::ink(&v.color),
             "cell": p.cell_name(a.conduct, a.demand),
             "cell_url": format!("{}{}", self.root, urls::cell(&p.conduct.levels[a.conduct].id, &p.demand.levels[a.demand].id)),
-            "explanation": words::explain(p, &c.facts, a),
+            "explanation": words::explain(p, a),
             "facts": {
                 "channel": p.channels[f.channel].label,
                 "conduct": format!("{} {}", p.conduct.levels[f.conduct].id, p.conduct.levels[f.conduct].label),

@@ -1,7 +1,8 @@
 //! Conditions, durations and roles in Japanese words, for diagrams and pages.
 
+use crate::eval::{Assessment, Reason};
 use crate::model::Org;
-use crate::policy::{Cond, Policy, format_duration_ja};
+use crate::policy::{AxisKind, Cond, Policy, format_duration_ja};
 
 fn join(labels: Vec<String>) -> String {
     labels.join("・")
@@ -75,40 +76,46 @@ pub fn org(o: Org) -> &'static str {
     }
 }
 
-/// Why a case got its verdict, for the manual: the cell, the types that raised a level, and
-/// verdict overrides.
-pub fn explain(p: &Policy, facts: &crate::policy::Facts, a: &crate::eval::Assessment) -> String {
-    use crate::policy::AxisKind;
-    let level = |axis: AxisKind, i: usize| match axis {
-        AxisKind::Conduct => format!(
-            "{}（{}）",
-            p.conduct.levels[i].id, p.conduct.levels[i].label
-        ),
-        AxisKind::Demand => format!("{}（{}）", p.demand.levels[i].id, p.demand.levels[i].label),
-    };
-    let mut parts = Vec::new();
-    for (axis, t, to) in &a.raised_by {
-        let (ty, given, name) = match axis {
-            AxisKind::Conduct => (&p.conduct_types[*t], facts.conduct, "行為"),
-            AxisKind::Demand => (&p.demand_types[*t], facts.demand, "要求"),
+/// Why a case got its verdict, for the manual: a renderer of [`Assessment::why`] in the
+/// manual's words (labels, not ids).
+pub fn explain(p: &Policy, a: &Assessment) -> String {
+    let level = |axis: AxisKind, i: usize| {
+        let l = match axis {
+            AxisKind::Conduct => &p.conduct.levels[i],
+            AxisKind::Demand => &p.demand.levels[i],
         };
-        parts.push(format!(
-            "類型「{}」により{name}が{}から{}に上がる",
-            ty.label,
-            level(*axis, given),
-            level(*axis, *to)
-        ));
-    }
-    parts.push(format!(
-        "マス {} は「{}」",
-        p.cell_name(a.conduct, a.demand),
-        p.verdicts[a.cell_verdict].label
-    ));
-    for t in &a.overridden_by {
-        parts.push(format!(
-            "類型「{}」により判定は「{}」",
-            p.conduct_types[*t].label, p.verdicts[a.verdict].label
-        ));
-    }
+        format!("{}（{}）", l.id, l.label)
+    };
+    let parts: Vec<String> = a
+        .why
+        .iter()
+        .map(|r| match *r {
+            Reason::Raised {
+                axis, ty, from, to, ..
+            } => format!(
+                "類型「{}」により{}が{}から{}に上がる",
+                p.types(axis)[ty].label,
+                match axis {
+                    AxisKind::Conduct => "行為",
+                    AxisKind::Demand => "要求",
+                },
+                level(axis, from),
+                level(axis, to)
+            ),
+            Reason::Cell {
+                conduct,
+                demand,
+                verdict,
+            } => format!(
+                "マス {} は「{}」",
+                p.cell_name(conduct, demand),
+                p.verdicts[verdict].label
+            ),
+            Reason::Override { ty, verdict } => format!(
+                "類型「{}」により判定は「{}」",
+                p.conduct_types[ty].label, p.verdicts[verdict].label
+            ),
+        })
+        .collect();
     parts.join("。") + "。"
 }
