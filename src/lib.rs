@@ -14,6 +14,7 @@ pub mod diff;
 pub mod duration;
 pub mod emit;
 pub mod eval;
+pub mod i18n;
 pub mod load;
 pub mod model;
 pub mod ops;

@@ -8,7 +8,9 @@
 pub mod yaml;
 
 use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
+use crate::i18n::{Arg, Msg};
 use crate::model::Kind;
+use crate::msg;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::path::Path;
@@ -204,7 +206,7 @@ enum Class {
     Source(Kind),
     Asset,
     Ignored,
-    Unknown(String),
+    Unknown(Msg),
 }
 
 fn classify(path: &str) -> Class {
@@ -230,14 +232,11 @@ fn classify(path: &str) -> Class {
             let known: Vec<&str> = Kind::ALL.iter().filter_map(|k| k.file_name()).collect();
             let hint = if let Some(k) = known.iter().find(|k| k.rsplit_once('.').unwrap().0 == stem)
             {
-                format!("rename it to `{k}`")
+                msg!("rename-to", name = *k)
             } else if let Some(h) = did_you_mean(name, known.iter().copied()) {
                 h
             } else {
-                format!(
-                    "a policy folder holds {}, and the folders definitions/, flows/, cases/, pages/",
-                    known.join(", ")
-                )
+                msg!("policy-folder-holds", files = Arg::list(&known))
             };
             Class::Unknown(hint)
         }
@@ -252,14 +251,14 @@ fn classify(path: &str) -> Class {
             match name.rsplit_once('.') {
                 Some((stem, e)) if e == *ext && !stem.is_empty() => Class::Source(*kind),
                 Some((stem, "yml")) if *ext == "yaml" => {
-                    Class::Unknown(format!("rename it to `{dir}/{stem}.yaml`"))
+                    Class::Unknown(msg!("rename-to", name = format!("{dir}/{stem}.yaml")))
                 }
-                _ => Class::Unknown(format!("{dir}/ holds `.{ext}` files, one per item")),
+                _ => Class::Unknown(msg!("dir-holds-files", dir = *dir, ext = *ext)),
             }
         }
-        [dir, ..] if ITEM_DIRS.iter().any(|(d, ..)| d == dir) => Class::Unknown(format!(
-            "{dir}/ is read one level deep; move the file up into {dir}/"
-        )),
+        [dir, ..] if ITEM_DIRS.iter().any(|(d, ..)| d == dir) => {
+            Class::Unknown(msg!("dir-one-level", dir = *dir))
+        }
         _ => Class::Ignored,
     }
 }
@@ -277,14 +276,10 @@ fn check_top_dir(name: &str) -> Option<Diagnostic> {
     let near = known
         .iter()
         .find(|k| strsim::damerau_levenshtein(name, k) <= 1 || format!("{name}s") == **k)?;
-    let hint = format!("did you mean `{near}/`?");
     Some(
-        Diagnostic::new(
-            Code::UnknownFile,
-            format!("folder `{name}/` is not part of a policy and is not read"),
-        )
-        .path(format!("{name}/"))
-        .hint(hint),
+        Diagnostic::new(Code::UnknownFile, msg!("folder-not-policy", name = name))
+            .path(format!("{name}/"))
+            .hint(msg!("did-you-mean", name = format!("{near}/"))),
     )
 }
 
@@ -342,8 +337,11 @@ pub fn load_dir_into(
                     rel.clone()
                 };
                 diags.push(
-                    Diagnostic::new(Code::Io, format!("cannot read folder `{shown}`: {e}"))
-                        .path(shown),
+                    Diagnostic::new(
+                        Code::Io,
+                        msg!("cannot-read-folder", path = &shown, error = e.to_string()),
+                    )
+                    .path(shown),
                 );
                 continue;
             }
@@ -367,10 +365,10 @@ pub fn load_dir_into(
                         diags.push(
                             Diagnostic::new(
                                 Code::BrokenLink,
-                                format!("`{rel_path}` is a link to nothing"),
+                                msg!("broken-link", path = &rel_path),
                             )
                             .path(rel_path)
-                            .hint("remove the link, or make it point to a file of the policy"),
+                            .hint(msg!("broken-link-hint")),
                         );
                         continue;
                     }
@@ -378,13 +376,14 @@ pub fn load_dir_into(
                         diags.push(
                             Diagnostic::new(
                                 Code::LinkOutside,
-                                format!(
-                                    "`{rel_path}` is a link to `{}`, outside the policy folder; it is not read",
-                                    target.display()
+                                msg!(
+                                    "link-outside",
+                                    path = &rel_path,
+                                    target = target.display().to_string()
                                 ),
                             )
                             .path(rel_path)
-                            .hint("copy the file into the policy folder, or pass --follow-links if it must be read from there"),
+                            .hint(msg!("link-outside-hint")),
                         );
                         continue;
                     }
@@ -395,8 +394,11 @@ pub fn load_dir_into(
                 Ok(m) => m,
                 Err(e) => {
                     diags.push(
-                        Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
-                            .path(rel_path),
+                        Diagnostic::new(
+                            Code::Io,
+                            msg!("cannot-read", path = &rel_path, error = e.to_string()),
+                        )
+                        .path(rel_path),
                     );
                     continue;
                 }
@@ -410,12 +412,9 @@ pub fn load_dir_into(
                     let here = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
                     if is_link && (here.starts_with(&canon) || visited.contains(&canon)) {
                         diags.push(
-                            Diagnostic::new(
-                                Code::LinkLoop,
-                                format!("`{rel_path}` leads back into a folder already read"),
-                            )
-                            .path(rel_path)
-                            .hint("remove the link: a folder that contains itself would be read forever"),
+                            Diagnostic::new(Code::LinkLoop, msg!("link-loop", path = &rel_path))
+                                .path(rel_path)
+                                .hint(msg!("link-loop-hint")),
                         );
                         continue;
                     }
@@ -427,10 +426,10 @@ pub fn load_dir_into(
                     diags.push(
                         Diagnostic::new(
                             Code::UnknownFile,
-                            format!("folder `{rel_path}/` is not read"),
+                            msg!("folder-not-read", path = &rel_path),
                         )
                         .path(format!("{rel_path}/"))
-                        .hint(format!("{rel}/ is read one level deep; move its files up")),
+                        .hint(msg!("dir-one-level", dir = &rel)),
                     );
                 }
                 continue;
@@ -442,14 +441,15 @@ pub fn load_dir_into(
                 diags.push(
                     Diagnostic::new(
                         Code::FileTooLarge,
-                        format!(
-                            "`{rel_path}` is {} bytes; policy files may be at most {} MiB",
-                            meta.len(),
-                            MAX_FILE_SIZE / 1024 / 1024
+                        msg!(
+                            "file-too-large",
+                            path = &rel_path,
+                            bytes = meta.len(),
+                            max = MAX_FILE_SIZE >> 20
                         ),
                     )
                     .path(rel_path)
-                    .hint("split the content into several files"),
+                    .hint(msg!("file-too-large-hint")),
                 );
                 continue;
             }
@@ -459,21 +459,26 @@ pub fn load_dir_into(
                 diags.push(
                     Diagnostic::new(
                         Code::FileTooLarge,
-                        format!(
-                            "the policy folder holds more than {MAX_FILES} files or {} MiB; reading stopped at `{rel_path}`",
-                            MAX_TOTAL_SIZE >> 20
+                        msg!(
+                            "folder-too-large",
+                            files = MAX_FILES,
+                            max = MAX_TOTAL_SIZE >> 20,
+                            path = &rel_path
                         ),
                     )
                     .path(rel_path)
-                    .hint("keep only the policy's sources, templates and assets in the folder"),
+                    .hint(msg!("folder-too-large-hint")),
                 );
                 break 'walk;
             }
             match read_bounded(&entry.path(), MAX_FILE_SIZE) {
                 Ok(bytes) => files.push((rel_path, bytes)),
                 Err(e) => diags.push(
-                    Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
-                        .path(rel_path),
+                    Diagnostic::new(
+                        Code::Io,
+                        msg!("cannot-read", path = &rel_path, error = e.to_string()),
+                    )
+                    .path(rel_path),
                 ),
             }
         }
@@ -537,12 +542,9 @@ pub fn load_files_into(
             Class::Ignored => continue,
             Class::Unknown(hint) => {
                 diags.push(
-                    Diagnostic::new(
-                        Code::UnknownFile,
-                        format!("`{path}` is not a policy file mamoru knows"),
-                    )
-                    .path(path)
-                    .hint(hint),
+                    Diagnostic::new(Code::UnknownFile, msg!("unknown-file", path = &path))
+                        .path(path)
+                        .hint(hint),
                 );
                 continue;
             }
@@ -551,9 +553,15 @@ pub fn load_files_into(
             diags.push(
                 Diagnostic::new(
                     Code::FileTooLarge,
-                    format!("`{path}` is larger than {} MiB", MAX_FILE_SIZE >> 20),
+                    msg!(
+                        "file-too-large",
+                        path = &path,
+                        bytes = bytes.len(),
+                        max = MAX_FILE_SIZE >> 20
+                    ),
                 )
-                .path(path),
+                .path(path)
+                .hint(msg!("file-too-large-hint")),
             );
             s.unreadable.push((layer, kind));
             continue;
@@ -572,10 +580,10 @@ pub fn load_files_into(
                 diags.push(
                     Diagnostic::new(
                         Code::InvalidUtf8,
-                        format!("`{path}` is not valid UTF-8 (byte {valid})"),
+                        msg!("invalid-utf8", path = &path, byte = valid),
                     )
                     .at(Origin::new(file, At::Pos(line, col)))
-                    .hint("save the file as UTF-8 (Shift_JIS and other encodings are not read)"),
+                    .hint(msg!("invalid-utf8-hint")),
                 );
                 s.unreadable.push((layer, kind));
                 continue;
@@ -588,9 +596,9 @@ pub fn load_files_into(
         s.files.push(SourceFile::new(path.clone(), text));
         if s.files[file.0 as usize].text.trim().is_empty() {
             diags.push(
-                Diagnostic::new(Code::EmptyFile, format!("`{path}` is empty"))
+                Diagnostic::new(Code::EmptyFile, msg!("empty-file", path = &path))
                     .at(Origin::new(file, At::File))
-                    .hint("write its content, or delete the file"),
+                    .hint(msg!("empty-file-hint")),
             );
             s.unreadable.push((layer, kind));
             continue;
@@ -664,12 +672,12 @@ struct FrontMatter<'a> {
 }
 
 /// Split `---\nyaml\n---\nbody`. Errors carry a message, a hint and a line.
-fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (String, String, u32)> {
+fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (Msg, Msg, u32)> {
     let first_end = text.find('\n').unwrap_or(text.len());
     if text[..first_end].trim_end() != "---" {
         return Err((
-            "expected YAML front matter: the file must start with a `---` line".into(),
-            "start the file with `---`, the front matter keys, then `---` and the Markdown".into(),
+            msg!("front-matter-missing"),
+            msg!("front-matter-missing-hint"),
             1,
         ));
     }
@@ -693,8 +701,8 @@ fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (String, String, u3
         line += 1;
     }
     Err((
-        "the front matter is never closed".into(),
-        "end the front matter with a line holding only `---`".into(),
+        msg!("front-matter-unclosed"),
+        msg!("front-matter-unclosed-hint"),
         line.max(2) - 1,
     ))
 }
@@ -784,6 +792,12 @@ mod tests {
         );
         assert_eq!(d.len(), 2);
         assert!(d.iter().all(|d| d.code == Code::UnknownFile));
-        assert!(d[0].hint.as_deref().unwrap().contains("criteria.yaml"));
+        assert!(
+            d[0].hint
+                .as_ref()
+                .unwrap()
+                .render(crate::i18n::Lang::En)
+                .contains("criteria.yaml")
+        );
     }
 }
