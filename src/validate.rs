@@ -603,6 +603,12 @@ fn map_error(
             }
             d
         }
+        ValidationErrorKind::Format { format } if format == "date" => Diagnostic::new(
+            Code::InvalidValue,
+            msg!("not-a-calendar-date", value = instance.as_str().unwrap_or_default()),
+        )
+        .at(here)
+        .hint(msg!("not-a-calendar-date-hint")),
         ValidationErrorKind::MinItems { limit } => Diagnostic::new(
             Code::InvalidValue,
             msg!("min-items", field = field, min = *limit),

@@ -213,3 +213,5 @@ slip-no-space = no space after the colon in `{ $typed }`: YAML reads it as one p
 slip-no-space-hint = write `{ $write }`, with a half-width space after the colon
 slip-symbol = a full-width `{ $typed }` where YAML needs a half-width `{ $write }`
 slip-list-hint = lists are written `[a, b]` or one `- item` per line, with half-width symbols
+not-a-calendar-date = `{ $value }` is not a calendar date
+not-a-calendar-date-hint = write a real date as YYYY-MM-DD

@@ -206,3 +206,5 @@ slip-no-space = `{ $typed }` のコロンの後に空白がありません。YAM
 slip-no-space-hint = コロンの後に半角スペースを入れて `{ $write }` と書いてください
 slip-symbol = YAML で半角の `{ $write }` が必要な所に全角の `{ $typed }` が使われています
 slip-list-hint = リストは半角の記号で `[a, b]` と書くか、1行に1つずつ `- 項目` と書きます
+not-a-calendar-date = `{ $value }` は実在する日付ではありません
+not-a-calendar-date-hint = 実在する日付を YYYY-MM-DD の形で書いてください
