@@ -605,7 +605,10 @@ fn map_error(
         }
         ValidationErrorKind::Format { format } if format == "date" => Diagnostic::new(
             Code::InvalidValue,
-            msg!("not-a-calendar-date", value = instance.as_str().unwrap_or_default()),
+            msg!(
+                "not-a-calendar-date",
+                value = instance.as_str().unwrap_or_default()
+            ),
         )
         .at(here)
         .hint(msg!("not-a-calendar-date-hint")),

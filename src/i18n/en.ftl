@@ -215,3 +215,5 @@ slip-symbol = a full-width `{ $typed }` where YAML needs a half-width `{ $write 
 slip-list-hint = lists are written `[a, b]` or one `- item` per line, with half-width symbols
 not-a-calendar-date = `{ $value }` is not a calendar date
 not-a-calendar-date-hint = write a real date as YYYY-MM-DD
+otherwise-never-taken = the `otherwise` branch of step `{ $step }` (to `{ $to }`) is never taken: the branches above catch every contact that reaches the step
+otherwise-never-taken-hint = remove the `otherwise` branch, or narrow the branches above if some contacts should reach it

@@ -208,3 +208,5 @@ slip-symbol = YAML で半角の `{ $write }` が必要な所に全角の `{ $typ
 slip-list-hint = リストは半角の記号で `[a, b]` と書くか、1行に1つずつ `- 項目` と書きます
 not-a-calendar-date = `{ $value }` は実在する日付ではありません
 not-a-calendar-date-hint = 実在する日付を YYYY-MM-DD の形で書いてください
+otherwise-never-taken = ステップ `{ $step }` の `otherwise`（`{ $to }` へ）は使われません。上の分岐がこのステップに来るすべての応対を受け止めています
+otherwise-never-taken-hint = `otherwise` の分岐を削除するか、一部の応対がそこへ進むべきなら上の分岐を絞ってください
