@@ -55,7 +55,7 @@ fn outputs_inside_the_policy_sources_are_refused() {
             .assert()
             .code(2);
     }
-    build(pol.path(), &pol.path().parent().unwrap().to_path_buf())
+    build(pol.path(), pol.path().parent().unwrap())
         .arg("--force")
         .assert()
         .code(2);
