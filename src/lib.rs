@@ -24,4 +24,6 @@ pub mod report;
 pub mod resolve;
 pub mod schema;
 pub mod testing;
+pub mod text;
+pub mod urls;
 pub mod validate;

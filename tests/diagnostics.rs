@@ -17,6 +17,35 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a link to a page the manual does not have",
+        edits: &[(
+            "pages/about.md",
+            "order: 1\n---\n",
+            "order: 1\n---\n[電話](flows/fone.html)\n",
+        )],
+        code: "E250",
+        file: "pages/about.md",
+        line_of: Some("[電話](flows/fone.html)"),
+    },
+    Case {
+        name: "an image that is not in site/",
+        edits: &[("cases/b.md", "顧客A", "![図](assets/missing.png)\n顧客A")],
+        code: "E250",
+        file: "cases/b.md",
+        line_of: Some("![図](assets/missing.png)"),
+    },
+    Case {
+        name: "a link to a step that does not exist",
+        edits: &[(
+            "definitions/claim.md",
+            "妥当な要求。",
+            "[警告](flows/phone.html#step-warning)",
+        )],
+        code: "E250",
+        file: "definitions/claim.md",
+        line_of: Some("[警告](flows/phone.html#step-warning)"),
+    },
+    Case {
         name: "full-width colon after a key",
         edits: &[("policy.yaml", "title: ミニ", "title：ミニ")],
         code: "E015",
