@@ -483,8 +483,19 @@ pub fn init(dir: &Path) -> Result<usize, Fatal> {
         .filter(|(p, _)| !p.starts_with("schema/"))
         .collect();
     files.extend(schema_files());
+    files.push(gitignore());
     write_tree(dir, &files)?;
     Ok(files.len())
+}
+
+/// `.gitignore` of a new policy folder: the build's output and its staging folders.
+fn gitignore() -> (String, Vec<u8>) {
+    (
+        ".gitignore".into(),
+        b"# Written by mamoru: the manual built from this policy, and folders a build was writing\n\
+          # when it stopped. Neither is a source of the policy.\n/public/\n/.mamoru-staging-*\n"
+            .to_vec(),
+    )
 }
 
 /// Write files under a folder, creating parents.
@@ -626,7 +637,10 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
         ver = q(&p.manifest.version),
         digest = q(&digest),
     );
-    let mut files = vec![("policy.yaml".to_string(), manifest.into_bytes())];
+    let mut files = vec![
+        ("policy.yaml".to_string(), manifest.into_bytes()),
+        gitignore(),
+    ];
     files.extend(schema_files());
     write_tree(dir, &files)?;
     Ok(PathBuf::from(rel))
