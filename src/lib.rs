@@ -13,6 +13,8 @@ pub mod diag;
 pub mod diff;
 pub mod duration;
 pub mod emit;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod eval;
 pub mod i18n;
 pub mod load;

@@ -19,6 +19,12 @@ pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policy");
 pub enum Input {
     Dir(PathBuf),
     Builtin,
+    /// Files in memory (relative path, bytes), named `name` in messages: an editor's unsaved
+    /// buffers, a test. A fork's upstream cannot be read this way.
+    Memory {
+        name: String,
+        files: Vec<(String, Vec<u8>)>,
+    },
 }
 
 impl Input {
@@ -113,8 +119,11 @@ pub fn check(input: &Input) -> Result<Checked, Fatal> {
 /// [`check`] with options for reading the folders.
 pub fn check_with(input: &Input, opts: &LoadOptions) -> Result<Checked, Fatal> {
     let (sources, mut diagnostics, layer) = match input {
-        Input::Builtin => {
-            let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
+        Input::Builtin | Input::Memory { .. } => {
+            let (sources, mut d) = match input {
+                Input::Memory { name, files } => load_files(name.clone(), files.clone()),
+                _ => load_files("(built-in policy)".into(), builtin_files()),
+            };
             let (validated, more) = crate::validate::validate(&sources);
             d.extend(more);
             let layer = Layer {
@@ -537,7 +546,7 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         .expect("a policy without errors is compiled");
     let revision = match input {
         Input::Dir(dir) => crate::load::revision(dir),
-        Input::Builtin => None,
+        Input::Builtin | Input::Memory { .. } => None,
     };
     let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
     let mut files: Files = vec![
