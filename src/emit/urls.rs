@@ -43,3 +43,6 @@ pub fn case(id: &str) -> String {
 pub fn page(id: &str) -> String {
     format!("pages/{id}.html")
 }
+pub fn cap(id: &str) -> String {
+    format!("criteria.html#cap-{id}")
+}
