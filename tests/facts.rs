@@ -82,6 +82,8 @@ fn the_manual_explains_a_capped_verdict_in_japanese() {
     let opts = ops::BuildOptions {
         out: out.path().join("site"),
         bundle_only: false,
+        force: false,
+        load: Default::default(),
     };
     let (checked, files) = ops::build(&Input::Dir(fixture("facts")), &opts).unwrap();
     assert_eq!(checked.errors(), 0);
