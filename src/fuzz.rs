@@ -38,17 +38,18 @@ pub fn policy_file(data: &[u8]) {
         return;
     };
     let path = FILES[which as usize % FILES.len()];
-    let mut files: Vec<(String, Vec<u8>)> = mini()
-        .into_iter()
-        .filter(|(p, _)| p != path)
-        .collect();
+    let mut files: Vec<(String, Vec<u8>)> = mini().into_iter().filter(|(p, _)| p != path).collect();
     files.push((path.to_string(), content.to_vec()));
     let input = Input::Memory {
         name: "fuzz".into(),
         files,
     };
     if let Ok(checked) = ops::check(&input) {
-        let _ = crate::report::json(&checked.sources, &checked.diagnostics, crate::i18n::Lang::Ja);
+        let _ = crate::report::json(
+            &checked.sources,
+            &checked.diagnostics,
+            crate::i18n::Lang::Ja,
+        );
     }
 }
 
@@ -97,7 +98,8 @@ pub fn bundle_json(data: &[u8]) {
     ];
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let _ = crate::bundle::stream::classify(&engine, lines.join("\n").as_bytes(), &mut out, &mut err);
+    let _ =
+        crate::bundle::stream::classify(&engine, lines.join("\n").as_bytes(), &mut out, &mut err);
 }
 
 /// The seed corpus of a target: the policies' files (with their index byte), case files,

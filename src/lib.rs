@@ -13,9 +13,9 @@ pub mod diag;
 pub mod diff;
 pub mod duration;
 pub mod emit;
+pub mod eval;
 #[doc(hidden)]
 pub mod fuzz;
-pub mod eval;
 pub mod i18n;
 pub mod load;
 pub mod model;

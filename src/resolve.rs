@@ -138,7 +138,8 @@ keyed!(
     AftercareItem,
     Invariant,
     CaseMatter,
-    Labelled
+    Labelled,
+    Counter
 );
 
 impl Keyed for (String, PageMatter) {
@@ -528,10 +529,32 @@ pub fn merge(
                 &[],
                 None,
             );
+            let pa = m.items(
+                "parties",
+                &wrap(u, &u.value.parties, "parties"),
+                &wrap(o, &o.value.parties, "parties"),
+                &[],
+                None,
+            );
+            let wrap_counters = |it: &Item<Vocabulary>| -> Vec<Item<Counter>> {
+                it.value
+                    .counters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| Item {
+                        value: x.clone(),
+                        origin: it.at("counters").child(i),
+                        body: None,
+                    })
+                    .collect()
+            };
+            let co = m.items("counters", &wrap_counters(u), &wrap_counters(o), &[], None);
             m.vendor = vendor_before;
             let mut v = u.clone();
             v.value.channels = ch.into_iter().map(|i| i.value).collect();
             v.value.tags = tg.into_iter().map(|i| i.value).collect();
+            v.value.parties = pa.into_iter().map(|i| i.value).collect();
+            v.value.counters = co.into_iter().map(|i| i.value).collect();
             Some(v)
         }
         (u, None) => u.clone(),

@@ -11,11 +11,46 @@ use std::time::{Duration, Instant};
 
 /// Tokens worth inserting: YAML and JSON syntax, ids of the example, input-method characters.
 const TOKENS: &[&[u8]] = &[
-    b": ", b"- ", b"\n  ", b"\n", b"&a ", b"*a", b"{", b"}", b"[", b"]", b",", b"\"", b"'",
-    b"---\n", b"!!str ", b"~", b"null", b"true", b"1e999", b"-1", b"99999999999999999999",
-    b"phone", b"c3", b"d2", b"harassment", b"otherwise: ", b"when: ", b"repeat: ", b"hold: ",
-    b"60m", b"{{hold}}", "：".as_bytes(), "　".as_bytes(), "１２５".as_bytes(),
-    "分".as_bytes(), "、".as_bytes(), b"\xff", b"\xef\xbb\xbf", b"\r\n", b"\t",
+    b": ",
+    b"- ",
+    b"\n  ",
+    b"\n",
+    b"&a ",
+    b"*a",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b"\"",
+    b"'",
+    b"---\n",
+    b"!!str ",
+    b"~",
+    b"null",
+    b"true",
+    b"1e999",
+    b"-1",
+    b"99999999999999999999",
+    b"phone",
+    b"c3",
+    b"d2",
+    b"harassment",
+    b"otherwise: ",
+    b"when: ",
+    b"repeat: ",
+    b"hold: ",
+    b"60m",
+    b"{{hold}}",
+    "：".as_bytes(),
+    "　".as_bytes(),
+    "１２５".as_bytes(),
+    "分".as_bytes(),
+    "、".as_bytes(),
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"\r\n",
+    b"\t",
 ];
 
 /// A small deterministic generator (xorshift), so a failure can be replayed from its seed.
@@ -31,7 +66,11 @@ impl Rng {
         x
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 

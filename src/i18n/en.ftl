@@ -224,3 +224,6 @@ link-no-page = link `{ $dest }` leads to no page of the manual
 link-no-anchor = link `{ $dest }` leads to no section of that page
 link-hint = write links from the manual's root: `criteria.html`, `flows/ID.html#step-ID`, `cases/ID.html`, `pages/ID.html`, `assets/FILE`
 page-name = the file name of `{ $path }` becomes the page's URL, so it must be an id (lowercase letters, digits and hyphens)
+what-party = party
+what-counter = counter
+what-cap = cap

@@ -217,3 +217,6 @@ link-no-page = リンク `{ $dest }` の先にマニュアルのページがあ�
 link-no-anchor = リンク `{ $dest }` の先に、そのページの該当箇所がありません
 link-hint = リンクはマニュアルのルートから書きます: `criteria.html`、`flows/ID.html#step-ID`、`cases/ID.html`、`pages/ID.html`、`assets/ファイル`
 page-name = `{ $path }` のファイル名はページの URL になるため、id（半角の英小文字・数字・ハイフン）にしてください
+what-party = 相手方
+what-counter = 回数カウンター
+what-cap = 保護の上限
