@@ -5,7 +5,7 @@
 //! do not resolve is left out, and its area is marked incomplete so that later analyses do not
 //! report follow-on errors.
 
-use crate::diag::{Code, Diagnostic, Origin, did_you_mean, one_of};
+use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
 use crate::i18n::{Arg, Msg};
 use crate::model::{self, CountRef, DurationRef, Kind, MinutesRef, OneOrMany, ThresholdValue};
 use crate::msg;
@@ -819,21 +819,14 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::GridShape,
-                    format!("grid row `{row_id}` is not a conduct level"),
+                    msg!("grid-row-unknown", row = row_id.as_str()),
                 )
                 .at(ro.key())
-                .maybe_hint(
-                    did_you_mean(row_id, l.conduct.names.iter().map(String::as_str)).or_else(
-                        || {
-                            Some(
-                                format!(
-                                    "grid rows are the conduct levels: {}",
-                                    one_of(&l.conduct.names)
-                                )
-                                .into(),
-                            )
-                        },
-                    ),
+                .hint(
+                    did_you_mean(row_id, l.conduct.names.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            msg!("grid-rows-are", levels = Arg::any_of(&l.conduct.names))
+                        }),
                 ),
             );
             grid_ok = false;
@@ -843,16 +836,17 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::GridShape,
-                    format!(
-                        "grid row `{row_id}` has {} verdicts, but the demand axis has {} levels",
-                        row.len(),
-                        demand_axis.levels.len()
+                    msg!(
+                        "grid-row-length",
+                        row = row_id.as_str(),
+                        verdicts = row.len(),
+                        levels = demand_axis.levels.len()
                     ),
                 )
                 .at(ro.clone())
-                .hint(format!(
-                    "give one verdict per demand level, in order: {}",
-                    one_of(&l.demand.names)
+                .hint(msg!(
+                    "grid-row-length-hint",
+                    levels = Arg::list(&l.demand.names)
                 )),
             );
             grid_ok = false;
@@ -869,15 +863,9 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     for lvl in &conduct_axis.levels {
         if !c.grid.contains_key(&lvl.id) {
             l.d.push(
-                Diagnostic::new(
-                    Code::GridShape,
-                    format!("the grid has no row for conduct level `{}`", lvl.id),
-                )
-                .at(grid_origin.key())
-                .hint(format!(
-                    "add `{}: [...]` with one verdict per demand level",
-                    lvl.id
-                )),
+                Diagnostic::new(Code::GridShape, msg!("grid-row-missing", level = &lvl.id))
+                    .at(grid_origin.key())
+                    .hint(msg!("grid-row-missing-hint", level = &lvl.id)),
             );
             grid_ok = false;
         }
@@ -1125,10 +1113,10 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::MissingKey,
-                    format!("invariant `{}` states no rule", x.value.id),
+                    msg!("invariant-no-rule", id = x.value.id.as_str()),
                 )
                 .at(x.origin.clone())
-                .hint("give `reach_role`, `max_hold` or `max_limit`"),
+                .hint(msg!("invariant-no-rule-hint")),
             );
         }
         if matches!(when, Some(None))
@@ -1298,9 +1286,9 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
     let mut ok = true;
     if tests_events(&fv.applies_to) {
         l.d.push(
-            Diagnostic::new(Code::FlowStructure, "`applies_to` cannot test events: they happen during the contact, after the flow was chosen")
+            Diagnostic::new(Code::FlowStructure, msg!("applies-to-events"))
                 .at(f.at("applies_to"))
-                .hint("branch on the event inside the flow instead"),
+                .hint(msg!("applies-to-events-hint")),
         );
         ok = false;
     }
@@ -1383,10 +1371,10 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
             dd.push(
                 Diagnostic::new(
                     Code::FlowStructure,
-                    format!("step `{}` has both `end` and `next`", s.id),
+                    msg!("step-end-and-next", step = s.id.as_str()),
                 )
                 .at(o.child("end").key())
-                .hint("an `end` step is terminal: remove `next`, or remove `end`"),
+                .hint(msg!("step-end-and-next-hint")),
             );
             ok = false;
         }
@@ -1394,21 +1382,15 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
             dd.push(
                 Diagnostic::new(
                     Code::RouteUnending,
-                    format!(
-                        "step `{}` has no `next` and no `end`: routes stop here without an outcome",
-                        s.id
-                    ),
+                    msg!("step-no-next", step = s.id.as_str()),
                 )
                 .at(o.child("id"))
-                .hint("add `next:` branches, or `end: <outcome>` to make it terminal"),
+                .hint(msg!("step-no-next-hint")),
             );
             ok = false;
         }
         if repeat == Some(Some(0)) {
-            dd.push(
-                Diagnostic::new(Code::InvalidValue, "`repeat` must be at least 1")
-                    .at(o.child("repeat")),
-            );
+            dd.push(Diagnostic::new(Code::InvalidValue, msg!("repeat-zero")).at(o.child("repeat")));
             ok = false;
         }
         match (role, script, limit, hold, repeat) {

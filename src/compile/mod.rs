@@ -12,6 +12,7 @@ mod link;
 pub mod lints;
 
 use crate::diag::{Code, Diagnostic};
+use crate::msg;
 use crate::policy::Policy;
 use crate::validate::Validated;
 pub use link::valid_date;
@@ -125,16 +126,19 @@ fn grid(p: &Policy, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::new(
                     Code::GridIndependentRow,
-                    format!(
-                        "conduct type `{}` is unacceptable whatever the demand, but grid row `{}` gives {}",
-                        t.id,
-                        p.conduct.levels[t.min_level].id,
-                        verdicts.join(", ")
+                    msg!(
+                        "independent-row",
+                        ty = &t.id,
+                        row = &p.conduct.levels[t.min_level].id,
+                        verdicts = crate::i18n::Arg::list(&verdicts)
                     ),
                 )
                 .at(t.origin.child("independent_of_demand"))
-                .hint("raise its `min_level` to a row with one verdict, or make that row uniform")
-                .related(p.grid_origin.child(&p.conduct.levels[t.min_level].id), "the row"),
+                .hint(msg!("independent-row-hint"))
+                .related(
+                    p.grid_origin.child(&p.conduct.levels[t.min_level].id),
+                    msg!("the-row"),
+                ),
             );
         }
     }

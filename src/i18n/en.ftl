@@ -359,3 +359,51 @@ cell-uncovered = no case falls in grid cell { $cell } ({ $verdict })
 cell-uncovered-hint = add a case study for this cell: it is what trains the judgment
 step-uncovered = no case exercises step `{ $step }` of flow `{ $flow }`
 step-uncovered-hint = add a case whose route passes this step
+
+## The grid, types and caps.
+grid-row-unknown = grid row `{ $row }` is not a conduct level
+grid-rows-are = grid rows are the conduct levels: { $levels }
+grid-row-length = grid row `{ $row }` has { $verdicts } verdicts, but the demand axis has { $levels } levels
+grid-row-length-hint = give one verdict per demand level, in order: { $levels }
+grid-row-missing = the grid has no row for conduct level `{ $level }`
+grid-row-missing-hint = add `{ $level }: [...]` with one verdict per demand level
+independent-row = conduct type `{ $ty }` is unacceptable whatever the demand, but grid row `{ $row }` gives { $verdicts }
+independent-row-hint = raise its `min_level` to a row with one verdict, or make that row uniform
+the-row = the row
+cap-condition = the `when` of cap `{ $cap }` tests `{ $key }`, which the cap itself changes or which happens later
+cap-condition-hint = a cap's `when` may test plain facts (channel, tags, party, targeted, minutes, repeats, counts) and types
+cap-forbidden = cap `{ $cap }` limits type `{ $ty }`, which { $why }: protection never excuses it
+cap-why-independent = is unacceptable whatever the demand (`independent_of_demand`)
+cap-why-verdict = overrides the verdict
+cap-forbidden-hint = remove the type from the cap; protect the customer in the flow instead (e.g. more time, a written answer)
+cap-no-types = cap `{ $cap }` names no types, so it changes nothing
+cap-no-types-hint = list the types whose raise it limits under `conduct_types` or `demand_types`
+cap-max-without-types = cap `{ $cap }` gives `{ $key }` but no `{ $types }`, so that maximum changes nothing
+cap-max-without-types-hint = add `{ $types }`, or remove `{ $key }`
+cap-type-unaffected = cap `{ $cap }` cannot lower type `{ $ty }`: it raises only to { $min }, and the cap allows { $limit }
+cap-type-unaffected-hint = lower the cap's maximum below the type's `min_level`, or remove the type from the cap
+
+## Invariants and flow structure.
+invariant-no-rule = invariant `{ $id }` states no rule
+invariant-no-rule-hint = give `reach_role`, `max_hold` or `max_limit`
+applies-to-events = `applies_to` cannot test events: they happen during the contact, after the flow was chosen
+applies-to-events-hint = branch on the event inside the flow instead
+step-end-and-next = step `{ $step }` has both `end` and `next`
+step-end-and-next-hint = an `end` step is terminal: remove `next`, or remove `end`
+step-no-next = step `{ $step }` has no `next` and no `end`: routes stop here without an outcome
+step-no-next-hint = add `next:` branches, or `end: <outcome>` to make it terminal
+repeat-zero = `repeat` must be at least 1
+
+## Lints.
+pii-phone = a phone number
+pii-email = an e-mail address
+pii-postal = a postal code
+pii-name = a person's full name
+personal-data = this looks like { $what } (`{ $text }`): case studies and scripts must not hold personal data
+personal-data-hint = replace it with a placeholder such as 顧客A, 0X0-XXXX-XXXX or ○○
+term-variant = `{ $written }` looks like the defined term `{ $term }` but is spelled differently, so the manual will not link it
+term-variant-hint = write `{ $term }`, or add `{ $written }` to the aliases of definition `{ $def }`
+term-unused = the defined term `{ $term }` is used nowhere else in the manual
+term-unused-hint = use the term where it applies, add the spelling used instead as an alias, or remove the definition
+vague-wording = vague wording `{ $word }` in an obligation, with no threshold or number
+vague-wording-hint = say how or by when, e.g. `{"{{"}hold{"}}"}以内に` or a concrete action

@@ -352,3 +352,51 @@ cell-uncovered = マス { $cell }（{ $verdict }）に入る事例がありま�
 cell-uncovered-hint = このマスの事例を追加してください。判断を揃えるのは事例です
 step-uncovered = フロー `{ $flow }` のステップ `{ $step }` を通る事例がありません
 step-uncovered-hint = 経路がこのステップを通る事例を追加してください
+
+## 判断基準の表・類型・保護の上限
+grid-row-unknown = 表の行 `{ $row }` は行為のレベルではありません
+grid-rows-are = 表の行は行為のレベルです: { $levels }
+grid-row-length = 表の行 `{ $row }` の判定は { $verdicts } 個ですが、要求の軸のレベルは { $levels } 個です
+grid-row-length-hint = 要求のレベルごとに1つずつ、この順に判定を書いてください: { $levels }
+grid-row-missing = 表に行為のレベル `{ $level }` の行がありません
+grid-row-missing-hint = 要求のレベルごとに1つの判定で `{ $level }: [...]` を追加してください
+independent-row = 行為の類型 `{ $ty }` は要求の内容によらず受け入れられない行為ですが、表の行 `{ $row }` の判定は { $verdicts } です
+independent-row-hint = `min_level` を判定が1つだけの行に上げるか、その行の判定を揃えてください
+the-row = その行
+cap-condition = 保護の上限 `{ $cap }` の `when` が `{ $key }` を調べていますが、それは上限自体が変えるものか、後で起きることです
+cap-condition-hint = 保護の上限の `when` で調べられるのは、事実（窓口、タグ、相手方、標的、時間、繰り返し、回数）と類型です
+cap-forbidden = 保護の上限 `{ $cap }` が類型 `{ $ty }` を抑えていますが、この類型は{ $why }ため、保護を理由に許すことはできません
+cap-why-independent = 要求の内容によらず受け入れられない（`independent_of_demand`）
+cap-why-verdict = 判定を上書きする
+cap-forbidden-hint = 類型を上限から外してください。お客さまへの配慮はフローの中で行います（時間を延ばす、書面で回答する など）
+cap-no-types = 保護の上限 `{ $cap }` は類型を1つも挙げていないため、何も変えません
+cap-no-types-hint = 引き上げを抑える類型を `conduct_types` か `demand_types` に挙げてください
+cap-max-without-types = 保護の上限 `{ $cap }` に `{ $key }` がありますが `{ $types }` がないため、その上限は何も変えません
+cap-max-without-types-hint = `{ $types }` を追加するか、`{ $key }` を削除してください
+cap-type-unaffected = 保護の上限 `{ $cap }` は類型 `{ $ty }` を抑えられません。この類型の引き上げは { $min } までで、上限は { $limit } です
+cap-type-unaffected-hint = 上限を類型の `min_level` より下げるか、類型を上限から外してください
+
+## 不変条件とフローの構造
+invariant-no-rule = 不変条件 `{ $id }` に規則がありません
+invariant-no-rule-hint = `reach_role`、`max_hold`、`max_limit` のいずれかを書いてください
+applies-to-events = `applies_to` では事象を調べられません。事象は応対の途中、フローが選ばれた後で起きます
+applies-to-events-hint = 事象による分岐はフローの中に書いてください
+step-end-and-next = ステップ `{ $step }` に `end` と `next` の両方があります
+step-end-and-next-hint = `end` のステップは終点です。`next` か `end` のどちらかを削除してください
+step-no-next = ステップ `{ $step }` に `next` も `end` もないため、経路が結果のないままここで止まります
+step-no-next-hint = `next:` の分岐を書くか、`end: 結果` として終点にしてください
+repeat-zero = `repeat` は1以上にしてください
+
+## 注意（lint）
+pii-phone = 電話番号
+pii-email = メールアドレス
+pii-postal = 郵便番号
+pii-name = 個人の氏名
+personal-data = { $what }のようです（`{ $text }`）。事例と文例に個人情報を書いてはいけません
+personal-data-hint = 顧客A、0X0-XXXX-XXXX、○○ のような仮の表記に置き換えてください
+term-variant = `{ $written }` は用語 `{ $term }` に似ていますが表記が違うため、マニュアルでリンクされません
+term-variant-hint = `{ $term }` と書くか、用語 `{ $def }` の aliases に `{ $written }` を追加してください
+term-unused = 用語 `{ $term }` はマニュアルのほかの所で使われていません
+term-unused-hint = 当てはまる所でこの用語を使うか、代わりに使っている表記を aliases に追加するか、用語を削除してください
+vague-wording = 義務を定める文に、しきい値や数値のないあいまいな表現 `{ $word }` があります
+vague-wording-hint = `{"{{"}hold{"}}"}以内に` のように、どのように・いつまでにを書くか、具体的な行動を書いてください
