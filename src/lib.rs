@@ -13,6 +13,7 @@ pub mod diag;
 pub mod diff;
 pub mod duration;
 pub mod emit;
+pub mod error;
 pub mod eval;
 #[doc(hidden)]
 pub mod fuzz;
@@ -20,6 +21,7 @@ pub mod i18n;
 pub mod load;
 pub mod model;
 pub mod ops;
+pub mod pipeline;
 pub mod policy;
 pub mod publish;
 pub mod report;

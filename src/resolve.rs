@@ -756,6 +756,73 @@ pub fn merge(
     (out, m.provenance, rules, m.d)
 }
 
+/// A fork against the upstream it found: the version it accepts, and the upstream it was
+/// reviewed against (`extends.reviewed`, by bundle digest).
+pub fn check_upstream(
+    ext: &Extends,
+    at: &Origin,
+    up_id: &str,
+    up_version: &str,
+    digest: &str,
+) -> Vec<Diagnostic> {
+    let mut d = Vec::new();
+    match (
+        semver::VersionReq::parse(&ext.version),
+        semver::Version::parse(up_version),
+    ) {
+        (Err(e), _) => d.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                msg!(
+                    "bad-version-requirement",
+                    requirement = &ext.version,
+                    detail = e.to_string()
+                ),
+            )
+            .at(at.child("version"))
+            .hint(msg!("bad-version-requirement-hint")),
+        ),
+        (Ok(req), Ok(v)) if !req.matches(&v) => d.push(
+            Diagnostic::new(
+                Code::ExtendsVersion,
+                msg!(
+                    "extends-version",
+                    upstream = up_id,
+                    version = v.to_string(),
+                    requirement = &ext.version
+                ),
+            )
+            .at(at.child("version"))
+            .hint(msg!("extends-version-hint")),
+        ),
+        _ => {}
+    }
+    let reviewed_hint = || msg!("reviewed-hint", version = up_version, digest = digest);
+    match &ext.reviewed {
+        Some(r) if r.digest != digest => d.push(
+            Diagnostic::new(
+                Code::Drift,
+                msg!(
+                    "upstream-drift",
+                    upstream = up_id,
+                    reviewed = &r.version,
+                    now = up_version
+                ),
+            )
+            .at(at.child("reviewed"))
+            .note(msg!("upstream-drift-note"))
+            .hint(reviewed_hint()),
+        ),
+        None => d.push(
+            Diagnostic::new(Code::Drift, msg!("upstream-not-reviewed"))
+                .at(at.child("path"))
+                .hint(reviewed_hint()),
+        ),
+        _ => {}
+    }
+    d
+}
+
 /// A duration literal or threshold name in seconds, with the given thresholds.
 fn seconds_of(r: &DurationRef, thresholds: &BTreeMap<String, ThresholdValue>) -> Option<u64> {
     parse_duration(r.as_str()).or_else(|| match thresholds.get(r.as_str()) {

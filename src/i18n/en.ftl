@@ -407,3 +407,22 @@ term-unused = the defined term `{ $term }` is used nowhere else in the manual
 term-unused-hint = use the term where it applies, add the spelling used instead as an alias, or remove the definition
 vague-wording = vague wording `{ $word }` in an obligation, with no threshold or number
 vague-wording-hint = say how or by when, e.g. `{"{{"}hold{"}}"}以内に` or a concrete action
+
+## Upstreams of a fork.
+extends-depth = more than { $max } upstreams in a row
+extends-depth-hint = extend the upstream's own upstream directly, or merge intermediate forks
+extends-missing = no policy at `{ $path }` (resolved to `{ $resolved }`)
+extends-missing-hint = `extends.path` is the upstream's folder, relative to this policy.yaml
+extends-cycle = `{ $path }` extends itself through its upstreams
+extends-cycle-hint = a policy cannot be its own upstream: break the cycle
+upstream-errors = upstream `{ $path }` has { $errors } error(s)
+upstream-errors-hint = run `mamoru check { $path }` and fix the upstream first
+note-code-message = { $code }: { $message }
+bad-version-requirement = `{ $requirement }` is not a version requirement: { $detail }
+bad-version-requirement-hint = write e.g. `^1.2` (any 1.x from 1.2), `~1.2` (1.2.x) or `=1.2.0`
+extends-version = upstream `{ $upstream }` is version { $version }, which `{ $requirement }` does not accept
+extends-version-hint = review the upstream's changes (`mamoru diff`), then update `extends.version`
+upstream-drift = upstream `{ $upstream }` changed since this fork was reviewed (reviewed { $reviewed }, now { $now })
+upstream-drift-note = overridden items whose upstream changed are listed as separate warnings
+upstream-not-reviewed = this fork does not record the upstream it was reviewed against
+reviewed-hint = review the changes (`mamoru diff`), then set `reviewed: {"{"}version: "{ $version }", digest: "{ $digest }"{"}"}` under `extends`

@@ -400,3 +400,22 @@ term-unused = 用語 `{ $term }` はマニュアルのほかの所で使われ�
 term-unused-hint = 当てはまる所でこの用語を使うか、代わりに使っている表記を aliases に追加するか、用語を削除してください
 vague-wording = 義務を定める文に、しきい値や数値のないあいまいな表現 `{ $word }` があります
 vague-wording-hint = `{"{{"}hold{"}}"}以内に` のように、どのように・いつまでにを書くか、具体的な行動を書いてください
+
+## 派生版の上位版
+extends-depth = 上位版が { $max } 段を超えて連なっています
+extends-depth-hint = 上位版のさらに上位版を直接 extends するか、途中の派生版をまとめてください
+extends-missing = `{ $path }`（`{ $resolved }`）にポリシーがありません
+extends-missing-hint = `extends.path` は、この policy.yaml から見た上位版のフォルダーです
+extends-cycle = `{ $path }` は上位版をたどると自分自身を extends しています
+extends-cycle-hint = ポリシーは自分自身の上位版になれません。循環を断ってください
+upstream-errors = 上位版 `{ $path }` にエラーが { $errors } 件あります
+upstream-errors-hint = `mamoru check { $path }` を実行し、先に上位版を直してください
+note-code-message = { $code }: { $message }
+bad-version-requirement = `{ $requirement }` はバージョンの指定として正しくありません: { $detail }
+bad-version-requirement-hint = `^1.2`（1.2 以降の 1.x）、`~1.2`（1.2.x）、`=1.2.0` のように書いてください
+extends-version = 上位版 `{ $upstream }` のバージョンは { $version } で、`{ $requirement }` に当てはまりません
+extends-version-hint = 上位版の変更を確認してから（`mamoru diff`）、`extends.version` を更新してください
+upstream-drift = この派生版を確認した後で上位版 `{ $upstream }` が変わりました（確認時 { $reviewed }、現在 { $now }）
+upstream-drift-note = 上位版が変わった上書き項目は、別の警告として示します
+upstream-not-reviewed = この派生版には、確認した上位版の記録がありません
+reviewed-hint = 変更を確認してから（`mamoru diff`）、`extends` の下に `reviewed: {"{"}version: "{ $version }", digest: "{ $digest }"{"}"}` を設定してください

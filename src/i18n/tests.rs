@@ -193,6 +193,7 @@ fn japanese_messages_are_japanese() {
         "what-part",
         "describe",
         "why",
+        "note-code-message",
     ];
     let bad: Vec<_> = text
         .iter()
