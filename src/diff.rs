@@ -247,7 +247,7 @@ impl Outcome {
                 error: None,
             },
             Err(e) => Outcome {
-                error: Some(e.0),
+                error: Some(e.0.to_string()),
                 ..Outcome::default()
             },
         }

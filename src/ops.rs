@@ -301,7 +301,7 @@ pub fn read_bundle(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
         crate::load::read_bounded(path, MAX_BUNDLE_SIZE).map_err(Fatal::io("io-read", path))?;
     let text = String::from_utf8(bytes).map_err(|e| Fatal::Bundle {
         path: path.to_path_buf(),
-        source: crate::bundle::BundleError(format!("not UTF-8 text: {e}")),
+        source: crate::bundle::BundleError(msg!("not-a-bundle", detail = e.to_string())),
     })?;
     crate::bundle::Bundle::from_json(&text).map_err(|source| Fatal::Bundle {
         path: path.to_path_buf(),

@@ -226,7 +226,10 @@ fn classify_names_an_unknown_party_or_counter() {
     let engine = bundle_of(&FACTS).engine().unwrap();
     let c = |json: &str| {
         let c: Contact = serde_json::from_str(json).unwrap();
-        engine.classify(&c).map(|r| r.verdict).map_err(|e| e.0)
+        engine
+            .classify(&c)
+            .map(|r| r.verdict)
+            .map_err(|e| e.0.to_string())
     };
     assert_eq!(
         c(r#"{"channel":"phone","conduct":"c0","demand":"d0","party":"famly"}"#).unwrap_err(),

@@ -4,7 +4,9 @@
 use super::{Bundle, BundleError, Condition};
 use crate::diag::{At, FileId, Origin, did_you_mean};
 use crate::eval::{self, Outcome};
+use crate::i18n::Msg;
 use crate::model::Org;
+use crate::msg;
 use crate::policy::{self, AxisKind, Cond, Facts, Policy, Text};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -53,15 +55,17 @@ pub(crate) struct Extra<'a> {
     pub counts: &'a [(&'a str, u64)],
 }
 
-/// Why a contact could not be classified.
+/// Why a contact could not be classified (rendered in the process language).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ContactError(pub String);
+pub struct ContactError(pub Msg);
 
 impl std::fmt::Display for ContactError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
+
+impl std::error::Error for ContactError {}
 
 /// One reason behind a verdict.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -173,16 +177,17 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn one(&self, which: usize, what: &str, id: &str) -> Result<usize, BundleError> {
+    /// `what` is a catalogue id naming the kind (`what-verdict`).
+    fn one(&self, which: usize, what: &'static str, id: &str) -> Result<usize, BundleError> {
         self.maps[which]
             .get(id)
             .copied()
-            .ok_or_else(|| BundleError(format!("the bundle refers to an unknown {what} `{id}`")))
+            .ok_or_else(|| BundleError(msg!("bundle-unknown-ref", what = Msg::new(what), id = id)))
     }
     fn many(
         &self,
         which: usize,
-        what: &str,
+        what: &'static str,
         ids: &Option<Vec<String>>,
     ) -> Result<Option<Vec<usize>>, BundleError> {
         ids.as_ref()
@@ -191,22 +196,22 @@ impl Resolver<'_> {
     }
     fn cond(&self, c: &Condition) -> Result<Cond, BundleError> {
         Ok(Cond {
-            verdict: self.many(0, "verdict", &c.verdict)?,
+            verdict: self.many(0, "what-verdict", &c.verdict)?,
             conduct_at_least: c
                 .conduct_at_least
                 .as_deref()
-                .map(|l| self.one(1, "conduct level", l))
+                .map(|l| self.one(1, "what-conduct-level", l))
                 .transpose()?,
             demand_at_least: c
                 .demand_at_least
                 .as_deref()
-                .map(|l| self.one(2, "demand level", l))
+                .map(|l| self.one(2, "what-demand-level", l))
                 .transpose()?,
-            conduct_types: self.many(3, "conduct type", &c.conduct_types)?,
-            demand_types: self.many(4, "demand type", &c.demand_types)?,
-            tags: self.many(5, "tag", &c.tags)?,
-            channel: self.many(6, "channel", &c.channel)?,
-            event: self.many(7, "event", &c.event)?,
+            conduct_types: self.many(3, "what-conduct-type", &c.conduct_types)?,
+            demand_types: self.many(4, "what-demand-type", &c.demand_types)?,
+            tags: self.many(5, "what-tag", &c.tags)?,
+            channel: self.many(6, "what-channel", &c.channel)?,
+            event: self.many(7, "what-event", &c.event)?,
             minutes_at_least: c.seconds_at_least,
             repeats_at_least: c.repeats_at_least,
             not: c
@@ -215,14 +220,14 @@ impl Resolver<'_> {
                 .map(|n| self.cond(n))
                 .transpose()?
                 .map(Box::new),
-            party: self.many(8, "party", &c.party)?,
+            party: self.many(8, "what-party", &c.party)?,
             targeted: c.targeted,
             counts_at_least: c
                 .counts_at_least
                 .as_ref()
                 .map(|m| {
                     m.iter()
-                        .map(|(k, n)| Ok((self.one(9, "counter", k)?, *n)))
+                        .map(|(k, n)| Ok((self.one(9, "what-counter", k)?, *n)))
                         .collect::<Result<Vec<_>, BundleError>>()
                 })
                 .transpose()?,
@@ -281,16 +286,18 @@ impl Engine {
             let row = b
                 .grid
                 .get(&l.id)
-                .ok_or_else(|| BundleError(format!("the grid has no row `{}`", l.id)))?;
+                .ok_or_else(|| BundleError(msg!("grid-row-missing", level = &l.id)))?;
             if row.len() != b.axes.demand.levels.len() {
-                return Err(BundleError(format!(
-                    "grid row `{}` has the wrong length",
-                    l.id
+                return Err(BundleError(msg!(
+                    "grid-row-length",
+                    row = &l.id,
+                    verdicts = row.len(),
+                    levels = b.axes.demand.levels.len()
                 )));
             }
             grid.push(
                 row.iter()
-                    .map(|v| r.one(0, "verdict", v))
+                    .map(|v| r.one(0, "what-verdict", v))
                     .collect::<Result<Vec<_>, _>>()?,
             );
         }
@@ -321,10 +328,10 @@ impl Engine {
                     AxisKind::Conduct,
                     &t.id,
                     &t.label,
-                    r.one(1, "conduct level", &t.min_level)?,
+                    r.one(1, "what-conduct-level", &t.min_level)?,
                     t.verdict
                         .as_deref()
-                        .map(|v| r.one(0, "verdict", v))
+                        .map(|v| r.one(0, "what-verdict", v))
                         .transpose()?,
                     &t.when,
                 )
@@ -338,7 +345,7 @@ impl Engine {
                     AxisKind::Demand,
                     &t.id,
                     &t.label,
-                    r.one(2, "demand level", &t.min_level)?,
+                    r.one(2, "what-demand-level", &t.min_level)?,
                     None,
                     &t.when,
                 )
@@ -355,21 +362,21 @@ impl Engine {
                     types: [
                         c.conduct_types
                             .iter()
-                            .map(|t| r.one(3, "conduct type", t))
+                            .map(|t| r.one(3, "what-conduct-type", t))
                             .collect::<Result<Vec<_>, _>>()?,
                         c.demand_types
                             .iter()
-                            .map(|t| r.one(4, "demand type", t))
+                            .map(|t| r.one(4, "what-demand-type", t))
                             .collect::<Result<Vec<_>, _>>()?,
                     ],
                     max: [
                         c.max_conduct
                             .as_deref()
-                            .map(|l| r.one(1, "conduct level", l))
+                            .map(|l| r.one(1, "what-conduct-level", l))
                             .transpose()?,
                         c.max_demand
                             .as_deref()
-                            .map(|l| r.one(2, "demand level", l))
+                            .map(|l| r.one(2, "what-demand-level", l))
                             .transpose()?,
                     ],
                     describe: None,
@@ -378,10 +385,13 @@ impl Engine {
             })
             .collect::<Result<Vec<_>, BundleError>>()?;
         let role = |id: &str| {
-            roles
-                .get(id)
-                .copied()
-                .ok_or_else(|| BundleError(format!("the bundle refers to an unknown role `{id}`")))
+            roles.get(id).copied().ok_or_else(|| {
+                BundleError(msg!(
+                    "bundle-unknown-ref",
+                    what = msg!("what-role"),
+                    id = id
+                ))
+            })
         };
         let mut flows = Vec::new();
         for f in &b.flows {
@@ -390,7 +400,7 @@ impl Engine {
                 steps_ix
                     .get(id)
                     .copied()
-                    .ok_or_else(|| BundleError(format!("flow `{}` has no step `{id}`", f.id)))
+                    .ok_or_else(|| BundleError(msg!("bundle-no-step", flow = &f.id, step = id)))
             };
             let mut steps = Vec::new();
             for s in &f.steps {
@@ -632,12 +642,15 @@ impl Engine {
     }
 
     /// The index of an id, or an error naming it with a "did you mean".
-    fn need(&self, vocab: Vocab, what: &str, id: &str) -> Result<usize, ContactError> {
+    fn need(&self, vocab: Vocab, what: &'static str, id: &str) -> Result<usize, ContactError> {
         self.lookup(vocab, id).ok_or_else(|| {
-            let hint = did_you_mean(id, self.vocab(vocab).iter().map(String::as_str))
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default();
-            ContactError(format!("unknown {what} `{id}`{hint}"))
+            let unknown = msg!("unknown-reference", what = Msg::new(what), id = id);
+            ContactError(
+                match did_you_mean(id, self.vocab(vocab).iter().map(String::as_str)) {
+                    Some(h) => msg!("with-hint", message = unknown, hint = h),
+                    None => unknown,
+                },
+            )
         })
     }
 
@@ -685,24 +698,26 @@ impl Engine {
                 .collect::<Result<Vec<_>, _>>()
         };
         Ok(Facts {
-            channel: self.need(Vocab::Channel, "channel", channel)?,
-            conduct: self.need(Vocab::Conduct, "conduct level", conduct)?,
-            demand: self.need(Vocab::Demand, "demand level", demand)?,
-            conduct_types: many(Vocab::ConductType, "conduct type", conduct_types)?,
-            demand_types: many(Vocab::DemandType, "demand type", demand_types)?,
-            tags: many(Vocab::Tag, "tag", tags)?,
+            channel: self.need(Vocab::Channel, "what-channel", channel)?,
+            conduct: self.need(Vocab::Conduct, "what-conduct-level", conduct)?,
+            demand: self.need(Vocab::Demand, "what-demand-level", demand)?,
+            conduct_types: many(Vocab::ConductType, "what-conduct-type", conduct_types)?,
+            demand_types: many(Vocab::DemandType, "what-demand-type", demand_types)?,
+            tags: many(Vocab::Tag, "what-tag", tags)?,
             minutes,
             repeats,
-            events: events.map(|e| many(Vocab::Event, "event", e)).transpose()?,
+            events: events
+                .map(|e| many(Vocab::Event, "what-event", e))
+                .transpose()?,
             party: extra
                 .party
-                .map(|x| self.need(Vocab::Party, "party", x))
+                .map(|x| self.need(Vocab::Party, "what-party", x))
                 .transpose()?,
             targeted: extra.targeted,
             counts: {
                 let mut counts = vec![0u64; self.ids.counters.len()];
                 for &(k, n) in extra.counts {
-                    let i = self.need(Vocab::Counter, "counter", k)?;
+                    let i = self.need(Vocab::Counter, "what-counter", k)?;
                     if let Some(slot) = counts.get_mut(i) {
                         *slot = n;
                     }

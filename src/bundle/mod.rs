@@ -348,13 +348,13 @@ pub struct Expect {
     pub route: Option<Vec<String>>,
 }
 
-/// Why a bundle could not be read.
+/// Why a bundle could not be read (rendered in the process language).
 #[derive(Debug)]
-pub struct BundleError(pub String);
+pub struct BundleError(pub crate::i18n::Msg);
 
 impl std::fmt::Display for BundleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
@@ -364,7 +364,7 @@ impl Bundle {
     /// Read a bundle from its JSON text, refusing another major format version.
     pub fn from_json(text: &str) -> Result<Bundle, BundleError> {
         let b: Bundle = serde_json::from_str(text)
-            .map_err(|e| BundleError(format!("not a mamoru bundle: {e}")))?;
+            .map_err(|e| BundleError(crate::msg!("not-a-bundle", detail = e.to_string())))?;
         let major = |f: &str| {
             f.split('/')
                 .nth(1)
@@ -372,9 +372,10 @@ impl Bundle {
                 .map(str::to_string)
         };
         if major(&b.manifest.format) != major(FORMAT) {
-            return Err(BundleError(format!(
-                "bundle format `{}` is not supported (this mamoru reads `{FORMAT}`)",
-                b.manifest.format
+            return Err(BundleError(crate::msg!(
+                "bundle-format",
+                format = &b.manifest.format,
+                reads = FORMAT
             )));
         }
         Ok(b)

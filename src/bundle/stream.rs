@@ -3,6 +3,7 @@
 
 use super::Engine;
 use super::engine::Extra;
+use crate::i18n::Msg;
 use crate::policy::Facts;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -45,8 +46,9 @@ type Memo = HashMap<[u64; 6], Vec<u8>, BuildHasherDefault<KeyHasher>>;
 
 /// The slow path: serde_json, then ids looked up in a fixed order (channel, levels, types,
 /// tags, events), so the error names the first problem the same way every time.
-fn slow<'a>(engine: &Engine, text: &'a [u8]) -> Result<(Option<Cow<'a, str>>, Facts), String> {
-    let l = serde_json::from_slice::<Line>(text).map_err(|e| e.to_string())?;
+fn slow<'a>(engine: &Engine, text: &'a [u8]) -> Result<(Option<Cow<'a, str>>, Facts), Msg> {
+    let l = serde_json::from_slice::<Line>(text)
+        .map_err(|e| crate::msg!("json-line", detail = e.to_string()))?;
     let events = l.events.as_deref().map(strs);
     let counts: Vec<(&str, u64)> = l.counts.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
     let facts = engine
@@ -66,7 +68,7 @@ fn slow<'a>(engine: &Engine, text: &'a [u8]) -> Result<(Option<Cow<'a, str>>, Fa
                 counts: &counts,
             },
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.0)?;
     Ok((l.id, facts))
 }
 
@@ -114,7 +116,11 @@ fn one(
             stats.classified += 1;
         }
         Err(reason) => {
-            writeln!(err, "line {number}: {reason}")?;
+            writeln!(
+                err,
+                "{}",
+                crate::msg!("line-reason", line = number, reason = reason)
+            )?;
             stats.rejected += 1;
         }
     }
@@ -601,8 +607,14 @@ mod tests {
             }
         );
         let err = String::from_utf8(err).unwrap();
-        assert!(err.contains("line 3: expected ident"), "{err}");
+        assert!(
+            err.contains("line 3: not a JSON object of a contact: expected ident"),
+            "{err}"
+        );
         assert!(err.contains("line 4: unknown channel `fax`"), "{err}");
-        assert!(err.contains("line 5: missing field `demand`"), "{err}");
+        assert!(
+            err.contains("line 5: not a JSON object of a contact: missing field `demand`"),
+            "{err}"
+        );
     }
 }

@@ -426,3 +426,12 @@ upstream-drift = upstream `{ $upstream }` changed since this fork was reviewed (
 upstream-drift-note = overridden items whose upstream changed are listed as separate warnings
 upstream-not-reviewed = this fork does not record the upstream it was reviewed against
 reviewed-hint = review the changes (`mamoru diff`), then set `reviewed: {"{"}version: "{ $version }", digest: "{ $digest }"{"}"}` under `extends`
+
+## Bundles and classify.
+bundle-unknown-ref = the bundle refers to an unknown { $what } `{ $id }`
+bundle-no-step = flow `{ $flow }` of the bundle has no step `{ $step }`
+not-a-bundle = not a mamoru bundle: { $detail }
+bundle-format = bundle format `{ $format }` is not supported (this mamoru reads `{ $reads }`)
+with-hint = { $message } ({ $hint })
+json-line = not a JSON object of a contact: { $detail }
+line-reason = line { $line }: { $reason }

@@ -419,3 +419,12 @@ upstream-drift = この派生版を確認した後で上位版 `{ $upstream }` �
 upstream-drift-note = 上位版が変わった上書き項目は、別の警告として示します
 upstream-not-reviewed = この派生版には、確認した上位版の記録がありません
 reviewed-hint = 変更を確認してから（`mamoru diff`）、`extends` の下に `reviewed: {"{"}version: "{ $version }", digest: "{ $digest }"{"}"}` を設定してください
+
+## バンドルと classify
+bundle-unknown-ref = バンドルが未定義の{ $what } `{ $id }` を参照しています
+bundle-no-step = バンドルのフロー `{ $flow }` にステップ `{ $step }` がありません
+not-a-bundle = mamoru のバンドルではありません: { $detail }
+bundle-format = バンドルの形式 `{ $format }` には対応していません（この mamoru が読めるのは `{ $reads }`）
+with-hint = { $message }（{ $hint }）
+json-line = 応対を表す JSON のオブジェクトではありません: { $detail }
+line-reason = { $line } 行目: { $reason }

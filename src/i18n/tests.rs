@@ -194,6 +194,7 @@ fn japanese_messages_are_japanese() {
         "describe",
         "why",
         "note-code-message",
+        "with-hint",
     ];
     let bad: Vec<_> = text
         .iter()
