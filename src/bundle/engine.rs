@@ -376,6 +376,7 @@ impl Engine {
                 effective_from: b.manifest.effective_from.clone(),
                 legal_refs: Vec::new(),
                 vendors: Vec::new(),
+                timezone: b.timezone.clone(),
             },
             stance: None,
             thresholds: Vec::new(),
@@ -451,6 +452,7 @@ impl Engine {
             pages: Vec::new(),
             provenance: Default::default(),
             lineage: Vec::new(),
+            review: None,
         };
         let names = |v: &[policy::Named]| v.iter().map(|n| n.id.clone()).collect::<Vec<_>>();
         let ids = Ids {
@@ -600,11 +602,7 @@ impl Engine {
             let Some(roles) = &inv.reach_role else {
                 continue;
             };
-            if inv
-                .when
-                .as_ref()
-                .is_none_or(|w| eval::holds(w, &contact) == Ok(true))
-            {
+            if admits(inv, &contact) {
                 for r in roles {
                     if !reach.contains(r) {
                         reach.push(*r);
@@ -619,6 +617,16 @@ impl Engine {
             reach,
             assessment: contact.assessment,
         }
+    }
+
+    /// The invariants (indices into the bundle's `invariants`) that admit a contact: their
+    /// `when` holds on its facts (absent `when`: every contact). One whose `when` needs an event
+    /// not reported yet does not admit it, as for `reach_roles`.
+    pub fn invariants_for(&self, facts: &Facts) -> Vec<usize> {
+        let contact = eval::Contact::new(&self.policy, facts);
+        (0..self.policy.invariants.len())
+            .filter(|&i| admits(&self.policy.invariants[i], &contact))
+            .collect()
     }
 
     fn status(&self, e: &Evaluation) -> String {
@@ -852,6 +860,13 @@ impl Engine {
             ],
         );
     }
+}
+
+/// Does an invariant's `when` hold for the contact (all contacts when absent)?
+fn admits(inv: &policy::Invariant, contact: &eval::Contact) -> bool {
+    inv.when
+        .as_ref()
+        .is_none_or(|w| eval::holds(w, contact) == Ok(true))
 }
 
 fn axis_name(axis: AxisKind) -> &'static str {

@@ -9,6 +9,7 @@ pub mod explore;
 pub mod flows;
 mod link;
 pub mod lints;
+pub mod review;
 
 use crate::diag::{Code, Diagnostic};
 use crate::policy::Policy;
@@ -23,12 +24,14 @@ pub struct Compiled {
 
 pub fn compile(v: &Validated) -> Compiled {
     let (policy, mut d, gaps) = link::link(v);
-    let Some(policy) = policy else {
+    let Some(mut policy) = policy else {
         return Compiled {
             policy: None,
             diagnostics: d,
         };
     };
+    review::timezone(v, &mut d);
+    policy.review = review::review(v, &policy, &mut d);
     let p = &policy;
     lints::placeholders(p, &mut d);
     if !gaps.criteria {
