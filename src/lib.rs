@@ -19,6 +19,7 @@ pub mod ops;
 pub mod policy;
 pub mod report;
 pub mod resolve;
+pub mod review;
 pub mod schema;
 pub mod testing;
 pub mod validate;

@@ -793,21 +793,76 @@ pub const REVIEW_COLUMNS: &[ReviewColumn] = {
         }
     }
     &[
-        col("id", Text, true, "the CRM's contact id, unique across the inputs"),
-        col("date", Date, false, "start of the contact: YYYY-MM-DD or RFC 3339"),
+        col(
+            "id",
+            Text,
+            true,
+            "the CRM's contact id, unique across the inputs",
+        ),
+        col(
+            "date",
+            Date,
+            false,
+            "start of the contact: YYYY-MM-DD or RFC 3339",
+        ),
         col("vendor", One(Vendors), true, "a vendor id of policy.yaml"),
         col("channel", One(Channels), true, "the contact's channel"),
-        col("conduct", One(ConductLevels), true, "conduct level as observed"),
-        col("demand", One(DemandLevels), true, "demand level as observed"),
-        col("conduct_types", List(ConductTypes), false, "conduct types, `;`-separated"),
-        col("demand_types", List(DemandTypes), false, "demand types, `;`-separated"),
+        col(
+            "conduct",
+            One(ConductLevels),
+            true,
+            "conduct level as observed",
+        ),
+        col(
+            "demand",
+            One(DemandLevels),
+            true,
+            "demand level as observed",
+        ),
+        col(
+            "conduct_types",
+            List(ConductTypes),
+            false,
+            "conduct types, `;`-separated",
+        ),
+        col(
+            "demand_types",
+            List(DemandTypes),
+            false,
+            "demand types, `;`-separated",
+        ),
         col("tags", List(Tags), false, "tags, `;`-separated"),
         col("minutes", Number, false, "length of the contact in minutes"),
-        col("repeats", Number, false, "how often the same claim was repeated"),
-        col("events", List(Events), false, "what happened during the contact, `;`-separated"),
-        col("field_verdict", One(Verdicts), true, "the verdict the vendor recorded"),
-        col("hold_seconds", Number, false, "the longest hold during the contact, in seconds"),
-        col("reached", List(Roles), false, "roles the contact reached, `;`-separated"),
+        col(
+            "repeats",
+            Number,
+            false,
+            "how often the same claim was repeated",
+        ),
+        col(
+            "events",
+            List(Events),
+            false,
+            "what happened during the contact, `;`-separated",
+        ),
+        col(
+            "field_verdict",
+            One(Verdicts),
+            true,
+            "the verdict the vendor recorded",
+        ),
+        col(
+            "hold_seconds",
+            Number,
+            false,
+            "the longest hold during the contact, in seconds",
+        ),
+        col(
+            "reached",
+            List(Roles),
+            false,
+            "roles the contact reached, `;`-separated",
+        ),
     ]
 };
 

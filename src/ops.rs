@@ -514,7 +514,7 @@ pub fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), F
 }
 
 /// A path from `from` (a folder) to `to`, as relative as possible.
-fn relative(from: &Path, to: &Path) -> PathBuf {
+pub fn relative(from: &Path, to: &Path) -> PathBuf {
     let (Ok(from), Ok(to)) = (std::path::absolute(from), std::path::absolute(to)) else {
         return to.to_path_buf();
     };
@@ -582,6 +582,21 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     files.extend(schema_files());
     write_tree(dir, &files)?;
     Ok(PathBuf::from(rel))
+}
+
+/// A `bundle.json` read and checked: the one place a command that consumes bundles loads one.
+pub fn load_bundle(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
+    crate::bundle::Bundle::from_json(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
+}
+
+pub use crate::review::{Options as ReviewOptions, Outcome as ReviewOutcome};
+
+/// `mamoru review EXPORT... --bundle FILE --out DIR`: the weekly review of flagged contacts.
+pub fn review(bundle: &Path, opts: &ReviewOptions) -> Result<ReviewOutcome, Fatal> {
+    let b = load_bundle(bundle)?;
+    crate::review::run(opts, &b)
 }
 
 /// A bundle from a policy folder (compiled, errors or not) or from a `bundle.json` file.

@@ -37,7 +37,9 @@ pub fn timezone(v: &Validated, d: &mut Vec<Diagnostic>) {
 /// The ids and labels of one set, in the policy's order.
 pub fn id_set(p: &Policy, set: IdSet) -> Vec<(&str, &str)> {
     fn named(v: &[crate::policy::Named]) -> Vec<(&str, &str)> {
-        v.iter().map(|n| (n.id.as_str(), n.label.as_str())).collect()
+        v.iter()
+            .map(|n| (n.id.as_str(), n.label.as_str()))
+            .collect()
     }
     match set {
         IdSet::Vendors => p
@@ -186,9 +188,9 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
                         ),
                     )
                     .at(at.key())
-                    .hint(format!(
-                        "ids and the policy's own labels are always read as themselves: remove this mapping or map another label"
-                    )),
+                    .hint(
+                        "ids and the policy's own labels are always read as themselves: remove this mapping or map another label",
+                    ),
                 );
                 continue;
             }
