@@ -37,6 +37,7 @@ use rows::{Indices, Reader};
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 pub use cases::Proposed;
 
@@ -72,7 +73,6 @@ pub struct Outcome {
 }
 
 /// A contact's judgement by the engine, shared by every row with the same memo key.
-#[derive(Clone)]
 struct Judged {
     verdict: usize,
     cell: (usize, usize),
@@ -92,19 +92,19 @@ struct Judge<'a> {
     engine: &'a Engine,
     indices: Indices,
     roles: HashMap<&'a str, usize>,
-    memo: HashMap<[u64; 6], Judged, BuildHasherDefault<KeyHasher>>,
+    memo: HashMap<[u64; 6], Rc<Judged>, BuildHasherDefault<KeyHasher>>,
 }
 
 impl Judge<'_> {
-    fn judge(&mut self, facts: &Facts) -> Judged {
+    fn judge(&mut self, facts: &Facts) -> Rc<Judged> {
         let key = self.engine.memo_key(facts);
         if let Some(j) = key.and_then(|k| self.memo.get(&k)) {
-            return j.clone();
+            return Rc::clone(j);
         }
         let c = self.engine.classify_facts(None, facts);
         let invariants = self.engine.invariants_for(facts);
         let b = self.bundle;
-        let j = Judged {
+        let j = Rc::new(Judged {
             verdict: self.indices.verdict(&c.verdict),
             cell: self.indices.cell(&c.cell),
             max_hold: invariants
@@ -128,12 +128,12 @@ impl Judge<'_> {
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .collect(),
             manual: c.manual,
-        };
+        });
         if let Some(k) = key {
             if self.memo.len() >= MEMO_CAPACITY {
                 self.memo.clear();
             }
-            self.memo.insert(k, j.clone());
+            self.memo.insert(k, Rc::clone(&j));
         }
         j
     }
@@ -157,7 +157,7 @@ struct Listed {
     policy: usize,
     date: Option<jiff::civil::Date>,
     facts: Facts,
-    judged: Judged,
+    judged: Rc<Judged>,
 }
 
 impl PartialEq for Listed {
@@ -264,7 +264,7 @@ impl Tally {
         }
     }
 
-    fn keep(&mut self, cell: usize, row: rows::Row<'_>, judged: Judged) {
+    fn keep(&mut self, cell: usize, row: rows::Row<'_>, judged: Rc<Judged>) {
         if self.max_listed == 0 {
             return;
         }

@@ -126,73 +126,52 @@ impl Reader {
         };
         for (i, col) in REVIEW_COLUMNS.iter().enumerate() {
             let c = i as Col;
-            let items: Option<Vec<&str>> = match &cells[i] {
-                Raw::Missing => None,
-                Raw::Text(t) => Some(match col.value {
-                    ColumnValue::List(_) => split(t),
-                    _ => match t.trim() {
-                        "" => Vec::new(),
-                        s => vec![s],
-                    },
-                }),
-                Raw::Items(v) => Some(v.iter().flat_map(|x| split(x)).collect()),
-            };
-            let Some(items) = items else {
+            let raw = &cells[i];
+            if *raw == Raw::Missing {
                 if col.required {
                     return Err(Problem::MissingColumn(c));
                 }
                 continue;
-            };
-            if items.is_empty() {
-                if col.required {
-                    return Err(Problem::Empty(c));
-                }
-                // An empty list is a value (`reached` empty: nobody was reached).
-                if let ColumnValue::List(_) = col.value {
-                    self.store(&mut row, col.name, Value::Ids(Vec::new()));
-                }
-                continue;
-            }
-            if matches!(col.value, ColumnValue::One(_) | ColumnValue::Text) && items.len() > 1 {
-                return Err(Problem::WrongType(c));
             }
             let value = match col.value {
-                ColumnValue::Text => {
-                    if personal(items[0]) {
-                        return Err(Problem::PersonalData(c));
-                    }
-                    if !is_crm_id(items[0]) {
-                        return Err(Problem::NotAnId(c));
-                    }
-                    Value::Text(items[0])
-                }
-                ColumnValue::Date => match parse_date(items[0], &self.tz) {
-                    Some(d) => Value::Date(d),
-                    None if personal(items[0]) => return Err(Problem::PersonalData(c)),
-                    None => return Err(Problem::BadDate(c)),
-                },
-                ColumnValue::Number => {
-                    if personal(items[0]) {
-                        return Err(Problem::PersonalData(c));
-                    }
-                    let parsed = if col.name == "hold_seconds" {
-                        parse_seconds(items[0])
-                    } else {
-                        parse_number(items[0])
-                    };
-                    Value::Number(parsed.ok_or(Problem::NotNumber(c))?)
-                }
-                ColumnValue::One(_) | ColumnValue::List(_) => {
+                ColumnValue::List(_) => {
                     let lookup = self.lookups[i].as_ref().ok_or(Problem::Unknown(c))?;
-                    let mut ids = Vec::with_capacity(items.len());
-                    for item in &items {
+                    let mut ids = Vec::new();
+                    let mut each = |item: &str| -> Result<(), Problem> {
                         match lookup.get(item) {
-                            Some(x) => ids.push(x),
-                            None if personal(item) => return Err(Problem::PersonalData(c)),
-                            None => return Err(Problem::Unknown(c)),
+                            Some(x) => Ok(ids.push(x)),
+                            None if personal(item) => Err(Problem::PersonalData(c)),
+                            None => Err(Problem::Unknown(c)),
                         }
+                    };
+                    match raw {
+                        Raw::Text(t) => split(t).try_for_each(&mut each)?,
+                        Raw::Items(v) => v.iter().flat_map(|x| split(x)).try_for_each(&mut each)?,
+                        Raw::Missing => {}
                     }
+                    if ids.is_empty() && col.required {
+                        return Err(Problem::Empty(c));
+                    }
+                    // An empty list is a value (`reached` empty: nobody was reached).
                     Value::Ids(ids)
+                }
+                _ => {
+                    let text = match raw {
+                        Raw::Text(t) => t.trim(),
+                        Raw::Items(v) => match v.as_slice() {
+                            [] => "",
+                            [one] => one.trim(),
+                            _ => return Err(Problem::WrongType(c)),
+                        },
+                        Raw::Missing => "",
+                    };
+                    if text.is_empty() {
+                        if col.required {
+                            return Err(Problem::Empty(c));
+                        }
+                        continue;
+                    }
+                    self.single(col, c, i, text)?
                 }
             };
             self.store(&mut row, col.name, value);
@@ -200,24 +179,68 @@ impl Reader {
         Ok(row)
     }
 
+    /// Check one non-list value.
+    fn single<'a>(
+        &self,
+        col: &crate::model::ReviewColumn,
+        c: Col,
+        i: usize,
+        text: &'a str,
+    ) -> Result<Value<'a>, Problem> {
+        Ok(match col.value {
+            ColumnValue::Text => {
+                if personal(text) {
+                    return Err(Problem::PersonalData(c));
+                }
+                if !is_crm_id(text) {
+                    return Err(Problem::NotAnId(c));
+                }
+                Value::Text(text)
+            }
+            ColumnValue::Date => match parse_date(text, &self.tz) {
+                Some(d) => Value::Date(d),
+                None if personal(text) => return Err(Problem::PersonalData(c)),
+                None => return Err(Problem::BadDate(c)),
+            },
+            ColumnValue::Number => {
+                if personal(text) {
+                    return Err(Problem::PersonalData(c));
+                }
+                let parsed = if col.name == "hold_seconds" {
+                    parse_seconds(text)
+                } else {
+                    parse_number(text)
+                };
+                Value::Number(parsed.ok_or(Problem::NotNumber(c))?)
+            }
+            ColumnValue::One(_) | ColumnValue::List(_) => {
+                let lookup = self.lookups[i].as_ref().ok_or(Problem::Unknown(c))?;
+                match lookup.get(text) {
+                    Some(x) => Value::One(x),
+                    None if personal(text) => return Err(Problem::PersonalData(c)),
+                    None => return Err(Problem::Unknown(c)),
+                }
+            }
+        })
+    }
+
     /// Put a checked value where it belongs: the one place that knows which column is which
     /// fact.
     fn store<'a>(&self, row: &mut Row<'a>, name: &str, value: Value<'a>) {
-        let first = |v: &[usize]| v.first().copied().unwrap_or(0);
         match (name, value) {
             ("id", Value::Text(t)) => row.id = Cow::Borrowed(t),
             ("date", Value::Date(d)) => row.date = Some(d),
-            ("vendor", Value::Ids(v)) => row.vendor = first(&v),
-            ("channel", Value::Ids(v)) => row.facts.channel = first(&v),
-            ("conduct", Value::Ids(v)) => row.facts.conduct = first(&v),
-            ("demand", Value::Ids(v)) => row.facts.demand = first(&v),
+            ("vendor", Value::One(x)) => row.vendor = x,
+            ("channel", Value::One(x)) => row.facts.channel = x,
+            ("conduct", Value::One(x)) => row.facts.conduct = x,
+            ("demand", Value::One(x)) => row.facts.demand = x,
             ("conduct_types", Value::Ids(v)) => row.facts.conduct_types = v,
             ("demand_types", Value::Ids(v)) => row.facts.demand_types = v,
             ("tags", Value::Ids(v)) => row.facts.tags = v,
             ("minutes", Value::Number(n)) => row.facts.minutes = n,
             ("repeats", Value::Number(n)) => row.facts.repeats = n,
             ("events", Value::Ids(v)) => row.facts.events = Some(v),
-            ("field_verdict", Value::Ids(v)) => row.field = first(&v),
+            ("field_verdict", Value::One(x)) => row.field = x,
             ("hold_seconds", Value::Number(n)) => row.hold_seconds = Some(n),
             ("reached", Value::Ids(v)) => row.reached = Some(v),
             _ => {}
@@ -230,6 +253,7 @@ enum Value<'a> {
     Text(&'a str),
     Date(jiff::civil::Date),
     Number(u64),
+    One(usize),
     Ids(Vec<usize>),
 }
 
@@ -243,11 +267,10 @@ fn is_crm_id(s: &str) -> bool {
 }
 
 /// A list cell's items: `;`-separated (full-width `；` too), trimmed, empty items dropped.
-fn split(s: &str) -> Vec<&str> {
+fn split(s: &str) -> impl Iterator<Item = &str> {
     s.split([';', '；'])
         .map(str::trim)
         .filter(|x| !x.is_empty())
-        .collect()
 }
 
 /// A whole number (full-width digits allowed).
@@ -261,6 +284,10 @@ fn parse_number(s: &str) -> Option<u64> {
 
 /// Seconds: a whole number, or `M:SS` / `H:MM:SS` as spreadsheets write durations.
 fn parse_seconds(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok();
+    }
     let s = fold(s);
     if !s.contains(':') {
         return s.parse().ok();
