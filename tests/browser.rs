@@ -115,6 +115,8 @@ fn manual_works_in_headless_chromium() {
         &BuildOptions {
             out: site.clone(),
             bundle_only: false,
+            force: false,
+            load: Default::default(),
         },
     )
     .expect("the example policy builds");
@@ -169,10 +171,12 @@ fn review_report_works_in_headless_chromium() {
         &BuildOptions {
             out: site.clone(),
             bundle_only: false,
+            force: false,
+            load: Default::default(),
         },
     )
     .expect("the example policy builds");
-    let bundle = ops::load_bundle(&site.join("bundle.json")).expect("bundle");
+    let bundle = ops::read_bundle(&site.join("bundle.json")).expect("bundle");
     let opts = ops::ReviewOptions {
         exports: [
             "sample-teleservice.csv",
@@ -190,6 +194,7 @@ fn review_report_works_in_headless_chromium() {
         manual: None,
         bundle_path: Some(site.join("bundle.json")),
         theme: None,
+        force: false,
     };
     mamoru::review::run(&opts, &bundle).expect("the review runs");
     let artefacts = root.join("target/e2e-artefacts/review");

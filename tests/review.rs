@@ -14,8 +14,11 @@ use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+/// The binary, speaking English whatever the machine's locale.
 fn mamoru() -> Command {
-    Command::cargo_bin("mamoru").unwrap()
+    let mut c = Command::cargo_bin("mamoru").unwrap();
+    c.args(["--lang", "en"]);
+    c
 }
 
 static BUNDLE: LazyLock<Bundle> = LazyLock::new(|| {
@@ -46,6 +49,7 @@ fn options(exports: Vec<PathBuf>, out: PathBuf) -> Options {
         manual: None,
         bundle_path: None,
         theme: None,
+        force: false,
     }
 }
 
@@ -1214,7 +1218,9 @@ fn history_gives_the_trend_and_who_improved_or_slipped() {
     assert_eq!(t[1].change.as_deref(), Some("slipped"));
     assert_eq!(t[2].change, None, "the third vendor has no rows");
     assert!(
-        done.notes.iter().any(|n| n.contains("junk.json")),
+        done.notes
+            .iter()
+            .any(|n| n.to_string().contains("junk.json")),
         "{:?}",
         done.notes
     );
@@ -1231,6 +1237,8 @@ fn the_report_links_into_the_manual_beside_the_bundle() {
         &ops::BuildOptions {
             out: site.clone(),
             bundle_only: false,
+            force: false,
+            load: Default::default(),
         },
     )
     .unwrap();

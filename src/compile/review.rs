@@ -6,8 +6,10 @@
 //! the review's contract (`model::REVIEW_COLUMNS`), not how exports are read.
 
 use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
+use crate::i18n::{Arg, Msg};
 use crate::load::yaml::escape;
 use crate::model::{ColumnValue, IdSet, REVIEW_COLUMNS};
+use crate::msg;
 use crate::policy::{Policy, ReviewMap};
 use crate::validate::Validated;
 use std::collections::BTreeMap;
@@ -23,12 +25,12 @@ pub fn timezone(v: &Validated, d: &mut Vec<Diagnostic>) {
         d.push(
             Diagnostic::new(
                 Code::InvalidValue,
-                format!("`{name}` is not a time zone mamoru knows"),
+                msg!("review-unknown-timezone", name = name),
             )
             .at(m.at("timezone"))
             .hint(
                 did_you_mean(name, names.iter().map(String::as_str))
-                    .unwrap_or_else(|| "write an IANA time zone name such as `Asia/Tokyo`".into()),
+                    .unwrap_or_else(|| msg!("review-timezone-hint")),
             ),
         );
     }
@@ -76,19 +78,19 @@ pub fn id_set(p: &Policy, set: IdSet) -> Vec<(&str, &str)> {
     }
 }
 
-/// What a set is called in messages.
+/// What a set is called in messages (a catalogue id).
 pub fn set_name(set: IdSet) -> &'static str {
     match set {
-        IdSet::Vendors => "vendor",
-        IdSet::Channels => "channel",
-        IdSet::ConductLevels => "conduct level",
-        IdSet::DemandLevels => "demand level",
-        IdSet::ConductTypes => "conduct type",
-        IdSet::DemandTypes => "demand type",
-        IdSet::Tags => "tag",
-        IdSet::Events => "event",
-        IdSet::Verdicts => "verdict",
-        IdSet::Roles => "role",
+        IdSet::Vendors => "what-vendor",
+        IdSet::Channels => "what-channel",
+        IdSet::ConductLevels => "what-conduct-level",
+        IdSet::DemandLevels => "what-demand-level",
+        IdSet::ConductTypes => "what-conduct-type",
+        IdSet::DemandTypes => "what-demand-type",
+        IdSet::Tags => "what-tag",
+        IdSet::Events => "what-event",
+        IdSet::Verdicts => "what-verdict",
+        IdSet::Roles => "what-role",
     }
 }
 
@@ -116,10 +118,10 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
                         d.push(
                             Diagnostic::new(
                                 Code::ReviewMapping,
-                                format!("header `{h}` is listed twice for `{column}`"),
+                                msg!("review-header-twice", header = h, column = column),
                             )
                             .at(here)
-                            .hint("list each header once"),
+                            .hint(msg!("review-header-twice-hint")),
                         );
                         continue;
                     }
@@ -128,11 +130,16 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
                     d.push(
                         Diagnostic::new(
                             Code::ReviewMapping,
-                            format!("header `{h}` is mapped to both `{other}` and `{column}`"),
+                            msg!(
+                                "review-header-two-columns",
+                                header = h,
+                                first = *other,
+                                column = column
+                            ),
                         )
                         .at(here)
-                        .related(first.clone(), "the other mapping")
-                        .hint("a header of the export can hold one column only: keep one mapping"),
+                        .related(first.clone(), msg!("review-other-mapping"))
+                        .hint(msg!("review-header-two-columns-hint")),
                     );
                     continue;
                 }
@@ -153,7 +160,7 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
             continue; // refused by the schema
         };
         let known = id_set(p, set);
-        let what = set_name(set);
+        let what = || Msg::new(set_name(set));
         let mut out = BTreeMap::new();
         for (label, id) in labels {
             let at = item.at("values").child(escape(column)).child(escape(label));
@@ -161,14 +168,22 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
                 d.push(
                     Diagnostic::new(
                         Code::UnknownReference,
-                        format!("unknown {what} `{id}` for the label `{label}`"),
+                        msg!(
+                            "review-label-unknown",
+                            what = what(),
+                            id = id.as_str(),
+                            label = label.as_str()
+                        ),
                     )
                     .at(at)
                     .hint(
                         did_you_mean(id.as_str(), known.iter().map(|(k, _)| *k)).unwrap_or_else(
                             || {
-                                let ids: Vec<&str> = known.iter().map(|(k, _)| *k).collect();
-                                format!("the {what} ids are {}", crate::diag::one_of(&ids))
+                                msg!(
+                                    "known-ids",
+                                    what = what(),
+                                    ids = Arg::any_of(known.iter().map(|(k, _)| *k))
+                                )
                             },
                         ),
                     ),
@@ -183,14 +198,16 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
                 d.push(
                     Diagnostic::new(
                         Code::ReviewMapping,
-                        format!(
-                            "the label `{label}` already names {what} `{other}`, so it cannot also mean `{id}`"
+                        msg!(
+                            "review-label-taken",
+                            label = label,
+                            what = what(),
+                            other = *other,
+                            id = id.as_str()
                         ),
                     )
                     .at(at.key())
-                    .hint(
-                        "ids and the policy's own labels are always read as themselves: remove this mapping or map another label",
-                    ),
+                    .hint(msg!("review-label-taken-hint")),
                 );
                 continue;
             }

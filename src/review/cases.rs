@@ -48,8 +48,7 @@ pub fn propose(
     facts: &[Facts],
 ) -> Result<Proposed, Fatal> {
     let cases = dir.join("cases");
-    std::fs::create_dir_all(&cases)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", cases.display())))?;
+    std::fs::create_dir_all(&cases).map_err(Fatal::io("io-create", &cases))?;
     let mut out = Proposed {
         dir: dir.to_path_buf(),
         ..Proposed::default()
@@ -132,13 +131,13 @@ pub fn propose(
         {
             Ok(mut file) => {
                 file.write_all(text.as_bytes())
-                    .map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())))?;
+                    .map_err(Fatal::io("io-write", &path))?;
                 out.written.push(format!("cases/{name}"));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 out.skipped.push(format!("cases/{name}"));
             }
-            Err(e) => return Err(Fatal(format!("cannot write `{}`: {e}", path.display()))),
+            Err(e) => return Err(Fatal::io("io-write", &path)(e)),
         }
     }
     Ok(out)

@@ -5,6 +5,8 @@
 
 use super::figures::{Change, change};
 use super::report::{Review, Trend, TrendPoint};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::ops::Fatal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -43,8 +45,7 @@ struct PastVendor {
 
 /// `DIR/*.json` and `DIR/*/review.json`, sorted by path.
 fn files(dir: &Path) -> Result<Vec<PathBuf>, Fatal> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Fatal(format!("cannot read --history `{}`: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(Fatal::io("io-read", dir))?;
     let mut out = Vec::new();
     for e in entries.flatten() {
         let p = e.path();
@@ -71,47 +72,47 @@ fn week_of(p: &PastPeriod) -> Option<String> {
 /// Kappa per vendor of the current review's vendors, week by week (earlier reviews, then this
 /// one, which replaces an earlier review of the same week), and whether each vendor improved
 /// or slipped since the latest earlier week. Returns notes on skipped files.
-pub fn trend(dir: &Path, current: &Review) -> Result<(Vec<Trend>, Vec<String>), Fatal> {
+pub fn trend(dir: &Path, current: &Review) -> Result<(Vec<Trend>, Vec<Msg>), Fatal> {
     let mut notes = Vec::new();
     let mut weeks: BTreeMap<String, Vec<PastVendor>> = BTreeMap::new();
     for path in files(dir)? {
-        let shown = path.display();
+        let shown = path.display().to_string();
+        let skipped = |why: Msg| msg!("review-history-skipped", path = &shown, why = why);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                notes.push(format!("history: skipped `{shown}`: {e}"));
+                notes.push(skipped(e.to_string().into()));
                 continue;
             }
         };
         let past: Past = match serde_json::from_str(&text) {
             Ok(p) => p,
             Err(_) => {
-                notes.push(format!("history: skipped `{shown}`: not a review.json"));
+                notes.push(skipped(msg!("review-history-not-review")));
                 continue;
             }
         };
         if !past.format.starts_with("mamoru-review/1.") {
-            notes.push(format!(
-                "history: skipped `{shown}`: format `{}` is not mamoru-review/1.x",
-                past.format
-            ));
+            notes.push(skipped(msg!(
+                "review-history-format",
+                format = &past.format
+            )));
             continue;
         }
         if past.policy.id != current.policy.id {
-            notes.push(format!(
-                "history: skipped `{shown}`: it reviews policy `{}`, not `{}`",
-                past.policy.id, current.policy.id
-            ));
+            notes.push(skipped(msg!(
+                "review-history-policy",
+                theirs = &past.policy.id,
+                ours = &current.policy.id
+            )));
             continue;
         }
         let Some(week) = week_of(&past.period) else {
-            notes.push(format!("history: skipped `{shown}`: it has no dated rows"));
+            notes.push(skipped(msg!("review-history-undated")));
             continue;
         };
         if weeks.insert(week.clone(), past.vendors).is_some() {
-            notes.push(format!(
-                "history: two reviews of {week}; the later file, `{shown}`, is used"
-            ));
+            notes.push(msg!("review-history-twice", week = &week, path = &shown));
         }
     }
     let this_week = current.period.week.clone();
@@ -131,9 +132,7 @@ pub fn trend(dir: &Path, current: &Review) -> Result<(Vec<Trend>, Vec<String>), 
                 .collect(),
         );
     } else {
-        notes.push(
-            "history: this review has no dated rows, so it is not placed in the trend".into(),
-        );
+        notes.push(msg!("review-history-this-undated"));
     }
     let trend = current
         .vendors

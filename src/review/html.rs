@@ -10,6 +10,7 @@ use super::{Options, labels};
 use crate::bundle::Bundle;
 use crate::emit::site::svg::{self, CellPaint, GridLayer, Mark};
 use crate::emit::site::{ASSETS, TEMPLATES, merged};
+use crate::msg;
 use crate::ops::{Fatal, Files};
 use crate::policy::Policy;
 use serde_json::{Value, json};
@@ -417,7 +418,7 @@ pub fn render(v: &View, overrides: &[(String, Vec<u8>)]) -> Result<Files, Fatal>
         .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))
         .collect();
     tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .map_err(|e| Fatal(format!("templates: {e}")))?;
+        .map_err(|e| Fatal::Usage(msg!("review-cannot-render", detail = e.to_string())))?;
     let b = v.bundle;
     let mut nav = vec![json!({"title": super::messages::ja::TITLE, "url": "index.html"})];
     if let Some(m) = v.manual {
@@ -443,11 +444,11 @@ pub fn render(v: &View, overrides: &[(String, Vec<u8>)]) -> Result<Files, Fatal>
     if let (Value::Object(c), Value::Object(d)) = (&mut ctx, context(v)) {
         c.extend(d);
     }
-    let ctx =
-        tera::Context::from_serialize(&ctx).map_err(|e| Fatal(format!("review.html: {e}")))?;
+    let ctx = tera::Context::from_serialize(&ctx)
+        .map_err(|e| Fatal::Usage(msg!("review-cannot-render", detail = e.to_string())))?;
     let html = tera
         .render("review.html", &ctx)
-        .map_err(|e| Fatal(format!("template `review.html`: {e}")))?;
+        .map_err(|e| Fatal::Usage(msg!("review-cannot-render", detail = e.to_string())))?;
     let mut files: Files = vec![("index.html".into(), html.into_bytes())];
     files.extend(
         merged(overrides, &ASSETS, "site")

@@ -1,11 +1,13 @@
-//! Every text of the review a person reads, in English and Japanese, in one place (until the
-//! project's message catalogue lands: then these become its entries).
+//! Why a row was rejected, as a catalogue message (`review-*` in `src/i18n/*.ftl`), with a
+//! stable code for machines.
 //!
 //! Architecture invariant: no message ever contains a value read from an export — only column
 //! names, headers, file names and line numbers — so a rejected row's personal data cannot leak
 //! through a reason.
 
+use crate::i18n::Msg;
 use crate::model::{ColumnValue, IdSet, REVIEW_COLUMNS};
+use crate::msg;
 
 /// A column of the contract: its index in [`REVIEW_COLUMNS`].
 pub type Col = u8;
@@ -77,25 +79,6 @@ fn set_of(col: Col) -> Option<IdSet> {
     }
 }
 
-fn set_en(set: IdSet) -> &'static str {
-    crate::compile::review::set_name(set)
-}
-
-fn set_ja(set: IdSet) -> &'static str {
-    match set {
-        IdSet::Vendors => "委託先",
-        IdSet::Channels => "チャネル",
-        IdSet::ConductLevels => "行為のレベル",
-        IdSet::DemandLevels => "要求のレベル",
-        IdSet::ConductTypes => "行為の類型",
-        IdSet::DemandTypes => "要求の類型",
-        IdSet::Tags => "タグ",
-        IdSet::Events => "出来事",
-        IdSet::Verdicts => "判定",
-        IdSet::Roles => "役割",
-    }
-}
-
 impl Problem {
     /// A stable code for machines (`review.json` `rejected[].code`).
     pub fn code(self) -> &'static str {
@@ -136,124 +119,44 @@ impl Problem {
         }
     }
 
-    /// The reason in English. `header` is the column's header in the row's file; `first` the
-    /// place of the first row with a duplicate id.
-    pub fn en(self, header: Option<&str>, first: Option<(&str, u64)>) -> String {
+    /// The reason, in any language. `header` is the column's header in the row's file; `first`
+    /// the place of the first row with a duplicate id.
+    pub fn message(self, header: Option<&str>, first: Option<(&str, u64)>) -> Msg {
         let c = |col| Named { col, header }.show();
         match self {
-            Problem::MissingColumn(col) => format!(
-                "the file has no column {} (add it, or map the CRM's header onto `{}` in review.yaml)",
-                c(col),
-                column_name(col)
-            ),
-            Problem::AmbiguousColumn(col) => format!(
-                "the file has two columns for `{}`: keep one",
-                column_name(col)
-            ),
-            Problem::Empty(col) => format!("{} is empty", c(col)),
-            Problem::Unknown(col) => match set_of(col) {
-                Some(set) => format!(
-                    "unknown {} in {}: neither an id, a label of the policy nor a label mapped in review.yaml",
-                    set_en(set),
-                    c(col)
-                ),
-                None => format!("unknown value in {}", c(col)),
-            },
-            Problem::NotNumber(col) => format!("{} is not a whole number", c(col)),
-            Problem::BadDate(col) => format!(
-                "{} is not a date (YYYY-MM-DD, or an RFC 3339 date and time)",
-                c(col)
-            ),
-            Problem::NotAnId(col) => format!(
-                "{} is not a contact id (ASCII letters, digits and - _ . : / #, at most 64 characters)",
-                c(col)
-            ),
-            Problem::DuplicateId { .. } => match first {
-                Some((file, line)) => {
-                    format!("duplicate id: the same id was first read at {file}:{line}")
-                }
-                None => "duplicate id".to_string(),
-            },
-            Problem::PersonalData(col) => format!(
-                "{} looks like personal data (a phone number, an e-mail address, a name): the row is left out and the value is not shown",
-                c(col)
-            ),
-            Problem::NotText(col) => format!(
-                "{} is not text in the file's encoding (give --encoding if detection chose wrongly)",
-                c(col)
-            ),
-            Problem::FieldCount { got, want } => {
-                format!("the row has {got} fields where the header has {want}")
-            }
-            Problem::MalformedJson { column } => {
-                format!("malformed JSON (at character {column})")
-            }
-            Problem::NotObject => "not a JSON object".to_string(),
-            Problem::RepeatedColumn(col) => format!("{} is given twice", c(col)),
-            Problem::WrongType(col) => format!(
-                "{} holds a JSON value of the wrong kind (text, a number or a list of texts expected)",
-                c(col)
-            ),
-        }
-    }
-
-    /// The reason in Japanese.
-    pub fn ja(self, header: Option<&str>, first: Option<(&str, u64)>) -> String {
-        let c = |col| Named { col, header }.show();
-        match self {
-            Problem::MissingColumn(col) => format!(
-                "列 {} がありません（列を加えるか、review.yaml で CRM の列名を `{}` に対応づけてください）",
-                c(col),
-                column_name(col)
-            ),
-            Problem::AmbiguousColumn(col) => {
-                format!(
-                    "`{}` にあたる列が二つあります。一つにしてください",
-                    column_name(col)
+            Problem::MissingColumn(col) => {
+                msg!(
+                    "review-missing-column",
+                    column = c(col),
+                    name = column_name(col)
                 )
             }
-            Problem::Empty(col) => format!("{} が空です", c(col)),
-            Problem::Unknown(col) => match set_of(col) {
-                Some(set) => format!(
-                    "{} の値が、方針の{}の id・名称でも review.yaml で対応づけた値でもありません",
-                    c(col),
-                    set_ja(set)
-                ),
-                None => format!("{} の値が不明です", c(col)),
-            },
-            Problem::NotNumber(col) => format!("{} が整数ではありません", c(col)),
-            Problem::BadDate(col) => format!(
-                "{} が日付ではありません（YYYY-MM-DD か RFC 3339 の日時）",
-                c(col)
+            Problem::AmbiguousColumn(col) => {
+                msg!("review-ambiguous-column", name = column_name(col))
+            }
+            Problem::Empty(col) => msg!("review-empty", column = c(col)),
+            Problem::Unknown(col) => msg!(
+                "review-unknown",
+                what =
+                    Msg::new(set_of(col).map_or("what-vendor", crate::compile::review::set_name)),
+                column = c(col)
             ),
-            Problem::NotAnId(col) => format!(
-                "{} が応対の id ではありません（半角英数字と - _ . : / #、64 文字まで）",
-                c(col)
-            ),
-            Problem::DuplicateId { .. } => match first {
-                Some((file, line)) => format!("id が重複しています（最初の行: {file}:{line}）"),
-                None => "id が重複しています".to_string(),
-            },
-            Problem::PersonalData(col) => format!(
-                "{} に個人情報（電話番号・メールアドレス・氏名など）とみられる値があるため、この行を除外しました（値は表示しません）",
-                c(col)
-            ),
-            Problem::NotText(col) => format!(
-                "{} がファイルの文字コードの文字として読めません（判定が誤っていれば --encoding を指定してください）",
-                c(col)
-            ),
+            Problem::NotNumber(col) => msg!("review-not-number", column = c(col)),
+            Problem::BadDate(col) => msg!("review-bad-date", column = c(col)),
+            Problem::NotAnId(col) => msg!("review-not-an-id", column = c(col)),
+            Problem::DuplicateId { line, .. } => {
+                let (file, line) = first.unwrap_or(("?", line));
+                msg!("review-duplicate-id", file = file, line = line)
+            }
+            Problem::PersonalData(col) => msg!("review-personal-data", column = c(col)),
+            Problem::NotText(col) => msg!("review-not-text", column = c(col)),
             Problem::FieldCount { got, want } => {
-                format!("この行の項目数は {got} で、見出しの {want} と合いません")
+                msg!("review-field-count", got = got, want = want)
             }
-            Problem::MalformedJson { column } => {
-                format!("JSON として読めません（{column} 文字目）")
-            }
-            Problem::NotObject => "JSON のオブジェクトではありません".to_string(),
-            Problem::RepeatedColumn(col) => format!("{} が二度あります", c(col)),
-            Problem::WrongType(col) => format!(
-                "{} の JSON の値の種類が違います（文字列・数値・文字列のリストのいずれか）",
-                c(col)
-            ),
+            Problem::MalformedJson { column } => msg!("review-malformed-json", column = column),
+            Problem::NotObject => msg!("review-not-object"),
+            Problem::RepeatedColumn(col) => msg!("review-repeated-column", column = c(col)),
+            Problem::WrongType(col) => msg!("review-wrong-type", column = c(col)),
         }
     }
 }

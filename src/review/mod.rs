@@ -27,6 +27,8 @@ pub mod rows;
 
 use crate::bundle::stream::KeyHasher;
 use crate::bundle::{Bundle, Engine};
+use crate::i18n::{Lang, Msg};
+use crate::msg;
 use crate::ops::Fatal;
 use crate::policy::Facts;
 use figures::Confusion;
@@ -60,6 +62,8 @@ pub struct Options {
     pub bundle_path: Option<PathBuf>,
     /// A policy folder whose `templates/` and `site/` override the built-in look.
     pub theme: Option<PathBuf>,
+    /// Replace `--out` even when it is a non-empty folder mamoru did not write.
+    pub force: bool,
 }
 
 /// What a review run produced.
@@ -68,8 +72,8 @@ pub struct Outcome {
     /// Files written under `--out`, relative to it.
     pub files: Vec<String>,
     pub proposed: Option<Proposed>,
-    /// Warnings (history files skipped, …), in English.
-    pub notes: Vec<String>,
+    /// Warnings (history files skipped, …).
+    pub notes: Vec<Msg>,
 }
 
 /// A contact's judgement by the engine, shared by every row with the same memo key.
@@ -333,14 +337,22 @@ fn refuse_overlap(out: &Path, inputs: &[&Path]) -> Result<(), Fatal> {
     let o = abs(out);
     for i in inputs {
         if abs(i).starts_with(&o) {
-            return Err(Fatal(format!(
-                "--out `{}` holds `{}`, which the review reads: the output folder is replaced as a whole, so choose another one",
-                out.display(),
-                i.display()
+            return Err(Fatal::Usage(msg!(
+                "review-out-holds-input",
+                out = out.display().to_string(),
+                input = i.display().to_string()
             )));
         }
     }
     Ok(())
+}
+
+/// The bundle's engine, or why the bundle cannot be used.
+fn engine_of(opts: &Options, bundle: &Bundle) -> Result<Engine, Fatal> {
+    bundle.engine().map_err(|source| Fatal::Bundle {
+        path: opts.bundle_path.clone().unwrap_or_default(),
+        source,
+    })
 }
 
 /// A review computed, not yet written.
@@ -350,7 +362,7 @@ pub struct Computed {
     rejected_ja: Vec<String>,
     /// The facts of the listed disagreements, in order.
     facts: Vec<Facts>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Msg>,
 }
 
 /// Run a review with a loaded bundle: compute it, write the report atomically, propose cases.
@@ -366,9 +378,7 @@ pub fn run(opts: &Options, bundle: &Bundle) -> Result<Outcome, Fatal> {
         facts,
         notes,
     } = compute(opts, bundle)?;
-    let engine = bundle
-        .engine()
-        .map_err(|e| Fatal(format!("the bundle cannot be used: {e}")))?;
+    let engine = engine_of(opts, bundle)?;
     let manual = html::manual_base(opts)?;
     let view = html::View {
         bundle,
@@ -381,12 +391,12 @@ pub fn run(opts: &Options, bundle: &Bundle) -> Result<Outcome, Fatal> {
     let overrides = match &opts.theme {
         Some(dir) => {
             if !dir.is_dir() {
-                return Err(Fatal(format!(
-                    "--theme `{}` is not a folder",
-                    dir.display()
+                return Err(Fatal::Usage(msg!(
+                    "review-theme-not-folder",
+                    path = dir.display().to_string()
                 )));
             }
-            crate::load::load_dir(dir).0.assets
+            crate::load::load_dir(dir, &Default::default()).0.assets
         }
         None => Vec::new(),
     };
@@ -396,7 +406,7 @@ pub fn run(opts: &Options, bundle: &Bundle) -> Result<Outcome, Fatal> {
     ];
     files.extend(html::render(&view, &overrides)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    crate::ops::write_atomically(&opts.out, &files)?;
+    crate::publish::publish(&opts.out, &[], opts.force, &files)?;
     let proposed = match &opts.propose_cases {
         Some(dir) => Some(cases::propose(dir, bundle, &review, &facts)?),
         None => None,
@@ -412,17 +422,17 @@ pub fn run(opts: &Options, bundle: &Bundle) -> Result<Outcome, Fatal> {
 /// Read the exports (and `--history`) and compute the review, writing nothing.
 pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
     let forced = match &opts.encoding {
-        Some(label) => Some(input::encoding_for(label).ok_or_else(|| {
-            Fatal(format!(
-                "--encoding `{label}` is not an encoding mamoru knows (try utf-8 or cp932)"
-            ))
-        })?),
+        Some(label) => Some(
+            input::encoding_for(label)
+                .ok_or_else(|| Fatal::Usage(msg!("review-unknown-encoding", label = label)))?,
+        ),
         None => None,
     };
-    let engine = bundle
-        .engine()
-        .map_err(|e| Fatal(format!("the bundle cannot be used: {e}")))?;
-    let reader = Reader::new(bundle).map_err(|e| Fatal(format!("the bundle's {e}")))?;
+    let engine = engine_of(opts, bundle)?;
+    let reader = Reader::new(bundle).map_err(|e| Fatal::Bundle {
+        path: opts.bundle_path.clone().unwrap_or_default(),
+        source: crate::bundle::BundleError(e),
+    })?;
     let accept = Accept::new(bundle.review.as_ref());
     let mut judge = Judge {
         bundle,
@@ -463,8 +473,7 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
     let mut infos: Vec<FileInfo> = Vec::new();
     for (fi, path) in opts.exports.iter().enumerate() {
         let file = fi as u32;
-        let opened = input::open(path, forced)
-            .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
+        let opened = input::open(path, forced).map_err(Fatal::io("io-read", path))?;
         let mut info = FileInfo {
             shown: path.display().to_string(),
             encoding: opened.encoding.name(),
@@ -497,7 +506,7 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
             }
             Format::Jsonl => input::read_jsonl(opened.reader, &accept, &mut info, &mut each),
         };
-        result.map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
+        result.map_err(Fatal::io("io-read", path))?;
         infos.push(info);
     }
 
@@ -510,7 +519,7 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
         .flat_map(|c| (0..p.demand.levels.len()).map(move |d| (c, d)))
         .map(|(c, d)| p.cell_name(c, d))
         .collect();
-    let reject_text = |r: &Reject, ja: bool| {
+    let reject_text = |r: &Reject, lang: Lang| {
         let info = infos.get(r.file as usize);
         let header = r
             .problem
@@ -522,11 +531,7 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
             }
             _ => None,
         };
-        if ja {
-            r.problem.ja(header, first)
-        } else {
-            r.problem.en(header, first)
-        }
+        r.problem.message(header, first).render(lang)
     };
     let rejected: Vec<Rejected> = tally
         .rejected
@@ -536,7 +541,7 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
                 .get(r.file as usize)
                 .map_or_else(String::new, |i| i.shown.clone()),
             line: r.line,
-            reason: reject_text(r, false),
+            reason: reject_text(r, crate::i18n::lang()),
             code: r.problem.code().to_string(),
             column: r
                 .problem
@@ -548,7 +553,7 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
         .rejected
         .iter()
         .take(opts.max_listed.max(20))
-        .map(|r| reject_text(r, true))
+        .map(|r| reject_text(r, Lang::Ja))
         .collect();
     let mut listed = tally.listed.into_sorted_vec();
     listed.truncate(opts.max_listed);

@@ -139,7 +139,10 @@ impl Reader {
                     let mut ids = Vec::new();
                     let mut each = |item: &str| -> Result<(), Problem> {
                         match lookup.get(item) {
-                            Some(x) => Ok(ids.push(x)),
+                            Some(x) => {
+                                ids.push(x);
+                                Ok(())
+                            }
                             None if personal(item) => Err(Problem::PersonalData(c)),
                             None => Err(Problem::Unknown(c)),
                         }
@@ -381,7 +384,19 @@ pub fn personal(s: &str) -> bool {
     } else {
         s.nfkc().collect()
     };
-    !crate::compile::lints::personal_data(&text).is_empty()
+    // Japanese phone numbers start with 0 and a non-zero digit: a zero-padded number such as
+    // `0001234567` (a CRM's id) is not one.
+    crate::compile::lints::personal_data(&text)
+        .iter()
+        .any(|&(start, end, what)| {
+            what != "a phone number" || {
+                let digits: String = text[start..end]
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect();
+                !digits.starts_with("00")
+            }
+        })
 }
 
 /// The engine's verdict index of a verdict id, and the grid cell of a cell name.

@@ -115,7 +115,10 @@ describe("the weekly review report in Chromium", { timeout: 60_000 }, () => {
 
   it("every link of the report resolves, anchors included", async () => {
     await page.goto(base + REPORT);
-    const hrefs = await page.locator("a[href]").evaluateAll((as) => as.map((a) => a.href));
+    // SVG links too (their `.href` is not a string): resolve the attribute against the page.
+    const hrefs = await page
+      .locator("a[href]")
+      .evaluateAll((as) => as.map((a) => new URL(a.getAttribute("href"), document.baseURI).href));
     assert.ok(hrefs.length > 10);
     const pages = new Map();
     for (const h of hrefs) {
