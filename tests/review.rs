@@ -680,6 +680,31 @@ fn every_encoding_and_format_gives_the_same_figures() {
     );
 }
 
+/// CSV records are checked in parallel batches (`input::BATCH`): beyond one batch, figures and
+/// line numbers are those of the sequential JSON Lines path.
+#[test]
+fn large_exports_count_the_same_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = rows(17, 20_000, false);
+    all[15_000].id = all[3].id.clone(); // a duplicate in the second batch
+    all[19_999].contact.channel = "fax".into();
+    let r_csv = compute(&[write(dir.path(), "big.csv", csv(&all))]);
+    let r_jl = compute(&[write(dir.path(), "big.jsonl", jsonl(&all))]);
+    assert_eq!(figures(&r_csv), figures(&r_jl));
+    // Each CSV row spans two lines (its memo has a line break) after the header.
+    let lines: Vec<(u64, &str)> = r_csv
+        .rejected
+        .iter()
+        .map(|x| (x.line, x.code.as_str()))
+        .collect();
+    assert_eq!(lines, [(30_002, "duplicate-id"), (40_000, "unknown-value")]);
+    assert!(
+        r_csv.rejected[0].reason.ends_with("big.csv:8"),
+        "{}",
+        r_csv.rejected[0].reason
+    );
+}
+
 #[test]
 fn rejected_rows_are_counted_with_file_line_and_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -1106,6 +1131,71 @@ fn the_command_reports_usage_and_io_problems_with_exit_code_2() {
     ] {
         assert!(dir.path().join("ok").join(f).is_file(), "{f}");
     }
+}
+
+#[test]
+fn reasons_speak_the_language_of_the_run_and_codes_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = bundle_file(dir.path());
+    let export = write(
+        dir.path(),
+        "e.csv",
+        "id,vendor,channel,conduct,demand,field_verdict\nA-1,nobody,phone,c0,d0,complaint\n",
+    );
+    let out = dir.path().join("ja");
+    Command::cargo_bin("mamoru")
+        .unwrap()
+        .args(["--lang", "ja", "review"])
+        .arg(&export)
+        .arg("--bundle")
+        .arg(&bundle)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "読み込み 1 行 = レビュー 0 行 + 除外 1 行",
+        ));
+    let r: Review =
+        serde_json::from_str(&std::fs::read_to_string(out.join("review.json")).unwrap()).unwrap();
+    assert_eq!(r.rejected[0].code, "unknown-value");
+    assert!(
+        r.rejected[0].reason.contains("委託先"),
+        "{}",
+        r.rejected[0].reason
+    );
+}
+
+#[test]
+fn an_output_folder_mamoru_did_not_write_is_kept_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = bundle_file(dir.path());
+    let export = write(dir.path(), "e.csv", csv(&rows(2, 5, true)));
+    let out = dir.path().join("notes");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("minutes.txt"), "mine").unwrap();
+    let run = |force: bool| {
+        let mut c = mamoru();
+        c.arg("review")
+            .arg(&export)
+            .arg("--bundle")
+            .arg(&bundle)
+            .arg("--out")
+            .arg(&out);
+        if force {
+            c.arg("--force");
+        }
+        c.assert()
+    };
+    run(false).code(2);
+    assert_eq!(
+        std::fs::read_to_string(out.join("minutes.txt")).unwrap(),
+        "mine"
+    );
+    run(true).success();
+    assert!(out.join("review.json").is_file() && !out.join("minutes.txt").exists());
+    // Now it is mamoru's: the next week replaces it without --force.
+    run(false).success();
 }
 
 #[test]

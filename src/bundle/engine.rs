@@ -619,14 +619,16 @@ impl Engine {
         }
     }
 
-    /// The invariants (indices into the bundle's `invariants`) that admit a contact: their
-    /// `when` holds on its facts (absent `when`: every contact). One whose `when` needs an event
-    /// not reported yet does not admit it, as for `reach_roles`.
-    pub fn invariants_for(&self, facts: &Facts) -> Vec<usize> {
+    /// The assessment `classify` reports (verdict, effective cell, types, why) without walking
+    /// the flows, and the invariants (indices into the bundle's `invariants`) that admit the
+    /// contact: their `when` holds on its facts (absent `when`: every contact). One whose `when`
+    /// needs an event not reported yet does not admit it, as for `reach_roles`.
+    pub fn assess(&self, facts: &Facts) -> (eval::Assessment, Vec<usize>) {
         let contact = eval::Contact::new(&self.policy, facts);
-        (0..self.policy.invariants.len())
+        let invariants = (0..self.policy.invariants.len())
             .filter(|&i| admits(&self.policy.invariants[i], &contact))
-            .collect()
+            .collect();
+        (contact.assessment, invariants)
     }
 
     fn status(&self, e: &Evaluation) -> String {

@@ -127,14 +127,19 @@ pub struct Opened {
     pub reader: Box<dyn BufRead>,
     pub format: Format,
     pub encoding: &'static Encoding,
+    /// Rows the file probably holds (its size over the mean line length of its start).
+    pub estimated_rows: u64,
 }
 
 /// Open a file: detect (or take) its encoding, skip a BOM, and pick its format from the
 /// extension (`.jsonl`, `.ndjson`, `.tsv`) or, failing that, from its first character.
 pub fn open(path: &Path, forced: Option<&'static Encoding>) -> io::Result<Opened> {
     let mut file = std::fs::File::open(path)?;
+    let size = file.metadata().map_or(0, |m| m.len());
     let mut head = Vec::with_capacity(SNIFF);
     (&mut file).take(SNIFF as u64).read_to_end(&mut head)?;
+    let lines = memchr::memchr_iter(b'\n', &head).count().max(1) as u64;
+    let estimated_rows = size.saturating_mul(lines) / (head.len().max(1) as u64);
     let (bom, skip): (Option<&'static Encoding>, usize) = if head.starts_with(b"\xef\xbb\xbf") {
         (Some(encoding_rs::UTF_8), 3)
     } else if head.starts_with(b"\xff\xfe") {
@@ -190,6 +195,7 @@ pub fn open(path: &Path, forced: Option<&'static Encoding>) -> io::Result<Opened
         reader,
         format,
         encoding,
+        estimated_rows,
     })
 }
 
@@ -258,14 +264,54 @@ fn empty_cells<'a>() -> Cells<'a> {
     std::array::from_fn(|_| Raw::Missing)
 }
 
-/// Read a CSV export: the first record is the header. `each` gets the line of every record and
-/// its cells, or why the record cannot give any.
+/// Where the review's columns are in a CSV file, from its header.
+pub struct CsvLayout {
+    pos: [Option<usize>; N],
+    width: usize,
+    missing: Option<Col>,
+    ambiguous: Option<Col>,
+}
+
+impl CsvLayout {
+    /// The review's cells of a record (borrowing its bytes), or why it cannot give any.
+    pub fn cells<'r>(&self, rec: &'r csv::ByteRecord) -> Result<Cells<'r>, Problem> {
+        if rec.len() != self.width {
+            return Err(Problem::FieldCount {
+                got: rec.len() as u32,
+                want: self.width as u32,
+            });
+        }
+        if let Some(c) = self.ambiguous {
+            return Err(Problem::AmbiguousColumn(c));
+        }
+        if let Some(c) = self.missing {
+            return Err(Problem::MissingColumn(c));
+        }
+        let mut cells = empty_cells();
+        for (c, p) in self.pos.iter().enumerate() {
+            let Some(p) = p else { continue };
+            match rec.get(*p).map(std::str::from_utf8) {
+                Some(Ok(s)) => cells[c] = Raw::Text(Cow::Borrowed(s)),
+                Some(Err(_)) => return Err(Problem::NotText(c as Col)),
+                None => {}
+            }
+        }
+        Ok(cells)
+    }
+}
+
+/// Records handed over at a time (so that they can be checked on all cores).
+pub const BATCH: usize = 8192;
+
+/// Read a CSV export: the first record is the header. `each` gets batches of records in file
+/// order: the layout, the records, and for each its line and, when the parser already knows it
+/// is broken, why.
 pub fn read_csv(
     reader: impl Read,
     delimiter: u8,
     accept: &Accept,
     info: &mut FileInfo,
-    mut each: impl FnMut(u64, Result<Cells<'_>, Problem>),
+    mut each: impl FnMut(&CsvLayout, &[csv::ByteRecord], &[(u64, Option<Problem>)]),
 ) -> io::Result<()> {
     let marks: SharedMarks = std::rc::Rc::new(std::cell::RefCell::new(LineMarks {
         marks: Default::default(),
@@ -281,97 +327,72 @@ pub fn read_csv(
             offset: 0,
             marks: marks.clone(),
         });
-    let line_of = |rec: &csv::ByteRecord| {
-        let start = rec.position().map_or(0, |p| p.byte());
-        marks.borrow_mut().line_of(start)
-    };
-    let mut rec = csv::ByteRecord::new();
-    let more = rdr.read_byte_record(&mut rec).map_err(io::Error::other)?;
+    let mut header = csv::ByteRecord::new();
+    let more = rdr
+        .read_byte_record(&mut header)
+        .map_err(io::Error::other)?;
     if !more {
         return Ok(());
     }
-    let width = rec.len();
-    let mut pos: [Option<usize>; N] = [None; N];
-    let mut ambiguous: Option<Col> = None;
+    let mut layout = CsvLayout {
+        pos: [None; N],
+        width: header.len(),
+        missing: None,
+        ambiguous: None,
+    };
     info.headers = vec![None; N];
-    for (i, h) in rec.iter().enumerate() {
+    for (i, h) in header.iter().enumerate() {
         let h = String::from_utf8_lossy(h);
         if let Some(c) = accept.column(&h) {
-            let slot = &mut pos[c as usize];
+            let slot = &mut layout.pos[c as usize];
             if slot.is_some() {
-                ambiguous.get_or_insert(c);
+                layout.ambiguous.get_or_insert(c);
             }
             *slot = Some(i);
             info.headers[c as usize] = Some(h.trim().trim_start_matches('\u{feff}').to_string());
         }
     }
-    let missing = REVIEW_COLUMNS
+    layout.missing = REVIEW_COLUMNS
         .iter()
         .enumerate()
-        .find(|(i, c)| c.required && pos[*i].is_none())
+        .find(|(i, c)| c.required && layout.pos[*i].is_none())
         .map(|(i, _)| i as Col);
+    // Records are read into a reused pool: no allocation per row once it is warm.
+    let mut pool: Vec<csv::ByteRecord> = (0..BATCH).map(|_| csv::ByteRecord::new()).collect();
+    let mut meta: Vec<(u64, Option<Problem>)> = Vec::with_capacity(BATCH);
     loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
+        let n = meta.len();
+        let done = match rdr.read_byte_record(&mut pool[n]) {
+            Ok(true) => {
+                let rec = &pool[n];
+                // A line holding nothing but separators is a blank line.
+                if !rec
+                    .iter()
+                    .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
+                {
+                    let start = rec.position().map_or(0, |p| p.byte());
+                    meta.push((marks.borrow_mut().line_of(start), None));
+                }
+                false
+            }
+            Ok(false) => true,
             Err(e) => match e.kind() {
                 csv::ErrorKind::Io(_) => return Err(io::Error::other(e)),
                 _ => {
                     let start = e.position().map_or(0, |p| p.byte());
                     let line = marks.borrow_mut().line_of(start);
-                    each(
-                        line,
-                        Err(Problem::FieldCount {
-                            got: 0,
-                            want: width as u32,
-                        }),
-                    );
-                    continue;
+                    let want = layout.width as u32;
+                    meta.push((line, Some(Problem::FieldCount { got: 0, want })));
+                    false
                 }
             },
+        };
+        if meta.len() == BATCH || done && !meta.is_empty() {
+            each(&layout, &pool[..meta.len()], &meta);
+            meta.clear();
         }
-        let line = line_of(&rec);
-        // A line holding nothing but separators is a blank line.
-        if rec
-            .iter()
-            .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
-        {
-            continue;
-        }
-        if rec.len() != width {
-            each(
-                line,
-                Err(Problem::FieldCount {
-                    got: rec.len() as u32,
-                    want: width as u32,
-                }),
-            );
-            continue;
-        }
-        if let Some(c) = ambiguous {
-            each(line, Err(Problem::AmbiguousColumn(c)));
-            continue;
-        }
-        if let Some(c) = missing {
-            each(line, Err(Problem::MissingColumn(c)));
-            continue;
-        }
-        let mut cells = empty_cells();
-        let mut bad = None;
-        for (c, p) in pos.iter().enumerate() {
-            let Some(p) = p else { continue };
-            match rec.get(*p).map(std::str::from_utf8) {
-                Some(Ok(s)) => cells[c] = Raw::Text(Cow::Borrowed(s)),
-                Some(Err(_)) => {
-                    bad = Some(Problem::NotText(c as Col));
-                    break;
-                }
-                None => {}
-            }
-        }
-        match bad {
-            Some(p) => each(line, Err(p)),
-            None => each(line, Ok(cells)),
+        if done {
+            break;
         }
     }
     Ok(())

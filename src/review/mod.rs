@@ -34,8 +34,9 @@ use crate::policy::Facts;
 use figures::Confusion;
 use input::{Accept, FileInfo, Format};
 use messages::Problem;
+use rayon::prelude::*;
 use report::{CellFigures, Disagreement, Figures, PolicyRef, Rejected, Review, VendorFigures};
-use rows::{Indices, Reader};
+use rows::Reader;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -84,8 +85,6 @@ struct Judged {
     max_hold: Option<u64>,
     /// For each admitting invariant with `reach_roles`: the roles, any of which must be reached.
     reach: Vec<Vec<usize>>,
-    reasons: Vec<serde_json::Value>,
-    manual: String,
 }
 
 /// Most memoised judgements; the memo is cleared when full.
@@ -94,7 +93,6 @@ const MEMO_CAPACITY: usize = 1 << 16;
 struct Judge<'a> {
     bundle: &'a Bundle,
     engine: &'a Engine,
-    indices: Indices,
     roles: HashMap<&'a str, usize>,
     memo: HashMap<[u64; 6], Rc<Judged>, BuildHasherDefault<KeyHasher>>,
 }
@@ -105,12 +103,12 @@ impl Judge<'_> {
         if let Some(j) = key.and_then(|k| self.memo.get(&k)) {
             return Rc::clone(j);
         }
-        let c = self.engine.classify_facts(None, facts);
-        let invariants = self.engine.invariants_for(facts);
+        // The assessment `classify` reports (same engine, same evaluator), without the route.
+        let (a, invariants) = self.engine.assess(facts);
         let b = self.bundle;
         let j = Rc::new(Judged {
-            verdict: self.indices.verdict(&c.verdict),
-            cell: self.indices.cell(&c.cell),
+            verdict: a.verdict,
+            cell: (a.conduct, a.demand),
             max_hold: invariants
                 .iter()
                 .filter_map(|&i| b.invariants.get(i).and_then(|x| x.max_hold_seconds))
@@ -126,12 +124,6 @@ impl Judge<'_> {
                         .collect()
                 })
                 .collect(),
-            reasons: c
-                .reasons
-                .iter()
-                .map(|r| serde_json::to_value(r).unwrap_or_default())
-                .collect(),
-            manual: c.manual,
         });
         if let Some(k) = key {
             if self.memo.len() >= MEMO_CAPACITY {
@@ -140,6 +132,17 @@ impl Judge<'_> {
             self.memo.insert(k, Rc::clone(&j));
         }
         j
+    }
+
+    /// What `classify` says of a listed disagreement: the reasons and the manual's section.
+    fn explain(&self, facts: &Facts) -> (Vec<serde_json::Value>, String) {
+        let c = self.engine.classify_facts(None, facts);
+        let reasons = c
+            .reasons
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+            .collect();
+        (reasons, c.manual)
     }
 }
 
@@ -161,7 +164,8 @@ struct Listed {
     policy: usize,
     date: Option<jiff::civil::Date>,
     facts: Facts,
-    judged: Rc<Judged>,
+    reasons: Vec<serde_json::Value>,
+    manual: String,
 }
 
 impl PartialEq for Listed {
@@ -264,11 +268,11 @@ impl Tally {
         }
         if row.field != j.verdict {
             self.disagreements += 1;
-            self.keep(cell, row, j);
+            self.keep(cell, row, j.verdict, judge);
         }
     }
 
-    fn keep(&mut self, cell: usize, row: rows::Row<'_>, judged: Rc<Judged>) {
+    fn keep(&mut self, cell: usize, row: rows::Row<'_>, policy: usize, judge: &Judge) {
         if self.max_listed == 0 {
             return;
         }
@@ -282,13 +286,15 @@ impl Tally {
             }
             self.listed.pop();
         }
+        let (reasons, manual) = judge.explain(&row.facts);
         self.listed.push(Listed {
             key: (cell, row.vendor, row.id.into_owned()),
             field: row.field,
-            policy: judged.verdict,
+            policy,
             date: row.date,
             facts: row.facts,
-            judged,
+            reasons,
+            manual,
         });
     }
 }
@@ -437,7 +443,6 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
     let mut judge = Judge {
         bundle,
         engine: &engine,
-        indices: Indices::new(bundle, &engine),
         roles: bundle
             .roles
             .iter()
@@ -470,6 +475,15 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
         rejected: Vec::new(),
         seen: HashMap::default(),
     };
+    // The ids seen grow with the input: room for all of them at once, so the set never has
+    // to be copied while it grows.
+    let estimate: u64 = opts
+        .exports
+        .iter()
+        .filter_map(|p| input::open(p, forced).ok())
+        .map(|o| o.estimated_rows)
+        .sum();
+    tally.seen.reserve(estimate.min(1 << 28) as usize);
     let mut infos: Vec<FileInfo> = Vec::new();
     for (fi, path) in opts.exports.iter().enumerate() {
         let file = fi as u32;
@@ -483,28 +497,46 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
             },
             ..FileInfo::default()
         };
-        let mut each = |line: u64, cells: Result<input::Cells<'_>, Problem>| {
+        // Rows are checked in parallel (batches of CSV records), then counted in file order.
+        let mut take = |line: u64, row: Result<rows::Row<'_>, Problem>| {
             tally.read += 1;
-            let result = cells.and_then(|cells| match reader.row(&cells) {
-                Ok(row) => {
-                    tally.count(file, line, row, &mut judge);
-                    Ok(())
-                }
-                Err(p) => Err(p),
-            });
-            if let Err(problem) = result {
-                tally.rejected.push(Reject {
+            match row {
+                Ok(row) => tally.count(file, line, row, &mut judge),
+                Err(problem) => tally.rejected.push(Reject {
                     file,
                     line,
                     problem,
-                });
+                }),
             }
         };
         let result = match opened.format {
-            Format::Csv(delimiter) => {
-                input::read_csv(opened.reader, delimiter, &accept, &mut info, &mut each)
-            }
-            Format::Jsonl => input::read_jsonl(opened.reader, &accept, &mut info, &mut each),
+            Format::Csv(delimiter) => input::read_csv(
+                opened.reader,
+                delimiter,
+                &accept,
+                &mut info,
+                |layout, records, meta| {
+                    let checked: Vec<Result<rows::Row<'static>, Problem>> = records
+                        .par_iter()
+                        .zip(meta)
+                        .map(|(rec, (_, broken))| match broken {
+                            Some(p) => Err(*p),
+                            None => layout
+                                .cells(rec)
+                                .and_then(|cells| reader.row(&cells).map(rows::Row::into_owned)),
+                        })
+                        .collect();
+                    for ((line, _), row) in meta.iter().zip(checked) {
+                        take(*line, row);
+                    }
+                },
+            ),
+            Format::Jsonl => input::read_jsonl(opened.reader, &accept, &mut info, |line, cells| {
+                take(
+                    line,
+                    cells.and_then(|c| reader.row(&c).map(rows::Row::into_owned)),
+                )
+            }),
         };
         result.map_err(Fatal::io("io-read", path))?;
         infos.push(info);
@@ -607,9 +639,9 @@ pub fn compute(opts: &Options, bundle: &Bundle) -> Result<Computed, Fatal> {
                 cell: cell_names.get(l.key.0).cloned().unwrap_or_default(),
                 field: verdict_id(l.field).into(),
                 policy: verdict_id(l.policy).into(),
-                manual: l.judged.manual.clone(),
+                manual: l.manual.clone(),
                 date: l.date.map(|d| d.to_string()),
-                reasons: l.judged.reasons.clone(),
+                reasons: l.reasons.clone(),
             })
             .collect(),
         unlisted: tally.disagreements - listed.len() as u64,

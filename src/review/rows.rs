@@ -7,7 +7,7 @@
 
 use super::input::{Cells, Raw, fold};
 use super::messages::{Col, Problem};
-use crate::bundle::{Bundle, Engine};
+use crate::bundle::Bundle;
 use crate::model::{ColumnValue, IdSet, REVIEW_COLUMNS};
 use crate::policy::Facts;
 use std::borrow::Cow;
@@ -26,16 +26,34 @@ pub struct Row<'a> {
     pub reached: Option<Vec<usize>>,
 }
 
+/// A fast hasher for the short, trusted keys of the lookups (the policy's ids and labels).
+type Fast = std::hash::BuildHasherDefault<crate::bundle::stream::KeyHasher>;
+
+impl Row<'_> {
+    /// The row owning its id (to leave the record it was read from).
+    pub fn into_owned(self) -> Row<'static> {
+        Row {
+            id: Cow::Owned(self.id.into_owned()),
+            date: self.date,
+            vendor: self.vendor,
+            facts: self.facts,
+            field: self.field,
+            hold_seconds: self.hold_seconds,
+            reached: self.reached,
+        }
+    }
+}
+
 /// The labels a column accepts for each id of its set.
 struct Lookup {
-    exact: HashMap<String, usize>,
-    folded: HashMap<String, usize>,
+    exact: HashMap<String, usize, Fast>,
+    folded: HashMap<String, usize, Fast>,
 }
 
 impl Lookup {
     fn new(pairs: Vec<(String, usize)>) -> Lookup {
-        let mut exact = HashMap::new();
-        let mut folded = HashMap::new();
+        let mut exact = HashMap::default();
+        let mut folded = HashMap::default();
         for (label, i) in pairs {
             folded.insert(fold(&label), i);
             exact.insert(label, i);
@@ -276,13 +294,22 @@ fn split(s: &str) -> impl Iterator<Item = &str> {
         .filter(|x| !x.is_empty())
 }
 
-/// A whole number (full-width digits allowed).
+/// A whole number (full-width digits allowed; `75.0`, as spreadsheets write whole numbers, is 75).
 fn parse_number(s: &str) -> Option<u64> {
     let s = s.trim();
+    let whole = |t: &str| -> Option<u64> {
+        let t = match t.split_once('.') {
+            Some((int, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => int,
+            _ => t,
+        };
+        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
     if s.is_ascii() {
-        return s.parse().ok();
+        return whole(s);
     }
-    fold(s).parse().ok()
+    whole(&fold(s))
 }
 
 /// Seconds: a whole number, or `M:SS` / `H:MM:SS` as spreadsheets write durations.
@@ -293,7 +320,7 @@ fn parse_seconds(s: &str) -> Option<u64> {
     }
     let s = fold(s);
     if !s.contains(':') {
-        return s.parse().ok();
+        return parse_number(&s);
     }
     let parts: Vec<&str> = s.split(':').collect();
     let n = |x: &str| -> Option<u64> {
@@ -399,39 +426,6 @@ pub fn personal(s: &str) -> bool {
         })
 }
 
-/// The engine's verdict index of a verdict id, and the grid cell of a cell name.
-pub struct Indices {
-    verdicts: HashMap<String, usize>,
-    cells: HashMap<String, (usize, usize)>,
-}
-
-impl Indices {
-    pub fn new(b: &Bundle, engine: &Engine) -> Indices {
-        let p = engine.policy();
-        let mut cells = HashMap::new();
-        for c in 0..p.conduct.levels.len() {
-            for d in 0..p.demand.levels.len() {
-                cells.insert(p.cell_name(c, d), (c, d));
-            }
-        }
-        Indices {
-            verdicts: b
-                .verdicts
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.id.clone(), i))
-                .collect(),
-            cells,
-        }
-    }
-    pub fn verdict(&self, id: &str) -> usize {
-        self.verdicts.get(id).copied().unwrap_or(0)
-    }
-    pub fn cell(&self, name: &str) -> (usize, usize) {
-        self.cells.get(name).copied().unwrap_or((0, 0))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,6 +464,10 @@ mod tests {
         assert_eq!(parse_seconds("１８５"), Some(185));
         assert_eq!(parse_seconds("3:75"), None);
         assert_eq!(parse_seconds("1.5"), None);
+        assert_eq!(parse_seconds("185.0"), Some(185));
+        assert_eq!(parse_number("75.00"), Some(75));
+        assert_eq!(parse_number("-3"), None);
+        assert_eq!(parse_number("7.5"), None);
     }
 
     #[test]
