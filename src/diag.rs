@@ -134,6 +134,7 @@ codes! {
     CaseFlow = "E241", Error, "case-flow";
     CaseRoute = "E242", Error, "case-route";
     LinkTarget = "E250", Error, "link-target";
+    ReviewMapping = "E260", Error, "review-mapping";
     ExtendsMissing = "E300", Error, "upstream-missing";
     ExtendsCycle = "E301", Error, "upstream-cycle";
     ExtendsVersion = "E302", Error, "upstream-version";

@@ -26,6 +26,7 @@ pub mod policy;
 pub mod publish;
 pub mod report;
 pub mod resolve;
+pub mod review;
 pub mod schema;
 pub mod testing;
 pub mod text;

@@ -136,14 +136,55 @@ enum Command {
         #[arg(long)]
         keep_going: bool,
     },
-    /// Print the JSON Schema (draft 2020-12) of policy sources, or of bundles.
+    /// The weekly review: the vendors' verdicts on flagged contacts compared with the policy's.
+    Review {
+        /// Exports of flagged contacts: CSV (UTF-8, UTF-8 with BOM or Shift_JIS/CP932) or JSON
+        /// Lines (`.jsonl`).
+        #[arg(required = true, value_name = "EXPORT")]
+        exports: Vec<PathBuf>,
+        /// A bundle.json written by `mamoru build`.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// Output folder (review.json, index.html, review.md); replaced only when all succeeded.
+        #[arg(long)]
+        out: PathBuf,
+        /// Read every export in this encoding (utf-8, cp932, …) instead of detecting it.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Exit 0 even when some rows were rejected.
+        #[arg(long)]
+        keep_going: bool,
+        /// A folder of earlier review.json files (or review folders): adds the trend per vendor.
+        #[arg(long, value_name = "DIR")]
+        history: Option<PathBuf>,
+        /// Write a draft case study per listed disagreement into DIR/cases/ (never overwriting).
+        #[arg(long, value_name = "DIR")]
+        propose_cases: Option<PathBuf>,
+        /// Most disagreements listed (the rest are counted).
+        #[arg(long, value_name = "N", default_value_t = 500)]
+        max_listed: usize,
+        /// The manual the report links to (a URL or a folder); default: the bundle's folder
+        /// when it holds the built manual.
+        #[arg(long, value_name = "URL-OR-PATH")]
+        manual: Option<String>,
+        /// A policy folder whose templates/ and site/ override the report's look.
+        #[arg(long, value_name = "POLICY-DIR")]
+        theme: Option<PathBuf>,
+        /// Replace --out even when it is a non-empty folder mamoru did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema (draft 2020-12) of policy sources, of bundles or of review.json.
     Schema {
         /// Only the schema of one kind of file (policy, criteria, flow, case, …).
-        #[arg(long, conflicts_with = "bundle")]
+        #[arg(long, conflicts_with_all = ["bundle", "review"])]
         kind: Option<String>,
         /// The schema of bundle.json.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "review")]
         bundle: bool,
+        /// The schema of review.json (`mamoru review`).
+        #[arg(long)]
+        review: bool,
     },
     /// Write the built-in example policy into a new or empty folder.
     Init { dir: PathBuf },
@@ -344,14 +385,91 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Schema { kind, bundle } => {
+        Command::Schema {
+            kind,
+            bundle,
+            review,
+        } => {
             let s = if bundle {
                 mamoru::bundle::schema()
+            } else if review {
+                mamoru::review::report::schema()
             } else {
                 ops::schema(kind.as_deref())?
             };
             out(&format!("{}\n", ops::pretty_json(&s)))?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Review {
+            exports,
+            bundle,
+            out,
+            encoding,
+            keep_going,
+            history,
+            propose_cases,
+            max_listed,
+            manual,
+            theme,
+            force,
+        } => {
+            let opts = ops::ReviewOptions {
+                exports,
+                out: out.clone(),
+                encoding,
+                history,
+                propose_cases,
+                max_listed,
+                manual,
+                bundle_path: Some(bundle.clone()),
+                theme,
+                force,
+            };
+            let done = ops::review(&bundle, &opts)?;
+            let r = &done.review;
+            const SHOWN: usize = 20;
+            for x in r.rejected.iter().take(SHOWN) {
+                say_text(&format!("{}:{}: {}\n", x.file, x.line, x.reason));
+            }
+            if r.rejected.len() > SHOWN {
+                say(&msg!(
+                    "review-more-rejected",
+                    more = r.rejected.len() - SHOWN,
+                    path = out.join("review.json").display().to_string()
+                ));
+            }
+            for n in &done.notes {
+                say(&msg!("review-note", text = n.clone()));
+            }
+            say(&msg!(
+                "review-summary",
+                read = r.read,
+                reviewed = r.reviewed,
+                rejected = r.rejected.len()
+            ));
+            say(&msg!(
+                "review-wrote",
+                files = done.files.len(),
+                out = out.display().to_string()
+            ));
+            if let Some(p) = &done.proposed {
+                let dir = p.dir.join("cases").display().to_string();
+                say(&if p.skipped.is_empty() {
+                    msg!("review-proposed", written = p.written.len(), dir = dir)
+                } else {
+                    msg!(
+                        "review-proposed-skipped",
+                        written = p.written.len(),
+                        dir = dir,
+                        skipped = p.skipped.len()
+                    )
+                });
+            }
+            Ok(if !r.rejected.is_empty() && !keep_going {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Diff { old, new, format } => {
             let d = ops::diff(&old, &new)?;

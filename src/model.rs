@@ -193,6 +193,9 @@ pub struct Manifest {
     /// Outsourced vendors (委託先) that operate the policy.
     #[serde(default)]
     pub vendors: Vec<Vendor>,
+    /// IANA time zone of the contact centre (`Asia/Tokyo` when absent): the weekly review counts
+    /// ISO weeks in it.
+    pub timezone: Option<String>,
     /// What departments that fork this policy may change.
     pub fork: Option<ForkRules>,
     /// The upstream policy this one forks (a department's or a vendor's policy).
@@ -803,6 +806,241 @@ pub struct Branch {
 }
 
 // ---------------------------------------------------------------------------------------------
+// review.yaml
+
+/// The ids a review column takes (labels may be mapped onto them in `review.yaml` `values`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdSet {
+    Vendors,
+    Channels,
+    ConductLevels,
+    DemandLevels,
+    ConductTypes,
+    DemandTypes,
+    Tags,
+    Events,
+    Verdicts,
+    Roles,
+}
+
+/// What a column of a review export holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnValue {
+    /// Text kept as written (the CRM's contact id).
+    Text,
+    /// `YYYY-MM-DD` or an RFC 3339 date-time.
+    Date,
+    /// A whole number.
+    Number,
+    /// An id of a set, or a label mapped onto one.
+    One(IdSet),
+    /// Ids of a set, `;`-separated in CSV.
+    List(IdSet),
+}
+
+/// A column of the review contract (see `docs/review.md`).
+#[derive(Clone, Copy, Debug)]
+pub struct ReviewColumn {
+    pub name: &'static str,
+    pub value: ColumnValue,
+    pub required: bool,
+    pub describe: &'static str,
+}
+
+/// The columns of a review export, in the order the docs list them. The one table both
+/// `review.yaml`'s schema and the review's reader are built from: a new fact column is a new row.
+pub const REVIEW_COLUMNS: &[ReviewColumn] = {
+    use ColumnValue::*;
+    use IdSet::*;
+    const fn col(
+        name: &'static str,
+        value: ColumnValue,
+        required: bool,
+        describe: &'static str,
+    ) -> ReviewColumn {
+        ReviewColumn {
+            name,
+            value,
+            required,
+            describe,
+        }
+    }
+    &[
+        col(
+            "id",
+            Text,
+            true,
+            "the CRM's contact id, unique across the inputs",
+        ),
+        col(
+            "date",
+            Date,
+            false,
+            "start of the contact: YYYY-MM-DD or RFC 3339",
+        ),
+        col("vendor", One(Vendors), true, "a vendor id of policy.yaml"),
+        col("channel", One(Channels), true, "the contact's channel"),
+        col(
+            "conduct",
+            One(ConductLevels),
+            true,
+            "conduct level as observed",
+        ),
+        col(
+            "demand",
+            One(DemandLevels),
+            true,
+            "demand level as observed",
+        ),
+        col(
+            "conduct_types",
+            List(ConductTypes),
+            false,
+            "conduct types, `;`-separated",
+        ),
+        col(
+            "demand_types",
+            List(DemandTypes),
+            false,
+            "demand types, `;`-separated",
+        ),
+        col("tags", List(Tags), false, "tags, `;`-separated"),
+        col("minutes", Number, false, "length of the contact in minutes"),
+        col(
+            "repeats",
+            Number,
+            false,
+            "how often the same claim was repeated",
+        ),
+        col(
+            "events",
+            List(Events),
+            false,
+            "what happened during the contact, `;`-separated",
+        ),
+        col(
+            "field_verdict",
+            One(Verdicts),
+            true,
+            "the verdict the vendor recorded",
+        ),
+        col(
+            "hold_seconds",
+            Number,
+            false,
+            "the longest hold during the contact, in seconds",
+        ),
+        col(
+            "reached",
+            List(Roles),
+            false,
+            "roles the contact reached, `;`-separated",
+        ),
+    ]
+};
+
+/// The CRM's name of a column: one header, or several (one per CRM or export layout).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Headers {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Headers {
+    pub fn names(&self) -> &[String] {
+        match self {
+            Headers::One(h) => std::slice::from_ref(h),
+            Headers::Many(v) => v,
+        }
+    }
+}
+
+/// `review.yaml` `columns`: contract column → the CRM's header(s).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReviewColumns(pub BTreeMap<String, Headers>);
+
+impl JsonSchema for ReviewColumns {
+    fn schema_name() -> Cow<'static, str> {
+        "ReviewColumns".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let header = serde_json::json!({
+            "description": "a header of the export, or a list of headers (one per export layout)",
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+            ]
+        });
+        let props: serde_json::Map<String, serde_json::Value> = REVIEW_COLUMNS
+            .iter()
+            .map(|c| {
+                let mut h = header.clone();
+                h["description"] = format!("the header of `{}`: {}", c.name, c.describe).into();
+                (c.name.to_string(), h)
+            })
+            .collect();
+        json_schema!({
+            "description": "the CRM's header for each column of the review contract",
+            "type": "object",
+            "properties": props,
+            "additionalProperties": false
+        })
+    }
+}
+
+/// `review.yaml` `values`: contract column → {the CRM's label: id}.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReviewValues(pub BTreeMap<String, BTreeMap<String, Id>>);
+
+impl JsonSchema for ReviewValues {
+    fn schema_name() -> Cow<'static, str> {
+        "ReviewValues".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let id = g.subschema_for::<Id>().to_value();
+        let props: serde_json::Map<String, serde_json::Value> = REVIEW_COLUMNS
+            .iter()
+            .filter(|c| matches!(c.value, ColumnValue::One(_) | ColumnValue::List(_)))
+            .map(|c| {
+                (
+                    c.name.to_string(),
+                    serde_json::json!({
+                        "description": format!("the CRM's labels of `{}`, each mapped onto an id", c.name),
+                        "type": "object",
+                        "additionalProperties": id,
+                    }),
+                )
+            })
+            .collect();
+        json_schema!({
+            "description": "labels the CRM writes, mapped onto the policy's ids, per column",
+            "type": "object",
+            "properties": props,
+            "additionalProperties": false
+        })
+    }
+}
+
+/// `review.yaml`: how the CRM's export of flagged contacts maps onto the review's columns.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewMapping {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
+    /// The CRM's header of each column (the contract's own names are always accepted too).
+    #[serde(default)]
+    pub columns: ReviewColumns,
+    /// The CRM's value labels, mapped onto ids (ids and the policy's labels are always accepted).
+    #[serde(default)]
+    pub values: ReviewValues,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Kinds of files
 
 /// The kinds of files in a policy folder.
@@ -820,10 +1058,11 @@ pub enum Kind {
     Invariants,
     Case,
     Page,
+    Review,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Manifest,
         Kind::Stance,
         Kind::Definition,
@@ -836,6 +1075,7 @@ impl Kind {
         Kind::Invariants,
         Kind::Case,
         Kind::Page,
+        Kind::Review,
     ];
 
     /// The schema's name of the kind (`mamoru schema --kind NAME`, `schema/NAME.schema.json`).
@@ -853,6 +1093,7 @@ impl Kind {
             Kind::Invariants => "invariants",
             Kind::Case => "case",
             Kind::Page => "page",
+            Kind::Review => "review",
         }
     }
 
@@ -867,6 +1108,7 @@ impl Kind {
             Kind::Scripts => "scripts.yaml",
             Kind::Aftercare => "aftercare.yaml",
             Kind::Invariants => "invariants.yaml",
+            Kind::Review => "review.yaml",
             Kind::Definition | Kind::Flow | Kind::Case | Kind::Page => return None,
         })
     }
@@ -902,6 +1144,7 @@ impl Kind {
             Kind::Invariants => g.subschema_for::<Vec<Invariant>>(),
             Kind::Case => g.subschema_for::<CaseMatter>(),
             Kind::Page => g.subschema_for::<PageMatter>(),
+            Kind::Review => g.subschema_for::<ReviewMapping>(),
         }
     }
 }

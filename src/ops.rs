@@ -204,7 +204,7 @@ fn pretty(v: &serde_json::Value) -> Vec<u8> {
 }
 
 /// A path from `from` (a folder) to `to`, as relative as possible.
-fn relative(from: &Path, to: &Path) -> PathBuf {
+pub fn relative(from: &Path, to: &Path) -> PathBuf {
     let (Ok(from), Ok(to)) = (std::path::absolute(from), std::path::absolute(to)) else {
         return to.to_path_buf();
     };
@@ -273,6 +273,14 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     files.extend(schema_files());
     write_tree(dir, &files)?;
     Ok(PathBuf::from(rel))
+}
+
+pub use crate::review::{Options as ReviewOptions, Outcome as ReviewOutcome};
+
+/// `mamoru review EXPORT... --bundle FILE --out DIR`: the weekly review of flagged contacts.
+pub fn review(bundle: &Path, opts: &ReviewOptions) -> Result<ReviewOutcome, Fatal> {
+    let b = read_bundle(bundle)?;
+    crate::review::run(opts, &b)
 }
 
 /// A bundle from a policy folder (compiled, errors or not) or from a `bundle.json` file.

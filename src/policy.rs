@@ -313,6 +313,19 @@ pub struct Manifest {
     pub effective_from: Option<String>,
     pub legal_refs: Vec<LegalRef>,
     pub vendors: Vec<Vendor>,
+    /// IANA time zone (checked), [`DEFAULT_TIMEZONE`] when the policy names none.
+    pub timezone: String,
+}
+
+/// The time zone of a policy that names none.
+pub const DEFAULT_TIMEZONE: &str = "Asia/Tokyo";
+
+/// The compiled `review.yaml`: per contract column, the CRM's headers and its labels → ids
+/// (every id checked against its set).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReviewMap {
+    pub columns: std::collections::BTreeMap<String, Vec<String>>,
+    pub values: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 /// A whole compiled policy.
@@ -350,6 +363,8 @@ pub struct Policy {
     pub provenance: std::collections::BTreeMap<String, crate::resolve::Provenance>,
     /// Upstreams, nearest first: (policy id, version, bundle digest).
     pub lineage: Vec<(String, String, String)>,
+    /// How the CRM's review exports map onto the review's columns (`review.yaml`).
+    pub review: Option<ReviewMap>,
 }
 
 impl Policy {

@@ -473,6 +473,7 @@ pub fn merge(
         mm.lang = mm.lang.clone().or(u.lang.clone());
         mm.slogan = mm.slogan.clone().or(u.slogan.clone());
         mm.effective_from = mm.effective_from.clone().or(u.effective_from.clone());
+        mm.timezone = mm.timezone.clone().or(u.timezone.clone());
         if mm.owners.is_empty() {
             mm.owners = u.owners.clone();
         }
@@ -532,6 +533,12 @@ pub fn merge(
     out.criteria = m.single("criteria", &uv.criteria, &own.criteria, |x| {
         x.override_record.as_ref()
     });
+    // review.yaml is optional: provenance only when either side has one.
+    if uv.review.is_some() || own.review.is_some() {
+        out.review = m.single("review", &uv.review, &own.review, |x| {
+            x.override_record.as_ref()
+        });
+    }
     out.vocabulary = match (&uv.vocabulary, &own.vocabulary) {
         (Some(u), Some(o)) => {
             let wrap =

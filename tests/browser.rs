@@ -151,3 +151,69 @@ fn manual_works_in_headless_chromium() {
         Some(s) => assert!(s.success(), "the browser test failed ({s}):\n{output}"),
     }
 }
+
+/// The weekly review's report (`mamoru review`) beside the manual it links to: see
+/// `tests/e2e/review.test.mjs`.
+#[test]
+fn review_report_works_in_headless_chromium() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: run `{INSTALL}` (CI installs them)"
+    );
+    require_tool("node");
+    let root = root();
+    let e2e = root.join("tests/e2e");
+    install_playwright(&e2e);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = tmp.path().join("public");
+    ops::build(
+        &Input::Builtin,
+        &BuildOptions {
+            out: site.clone(),
+            bundle_only: false,
+            force: false,
+            load: Default::default(),
+        },
+    )
+    .expect("the example policy builds");
+    let bundle = ops::read_bundle(&site.join("bundle.json")).expect("bundle");
+    let opts = ops::ReviewOptions {
+        exports: [
+            "sample-teleservice.csv",
+            "example-contact.jsonl",
+            "mock-bpo.csv",
+        ]
+        .iter()
+        .map(|f| root.join("tests/fixtures/review").join(f))
+        .collect(),
+        out: tmp.path().join("reviews/2026-W48"),
+        encoding: None,
+        history: None,
+        propose_cases: None,
+        max_listed: 500,
+        manual: None,
+        bundle_path: Some(site.join("bundle.json")),
+        theme: None,
+        force: false,
+    };
+    mamoru::review::run(&opts, &bundle).expect("the review runs");
+    let artefacts = root.join("target/e2e-artefacts/review");
+    let _ = std::fs::remove_dir_all(&artefacts);
+    std::fs::create_dir_all(&artefacts).expect("artefacts folder");
+    let (status, output) = run(
+        Command::new("node")
+            .args(["--test", "tests/e2e/review.test.mjs"])
+            .current_dir(&root)
+            .env("MAMORU_REVIEW_ROOT", tmp.path())
+            .env("MAMORU_ARTEFACTS", &artefacts),
+        NODE_DEADLINE,
+    );
+    println!("{output}");
+    match status {
+        None => panic!("the review browser test did not finish:\n{output}"),
+        Some(s) => assert!(
+            s.success(),
+            "the review browser test failed ({s}):\n{output}"
+        ),
+    }
+}

@@ -474,6 +474,7 @@ impl Engine {
                 effective_from: b.manifest.effective_from.clone(),
                 legal_refs: Vec::new(),
                 vendors: Vec::new(),
+                timezone: b.timezone.clone(),
             },
             stance: None,
             thresholds: Vec::new(),
@@ -561,6 +562,7 @@ impl Engine {
             pages: Vec::new(),
             provenance: Default::default(),
             lineage: Vec::new(),
+            review: None,
         };
         let names = |v: &[policy::Named]| v.iter().map(|n| n.id.clone()).collect::<Vec<_>>();
         let ids = Ids {
@@ -747,11 +749,7 @@ impl Engine {
             let Some(roles) = &inv.reach_role else {
                 continue;
             };
-            if inv
-                .when
-                .as_ref()
-                .is_none_or(|w| eval::holds(w, &contact) == Ok(true))
-            {
+            if admits(inv, &contact) {
                 for r in roles {
                     if !reach.contains(r) {
                         reach.push(*r);
@@ -766,6 +764,18 @@ impl Engine {
             reach,
             assessment: contact.assessment,
         }
+    }
+
+    /// The assessment `classify` reports (verdict, effective cell, types, why) without walking
+    /// the flows, and the invariants (indices into the bundle's `invariants`) that admit the
+    /// contact: their `when` holds on its facts (absent `when`: every contact). One whose `when`
+    /// needs an event not reported yet does not admit it, as for `reach_roles`.
+    pub fn assess(&self, facts: &Facts) -> (eval::Assessment, Vec<usize>) {
+        let contact = eval::Contact::new(&self.policy, facts);
+        let invariants = (0..self.policy.invariants.len())
+            .filter(|&i| admits(&self.policy.invariants[i], &contact))
+            .collect();
+        (contact.assessment, invariants)
     }
 
     fn status(&self, e: &Evaluation) -> String {
@@ -1063,6 +1073,13 @@ impl Engine {
             ],
         );
     }
+}
+
+/// Does an invariant's `when` hold for the contact (all contacts when absent)?
+fn admits(inv: &policy::Invariant, contact: &eval::Contact) -> bool {
+    inv.when
+        .as_ref()
+        .is_none_or(|w| eval::holds(w, contact) == Ok(true))
 }
 
 fn axis_name(axis: AxisKind) -> &'static str {

@@ -29,6 +29,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the bundle format. A change that could break a consumer bumps the major.
+/// 1.1 added counters, parties, caps, `vendors`, `timezone` and `review` (all optional when
+/// reading).
 pub const FORMAT: &str = "mamoru-bundle/1.1";
 
 /// A whole bundle.
@@ -64,10 +66,44 @@ pub struct Bundle {
     pub aftercare: Vec<Aftercare>,
     pub definitions: Vec<Definition>,
     pub cases: Vec<Case>,
+    /// Outsourced vendors (委託先) that operate the policy. Since 1.1.
+    #[serde(default)]
+    pub vendors: Vec<Vendor>,
+    /// IANA time zone of the contact centre; the weekly review counts ISO weeks in it. Since 1.1
+    /// (`Asia/Tokyo` when absent).
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// How the CRM's export of flagged contacts maps onto the review's columns (`review.yaml`),
+    /// when the policy has one. Since 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewMapping>,
     /// For a fork: where each item comes from, by `kind/id` (`flows/phone`, `criteria`):
     /// inherited from the upstream, overridden (with its record), removed, or the fork's own.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub provenance: BTreeMap<String, crate::resolve::Provenance>,
+}
+
+fn default_timezone() -> String {
+    crate::policy::DEFAULT_TIMEZONE.to_string()
+}
+
+/// An outsourced vendor: its id (as review exports give it) and display name.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    pub id: String,
+    pub name: String,
+}
+
+/// The compiled `review.yaml`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewMapping {
+    /// Review column (`vendor`, `field_verdict`, …) → the CRM's headers for it. The column's own
+    /// name is accepted as a header too.
+    pub columns: BTreeMap<String, Vec<String>>,
+    /// Review column → {the CRM's label: id}. Ids and the policy's labels are accepted too.
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// Who made the bundle from what.

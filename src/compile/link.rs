@@ -516,6 +516,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
                     legal_refs: Vec::new(),
                     thresholds: Default::default(),
                     vendors: Vec::new(),
+                    timezone: None,
                     fork: None,
                     extends: None,
                     remove: None,
@@ -1202,6 +1203,10 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             effective_from: m.effective_from.as_ref().map(|d| d.0.clone()),
             legal_refs: m.legal_refs.clone(),
             vendors: m.vendors.clone(),
+            timezone: m
+                .timezone
+                .clone()
+                .unwrap_or_else(|| crate::policy::DEFAULT_TIMEZONE.into()),
         },
         stance: v.stance.as_ref().map(|s| Stance {
             title: s.value.title.clone(),
@@ -1238,6 +1243,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         pages,
         provenance: Default::default(),
         lineage: Vec::new(),
+        review: None,
     };
     let gaps = l.gaps.clone();
     (Some(policy), l.d, gaps)

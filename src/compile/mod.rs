@@ -10,6 +10,7 @@ pub mod explore;
 pub mod flows;
 mod link;
 pub mod lints;
+pub mod review;
 
 use crate::diag::{Code, Diagnostic};
 use crate::msg;
@@ -30,13 +31,15 @@ pub struct Compiled {
 /// (built-in and the policy's own `site/`), for checking links in Markdown.
 pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
     let (policy, mut d, gaps) = link::link(v);
-    let Some(policy) = policy else {
+    let Some(mut policy) = policy else {
         return Compiled {
             policy: None,
             diagnostics: d,
             judged: Vec::new(),
         };
     };
+    review::timezone(v, &mut d);
+    policy.review = review::review(v, &policy, &mut d);
     let p = &policy;
     lints::placeholders(p, !gaps.thresholds, &mut d);
     caps::check(p, &mut d);
@@ -73,7 +76,6 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
     lints::terms(p, &mut d);
     lints::vague(p, &mut d);
     lints::links(p, assets, &mut d);
-    let mut policy = policy;
     expand_titles(&mut policy);
     Compiled {
         policy: Some(policy),

@@ -314,6 +314,20 @@ pub fn build(p: &Policy, revision: Option<String>, lineage: Vec<b::Lineage>) -> 
                 }
             })
             .collect(),
+        vendors: p
+            .manifest
+            .vendors
+            .iter()
+            .map(|v| b::Vendor {
+                id: v.id.0.clone(),
+                name: v.name.clone(),
+            })
+            .collect(),
+        timezone: p.manifest.timezone.clone(),
+        review: p.review.as_ref().map(|r| b::ReviewMapping {
+            columns: r.columns.clone(),
+            values: r.values.clone(),
+        }),
         provenance: p.provenance.clone(),
     };
     bundle.manifest.digest = bundle.compute_digest();

@@ -35,7 +35,7 @@ pub type Files = Vec<(String, Vec<u8>)>;
 
 /// Built-in files (paths relative to their folder) overridden file by file by the policy's
 /// own under `folder/` (`templates/base.html`, `site/style.css`).
-fn merged(
+pub(crate) fn merged(
     overrides: &[(String, Vec<u8>)],
     dir: &Dir<'static>,
     folder: &str,

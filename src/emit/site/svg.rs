@@ -93,19 +93,6 @@ pub fn grid(
     highlight: Option<(usize, usize)>,
     small: bool,
 ) -> String {
-    let (cw, ch) = if small { (64.0, 40.0) } else { (168.0, 104.0) };
-    let left = if small { 78.0 } else { 196.0 };
-    let top = if small { 24.0 } else { 58.0 };
-    let nc = p.conduct.levels.len();
-    let nd = p.demand.levels.len();
-    let width = left + cw * nd as f64 + 10.0;
-    let legend_h = if small { 0.0 } else { 40.0 };
-    let height = top + ch * nc as f64 + 26.0 + legend_h;
-    let mut by_cell: BTreeMap<(usize, usize), Vec<&Dot>> = BTreeMap::new();
-    for d in dots {
-        by_cell.entry((d.conduct, d.demand)).or_default().push(d);
-    }
-    let mut s = String::new();
     let title = if small {
         "判断基準の位置".to_string()
     } else {
@@ -117,12 +104,98 @@ pub fn grid(
         p.demand.label,
         if small { "" } else { "点は事例。" }
     );
+    let verdict_of = |c: usize, d: usize| {
+        let v = &p.verdicts[p.grid[c][d]];
+        CellPaint {
+            fill: v.color.clone(),
+            label: v.label.clone(),
+            title: format!("{}: {}", p.cell_name(c, d), v.label),
+        }
+    };
+    let layer = GridLayer {
+        title,
+        desc,
+        cell: &verdict_of,
+        marks: dots
+            .iter()
+            .map(|d| Mark {
+                conduct: d.conduct,
+                demand: d.demand,
+                href: format!("{root}{}", urls::case(d.id)),
+                title: format!("{}: {}", d.id, d.title),
+            })
+            .collect(),
+        legend: p
+            .verdicts
+            .iter()
+            .map(|v| (v.color.clone(), v.label.clone()))
+            .collect(),
+        mark_label: "事例",
+    };
+    draw_grid(p, &layer, highlight, small)
+}
+
+// ---- Shared by the manual's grid and the weekly review's heat map (`review::html`). ----
+
+/// How one cell of the grid is painted: its colour, the label written in it, its tooltip.
+pub struct CellPaint {
+    pub fill: String,
+    pub label: String,
+    pub title: String,
+}
+
+/// A point plotted in a cell, linked to `href`.
+pub struct Mark {
+    pub conduct: usize,
+    pub demand: usize,
+    pub href: String,
+    pub title: String,
+}
+
+/// What the grid shows: the manual shows verdicts and cases, the review agreement and
+/// disagreements. The axes, layout and accessibility are the same.
+pub struct GridLayer<'a> {
+    pub title: String,
+    pub desc: String,
+    pub cell: &'a dyn Fn(usize, usize) -> CellPaint,
+    pub marks: Vec<Mark>,
+    /// (colour, label) swatches under the grid.
+    pub legend: Vec<(String, String)>,
+    /// What a mark stands for, in the legend.
+    pub mark_label: &'a str,
+}
+
+/// The grid drawn with another layer (full size).
+pub fn heat_grid(p: &Policy, layer: &GridLayer) -> String {
+    draw_grid(p, layer, None, false)
+}
+
+fn draw_grid(
+    p: &Policy,
+    layer: &GridLayer,
+    highlight: Option<(usize, usize)>,
+    small: bool,
+) -> String {
+    let (cw, ch) = if small { (64.0, 40.0) } else { (168.0, 104.0) };
+    let left = if small { 78.0 } else { 196.0 };
+    let top = if small { 24.0 } else { 58.0 };
+    let nc = p.conduct.levels.len();
+    let nd = p.demand.levels.len();
+    let width = left + cw * nd as f64 + 10.0;
+    let legend_h = if small { 0.0 } else { 40.0 };
+    let height = top + ch * nc as f64 + 26.0 + legend_h;
+    let mut by_cell: BTreeMap<(usize, usize), Vec<&Mark>> = BTreeMap::new();
+    for d in &layer.marks {
+        by_cell.entry((d.conduct, d.demand)).or_default().push(d);
+    }
+    let mut s = String::new();
+    let (title, desc) = (&layer.title, &layer.desc);
     let _ = write!(
         s,
         "<svg class=\"grid{}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"group\" aria-labelledby=\"grid-title{0} grid-desc{0}\"><title id=\"grid-title{0}\">{}</title><desc id=\"grid-desc{0}\">{}</desc>",
         if small { "-small" } else { "" },
-        esc(&title),
-        esc(&desc)
+        esc(title),
+        esc(desc)
     );
     let fs = if small { 10.0 } else { 13.0 };
     // Demand levels across the top, conduct levels down the side (severe at the top).
@@ -165,7 +238,7 @@ pub fn grid(
             );
         }
         for d in 0..nd {
-            let v = &p.verdicts[p.grid[c][d]];
+            let v = (layer.cell)(c, d);
             let x = left + cw * d as f64;
             let cell = format!("cell-{}-{}", l.id, p.demand.levels[d].id);
             let on = highlight == Some((c, d));
@@ -176,11 +249,10 @@ pub fn grid(
             };
             let _ = write!(
                 s,
-                "<g{id_attr} class=\"cell{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{cw}\" height=\"{ch}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"2\"><title>{}: {}</title></rect>",
+                "<g{id_attr} class=\"cell{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{cw}\" height=\"{ch}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"2\"><title>{}</title></rect>",
                 if on { " on" } else { "" },
-                esc(&v.color),
-                esc(&p.cell_name(c, d)),
-                esc(&v.label)
+                esc(&v.fill),
+                esc(&v.title)
             );
             if on {
                 let _ = write!(
@@ -198,7 +270,7 @@ pub fn grid(
                     "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{}\" class=\"cell-label\">{}</text>",
                     x + 8.0,
                     y + 18.0,
-                    ink(&v.color),
+                    ink(&v.fill),
                     esc(&v.label)
                 );
                 let cases = by_cell.get(&(c, d)).map_or(&[][..], |v| v.as_slice());
@@ -207,10 +279,9 @@ pub fn grid(
                     let (cx, cy) = (x + 14.0 + col * 12.6, y + 36.0 + r * 15.0);
                     let _ = write!(
                         s,
-                        "<a href=\"{root}{}\" class=\"dot\"><circle cx=\"{cx}\" cy=\"{cy}\" r=\"5.5\" fill=\"#ffffff\" stroke=\"#1a1a1a\" stroke-width=\"1.5\"><title>{}: {}</title></circle></a>",
-                        urls::case(dot.id),
-                        esc(dot.id),
-                        esc(dot.title)
+                        "<a href=\"{}\" class=\"dot\"><circle cx=\"{cx}\" cy=\"{cy}\" r=\"5.5\" fill=\"#ffffff\" stroke=\"#1a1a1a\" stroke-width=\"1.5\"><title>{}</title></circle></a>",
+                        esc(&dot.href),
+                        esc(&dot.title)
                     );
                 }
                 if cases.len() > DOTS_PER_CELL {
@@ -219,7 +290,7 @@ pub fn grid(
                         "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{}\">+{}</text>",
                         x + cw - 34.0,
                         y + ch - 8.0,
-                        ink(&v.color),
+                        ink(&v.fill),
                         cases.len() - DOTS_PER_CELL
                     );
                 }
@@ -230,24 +301,25 @@ pub fn grid(
     if !small {
         let ly = top + ch * nc as f64 + 20.0;
         let mut lx = left;
-        for v in &p.verdicts {
+        for (color, label) in &layer.legend {
             let _ = write!(
                 s,
                 "<rect x=\"{lx}\" y=\"{ly}\" width=\"16\" height=\"16\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"13\" class=\"axis\">{}</text>",
-                esc(&v.color),
+                esc(color),
                 lx + 22.0,
                 ly + 13.0,
-                esc(&v.label)
+                esc(label)
             );
-            lx += 44.0 + text_width(&v.label, 13.0);
+            lx += 44.0 + text_width(label, 13.0);
         }
         let _ = write!(
             s,
-            "<circle cx=\"{}\" cy=\"{}\" r=\"5.5\" fill=\"#ffffff\" stroke=\"#1a1a1a\" stroke-width=\"1.5\"/><text x=\"{}\" y=\"{}\" font-size=\"13\" class=\"axis\">事例</text>",
+            "<circle cx=\"{}\" cy=\"{}\" r=\"5.5\" fill=\"#ffffff\" stroke=\"#1a1a1a\" stroke-width=\"1.5\"/><text x=\"{}\" y=\"{}\" font-size=\"13\" class=\"axis\">{}</text>",
             lx + 8.0,
             ly + 8.0,
             lx + 20.0,
-            ly + 13.0
+            ly + 13.0,
+            esc(layer.mark_label)
         );
     }
     s.push_str("</svg>");
