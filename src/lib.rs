@@ -20,5 +20,6 @@ pub mod policy;
 pub mod report;
 pub mod resolve;
 pub mod schema;
+pub mod sign;
 pub mod testing;
 pub mod validate;

@@ -1,0 +1,844 @@
+//! The Rego package: a contact in (`input`, the JSON line `mamoru classify` reads), the same
+//! object out at `data.mamoru.decision` as `classify` writes for it.
+//!
+//! The semantics mirror `eval` (see docs/opa.md, "How the Rego mirrors the engine"):
+//! - a condition is three-valued: `true`, `false`, or the fact it still needs (`"event:ID"`,
+//!   and for types' `when`, which cannot read types or verdicts, `"type:ID"` / `"profile"`);
+//!   a key known to be false wins, else the first need in the engine's key order;
+//! - every condition of the policy becomes one generated expression, built from one generic
+//!   function per condition key (`_k_channel`, `_k_tags`, …), so a new key is one function;
+//! - a route is walked by a fixed number of steps of `_advance` (Rego has no recursion): branch
+//!   results do not change along a route, so a `repeat` step's loop onto itself is taken all its
+//!   remaining times in one step, and the number of steps is bounded per flow ([`route_bound`]).
+//!
+//! Architecture invariant: reads only the public [`Bundle`] types.
+
+use crate::bundle::{Bundle, Case, Condition, Flow};
+use std::fmt::Write as _;
+
+/// A JSON string literal (also a valid Rego string).
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn q_list(ids: &[String]) -> String {
+    format!(
+        "[{}]",
+        ids.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// Which probe a condition is evaluated with: the facts alone (a type's `when`) or the whole
+/// contact (flows, branches, invariants).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Facts,
+    Contact,
+}
+
+/// Level ids in axis order, for `*_at_least`.
+pub struct Levels<'a> {
+    pub conduct: Vec<&'a str>,
+    pub demand: Vec<&'a str>,
+}
+
+impl Levels<'_> {
+    fn index(levels: &[&str], id: &str) -> usize {
+        levels.iter().position(|l| *l == id).unwrap_or(usize::MAX)
+    }
+}
+
+/// The Rego expression of a condition: `_all([...])` over one term per key, in the order the
+/// engine checks them (channel, tags, minutes, repeats, conduct types, demand types, verdict,
+/// conduct level, demand level, not, event).
+pub fn condition(c: &Condition, mode: Mode, levels: &Levels) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    let list = |f: &str, ids: &[String]| -> String {
+        if ids.is_empty() {
+            "false".into()
+        } else {
+            format!("{f}({})", q_list(ids))
+        }
+    };
+    // A fact the facts-only probe does not know: the need the engine reports.
+    let need_type = |ids: &[String]| -> String {
+        match ids.first() {
+            None => "false".into(),
+            Some(first) => q(&format!("type:{first}")),
+        }
+    };
+    if let Some(ids) = &c.channel {
+        keys.push(list("_k_channel", ids));
+    }
+    if let Some(ids) = &c.tags {
+        keys.push(list("_k_tags", ids));
+    }
+    if let Some(s) = c.seconds_at_least {
+        keys.push(format!("_k_seconds_at_least({s})"));
+    }
+    if let Some(n) = c.repeats_at_least {
+        keys.push(format!("_k_repeats_at_least({n})"));
+    }
+    if let Some(ids) = &c.conduct_types {
+        keys.push(match mode {
+            Mode::Contact => list("_k_conduct_types", ids),
+            Mode::Facts => need_type(ids),
+        });
+    }
+    if let Some(ids) = &c.demand_types {
+        keys.push(match mode {
+            Mode::Contact => list("_k_demand_types", ids),
+            Mode::Facts => need_type(ids),
+        });
+    }
+    if let Some(ids) = &c.verdict {
+        keys.push(match mode {
+            Mode::Contact => list("_k_verdict", ids),
+            Mode::Facts => q("profile"),
+        });
+    }
+    if let Some(l) = &c.conduct_at_least {
+        keys.push(match mode {
+            Mode::Contact => format!(
+                "_k_conduct_at_least({})",
+                Levels::index(&levels.conduct, l)
+            ),
+            Mode::Facts => q("profile"),
+        });
+    }
+    if let Some(l) = &c.demand_at_least {
+        keys.push(match mode {
+            Mode::Contact => format!(
+                "_k_demand_at_least({})",
+                Levels::index(&levels.demand, l)
+            ),
+            Mode::Facts => q("profile"),
+        });
+    }
+    if let Some(n) = &c.not {
+        keys.push(format!("_not({})", condition(n, mode, levels)));
+    }
+    if let Some(ids) = &c.event {
+        keys.push(list("_k_event", ids));
+    }
+    if keys.is_empty() {
+        "true".into()
+    } else {
+        format!("_all([{}])", keys.join(", "))
+    }
+}
+
+/// Why a flow cannot be exported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteLimit {
+    /// A cycle passes through no `repeat` step: routes would not end.
+    Unbounded { flow: String, step: String },
+    /// Routes through the flow's repeat steps need more walking steps than the limit.
+    TooLong {
+        flow: String,
+        steps: u64,
+        limit: u64,
+    },
+}
+
+/// Most `_advance` steps the Rego may unroll: beyond it `build --opa` refuses the policy.
+pub const MAX_UNROLL: u64 = 2_000;
+
+/// How many `_advance` steps always finish a route of `flow`.
+///
+/// A route moves between different steps, or takes a `repeat` step's loop onto itself (all
+/// remaining passes at once), or stops. Without loops other than self-loops, it moves at most
+/// `steps - 1` times. Otherwise every cycle must pass a `repeat` step (each pass spends one of
+/// its `repeat`), and between two such passes it moves at most once per other step.
+pub fn route_bound(flow: &Flow) -> Result<u64, RouteLimit> {
+    let n = flow.steps.len();
+    let index = |id: &str| flow.steps.iter().position(|s| s.id == id);
+    let repeat: Vec<Option<u64>> = flow.steps.iter().map(|s| s.repeat).collect();
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, s) in flow.steps.iter().enumerate() {
+        for e in &s.next {
+            let Some(t) = index(&e.to) else { continue };
+            if t == i {
+                if repeat[i].is_none() {
+                    return Err(RouteLimit::Unbounded {
+                        flow: flow.id.clone(),
+                        step: s.id.clone(),
+                    });
+                }
+            } else {
+                adj[i].push(t);
+            }
+        }
+    }
+    // Cycles among steps without `repeat` never end; cycles at all make the bound larger.
+    let cyclic = |skip_repeat: bool| -> Option<usize> {
+        // 0 new, 1 on stack, 2 done
+        let mut state = vec![0u8; n];
+        for root in 0..n {
+            if state[root] != 0 || (skip_repeat && repeat[root].is_some()) {
+                continue;
+            }
+            let mut stack = vec![(root, 0usize)];
+            state[root] = 1;
+            while let Some(&mut (v, ref mut k)) = stack.last_mut() {
+                if let Some(&w) = adj[v].get(*k) {
+                    *k += 1;
+                    if skip_repeat && repeat[w].is_some() {
+                        continue;
+                    }
+                    match state[w] {
+                        0 => {
+                            state[w] = 1;
+                            stack.push((w, 0));
+                        }
+                        1 => return Some(w),
+                        _ => {}
+                    }
+                } else {
+                    state[v] = 2;
+                    stack.pop();
+                }
+            }
+        }
+        None
+    };
+    if let Some(w) = cyclic(true) {
+        return Err(RouteLimit::Unbounded {
+            flow: flow.id.clone(),
+            step: flow.steps[w].id.clone(),
+        });
+    }
+    let moves = if cyclic(false).is_none() {
+        n as u64
+    } else {
+        let passes: u64 = repeat.iter().flatten().fold(0u64, |a, r| a.saturating_add(*r));
+        let others = repeat.iter().filter(|r| r.is_none()).count() as u64;
+        passes.saturating_add(1).saturating_mul(others + 1)
+    };
+    let bound = moves.saturating_mul(2).saturating_add(2);
+    if bound > MAX_UNROLL {
+        return Err(RouteLimit::TooLong {
+            flow: flow.id.clone(),
+            steps: bound,
+            limit: MAX_UNROLL,
+        });
+    }
+    Ok(bound)
+}
+
+/// METADATA comment lines for a rule: title, description, manual link and custom ids.
+fn metadata(
+    out: &mut String,
+    title: &str,
+    description: Option<&str>,
+    manual: &str,
+    custom: &[(&str, &str)],
+) {
+    out.push_str("# METADATA\n");
+    let _ = writeln!(out, "# title: {}", q(title));
+    if let Some(d) = description {
+        let _ = writeln!(out, "# description: {}", q(d));
+    }
+    out.push_str("# related_resources:\n");
+    let _ = writeln!(out, "#   - ref: {}", q(manual));
+    out.push_str("#     description: \"manual\"\n");
+    if !custom.is_empty() {
+        out.push_str("# custom:\n");
+        for (k, v) in custom {
+            let _ = writeln!(out, "#   {k}: {}", q(v));
+        }
+    }
+}
+
+/// Options of the generated package.
+pub struct Options<'a> {
+    /// Prefix for manual links in METADATA (the decision's `manual` stays relative, as in
+    /// `classify`).
+    pub manual_base: &'a str,
+    /// `eval::MAX_ROUTE`: the engine's longest route.
+    pub max_route: usize,
+    /// `_advance` steps to unroll (the largest [`route_bound`] of the flows).
+    pub unroll: u64,
+}
+
+/// The package `mamoru`: the policy's conditions as rules, the engine's evaluation as Rego.
+pub fn policy_module(b: &Bundle, o: &Options) -> String {
+    let levels = Levels {
+        conduct: b.axes.conduct.levels.iter().map(|l| l.id.as_str()).collect(),
+        demand: b.axes.demand.levels.iter().map(|l| l.id.as_str()).collect(),
+    };
+    let url = |m: &str| format!("{}{m}", o.manual_base);
+    let mut out = String::new();
+    let m = &b.manifest;
+    out.push_str("# Generated by mamoru: do not edit. The same decision as `mamoru classify`.\n");
+    metadata(
+        &mut out,
+        &m.title,
+        Some(&format!(
+            "Policy {} {} ({}). data.mamoru.decision is the classify output line for input; \
+             data.mamoru.errors lists why an input is refused.",
+            m.policy, m.version, m.digest
+        )),
+        &url("index.html"),
+        &[
+            ("policy", &m.policy),
+            ("version", &m.version),
+            ("digest", &m.digest),
+        ],
+    );
+    out.push_str("package mamoru\n\nimport rego.v1\n\n");
+    let _ = writeln!(out, "_max_route := {}\n", o.max_route);
+    out.push_str(FIXED);
+    // Every rule family exists even when the policy has no member of it (a key that is no id).
+    out.push_str(
+        "\n# Families of generated rules, defined even when empty (`-` is never an id).\n\
+         _implied_conduct[\"-\"] := false\n\n_implied_demand[\"-\"] := false\n\n\
+         _applies[\"-\"] := false\n\n_branches[\"-\"] := []\n\n_inv_applies[\"-\"] := false\n",
+    );
+    // Cells: the manual link of each effective cell.
+    out.push_str("\n# The manual section of each grid cell.\n_cell_manual := {\n");
+    for c in &b.axes.conduct.levels {
+        for d in &b.axes.demand.levels {
+            let _ = writeln!(
+                out,
+                "\t{}: {},",
+                q(&format!("{}×{}", c.id, d.id)),
+                q(&crate::emit::urls::cell(&c.id, &d.id))
+            );
+        }
+    }
+    out.push_str("}\n");
+    // Types implied by their facts.
+    for (kind, types) in [
+        (
+            "conduct",
+            b.conduct_types
+                .iter()
+                .map(|t| (&t.id, &t.label, &t.when, &t.manual))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "demand",
+            b.demand_types
+                .iter()
+                .map(|t| (&t.id, &t.label, &t.when, &t.manual))
+                .collect(),
+        ),
+    ] {
+        for (id, label, when, manual) in types {
+            let Some(w) = when else { continue };
+            out.push('\n');
+            metadata(
+                &mut out,
+                label,
+                Some(&format!("{kind} type `{id}`, implied by the contact's facts")),
+                &url(manual),
+                &[("kind", &format!("{kind}_type")), ("id", id)],
+            );
+            let _ = writeln!(
+                out,
+                "_implied_{kind}[{}] := {}",
+                q(id),
+                condition(w, Mode::Facts, &levels)
+            );
+        }
+    }
+    // Flows and their branches.
+    for f in &b.flows {
+        out.push('\n');
+        metadata(
+            &mut out,
+            &f.title,
+            Some(&format!("flow `{}`: which contacts it admits", f.id)),
+            &url(&f.manual),
+            &[("kind", "flow"), ("id", &f.id)],
+        );
+        let _ = writeln!(
+            out,
+            "_applies[{}] := {}",
+            q(&f.id),
+            condition(&f.applies_to, Mode::Contact, &levels)
+        );
+        for s in &f.steps {
+            if s.next.is_empty() {
+                continue;
+            }
+            out.push('\n');
+            metadata(
+                &mut out,
+                &s.title,
+                Some(&format!(
+                    "step `{}` of flow `{}`: its branches in order (true, false, or the event still needed)",
+                    s.id, f.id
+                )),
+                &url(&s.manual),
+                &[("kind", "step"), ("flow", &f.id), ("id", &s.id)],
+            );
+            let terms: Vec<String> = s
+                .next
+                .iter()
+                .map(|e| match &e.when {
+                    None => "true".to_string(),
+                    Some(w) => condition(w, Mode::Contact, &levels),
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "_branches[{}] := [\n\t{},\n]",
+                q(&format!("{}/{}", f.id, s.id)),
+                terms.join(",\n\t")
+            );
+        }
+    }
+    // Invariants that require roles.
+    for i in &b.invariants {
+        let Some(w) = &i.when else { continue };
+        if i.reach_roles.is_empty() {
+            continue;
+        }
+        out.push('\n');
+        metadata(
+            &mut out,
+            &i.text,
+            Some(&format!(
+                "invariant `{}`: the contacts that must reach {}",
+                i.id,
+                i.reach_roles.join(", ")
+            )),
+            &url(&i.manual),
+            &[("kind", "invariant"), ("id", &i.id)],
+        );
+        let _ = writeln!(
+            out,
+            "_inv_applies[{}] := {}",
+            q(&i.id),
+            condition(w, Mode::Contact, &levels)
+        );
+    }
+    // The route walk, unrolled.
+    out.push_str("\n# The route, walked step by step (Rego has no recursion).\n");
+    out.push_str("_w0 := {\"at\": s, \"visits\": {s: 1}, \"route\": [s], \"status\": null} if {\n\ts := _flow_def.start\n}\n");
+    for k in 1..=o.unroll {
+        let _ = writeln!(out, "_w{k} := _advance(_w{})", k - 1);
+    }
+    let _ = writeln!(out, "\n_walk := _w{}", o.unroll);
+    out
+}
+
+/// The engine's evaluation, written once for every policy.
+const FIXED: &str = r#"# ---- Input: the contact as `mamoru classify` reads it -------------------------------------
+
+_fields := {"id", "channel", "conduct", "demand", "conduct_types", "demand_types", "tags", "minutes", "repeats", "events"}
+
+_p := data.mamoru.policy
+
+_vocab := {
+	"channel": {x.id | some x in _p.channels},
+	"conduct": {x.id | some x in _p.axes.conduct.levels},
+	"demand": {x.id | some x in _p.axes.demand.levels},
+	"conduct_types": {x.id | some x in _p.conduct_types},
+	"demand_types": {x.id | some x in _p.demand_types},
+	"tags": {x.id | some x in _p.tags},
+	"events": {x.id | some x in _p.events},
+}
+
+_what := {
+	"channel": "channel",
+	"conduct": "conduct level",
+	"demand": "demand level",
+	"conduct_types": "conduct type",
+	"demand_types": "demand type",
+	"tags": "tag",
+	"events": "event",
+}
+
+# METADATA
+# title: Why the input is refused
+# description: The contact is refused (no decision) exactly when classify rejects its line.
+errors contains "a contact is a JSON object" if not is_object(input)
+
+errors contains sprintf("unknown field `%s`", [k]) if {
+	is_object(input)
+	some k, _ in input
+	not k in _fields
+}
+
+errors contains sprintf("missing field `%s`", [k]) if {
+	is_object(input)
+	some k in ["channel", "conduct", "demand"]
+	not k in object.keys(input)
+}
+
+errors contains sprintf("`%s` must be a string", [k]) if {
+	some k in ["channel", "conduct", "demand"]
+	x := input[k]
+	not is_string(x)
+}
+
+errors contains "`id` must be a string or null" if {
+	x := input.id
+	x != null
+	not is_string(x)
+}
+
+errors contains sprintf("`%s` must be a list of ids", [k]) if {
+	some k in ["conduct_types", "demand_types", "tags"]
+	x := input[k]
+	not _string_list(x)
+}
+
+errors contains "`events` must be a list of ids or null" if {
+	x := input.events
+	x != null
+	not _string_list(x)
+}
+
+errors contains sprintf("`%s` must be a whole number from 0", [k]) if {
+	some k in ["minutes", "repeats"]
+	x := input[k]
+	not _count(x)
+}
+
+errors contains sprintf("unknown %s `%s`", [_what[k], x]) if {
+	some k in ["channel", "conduct", "demand"]
+	x := input[k]
+	is_string(x)
+	not x in _vocab[k]
+}
+
+errors contains sprintf("unknown %s `%s`", [_what[k], x]) if {
+	some k in ["conduct_types", "demand_types", "tags", "events"]
+	xs := input[k]
+	_string_list(xs)
+	some x in xs
+	not x in _vocab[k]
+}
+
+_string_list(x) if {
+	is_array(x)
+	every e in x {
+		is_string(e)
+	}
+}
+
+_count(x) if {
+	is_number(x)
+	x >= 0
+	floor(x) == x
+	x <= 18446744073709551615
+}
+
+_valid if {
+	is_object(input)
+	count(errors) == 0
+}
+
+# ---- Facts ------------------------------------------------------------------------------
+
+_tags := {t | _valid; some t in object.get(input, "tags", [])}
+
+_listed_conduct := {t | _valid; some t in object.get(input, "conduct_types", [])}
+
+_listed_demand := {t | _valid; some t in object.get(input, "demand_types", [])}
+
+_minutes := object.get(input, "minutes", 0) if _valid
+
+_repeats := object.get(input, "repeats", 0) if _valid
+
+# null: the events are not known yet.
+_events := object.get(input, "events", null) if _valid
+
+_event_set := {e | some e in _events}
+
+# ---- Conditions: true, false, or the fact still needed ----------------------------------
+
+# All keys of a condition: a key known to be false wins, else the first need, else true.
+_all(rs) := false if {
+	false in rs
+} else := n if {
+	ns := [r | some r in rs; r != true]
+	count(ns) > 0
+	n := ns[0]
+} else := true
+
+_not(r) := false if {
+	r == true
+} else := true if {
+	r == false
+} else := r
+
+_k_channel(ids) := input.channel in ids
+
+_k_tags(ids) := count([t | some t in ids; t in _tags]) > 0
+
+_k_seconds_at_least(s) := (_minutes * 60) >= s
+
+_k_repeats_at_least(n) := _repeats >= n
+
+_k_conduct_types(ids) := count([t | some t in ids; t in _conduct_set]) > 0
+
+_k_demand_types(ids) := count([t | some t in ids; t in _demand_set]) > 0
+
+_k_verdict(ids) := _verdict in ids
+
+_k_conduct_at_least(i) := _conduct >= i
+
+_k_demand_at_least(i) := _demand >= i
+
+_k_event(ids) := concat("", ["event:", ids[0]]) if {
+	_events == null
+} else := count([e | some e in ids; e in _event_set]) > 0
+
+# ---- The verdict: types raise levels, the grid gives the cell, overrides raise it --------
+
+_conduct_ids := [l.id | some l in _p.axes.conduct.levels]
+
+_demand_ids := [l.id | some l in _p.axes.demand.levels]
+
+_conduct_rank := {id: i | some i, id in _conduct_ids}
+
+_demand_rank := {id: i | some i, id in _demand_ids}
+
+_verdict_rank := {v.id: i | some i, v in _p.verdicts}
+
+_conduct_types := [t.id | some t in _p.conduct_types; _has_conduct(t.id)]
+
+_demand_types := [t.id | some t in _p.demand_types; _has_demand(t.id)]
+
+_conduct_set := {t | some t in _conduct_types}
+
+_demand_set := {t | some t in _demand_types}
+
+_has_conduct(id) if id in _listed_conduct
+
+_has_conduct(id) if _implied_conduct[id] == true
+
+_has_demand(id) if id in _listed_demand
+
+_has_demand(id) if _implied_demand[id] == true
+
+_conduct_min := {t.id: _conduct_rank[t.min_level] | some t in _p.conduct_types}
+
+_demand_min := {t.id: _demand_rank[t.min_level] | some t in _p.demand_types}
+
+_given_conduct := _conduct_rank[input.conduct] if _valid
+
+_given_demand := _demand_rank[input.demand] if _valid
+
+_top_conduct := max(array.concat([0], [_conduct_min[t] | some t in _conduct_types]))
+
+_top_demand := max(array.concat([0], [_demand_min[t] | some t in _demand_types]))
+
+_conduct := max([_given_conduct, _top_conduct])
+
+_demand := max([_given_demand, _top_demand])
+
+_listed(t, listed) := true if {
+	t in listed
+} else := false
+
+_raised_conduct := [r |
+	_top_conduct > _given_conduct
+	some t in _conduct_types
+	_conduct_min[t] == _top_conduct
+	not_listed := _listed(t, _listed_conduct) == false
+	r := {"kind": "raised", "type": t, "axis": "conduct", "from": input.conduct, "to": _conduct_ids[_top_conduct], "implied": not_listed}
+]
+
+_raised_demand := [r |
+	_top_demand > _given_demand
+	some t in _demand_types
+	_demand_min[t] == _top_demand
+	not_listed := _listed(t, _listed_demand) == false
+	r := {"kind": "raised", "type": t, "axis": "demand", "from": input.demand, "to": _demand_ids[_top_demand], "implied": not_listed}
+]
+
+_cell := concat("×", [_conduct_ids[_conduct], _demand_ids[_demand]])
+
+_cell_verdict := _p.grid[_conduct_ids[_conduct]][_demand]
+
+_type_verdict := {t.id: t.verdict | some t in _p.conduct_types; t.verdict != null}
+
+_verdict_index := max(array.concat(
+	[_verdict_rank[_cell_verdict]],
+	[_verdict_rank[_type_verdict[t]] | some t in _conduct_types; _type_verdict[t]],
+))
+
+_verdict := _p.verdicts[_verdict_index].id
+
+_overrides := [r |
+	_verdict_index > _verdict_rank[_cell_verdict]
+	some t in _conduct_types
+	_type_verdict[t] == _verdict
+	r := {"kind": "override", "type": t, "verdict": _verdict}
+]
+
+_reasons := array.concat(
+	array.concat(_raised_conduct, _raised_demand),
+	array.concat([{"kind": "cell", "cell": _cell, "verdict": _cell_verdict}], _overrides),
+)
+
+# ---- The flow: the one whose applies_to admits the contact -------------------------------
+
+_flow_results := [_applies[f.id] | some f in _p.flows]
+
+_flow_needs if {
+	some r in _flow_results
+	is_string(r)
+}
+
+_matching := [f.id | some f in _p.flows; _applies[f.id] == true]
+
+_flow := _matching[0] if {
+	not _flow_needs
+	count(_matching) == 1
+}
+
+_flow_def := f if {
+	some f in _p.flows
+	f.id == _flow
+}
+
+_steps := {s.id: s | some s in _flow_def.steps}
+
+# ---- The route ----------------------------------------------------------------------------
+
+_exhausted(to, visits) if {
+	n := _steps[to].repeat
+	n != null
+	object.get(visits, to, 0) >= n
+}
+
+_results(at) := _branches[concat("/", [_flow, at])]
+
+# The branch taken at the current step: the first whose target is not spent and whose
+# condition does not fail (if it needs an event, the route waits there).
+_choice(st) := cs[0] if {
+	rs := _results(st.at)
+	cs := [i | some i, b in _steps[st.at].next; not _exhausted(b.to, st.visits); rs[i] != false]
+	count(cs) > 0
+}
+
+_with_status(st, s) := object.union(st, {"status": s})
+
+_need_status(r) := r if {
+	startswith(r, "event:")
+} else := "stuck"
+
+_advance(st) := st if {
+	st.status != null
+} else := _with_status(st, "too-long") if {
+	count(st.route) > _max_route
+} else := _with_status(st, "end") if {
+	_steps[st.at].end != null
+} else := _with_status(st, "stuck") if {
+	not _choice(st)
+} else := _with_status(st, _need_status(r)) if {
+	r := _results(st.at)[_choice(st)]
+	is_string(r)
+} else := _take(st, _steps[st.at].next[_choice(st)].to)
+
+# Into another step: one visit more.
+_take(st, to) := {"at": to, "visits": object.union(st.visits, {to: object.get(st.visits, to, 0) + 1}), "route": array.concat(st.route, [to]), "status": null} if {
+	to != st.at
+}
+
+# A repeat step onto itself: the branch holds on every pass, so all remaining passes at once
+# (at most past the longest route, which is cut below).
+_take(st, to) := {"at": to, "visits": object.union(st.visits, {to: n}), "route": array.concat(st.route, [to | some _ in numbers.range(1, k)]), "status": null} if {
+	to == st.at
+	n := _steps[to].repeat
+	k := min([n - st.visits[to], _max_route + 1])
+}
+
+_route := array.slice(_walk.route, 0, _max_route + 1) if _flow
+
+_route_status := s if {
+	_flow
+	s := _walk.status
+	s != null
+} else := "unfinished" if {
+	_flow
+}
+
+# ---- Roles the invariants require --------------------------------------------------------
+
+_inv_holds(inv) if inv.when == null
+
+_inv_holds(inv) if _inv_applies[inv.id] == true
+
+_reach_all := [r | some inv in _p.invariants; _inv_holds(inv); some r in inv.reach_roles]
+
+_reach := [r | some i, r in _reach_all; not r in array.slice(_reach_all, 0, i)]
+
+# ---- The decision --------------------------------------------------------------------------
+
+_out_flow := f if {
+	f := _flow
+} else := null
+
+_out_route := r if {
+	r := _route
+} else := []
+
+_out_status := s if {
+	s := _route_status
+} else := "several-flows" if {
+	not _flow_needs
+	count(_matching) > 1
+} else := "no-flow"
+
+# METADATA
+# title: The decision for a contact
+# description: >-
+#   Exactly the fields of a `mamoru classify` output line for the same input: id, verdict,
+#   cell (effective), reasons (in causal order), flow, route so far, route_status, reach_roles,
+#   manual. Undefined when the input is refused (see errors).
+decision := {
+	"id": object.get(input, "id", null),
+	"verdict": _verdict,
+	"cell": _cell,
+	"reasons": _reasons,
+	"flow": _out_flow,
+	"route": _out_route,
+	"route_status": _out_status,
+	"reach_roles": _reach,
+	"manual": _cell_manual[_cell],
+} if _valid
+"#;
+
+/// The package `mamoru.test`: one test per case, as `mamoru test` checks it.
+pub fn tests_module(b: &Bundle, manual_base: &str) -> String {
+    let mut out = String::new();
+    out.push_str("# Generated by mamoru from the policy's cases: `opa test` runs them.\n");
+    out.push_str("package mamoru.test\n\nimport rego.v1\n");
+    for c in &b.cases {
+        out.push('\n');
+        test(&mut out, c, manual_base);
+    }
+    out
+}
+
+fn test(out: &mut String, c: &Case, manual_base: &str) {
+    metadata(
+        out,
+        &c.title,
+        Some(&format!("case `{}`", c.id)),
+        &format!("{manual_base}{}", c.manual),
+        &[("kind", "case"), ("id", &c.id)],
+    );
+    let contact = serde_json::to_string(&c.contact).unwrap_or_else(|_| "{}".into());
+    let _ = writeln!(out, "test_{} if {{", c.id.replace('-', "_"));
+    let _ = writeln!(
+        out,
+        "\td := data.mamoru.decision with input as {contact}"
+    );
+    let _ = writeln!(out, "\td.verdict == {}", q(&c.expect.verdict));
+    if let Some(f) = &c.expect.flow {
+        let _ = writeln!(out, "\td.flow == {}", q(f));
+    }
+    if let Some(r) = &c.expect.route {
+        let _ = writeln!(out, "\td.route == {}", q_list(r));
+    }
+    out.push_str("}\n");
+}
