@@ -5,8 +5,9 @@
 //! - a condition is three-valued: `true`, `false`, or the fact it still needs (`"event:ID"`,
 //!   and for types' `when`, which cannot read types or verdicts, `"type:ID"` / `"profile"`);
 //!   a key known to be false wins, else the first need in the engine's key order;
-//! - every condition of the policy becomes one generated expression, built from one generic
-//!   function per condition key (`_k_channel`, `_k_tags`, …), so a new key is one function;
+//! - every condition of the policy becomes one rule `_cN`: `false` when one of its keys is known
+//!   to fail, else the first fact a key still needs, else `true`. Each key is one line of Rego
+//!   written by [`Conditions::keys`] (keyed by name), so a new condition key is one more arm;
 //! - a route is walked by a fixed number of steps of `_advance` (Rego has no recursion): branch
 //!   results do not change along a route, so a `repeat` step's loop onto itself is taken all its
 //!   remaining times in one step, and the number of steps is bounded per flow ([`route_bound`]).
@@ -48,83 +49,196 @@ impl Levels<'_> {
     }
 }
 
-/// The Rego expression of a condition: `_all([...])` over one term per key, in the order the
-/// engine checks them (channel, tags, minutes, repeats, conduct types, demand types, verdict,
-/// conduct level, demand level, not, event).
-pub fn condition(c: &Condition, mode: Mode, levels: &Levels) -> String {
-    let mut keys: Vec<String> = Vec::new();
-    let list = |f: &str, ids: &[String]| -> String {
-        if ids.is_empty() {
-            "false".into()
+/// One key of a condition, as Rego: when it is known to fail, or which fact it still needs.
+enum Key {
+    /// Fails exactly when this body holds.
+    Fails(String),
+    /// Cannot be known: the fact needed (a Rego string), when this body holds; else it fails
+    /// when the other body holds.
+    Needs {
+        when: String,
+        need: String,
+        fails: Option<String>,
+    },
+    /// Always fails (an empty list: "any of nothing").
+    Never,
+}
+
+/// The conditions of a policy as rules `_cN := false | "need" | true`, written once each.
+pub struct Conditions<'a> {
+    levels: Levels<'a>,
+    /// Rule text by name, in order of creation.
+    rules: Vec<String>,
+    /// Rule name by its definition (identical conditions share one rule).
+    seen: std::collections::HashMap<String, String>,
+}
+
+/// A set literal, eight ids a line (Rego readers may limit line length).
+fn set_of(ids: &[String]) -> String {
+    let items: Vec<String> = ids.iter().map(|s| q(s)).collect();
+    let lines: Vec<String> = items.chunks(8).map(|c| c.join(", ")).collect();
+    format!("{{{}}}", lines.join(",\n\t\t"))
+}
+
+impl<'a> Conditions<'a> {
+    pub fn new(levels: Levels<'a>) -> Self {
+        Conditions {
+            levels,
+            rules: Vec::new(),
+            seen: Default::default(),
+        }
+    }
+
+    /// The keys of a condition in the order the engine checks them (channel, tags, minutes,
+    /// repeats, conduct types, demand types, verdict, conduct level, demand level, not, event).
+    fn keys(&mut self, c: &Condition, mode: Mode) -> Vec<Key> {
+        let mut keys = Vec::new();
+        let facts = mode == Mode::Facts;
+        let any_of = |ids: &[String], set: &str| -> Key {
+            if ids.is_empty() {
+                Key::Never
+            } else {
+                Key::Fails(format!("count({} & {set}) == 0", set_of(ids)))
+            }
+        };
+        // A fact the facts-only probe does not know: the engine reports the first item.
+        let unknown = |ids: &[String], need: String| -> Key {
+            if ids.is_empty() {
+                Key::Never
+            } else {
+                Key::Needs {
+                    when: "true".into(),
+                    need: q(&need),
+                    fails: None,
+                }
+            }
+        };
+        if let Some(ids) = &c.channel {
+            keys.push(if ids.is_empty() {
+                Key::Never
+            } else {
+                Key::Fails(format!("not input.channel in {}", set_of(ids)))
+            });
+        }
+        if let Some(ids) = &c.tags {
+            keys.push(any_of(ids, "_tags"));
+        }
+        if let Some(s) = c.seconds_at_least {
+            keys.push(Key::Fails(format!("_minutes * 60 < {s}")));
+        }
+        if let Some(n) = c.repeats_at_least {
+            keys.push(Key::Fails(format!("_repeats < {n}")));
+        }
+        for (ids, set) in [
+            (&c.conduct_types, "_conduct_set"),
+            (&c.demand_types, "_demand_set"),
+        ] {
+            if let Some(ids) = ids {
+                keys.push(if facts {
+                    let first = ids.first().cloned().unwrap_or_default();
+                    unknown(ids, format!("type:{first}"))
+                } else {
+                    any_of(ids, set)
+                });
+            }
+        }
+        if let Some(ids) = &c.verdict {
+            keys.push(if facts {
+                unknown(ids, "profile".into())
+            } else if ids.is_empty() {
+                Key::Never
+            } else {
+                Key::Fails(format!("not _verdict in {}", set_of(ids)))
+            });
+        }
+        for (level, levels, var) in [
+            (&c.conduct_at_least, &self.levels.conduct, "_conduct"),
+            (&c.demand_at_least, &self.levels.demand, "_demand"),
+        ] {
+            if let Some(l) = level {
+                keys.push(if facts {
+                    Key::Needs {
+                        when: "true".into(),
+                        need: q("profile"),
+                        fails: None,
+                    }
+                } else {
+                    Key::Fails(format!("{var} < {}", Levels::index(levels, l)))
+                });
+            }
+        }
+        if let Some(n) = &c.not {
+            let inner = self.rule(n, mode);
+            keys.push(Key::Needs {
+                when: format!("is_string({inner})"),
+                need: inner.clone(),
+                fails: Some(format!("{inner} == true")),
+            });
+        }
+        if let Some(ids) = &c.event {
+            keys.push(if ids.is_empty() {
+                Key::Never
+            } else {
+                Key::Needs {
+                    when: "_events == null".into(),
+                    need: q(&format!("event:{}", ids[0])),
+                    fails: Some(format!(
+                        "_events != null\n\tcount({} & _event_set) == 0",
+                        set_of(ids)
+                    )),
+                }
+            });
+        }
+        keys
+    }
+
+    /// The name of the rule holding the condition's value: `false` when a key is known to
+    /// fail, else the first fact still needed, else `true`.
+    pub fn rule(&mut self, c: &Condition, mode: Mode) -> String {
+        let keys = self.keys(c, mode);
+        let mut branches: Vec<(String, String)> = Vec::new();
+        if keys.iter().any(|k| matches!(k, Key::Never)) {
+            branches.push(("false".into(), "true".into()));
+        }
+        for k in &keys {
+            match k {
+                Key::Fails(body) => branches.push(("false".into(), body.clone())),
+                Key::Needs {
+                    fails: Some(body), ..
+                } => branches.push(("false".into(), body.clone())),
+                _ => {}
+            }
+        }
+        for k in &keys {
+            if let Key::Needs { when, need, .. } = k {
+                branches.push((need.clone(), when.clone()));
+            }
+        }
+        let mut def = String::new();
+        for (i, (value, body)) in branches.iter().enumerate() {
+            if i == 0 {
+                let _ = write!(def, " := {value} if {{\n\t{body}\n}}");
+            } else {
+                let _ = write!(def, " else := {value} if {{\n\t{body}\n}}");
+            }
+        }
+        if branches.is_empty() {
+            def.push_str(" := true\n");
         } else {
-            format!("{f}({})", q_list(ids))
+            def.push_str(" else := true\n");
         }
-    };
-    // A fact the facts-only probe does not know: the need the engine reports.
-    let need_type = |ids: &[String]| -> String {
-        match ids.first() {
-            None => "false".into(),
-            Some(first) => q(&format!("type:{first}")),
+        if let Some(name) = self.seen.get(&def) {
+            return name.clone();
         }
-    };
-    if let Some(ids) = &c.channel {
-        keys.push(list("_k_channel", ids));
+        let name = format!("_c{}", self.rules.len());
+        self.rules.push(format!("{name}{def}"));
+        self.seen.insert(def, name.clone());
+        name
     }
-    if let Some(ids) = &c.tags {
-        keys.push(list("_k_tags", ids));
-    }
-    if let Some(s) = c.seconds_at_least {
-        keys.push(format!("_k_seconds_at_least({s})"));
-    }
-    if let Some(n) = c.repeats_at_least {
-        keys.push(format!("_k_repeats_at_least({n})"));
-    }
-    if let Some(ids) = &c.conduct_types {
-        keys.push(match mode {
-            Mode::Contact => list("_k_conduct_types", ids),
-            Mode::Facts => need_type(ids),
-        });
-    }
-    if let Some(ids) = &c.demand_types {
-        keys.push(match mode {
-            Mode::Contact => list("_k_demand_types", ids),
-            Mode::Facts => need_type(ids),
-        });
-    }
-    if let Some(ids) = &c.verdict {
-        keys.push(match mode {
-            Mode::Contact => list("_k_verdict", ids),
-            Mode::Facts => q("profile"),
-        });
-    }
-    if let Some(l) = &c.conduct_at_least {
-        keys.push(match mode {
-            Mode::Contact => format!(
-                "_k_conduct_at_least({})",
-                Levels::index(&levels.conduct, l)
-            ),
-            Mode::Facts => q("profile"),
-        });
-    }
-    if let Some(l) = &c.demand_at_least {
-        keys.push(match mode {
-            Mode::Contact => format!(
-                "_k_demand_at_least({})",
-                Levels::index(&levels.demand, l)
-            ),
-            Mode::Facts => q("profile"),
-        });
-    }
-    if let Some(n) = &c.not {
-        keys.push(format!("_not({})", condition(n, mode, levels)));
-    }
-    if let Some(ids) = &c.event {
-        keys.push(list("_k_event", ids));
-    }
-    if keys.is_empty() {
-        "true".into()
-    } else {
-        format!("_all([{}])", keys.join(", "))
+
+    /// Every condition rule, in order.
+    pub fn text(&self) -> String {
+        self.rules.join("\n")
     }
 }
 
@@ -268,6 +382,7 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
         demand: b.axes.demand.levels.iter().map(|l| l.id.as_str()).collect(),
     };
     let url = |m: &str| format!("{}{m}", o.manual_base);
+    let mut conds = Conditions::new(levels);
     let mut out = String::new();
     let m = &b.manifest;
     out.push_str("# Generated by mamoru: do not edit. The same decision as `mamoru classify`.\n");
@@ -339,7 +454,7 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
                 out,
                 "_implied_{kind}[{}] := {}",
                 q(id),
-                condition(w, Mode::Facts, &levels)
+                conds.rule(w, Mode::Facts)
             );
         }
     }
@@ -357,7 +472,7 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
             out,
             "_applies[{}] := {}",
             q(&f.id),
-            condition(&f.applies_to, Mode::Contact, &levels)
+            conds.rule(&f.applies_to, Mode::Contact)
         );
         for s in &f.steps {
             if s.next.is_empty() {
@@ -379,7 +494,7 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
                 .iter()
                 .map(|e| match &e.when {
                     None => "true".to_string(),
-                    Some(w) => condition(w, Mode::Contact, &levels),
+                    Some(w) => conds.rule(w, Mode::Contact),
                 })
                 .collect();
             let _ = writeln!(
@@ -412,18 +527,56 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
             out,
             "_inv_applies[{}] := {}",
             q(&i.id),
-            condition(w, Mode::Contact, &levels)
+            conds.rule(w, Mode::Contact)
         );
     }
-    // The route walk, unrolled.
-    out.push_str("\n# The route, walked step by step (Rego has no recursion).\n");
+    out.push_str(
+        "\n# ---- The policy's conditions: false, the fact still needed, or true ----------------------\n\n",
+    );
+    out.push_str(&conds.text());
+    // The route walk, unrolled: one state per step of the walk, no function calls.
+    out.push_str("\n# ---- The route, walked step by step (Rego has no recursion) -------------------------\n\n");
     out.push_str("_w0 := {\"at\": s, \"visits\": {s: 1}, \"route\": [s], \"status\": null} if {\n\ts := _flow_def.start\n}\n");
     for k in 1..=o.unroll {
-        let _ = writeln!(out, "_w{k} := _advance(_w{})", k - 1);
+        out.push('\n');
+        out.push_str(&WALK_STEP.replace("{k}", &k.to_string()).replace("{p}", &(k - 1).to_string()));
     }
     let _ = writeln!(out, "\n_walk := _w{}", o.unroll);
     out
 }
+
+/// One step of the walk: from state `_w{p}` to `_w{k}`. `_o{k}` lists the branches that can
+/// be taken at `_w{p}.at` (target not spent, condition not failed).
+const WALK_STEP: &str = r#"_o{k} := [i |
+	some i, b in _steps[_w{p}.at].next
+	object.get(_w{p}.visits, b.to, 0) < object.get(_repeat, b.to, _never)
+	_results[_w{p}.at][i] != false
+]
+
+_w{k} := _w{p} if {
+	_w{p}.status != null
+} else := object.union(_w{p}, {"status": "too-long"}) if {
+	count(_w{p}.route) > _max_route
+} else := object.union(_w{p}, {"status": "end"}) if {
+	_steps[_w{p}.at].end != null
+} else := object.union(_w{p}, {"status": "stuck"}) if {
+	count(_o{k}) == 0
+} else := object.union(_w{p}, {"status": r}) if {
+	r := _results[_w{p}.at][_o{k}[0]]
+	is_string(r)
+	startswith(r, "event:")
+} else := object.union(_w{p}, {"status": "stuck"}) if {
+	is_string(_results[_w{p}.at][_o{k}[0]])
+} else := {"at": to, "visits": object.union(_w{p}.visits, {to: object.get(_w{p}.visits, to, 0) + 1}), "route": array.concat(_w{p}.route, [to]), "status": null} if {
+	to := _steps[_w{p}.at].next[_o{k}[0]].to
+	to != _w{p}.at
+} else := {"at": to, "visits": object.union(_w{p}.visits, {to: n}), "route": array.concat(_w{p}.route, [to | some _ in numbers.range(1, min([n - _w{p}.visits[to], _max_route + 1]))]), "status": null} if {
+	# A repeat step onto itself: its branch holds on every pass, so all remaining passes at
+	# once (at most past the longest route, which is cut below).
+	to := _w{p}.at
+	n := _repeat[to]
+}
+"#;
 
 /// The engine's evaluation, written once for every policy.
 const FIXED: &str = r#"# ---- Input: the contact as `mamoru classify` reads it -------------------------------------
@@ -550,45 +703,6 @@ _events := object.get(input, "events", null) if _valid
 
 _event_set := {e | some e in _events}
 
-# ---- Conditions: true, false, or the fact still needed ----------------------------------
-
-# All keys of a condition: a key known to be false wins, else the first need, else true.
-_all(rs) := false if {
-	false in rs
-} else := n if {
-	ns := [r | some r in rs; r != true]
-	count(ns) > 0
-	n := ns[0]
-} else := true
-
-_not(r) := false if {
-	r == true
-} else := true if {
-	r == false
-} else := r
-
-_k_channel(ids) := input.channel in ids
-
-_k_tags(ids) := count([t | some t in ids; t in _tags]) > 0
-
-_k_seconds_at_least(s) := (_minutes * 60) >= s
-
-_k_repeats_at_least(n) := _repeats >= n
-
-_k_conduct_types(ids) := count([t | some t in ids; t in _conduct_set]) > 0
-
-_k_demand_types(ids) := count([t | some t in ids; t in _demand_set]) > 0
-
-_k_verdict(ids) := _verdict in ids
-
-_k_conduct_at_least(i) := _conduct >= i
-
-_k_demand_at_least(i) := _demand >= i
-
-_k_event(ids) := concat("", ["event:", ids[0]]) if {
-	_events == null
-} else := count([e | some e in ids; e in _event_set]) > 0
-
 # ---- The verdict: types raise levels, the grid gives the cell, overrides raise it --------
 
 _conduct_ids := [l.id | some l in _p.axes.conduct.levels]
@@ -601,21 +715,17 @@ _demand_rank := {id: i | some i, id in _demand_ids}
 
 _verdict_rank := {v.id: i | some i, v in _p.verdicts}
 
-_conduct_types := [t.id | some t in _p.conduct_types; _has_conduct(t.id)]
+_present_conduct := _listed_conduct | {id | some id, v in _implied_conduct; v == true}
 
-_demand_types := [t.id | some t in _p.demand_types; _has_demand(t.id)]
+_present_demand := _listed_demand | {id | some id, v in _implied_demand; v == true}
+
+_conduct_types := [t.id | some t in _p.conduct_types; t.id in _present_conduct]
+
+_demand_types := [t.id | some t in _p.demand_types; t.id in _present_demand]
 
 _conduct_set := {t | some t in _conduct_types}
 
 _demand_set := {t | some t in _demand_types}
-
-_has_conduct(id) if id in _listed_conduct
-
-_has_conduct(id) if _implied_conduct[id] == true
-
-_has_demand(id) if id in _listed_demand
-
-_has_demand(id) if _implied_demand[id] == true
 
 _conduct_min := {t.id: _conduct_rank[t.min_level] | some t in _p.conduct_types}
 
@@ -633,24 +743,18 @@ _conduct := max([_given_conduct, _top_conduct])
 
 _demand := max([_given_demand, _top_demand])
 
-_listed(t, listed) := true if {
-	t in listed
-} else := false
-
 _raised_conduct := [r |
 	_top_conduct > _given_conduct
 	some t in _conduct_types
 	_conduct_min[t] == _top_conduct
-	not_listed := _listed(t, _listed_conduct) == false
-	r := {"kind": "raised", "type": t, "axis": "conduct", "from": input.conduct, "to": _conduct_ids[_top_conduct], "implied": not_listed}
+	r := {"kind": "raised", "type": t, "axis": "conduct", "from": input.conduct, "to": _conduct_ids[_top_conduct], "implied": count({t} & _listed_conduct) == 0}
 ]
 
 _raised_demand := [r |
 	_top_demand > _given_demand
 	some t in _demand_types
 	_demand_min[t] == _top_demand
-	not_listed := _listed(t, _listed_demand) == false
-	r := {"kind": "raised", "type": t, "axis": "demand", "from": input.demand, "to": _demand_ids[_top_demand], "implied": not_listed}
+	r := {"kind": "raised", "type": t, "axis": "demand", "from": input.demand, "to": _demand_ids[_top_demand], "implied": count({t} & _listed_demand) == 0}
 ]
 
 _cell := concat("×", [_conduct_ids[_conduct], _demand_ids[_demand]])
@@ -703,53 +807,13 @@ _steps := {s.id: s | some s in _flow_def.steps}
 
 # ---- The route ----------------------------------------------------------------------------
 
-_exhausted(to, visits) if {
-	n := _steps[to].repeat
-	n != null
-	object.get(visits, to, 0) >= n
-}
+# The repeat limits of the flow's steps; `_never` exceeds any count.
+_repeat := {s.id: s.repeat | some s in _flow_def.steps; s.repeat != null}
 
-_results(at) := _branches[concat("/", [_flow, at])]
+_never := 18446744073709551616
 
-# The branch taken at the current step: the first whose target is not spent and whose
-# condition does not fail (if it needs an event, the route waits there).
-_choice(st) := cs[0] if {
-	rs := _results(st.at)
-	cs := [i | some i, b in _steps[st.at].next; not _exhausted(b.to, st.visits); rs[i] != false]
-	count(cs) > 0
-}
-
-_with_status(st, s) := object.union(st, {"status": s})
-
-_need_status(r) := r if {
-	startswith(r, "event:")
-} else := "stuck"
-
-_advance(st) := st if {
-	st.status != null
-} else := _with_status(st, "too-long") if {
-	count(st.route) > _max_route
-} else := _with_status(st, "end") if {
-	_steps[st.at].end != null
-} else := _with_status(st, "stuck") if {
-	not _choice(st)
-} else := _with_status(st, _need_status(r)) if {
-	r := _results(st.at)[_choice(st)]
-	is_string(r)
-} else := _take(st, _steps[st.at].next[_choice(st)].to)
-
-# Into another step: one visit more.
-_take(st, to) := {"at": to, "visits": object.union(st.visits, {to: object.get(st.visits, to, 0) + 1}), "route": array.concat(st.route, [to]), "status": null} if {
-	to != st.at
-}
-
-# A repeat step onto itself: the branch holds on every pass, so all remaining passes at once
-# (at most past the longest route, which is cut below).
-_take(st, to) := {"at": to, "visits": object.union(st.visits, {to: n}), "route": array.concat(st.route, [to | some _ in numbers.range(1, k)]), "status": null} if {
-	to == st.at
-	n := _steps[to].repeat
-	k := min([n - st.visits[to], _max_route + 1])
-}
+# The branch results of the flow's steps, once per contact: they do not change along a route.
+_results := {s.id: _branches[concat("/", [_flow, s.id])] | some s in _flow_def.steps; count(s.next) > 0}
 
 _route := array.slice(_walk.route, 0, _max_route + 1) if _flow
 
@@ -763,11 +827,9 @@ _route_status := s if {
 
 # ---- Roles the invariants require --------------------------------------------------------
 
-_inv_holds(inv) if inv.when == null
+_inv_holds := {inv.id | some inv in _p.invariants; inv.when == null} | {id | some id, v in _inv_applies; v == true}
 
-_inv_holds(inv) if _inv_applies[inv.id] == true
-
-_reach_all := [r | some inv in _p.invariants; _inv_holds(inv); some r in inv.reach_roles]
+_reach_all := [r | some inv in _p.invariants; inv.id in _inv_holds; some r in inv.reach_roles]
 
 _reach := [r | some i, r in _reach_all; not r in array.slice(_reach_all, 0, i)]
 
@@ -827,7 +889,10 @@ fn test(out: &mut String, c: &Case, manual_base: &str) {
         &format!("{manual_base}{}", c.manual),
         &[("kind", "case"), ("id", &c.id)],
     );
-    let contact = serde_json::to_string(&c.contact).unwrap_or_else(|_| "{}".into());
+    // One fact a line: Rego readers may limit line length.
+    let contact = serde_json::to_string_pretty(&c.contact)
+        .unwrap_or_else(|_| "{}".into())
+        .replace('\n', "\n\t");
     let _ = writeln!(out, "test_{} if {{", c.id.replace('-', "_"));
     let _ = writeln!(
         out,
