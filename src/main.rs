@@ -2,7 +2,7 @@
 //! (0 ok, 1 policy errors or failed tests, 2 usage or I/O errors).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use mamoru::ops::{self, BuildOptions, Checked, Fatal, Input};
+use mamoru::ops::{self, BuildExtras, BuildOptions, CheckOptions, Checked, Fatal, Input};
 use mamoru::report;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -77,6 +77,9 @@ enum Command {
         /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// A fork's upstream folders must be signed by this key (NAME.pub) and unchanged.
+        #[arg(long, value_name = "KEY")]
+        verify_with: Vec<PathBuf>,
     },
     /// Check, then write the rule bundle (and the manual) into the output folder.
     Build {
@@ -88,6 +91,18 @@ enum Command {
         /// Write only bundle.json and bundle.schema.json.
         #[arg(long)]
         bundle_only: bool,
+        /// Also write an Open Policy Agent bundle (a .tar.gz) deciding as `classify` does.
+        #[arg(long, value_name = "FILE.tar.gz")]
+        opa: Option<PathBuf>,
+        /// Sign the OPA bundle (.signatures.json, ES256) with this key (`keygen NAME --opa`).
+        #[arg(long, value_name = "KEY", requires = "opa")]
+        opa_key: Option<PathBuf>,
+        /// Prefix of the manual links in the OPA bundle's annotations (default: relative).
+        #[arg(long, value_name = "URL", requires = "opa", default_value = "")]
+        manual_url: String,
+        /// A fork's upstream folders must be signed by this key (NAME.pub) and unchanged.
+        #[arg(long, value_name = "KEY")]
+        verify_with: Vec<PathBuf>,
     },
     /// Run the case studies as tests and report coverage of cells, steps and branches.
     Test {
@@ -109,6 +124,36 @@ enum Command {
         /// Exit 0 even when some lines were rejected.
         #[arg(long)]
         keep_going: bool,
+        /// Refuse the bundle unless its folder's signatures.json is signed by this key
+        /// (NAME.pub) and lists bundle.json unchanged.
+        #[arg(long, value_name = "KEY")]
+        verify_with: Vec<PathBuf>,
+    },
+    /// Make a signing key pair: NAME.key (private, mode 0600) and NAME.pub. Never overwrites.
+    Keygen {
+        name: PathBuf,
+        /// An ECDSA P-256 pair for signing OPA bundles (`build --opa-key`); default Ed25519.
+        #[arg(long)]
+        opa: bool,
+    },
+    /// Sign a build's output folder: signatures.json lists every file's SHA-256, signed.
+    Sign {
+        dir: PathBuf,
+        /// Private key(s) (NAME.key); several sign with each (key rotation).
+        #[arg(long, value_name = "KEY", required = true)]
+        key: Vec<PathBuf>,
+        /// Keep the signatures already there (the files must be unchanged) and add these.
+        #[arg(long)]
+        add: bool,
+    },
+    /// Check that every file of a signed folder is as signed: exit 0, else 1 naming each difference.
+    Verify {
+        dir: PathBuf,
+        /// Public key(s) (NAME.pub); a signature by any of them is accepted.
+        #[arg(long, value_name = "KEY", required = true)]
+        key: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Print the JSON Schema (draft 2020-12) of policy sources, or of bundles.
     Schema {
@@ -190,20 +235,42 @@ fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
-        Command::Check { source, format } => {
-            let checked = ops::check(&source.input())?;
+        Command::Check {
+            source,
+            format,
+            verify_with,
+        } => {
+            let check = check_options(&verify_with)?;
+            let checked = ops::check_with(&source.input(), &check)?;
             Ok(ExitCode::from(report_check(&checked, &source, format)))
         }
         Command::Build {
             source,
             out,
             bundle_only,
+            opa,
+            opa_key,
+            manual_url,
+            verify_with,
         } => {
             let opts = BuildOptions {
                 out: out.clone(),
                 bundle_only,
             };
-            let (checked, written) = ops::build(&source.input(), &opts)?;
+            let key = opa_key
+                .as_deref()
+                .map(mamoru::sign::read_secret)
+                .transpose()
+                .map_err(|e| Fatal(e.to_string()))?;
+            let extras = BuildExtras {
+                check: check_options(&verify_with)?,
+                opa: opa.clone().map(|file| ops::OpaExport {
+                    file,
+                    key,
+                    manual_url,
+                }),
+            };
+            let (checked, written) = ops::build_with(&source.input(), &opts, &extras)?;
             let code = report_check(&checked, &source, Format::Human);
             if code != 0 {
                 eprintln!("nothing written: fix the errors above first");
@@ -211,6 +278,9 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             }
             if let Some(files) = written {
                 eprintln!("wrote {} files to {}", files.len(), out.display());
+            }
+            if let Some(file) = opa {
+                eprintln!("wrote the OPA bundle {}", file.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -264,9 +334,25 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             bundle,
             input,
             keep_going,
+            verify_with,
         } => {
-            let text = std::fs::read_to_string(&bundle)
-                .map_err(|e| Fatal(format!("cannot read `{}`: {e}", bundle.display())))?;
+            let bytes = if verify_with.is_empty() {
+                std::fs::read(&bundle)
+                    .map_err(|e| Fatal(format!("cannot read `{}`: {e}", bundle.display())))?
+            } else {
+                let keys = public_keys(&verify_with)?;
+                match mamoru::sign::read_verified(&bundle, &keys)
+                    .map_err(|e| Fatal(e.to_string()))?
+                {
+                    Ok(bytes) => bytes,
+                    Err(problem) => {
+                        eprintln!("error: {}: refused: {problem}", bundle.display());
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+            };
+            let text = String::from_utf8(bytes)
+                .map_err(|e| Fatal(format!("`{}` is not UTF-8: {e}", bundle.display())))?;
             let b = mamoru::bundle::Bundle::from_json(&text)
                 .map_err(|e| Fatal(format!("{}: {e}", bundle.display())))?;
             let engine = b
@@ -337,6 +423,84 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             eprintln!("next: mamoru check {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keygen { name, opa } => {
+            let kind = if opa {
+                mamoru::sign::KeyKind::P256
+            } else {
+                mamoru::sign::KeyKind::Ed25519
+            };
+            let g = mamoru::sign::keygen(&name, kind).map_err(|e| Fatal(e.to_string()))?;
+            eprintln!(
+                "wrote {} (private: keep it secret) and {} (public: give it to verifiers); key id {}",
+                g.private.display(),
+                g.public.display(),
+                g.kid
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sign { dir, key, add } => {
+            let keys = key
+                .iter()
+                .map(|k| {
+                    let s = mamoru::sign::read_secret(k)?;
+                    match s.kind() {
+                        mamoru::sign::KeyKind::Ed25519 => Ok(s),
+                        have => Err(mamoru::sign::Error::WrongKeyKind {
+                            path: k.clone(),
+                            want: mamoru::sign::KeyKind::Ed25519,
+                            have,
+                        }),
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Fatal(e.to_string()))?;
+            let s = mamoru::sign::sign(&dir, &keys, add).map_err(|e| Fatal(e.to_string()))?;
+            eprintln!(
+                "signed {} files in {} ({}), key id {}",
+                s.files,
+                dir.display(),
+                mamoru::sign::SIGNATURE_FILE,
+                s.kids.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { dir, key, format } => {
+            let keys = public_keys(&key)?;
+            let v = mamoru::sign::verify(&dir, &keys).map_err(|e| Fatal(e.to_string()))?;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string(&serde_json::json!({
+                        "ok": v.ok(),
+                        "kid": v.kid,
+                        "files": v.files,
+                        "problems": v.problems,
+                        "messages": v.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                    }))
+                    .expect("serialisable")
+                ),
+                Format::Human => {
+                    for p in &v.problems {
+                        eprintln!("{p}");
+                    }
+                    if v.ok() {
+                        eprintln!(
+                            "verified: {} files in {} as signed by key id {}",
+                            v.files,
+                            dir.display(),
+                            v.kid.as_deref().unwrap_or("?")
+                        );
+                    } else {
+                        eprintln!("{}: NOT as signed", dir.display());
+                    }
+                }
+            }
+            Ok(if v.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Init { dir } => {
             let n = ops::init(&dir)?;
             eprintln!("wrote the example policy ({n} files) to {}", dir.display());
@@ -344,4 +508,24 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Ed25519 public keys for `--verify-with` / `--key`.
+fn public_keys(paths: &[PathBuf]) -> Result<Vec<mamoru::sign::PublicKey>, Fatal> {
+    paths
+        .iter()
+        .map(|p| mamoru::sign::read_ed25519_public(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Fatal(e.to_string()))
+}
+
+/// `--verify-with KEY...` on check and build: upstream folders must be signed.
+fn check_options(verify_with: &[PathBuf]) -> Result<CheckOptions, Fatal> {
+    Ok(CheckOptions {
+        upstream_keys: if verify_with.is_empty() {
+            None
+        } else {
+            Some(public_keys(verify_with)?)
+        },
+    })
 }

@@ -70,6 +70,19 @@ impl Checked {
 
 /// Read a policy (and, for a fork, its upstreams) and run every check.
 pub fn check(input: &Input) -> Result<Checked, Fatal> {
+    check_with(input, &CheckOptions::default())
+}
+
+/// How `check` treats what it reads.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// `--verify-with`: every upstream folder must carry a signature by one of these keys and
+    /// be exactly as signed before it is read (see docs/signing.md).
+    pub upstream_keys: Option<Vec<crate::sign::PublicKey>>,
+}
+
+/// [`check`], with upstream folders verified first when `opts` has keys.
+pub fn check_with(input: &Input, opts: &CheckOptions) -> Result<Checked, Fatal> {
     let (sources, mut diagnostics, layer) = match input {
         Input::Builtin => {
             let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
@@ -100,7 +113,7 @@ pub fn check(input: &Input) -> Result<Checked, Fatal> {
                 ..Sources::default()
             };
             let mut d = Vec::new();
-            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d);
+            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d, opts);
             (sources, d, layer)
         }
     };
@@ -140,6 +153,7 @@ fn check_layer(
     layer: usize,
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
+    opts: &CheckOptions,
 ) -> Layer {
     diags.extend(crate::load::load_dir_into(sources, dir, prefix, layer));
     let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
@@ -199,6 +213,13 @@ fn check_layer(
         );
         return alone(own);
     }
+    // With --verify-with, an upstream is read only when it is exactly as its publisher signed it.
+    if let Some(keys) = &opts.upstream_keys
+        && let Some(d) = crate::sign::check_upstream(&up_dir, &ext.path, keys)
+    {
+        diags.push(d.at(at.child("path")));
+        return alone(own);
+    }
     let up_prefix = format!("{prefix}{}/", ext.path.trim_end_matches('/'));
     let mut up_diags = Vec::new();
     let up = check_layer(
@@ -208,6 +229,7 @@ fn check_layer(
         layer + 1,
         visited,
         &mut up_diags,
+        opts,
     );
     // The upstream on its own: its errors, its version and its digest.
     let up_compiled = compile(&up.validated);
@@ -408,10 +430,38 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// `mamoru build`: check, then render every output in memory; write only when all succeeded.
 /// Returns the check (whose errors stop the build) and the files written.
 pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
+    build_with(input, opts, &BuildExtras::default())
+}
+
+/// What `build` may do besides the manual and the rule bundle.
+#[derive(Default)]
+pub struct BuildExtras {
+    pub check: CheckOptions,
+    /// `--opa FILE.tar.gz`: also write an Open Policy Agent bundle.
+    pub opa: Option<OpaExport>,
+}
+
+/// `build --opa FILE [--opa-key KEY] [--manual-url URL]`.
+pub struct OpaExport {
+    pub file: PathBuf,
+    /// An ECDSA P-256 private key: the bundle gets `.signatures.json` (JWT, ES256).
+    pub key: Option<crate::sign::SecretKey>,
+    /// Prefix of manual links in the Rego's METADATA.
+    pub manual_url: String,
+}
+
+/// [`build`] with upstream verification and the OPA bundle. The OPA bundle is made before
+/// anything is written, so a policy that cannot be exported writes nothing; inside `--out` it
+/// is part of the folder's atomic swap, elsewhere it is written atomically on its own.
+pub fn build_with(
+    input: &Input,
+    opts: &BuildOptions,
+    extras: &BuildExtras,
+) -> Result<(Checked, Option<Files>), Fatal> {
     if let Input::Dir(dir) = input {
         refuse_overlap(dir, &opts.out)?;
     }
-    let checked = check(input)?;
+    let checked = check_with(input, &extras.check)?;
     if checked.errors() > 0 || checked.io_failed() {
         return Ok((checked, None));
     }
@@ -434,12 +484,64 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
             pretty(&crate::bundle::schema()),
         ),
     ];
+    let mut opa_outside = None;
+    if let Some(x) = &extras.opa {
+        let bytes = crate::emit::opa::build(
+            &bundle,
+            &crate::emit::opa::Options {
+                key: x.key.as_ref(),
+                manual_base: &x.manual_url,
+            },
+        )
+        .map_err(|e| Fatal(e.to_string()))?;
+        match inside(&opts.out, &x.file)? {
+            Some(rel) => files.push((rel, bytes)),
+            None => opa_outside = Some((x.file.clone(), bytes)),
+        }
+    }
     if !opts.bundle_only {
         files.extend(site_files(&checked, policy, revision)?);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     write_atomically(&opts.out, &files)?;
+    if let Some((path, bytes)) = opa_outside {
+        write_file_atomically(&path, &bytes)?;
+    }
     Ok((checked, Some(files)))
+}
+
+/// `file`'s path relative to the folder `dir` when it lies inside it.
+fn inside(dir: &Path, file: &Path) -> Result<Option<String>, Fatal> {
+    let abs = |p: &Path| {
+        std::path::absolute(p)
+            .map(|a| a.components().collect::<PathBuf>())
+            .map_err(|e| Fatal(format!("cannot resolve `{}`: {e}", p.display())))
+    };
+    let (d, f) = (abs(dir)?, abs(file)?);
+    Ok(f.strip_prefix(&d)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map(|r| r.to_string_lossy().replace('\\', "/")))
+}
+
+/// Write one file through a temporary sibling and a rename: readers see the old file or the
+/// new one, never half of it.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.mamoru-new-{}", std::process::id()));
+    let result = std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())));
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 fn site_files(

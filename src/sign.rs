@@ -898,6 +898,43 @@ pub fn read_verified(file: &Path, keys: &[PublicKey]) -> Result<Result<Vec<u8>, 
     Ok(Ok(bytes))
 }
 
+/// `check --verify-with`: `None` when the upstream folder is exactly as signed by one of the
+/// keys, else the diagnostic that refuses it (listing every difference).
+pub fn check_upstream(
+    dir: &Path,
+    shown: &str,
+    keys: &[PublicKey],
+) -> Option<crate::diag::Diagnostic> {
+    use crate::diag::{Code, Diagnostic};
+    let problems = match verify(dir, keys) {
+        Ok(v) if v.ok() => return None,
+        Ok(v) => v.problems,
+        Err(e) => {
+            return Some(Diagnostic::new(
+                Code::UpstreamSignature,
+                format!("upstream `{shown}` cannot be verified: {e}"),
+            ));
+        }
+    };
+    let mut d = Diagnostic::new(
+        Code::UpstreamSignature,
+        format!(
+            "upstream `{shown}` is not as its publisher signed it ({} problem{})",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ),
+    )
+    .hint(format!(
+        "get the upstream again from its publisher, or check it with `mamoru verify {} --key KEY`; \
+         without --verify-with it is read unverified",
+        dir.display()
+    ));
+    for p in problems.iter().take(20) {
+        d = d.note(p.to_string());
+    }
+    Some(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

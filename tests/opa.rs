@@ -599,3 +599,127 @@ fn a_loop_without_repeat_or_too_many_walking_steps_is_refused() {
     assert_eq!(got["route_status"], json!("too-long"));
     assert_eq!(got["route"].as_array().unwrap().len(), mamoru::eval::MAX_ROUTE + 1);
 }
+
+// ---- Open Policy Agent itself ------------------------------------------------------------------
+
+/// OPA's Go engine as a shared library (PyPI `opa-golib-python-bindings`, installed by .ci/run
+/// into target/opa-go), or `MAMORU_OPA_GO`.
+fn opa_go_bridge() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("MAMORU_OPA_GO")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/opa-go"));
+    dir.join("opa_bindings/libopabridge.so").is_file().then_some(dir)
+}
+
+/// Decisions of OPA's own engine for the bundle, plus its test results and signature check.
+fn opa_go_decide(bridge: &std::path::Path, archive: &[u8], lines: &[String], public: Option<&std::path::Path>) -> (Vec<Option<Value>>, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle.tar.gz");
+    std::fs::write(&bundle, archive).unwrap();
+    let contacts = dir.path().join("contacts.jsonl");
+    std::fs::write(&contacts, lines.join("\n")).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/opa_go.py");
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(script).arg(bridge).arg(&bundle).arg(&contacts);
+    if let Some(p) = public {
+        cmd.arg(p);
+    }
+    let out = cmd.output().expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut results: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = results.pop().expect("summary line");
+    (results.into_iter().map(|v| (!v.is_null()).then_some(v)).collect(), summary)
+}
+
+#[test]
+fn open_policy_agent_itself_agrees_runs_the_tests_and_verifies_the_signature() {
+    let Some(bridge) = opa_go_bridge() else {
+        eprintln!("SKIPPED: OPA's Go engine is not installed (bash .ci/run installs it into target/opa-go)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let name = dir.path().join("opa");
+    let g = mamoru::sign::keygen(&name, mamoru::sign::KeyKind::P256).unwrap();
+    let key = mamoru::sign::read_secret(&g.private).unwrap();
+    let mut rng = Rng(seed() ^ 3);
+    let mut policies = vec![bundle_of(&Input::Builtin), bundle_of(&Input::Dir(common::fixture("mini")))];
+    let base = policies[0].clone();
+    while policies.len() < 8 {
+        let b = mutate(&base, &mut rng);
+        if opa::files(&b, &opa::Options { key: None, manual_base: "" }).is_ok() {
+            policies.push(b);
+        }
+    }
+    for (i, b) in policies.iter().enumerate() {
+        let archive = opa::build(b, &opa::Options { key: Some(&key), manual_base: "" }).unwrap();
+        let n = if i == 0 { 1_000 } else { 150 };
+        let lines: Vec<String> = (0..n).map(|k| contact(b, &mut rng, k)).collect();
+        let want = classify_lines(b, &lines);
+        let (got, summary) = opa_go_decide(&bridge, &archive, &lines, Some(&g.public));
+        assert_eq!(got.len(), lines.len());
+        for ((line, got), want) in lines.iter().zip(&got).zip(&want) {
+            assert_eq!(got, want, "policy {i}: OPA and classify differ on\n{line}\n(OPA first)");
+        }
+        let sig = &summary["signature"];
+        assert_eq!(sig["hashes_match"], json!(true), "{sig}");
+        assert_eq!(sig["verified"], json!(true), "{sig}");
+        assert_eq!(sig["header"]["alg"], json!("ES256"));
+        if i == 0 {
+            // Every case's generated test passes in OPA (a failing test is undefined).
+            let tests = summary["tests"].as_object().unwrap();
+            assert_eq!(tests.len(), b.cases.len(), "{summary}");
+            assert!(tests.values().all(|v| v == &json!(true)), "{summary}");
+        }
+    }
+    // Another key: OPA's verification refuses the signature.
+    let other = mamoru::sign::keygen(&dir.path().join("other"), mamoru::sign::KeyKind::P256).unwrap();
+    let archive = opa::build(&policies[1], &opa::Options { key: Some(&key), manual_base: "" }).unwrap();
+    let (_, summary) = opa_go_decide(&bridge, &archive, &[], Some(&other.public));
+    assert_eq!(summary["signature"]["verified"], json!(false));
+    eprintln!("OPA's Go engine agreed with classify on {} policies", policies.len());
+}
+
+#[test]
+fn the_opa_binary_agrees_when_it_is_installed() {
+    let Ok(out) = std::process::Command::new("opa").arg("version").output() else {
+        eprintln!("SKIPPED: no `opa` binary on the PATH (the Go engine test above runs OPA's evaluator)");
+        return;
+    };
+    eprintln!("{}", String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or(""));
+    let b = bundle_of(&Input::Builtin);
+    let dir = tempfile::tempdir().unwrap();
+    let g = mamoru::sign::keygen(&dir.path().join("opa"), mamoru::sign::KeyKind::P256).unwrap();
+    let key = mamoru::sign::read_secret(&g.private).unwrap();
+    let archive = opa::build(&b, &opa::Options { key: Some(&key), manual_base: "" }).unwrap();
+    let bundle = dir.path().join("bundle.tar.gz");
+    std::fs::write(&bundle, &archive).unwrap();
+    let mut rng = Rng(seed() ^ 4);
+    let lines: Vec<String> = (0..2_000).map(|k| contact(&b, &mut rng, k)).collect();
+    let want = classify_lines(&b, &lines);
+    let inputs: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let input = dir.path().join("input.json");
+    std::fs::write(&input, serde_json::to_string(&inputs).unwrap()).unwrap();
+    let out = std::process::Command::new("opa")
+        .args(["eval", "--format", "json", "--bundle"])
+        .arg(&bundle)
+        .args(["--verification-key"])
+        .arg(&g.public)
+        .args(["--verification-key-id", &g.kid, "--signing-alg", "ES256", "--input"])
+        .arg(&input)
+        .arg("[x | some c in input; x := [d | d := data.mamoru.decision with input as c]]")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got = v["result"][0]["expressions"][0]["value"].as_array().unwrap().clone();
+    for ((line, got), want) in lines.iter().zip(&got).zip(&want) {
+        let got = got.as_array().and_then(|a| a.first()).cloned();
+        assert_eq!(&got, want, "opa and classify differ on\n{line}");
+    }
+    let test = std::process::Command::new("opa").args(["test", "--bundle"]).arg(&bundle).output().unwrap();
+    assert!(test.status.success(), "{}", String::from_utf8_lossy(&test.stdout));
+}
