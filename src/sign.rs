@@ -53,19 +53,35 @@ pub enum PublicKey {
 /// A usage or I/O error: the command could not do its job (exit code 2).
 #[derive(Debug)]
 pub enum Error {
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     KeyExists(PathBuf),
-    BadKey { path: PathBuf, why: String },
-    WrongKeyKind { path: PathBuf, want: KeyKind, have: KeyKind },
+    BadKey {
+        path: PathBuf,
+        why: String,
+    },
+    WrongKeyKind {
+        path: PathBuf,
+        want: KeyKind,
+        have: KeyKind,
+    },
     PrivateGiven(PathBuf),
     PublicGiven(PathBuf),
     NotAFolder(PathBuf),
     /// A file `sign` will not sign (a symlink, a special file, a name that is not portable).
-    Unsignable { path: String, why: &'static str },
+    Unsignable {
+        path: String,
+        why: &'static str,
+    },
     /// `sign --add` on a folder whose files changed since it was signed.
     AddChanged(PathBuf),
     /// `sign --add` on a folder with no (readable) signature file.
-    AddUnsigned { dir: PathBuf, why: String },
+    AddUnsigned {
+        dir: PathBuf,
+        why: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -105,7 +121,10 @@ impl fmt::Display for Error {
             ),
             Error::NotAFolder(p) => write!(f, "`{}` is not a folder", p.display()),
             Error::Unsignable { path, why } => {
-                write!(f, "cannot sign `{path}`: {why}; a signed folder holds only regular files with portable names")
+                write!(
+                    f,
+                    "cannot sign `{path}`: {why}; a signed folder holds only regular files with portable names"
+                )
             }
             Error::AddChanged(d) => write!(
                 f,
@@ -524,7 +543,8 @@ fn walk(dir: &Path) -> Result<Walk, Error> {
             } else if !t.is_file() {
                 w.refused.push((path, "it is not a regular file"));
             } else if !safe_path(&path) {
-                w.refused.push((path, "its name has control characters or backslashes"));
+                w.refused
+                    .push((path, "its name has control characters or backslashes"));
             } else {
                 let sha256 = hash_file(&e.path())?;
                 w.files.push(FileHash { path, sha256 });
@@ -603,7 +623,10 @@ pub fn sign(dir: &Path, keys: &[SecretKey], add: bool) -> Result<Signed, Error> 
     })?;
     text.push('\n');
     let target = dir.join(SIGNATURE_FILE);
-    let tmp = dir.join(format!(".{SIGNATURE_FILE}.mamoru-new-{}", std::process::id()));
+    let tmp = dir.join(format!(
+        ".{SIGNATURE_FILE}.mamoru-new-{}",
+        std::process::id()
+    ));
     let written = std::fs::write(&tmp, text.as_bytes())
         .and_then(|()| std::fs::rename(&tmp, &target))
         .map_err(io(&target));
@@ -658,7 +681,9 @@ impl fmt::Display for Problem {
                 f,
                 "the signature by key id `{kid}` does not verify: {SIGNATURE_FILE} was altered after signing, or was signed by another key with the same id"
             ),
-            Problem::Changed { path } => write!(f, "changed: `{path}` differs from the signed file"),
+            Problem::Changed { path } => {
+                write!(f, "changed: `{path}` differs from the signed file")
+            }
             Problem::Added { path } => write!(f, "added: `{path}` is not among the signed files"),
             Problem::Removed { path } => write!(f, "removed: `{path}` is signed but missing"),
             Problem::NotRegular { path, why } => write!(f, "refused: `{path}`: {why}"),
@@ -703,13 +728,6 @@ pub fn read_signature_file(dir: &Path) -> Result<SignatureFile, Problem> {
             why: format!("format `{}` (this mamoru reads `{FORMAT}`)", file.format),
         });
     }
-    for w in file.files.windows(2) {
-        if w[0].path >= w[1].path {
-            return Err(Problem::Malformed {
-                why: format!("paths not sorted or repeated at `{}`", w[1].path),
-            });
-        }
-    }
     for fh in &file.files {
         if !safe_path(&fh.path) {
             return Err(Problem::Malformed {
@@ -727,6 +745,13 @@ pub fn read_signature_file(dir: &Path) -> Result<SignatureFile, Problem> {
         {
             return Err(Problem::Malformed {
                 why: format!("`{}` has no valid sha256", fh.path),
+            });
+        }
+    }
+    for w in file.files.windows(2) {
+        if w[0].path >= w[1].path {
+            return Err(Problem::Malformed {
+                why: format!("paths not sorted or repeated at `{}`", w[1].path),
             });
         }
     }

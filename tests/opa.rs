@@ -34,7 +34,11 @@ impl Rng {
         z ^ (z >> 31)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
@@ -84,7 +88,11 @@ fn rego_engine(b: &Bundle) -> (regorus::Engine, Vec<(String, Vec<u8>)>) {
         .find(|(p, _)| p == "mamoru/policy/data.json")
         .expect("data.json");
     let policy: Value = serde_json::from_slice(&data.1).unwrap();
-    assert_eq!(policy, serde_json::to_value(b).unwrap(), "data.json is the bundle");
+    assert_eq!(
+        policy,
+        serde_json::to_value(b).unwrap(),
+        "data.json is the bundle"
+    );
     e.add_data_json(&json!({"mamoru": {"policy": policy}}).to_string())
         .unwrap();
     (e, files)
@@ -105,7 +113,11 @@ fn thresholds(b: &Bundle) -> (Vec<u64>, Vec<u64>) {
     all.extend(b.demand_types.iter().filter_map(|t| t.when.as_ref()));
     for f in &b.flows {
         all.push(&f.applies_to);
-        all.extend(f.steps.iter().flat_map(|s| s.next.iter().filter_map(|e| e.when.as_ref())));
+        all.extend(
+            f.steps
+                .iter()
+                .flat_map(|s| s.next.iter().filter_map(|e| e.when.as_ref())),
+        );
     }
     all.extend(b.invariants.iter().filter_map(|i| i.when.as_ref()));
     for c in all {
@@ -249,7 +261,9 @@ fn classify_lines(b: &Bundle, lines: &[String]) -> Vec<Option<Value>> {
 /// `errors` must say why).
 fn rego_decide(e: &mut regorus::Engine, line: &str) -> Option<Value> {
     e.set_input_json(line).expect("json input");
-    let d = e.eval_rule("data.mamoru.decision".into()).expect("evaluates");
+    let d = e
+        .eval_rule("data.mamoru.decision".into())
+        .expect("evaluates");
     if d == regorus::Value::Undefined {
         let errors = e.eval_rule("data.mamoru.errors".into()).expect("errors");
         let n = errors.as_set().map(|s| s.len()).unwrap_or(0);
@@ -280,7 +294,9 @@ fn differential(name: &str, b: &Bundle, n: usize, rng: &mut Rng) -> (usize, usiz
             None => refused += 1,
         }
     }
-    eprintln!("{name}: {decided} decided alike, {refused} refused alike; route statuses {statuses:?}");
+    eprintln!(
+        "{name}: {decided} decided alike, {refused} refused alike; route statuses {statuses:?}"
+    );
     (decided, refused)
 }
 
@@ -322,8 +338,18 @@ fn every_case_of_the_example_agrees_and_its_rego_test_passes() {
     for case in &b.cases {
         let line = serde_json::to_string(&case.contact).unwrap();
         let want = serde_json::to_value(engine.classify(&case.contact).unwrap()).unwrap();
-        assert_eq!(rego_decide(&mut e, &line), Some(want.clone()), "case {}", case.id);
-        assert_eq!(want["verdict"], json!(case.expect.verdict), "case {}", case.id);
+        assert_eq!(
+            rego_decide(&mut e, &line),
+            Some(want.clone()),
+            "case {}",
+            case.id
+        );
+        assert_eq!(
+            want["verdict"],
+            json!(case.expect.verdict),
+            "case {}",
+            case.id
+        );
         let test = format!("data.mamoru.test.test_{}", case.id.replace('-', "_"));
         let r = e.eval_rule(test.clone()).expect("test evaluates");
         assert_eq!(r, regorus::Value::from(true), "{test}");
@@ -363,8 +389,18 @@ fn random_condition(b: &Bundle, rng: &mut Rng, depth: usize, facts_only: bool) -
     let keys = 1 + rng.below(3);
     for _ in 0..keys {
         match rng.below(if facts_only { 6 } else { 12 }) {
-            0 => c.channel = Some(ids_of(ids(&b.channels.iter().map(|x| &x.id).collect::<Vec<_>>()), rng)),
-            1 => c.tags = Some(ids_of(ids(&b.tags.iter().map(|x| &x.id).collect::<Vec<_>>()), rng)),
+            0 => {
+                c.channel = Some(ids_of(
+                    ids(&b.channels.iter().map(|x| &x.id).collect::<Vec<_>>()),
+                    rng,
+                ))
+            }
+            1 => {
+                c.tags = Some(ids_of(
+                    ids(&b.tags.iter().map(|x| &x.id).collect::<Vec<_>>()),
+                    rng,
+                ))
+            }
             2 => {
                 c.seconds_at_least = Some(if secs.is_empty() || rng.chance(50) {
                     60 * rng.below(120) as u64
@@ -372,14 +408,42 @@ fn random_condition(b: &Bundle, rng: &mut Rng, depth: usize, facts_only: bool) -
                     *rng.pick(&secs)
                 })
             }
-            3 => c.repeats_at_least = Some(if reps.is_empty() || rng.chance(50) { rng.below(5) as u64 } else { *rng.pick(&reps) }),
-            4 => c.event = Some(ids_of(ids(&b.events.iter().map(|x| &x.id).collect::<Vec<_>>()), rng)),
-            5 if depth < 2 => c.not = Some(Box::new(random_condition(b, rng, depth + 1, facts_only))),
-            6 => c.verdict = Some(ids_of(ids(&b.verdicts.iter().map(|x| &x.id).collect::<Vec<_>>()), rng)),
+            3 => {
+                c.repeats_at_least = Some(if reps.is_empty() || rng.chance(50) {
+                    rng.below(5) as u64
+                } else {
+                    *rng.pick(&reps)
+                })
+            }
+            4 => {
+                c.event = Some(ids_of(
+                    ids(&b.events.iter().map(|x| &x.id).collect::<Vec<_>>()),
+                    rng,
+                ))
+            }
+            5 if depth < 2 => {
+                c.not = Some(Box::new(random_condition(b, rng, depth + 1, facts_only)))
+            }
+            6 => {
+                c.verdict = Some(ids_of(
+                    ids(&b.verdicts.iter().map(|x| &x.id).collect::<Vec<_>>()),
+                    rng,
+                ))
+            }
             7 => c.conduct_at_least = Some(rng.pick(&b.axes.conduct.levels).id.clone()),
             8 => c.demand_at_least = Some(rng.pick(&b.axes.demand.levels).id.clone()),
-            9 => c.conduct_types = Some(ids_of(ids(&b.conduct_types.iter().map(|x| &x.id).collect::<Vec<_>>()), rng)),
-            10 => c.demand_types = Some(ids_of(ids(&b.demand_types.iter().map(|x| &x.id).collect::<Vec<_>>()), rng)),
+            9 => {
+                c.conduct_types = Some(ids_of(
+                    ids(&b.conduct_types.iter().map(|x| &x.id).collect::<Vec<_>>()),
+                    rng,
+                ))
+            }
+            10 => {
+                c.demand_types = Some(ids_of(
+                    ids(&b.demand_types.iter().map(|x| &x.id).collect::<Vec<_>>()),
+                    rng,
+                ))
+            }
             _ => c.not = Some(Box::new(random_condition(b, rng, 2, facts_only))),
         }
     }
@@ -405,7 +469,11 @@ fn mutate(base: &Bundle, rng: &mut Rng) -> Bundle {
             t.min_level = rng.pick(&clevels).clone();
         }
         if rng.chance(20) {
-            t.verdict = if rng.chance(50) { None } else { Some(rng.pick(&verdicts).clone()) };
+            t.verdict = if rng.chance(50) {
+                None
+            } else {
+                Some(rng.pick(&verdicts).clone())
+            };
         }
         if rng.chance(20) {
             // Mostly facts; sometimes a key the facts-only probe cannot answer.
@@ -441,7 +509,13 @@ fn mutate(base: &Bundle, rng: &mut Rng) -> Bundle {
                 });
                 let when = Some(random_condition(&snapshot, rng, 0, false));
                 let at = rng.below(f.steps[i].next.len() + 1);
-                f.steps[i].next.insert(at, mamoru::bundle::Edge { when, to: step_ids[i].clone() });
+                f.steps[i].next.insert(
+                    at,
+                    mamoru::bundle::Edge {
+                        when,
+                        to: step_ids[i].clone(),
+                    },
+                );
             }
             for e in &mut f.steps[i].next {
                 // Conditions change; an `otherwise` may become a condition (routes get stuck).
@@ -458,7 +532,13 @@ fn mutate(base: &Bundle, rng: &mut Rng) -> Bundle {
                 let from = rng.below(n);
                 if f.steps[from].end.is_none() && f.steps[to].repeat.unwrap_or(0) < 50 {
                     let when = Some(random_condition(&snapshot, rng, 0, false));
-                    f.steps[from].next.insert(0, mamoru::bundle::Edge { when, to: step_ids[to].clone() });
+                    f.steps[from].next.insert(
+                        0,
+                        mamoru::bundle::Edge {
+                            when,
+                            to: step_ids[to].clone(),
+                        },
+                    );
                 }
             }
         }
@@ -486,7 +566,13 @@ fn mutated_policies_agree_on_random_contacts() {
     let mut statuses = BTreeSet::new();
     for i in 0..policies {
         let b = mutate(&bases[i % 2], &mut rng);
-        match opa::files(&b, &opa::Options { key: None, manual_base: "" }) {
+        match opa::files(
+            &b,
+            &opa::Options {
+                key: None,
+                manual_base: "",
+            },
+        ) {
             Err(e) => {
                 // Only loops that cannot be unrolled are refused, with a clear message.
                 let msg = e.to_string();
@@ -501,16 +587,24 @@ fn mutated_policies_agree_on_random_contacts() {
         let want = classify_lines(&b, &lines);
         for (line, want) in lines.iter().zip(&want) {
             let got = rego_decide(&mut e, line);
-            assert_eq!(got, *want, "mutated policy {i}: differ on\n{line}\n(Rego first)");
+            assert_eq!(
+                got, *want,
+                "mutated policy {i}: differ on\n{line}\n(Rego first)"
+            );
             if let Some(d) = got {
                 statuses.insert(d["route_status"].as_str().unwrap_or("").to_string());
             }
         }
     }
-    eprintln!("mutated: {exported} policies exported and agreed on 400 contacts each; {refused_export} refused; statuses {statuses:?}");
+    eprintln!(
+        "mutated: {exported} policies exported and agreed on 400 contacts each; {refused_export} refused; statuses {statuses:?}"
+    );
     assert!(exported >= policies / 2);
     for s in ["end", "stuck", "no-flow", "too-long"] {
-        assert!(statuses.contains(s), "no mutated contact ended `{s}`: {statuses:?}");
+        assert!(
+            statuses.contains(s),
+            "no mutated contact ended `{s}`: {statuses:?}"
+        );
     }
     assert!(statuses.iter().any(|s| s.starts_with("event:")));
 }
@@ -520,21 +614,39 @@ fn mutated_policies_agree_on_random_contacts() {
 #[test]
 fn the_archive_is_deterministic_and_lists_the_files() {
     let b = bundle_of(&Input::Builtin);
-    let o = opa::Options { key: None, manual_base: "" };
+    let o = opa::Options {
+        key: None,
+        manual_base: "",
+    };
     let a1 = opa::build(&b, &o).unwrap();
     let a2 = opa::build(&b, &o).unwrap();
     assert_eq!(a1, a2);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("b.tar.gz");
     std::fs::write(&path, &a1).unwrap();
-    let out = std::process::Command::new("tar").arg("-tvzf").arg(&path).output().unwrap();
+    let out = std::process::Command::new("tar")
+        .arg("-tvzf")
+        .arg(&path)
+        .output()
+        .unwrap();
     let listing = String::from_utf8_lossy(&out.stdout);
-    let names: Vec<&str> = listing.lines().filter_map(|l| l.split_whitespace().last()).collect();
+    let names: Vec<&str> = listing
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .collect();
     assert_eq!(
         names,
-        ["/.manifest", "/mamoru/policy.rego", "/mamoru/policy/data.json", "/mamoru/test/cases_test.rego"]
+        [
+            "/.manifest",
+            "/mamoru/policy.rego",
+            "/mamoru/policy/data.json",
+            "/mamoru/test/cases_test.rego"
+        ]
     );
-    assert!(listing.lines().all(|l| l.starts_with("-rw-r--r-- 0/0")), "{listing}");
+    assert!(
+        listing.lines().all(|l| l.starts_with("-rw-r--r-- 0/0")),
+        "{listing}"
+    );
     let manifest: Value = serde_json::from_slice(&opa::files(&b, &o).unwrap()[0].1).unwrap();
     assert_eq!(manifest["roots"], json!(["mamoru"]));
     assert_eq!(manifest["revision"], json!(b.manifest.digest));
@@ -544,7 +656,15 @@ fn the_archive_is_deterministic_and_lists_the_files() {
 fn every_rule_has_metadata_with_title_and_manual() {
     let b = bundle_of(&Input::Builtin);
     let (_, files) = rego_engine(&b);
-    let rego = String::from_utf8(files.iter().find(|(p, _)| p == "mamoru/policy.rego").unwrap().1.clone()).unwrap();
+    let rego = String::from_utf8(
+        files
+            .iter()
+            .find(|(p, _)| p == "mamoru/policy.rego")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
     let mut generated = 0;
     for (i, line) in rego.lines().enumerate() {
         if ["_implied_", "_applies[", "_branches[", "_inv_applies["]
@@ -554,13 +674,20 @@ fn every_rule_has_metadata_with_title_and_manual() {
         {
             generated += 1;
             let before: Vec<&str> = rego.lines().take(i).collect();
-            let meta = before.iter().rposition(|l| *l == "# METADATA").expect("METADATA");
+            let meta = before
+                .iter()
+                .rposition(|l| *l == "# METADATA")
+                .expect("METADATA");
             let block = before[meta..].join("\n");
             assert!(block.contains("# title: "), "{line}");
             assert!(block.contains("#   - ref: "), "{line}");
         }
     }
-    let steps_with_branches: usize = b.flows.iter().map(|f| f.steps.iter().filter(|s| !s.next.is_empty()).count()).sum();
+    let steps_with_branches: usize = b
+        .flows
+        .iter()
+        .map(|f| f.steps.iter().filter(|s| !s.next.is_empty()).count())
+        .sum();
     assert!(generated >= b.flows.len() + steps_with_branches);
     // A step's rule links to its section of the manual.
     assert!(rego.contains("\"flows/phone.html#step-warn\""));
@@ -571,25 +698,71 @@ fn a_loop_without_repeat_or_too_many_walking_steps_is_refused() {
     let mut b = bundle_of(&Input::Dir(common::fixture("mini")));
     let phone = b.flows.iter_mut().find(|f| f.id == "phone").unwrap();
     let listen = phone.steps.iter_mut().find(|s| s.id == "listen").unwrap();
-    listen.next.insert(0, mamoru::bundle::Edge { when: Some(Condition { event: Some(vec!["continues".into()]), ..Default::default() }), to: "listen".into() });
-    let err = opa::files(&b, &opa::Options { key: None, manual_base: "" }).unwrap_err().to_string();
-    assert!(err.contains("flow `phone`") && err.contains("`listen`") && err.contains("repeat"), "{err}");
+    listen.next.insert(
+        0,
+        mamoru::bundle::Edge {
+            when: Some(Condition {
+                event: Some(vec!["continues".into()]),
+                ..Default::default()
+            }),
+            to: "listen".into(),
+        },
+    );
+    let err = opa::files(
+        &b,
+        &opa::Options {
+            key: None,
+            manual_base: "",
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("flow `phone`") && err.contains("`listen`") && err.contains("repeat"),
+        "{err}"
+    );
 
     // A loop through two steps with a large repeat: walking it needs too many steps.
     let mut b = bundle_of(&Input::Dir(common::fixture("mini")));
     let phone = b.flows.iter_mut().find(|f| f.id == "phone").unwrap();
     let warn = phone.steps.iter_mut().find(|s| s.id == "warn").unwrap();
     warn.repeat = Some(5_000);
-    warn.next.insert(0, mamoru::bundle::Edge { when: None, to: "listen".into() });
-    let err = opa::files(&b, &opa::Options { key: None, manual_base: "" }).unwrap_err().to_string();
-    assert!(err.contains("flow `phone`") && err.contains("limit is 2000"), "{err}");
+    warn.next.insert(
+        0,
+        mamoru::bundle::Edge {
+            when: None,
+            to: "listen".into(),
+        },
+    );
+    let err = opa::files(
+        &b,
+        &opa::Options {
+            key: None,
+            manual_base: "",
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("flow `phone`") && err.contains("limit is 2000"),
+        "{err}"
+    );
 
     // A large repeat on a loop onto itself costs one walking step: exported, and it agrees.
     let mut b = bundle_of(&Input::Dir(common::fixture("mini")));
     let phone = b.flows.iter_mut().find(|f| f.id == "phone").unwrap();
     let warn = phone.steps.iter_mut().find(|s| s.id == "warn").unwrap();
     warn.repeat = Some(1_000_000);
-    warn.next.insert(0, mamoru::bundle::Edge { when: Some(Condition { event: Some(vec!["continues".into()]), ..Default::default() }), to: "warn".into() });
+    warn.next.insert(
+        0,
+        mamoru::bundle::Edge {
+            when: Some(Condition {
+                event: Some(vec!["continues".into()]),
+                ..Default::default()
+            }),
+            to: "warn".into(),
+        },
+    );
     let (mut e, _) = rego_engine(&b);
     let line = r#"{"channel": "phone", "conduct": "c1", "demand": "d1", "events": ["continues"]}"#;
     let want = classify_lines(&b, &[line.to_string()]);
@@ -597,7 +770,10 @@ fn a_loop_without_repeat_or_too_many_walking_steps_is_refused() {
     assert_eq!(got, want[0]);
     let got = got.unwrap();
     assert_eq!(got["route_status"], json!("too-long"));
-    assert_eq!(got["route"].as_array().unwrap().len(), mamoru::eval::MAX_ROUTE + 1);
+    assert_eq!(
+        got["route"].as_array().unwrap().len(),
+        mamoru::eval::MAX_ROUTE + 1
+    );
 }
 
 // ---- Open Policy Agent itself ------------------------------------------------------------------
@@ -608,11 +784,18 @@ fn opa_go_bridge() -> Option<std::path::PathBuf> {
     let dir = std::env::var_os("MAMORU_OPA_GO")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/opa-go"));
-    dir.join("opa_bindings/libopabridge.so").is_file().then_some(dir)
+    dir.join("opa_bindings/libopabridge.so")
+        .is_file()
+        .then_some(dir)
 }
 
 /// Decisions of OPA's own engine for the bundle, plus its test results and signature check.
-fn opa_go_decide(bridge: &std::path::Path, archive: &[u8], lines: &[String], public: Option<&std::path::Path>) -> (Vec<Option<Value>>, Value) {
+fn opa_go_decide(
+    bridge: &std::path::Path,
+    archive: &[u8],
+    lines: &[String],
+    public: Option<&std::path::Path>,
+) -> (Vec<Option<Value>>, Value) {
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle.tar.gz");
     std::fs::write(&bundle, archive).unwrap();
@@ -625,20 +808,32 @@ fn opa_go_decide(bridge: &std::path::Path, archive: &[u8], lines: &[String], pub
         cmd.arg(p);
     }
     let out = cmd.output().expect("python3");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut results: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let summary = results.pop().expect("summary line");
-    (results.into_iter().map(|v| (!v.is_null()).then_some(v)).collect(), summary)
+    (
+        results
+            .into_iter()
+            .map(|v| (!v.is_null()).then_some(v))
+            .collect(),
+        summary,
+    )
 }
 
 #[test]
 fn open_policy_agent_itself_agrees_runs_the_tests_and_verifies_the_signature() {
     let Some(bridge) = opa_go_bridge() else {
-        eprintln!("SKIPPED: OPA's Go engine is not installed (bash .ci/run installs it into target/opa-go)");
+        eprintln!(
+            "SKIPPED: OPA's Go engine is not installed (bash .ci/run installs it into target/opa-go)"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -646,23 +841,44 @@ fn open_policy_agent_itself_agrees_runs_the_tests_and_verifies_the_signature() {
     let g = mamoru::sign::keygen(&name, mamoru::sign::KeyKind::P256).unwrap();
     let key = mamoru::sign::read_secret(&g.private).unwrap();
     let mut rng = Rng(seed() ^ 3);
-    let mut policies = vec![bundle_of(&Input::Builtin), bundle_of(&Input::Dir(common::fixture("mini")))];
+    let mut policies = vec![
+        bundle_of(&Input::Builtin),
+        bundle_of(&Input::Dir(common::fixture("mini"))),
+    ];
     let base = policies[0].clone();
     while policies.len() < 8 {
         let b = mutate(&base, &mut rng);
-        if opa::files(&b, &opa::Options { key: None, manual_base: "" }).is_ok() {
+        if opa::files(
+            &b,
+            &opa::Options {
+                key: None,
+                manual_base: "",
+            },
+        )
+        .is_ok()
+        {
             policies.push(b);
         }
     }
     for (i, b) in policies.iter().enumerate() {
-        let archive = opa::build(b, &opa::Options { key: Some(&key), manual_base: "" }).unwrap();
+        let archive = opa::build(
+            b,
+            &opa::Options {
+                key: Some(&key),
+                manual_base: "",
+            },
+        )
+        .unwrap();
         let n = if i == 0 { 1_000 } else { 150 };
         let lines: Vec<String> = (0..n).map(|k| contact(b, &mut rng, k)).collect();
         let want = classify_lines(b, &lines);
         let (got, summary) = opa_go_decide(&bridge, &archive, &lines, Some(&g.public));
         assert_eq!(got.len(), lines.len());
         for ((line, got), want) in lines.iter().zip(&got).zip(&want) {
-            assert_eq!(got, want, "policy {i}: OPA and classify differ on\n{line}\n(OPA first)");
+            assert_eq!(
+                got, want,
+                "policy {i}: OPA and classify differ on\n{line}\n(OPA first)"
+            );
         }
         let sig = &summary["signature"];
         assert_eq!(sig["hashes_match"], json!(true), "{sig}");
@@ -676,31 +892,60 @@ fn open_policy_agent_itself_agrees_runs_the_tests_and_verifies_the_signature() {
         }
     }
     // Another key: OPA's verification refuses the signature.
-    let other = mamoru::sign::keygen(&dir.path().join("other"), mamoru::sign::KeyKind::P256).unwrap();
-    let archive = opa::build(&policies[1], &opa::Options { key: Some(&key), manual_base: "" }).unwrap();
+    let other =
+        mamoru::sign::keygen(&dir.path().join("other"), mamoru::sign::KeyKind::P256).unwrap();
+    let archive = opa::build(
+        &policies[1],
+        &opa::Options {
+            key: Some(&key),
+            manual_base: "",
+        },
+    )
+    .unwrap();
     let (_, summary) = opa_go_decide(&bridge, &archive, &[], Some(&other.public));
     assert_eq!(summary["signature"]["verified"], json!(false));
-    eprintln!("OPA's Go engine agreed with classify on {} policies", policies.len());
+    eprintln!(
+        "OPA's Go engine agreed with classify on {} policies",
+        policies.len()
+    );
 }
 
 #[test]
 fn the_opa_binary_agrees_when_it_is_installed() {
     let Ok(out) = std::process::Command::new("opa").arg("version").output() else {
-        eprintln!("SKIPPED: no `opa` binary on the PATH (the Go engine test above runs OPA's evaluator)");
+        eprintln!(
+            "SKIPPED: no `opa` binary on the PATH (the Go engine test above runs OPA's evaluator)"
+        );
         return;
     };
-    eprintln!("{}", String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or(""));
+    eprintln!(
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+    );
     let b = bundle_of(&Input::Builtin);
     let dir = tempfile::tempdir().unwrap();
     let g = mamoru::sign::keygen(&dir.path().join("opa"), mamoru::sign::KeyKind::P256).unwrap();
     let key = mamoru::sign::read_secret(&g.private).unwrap();
-    let archive = opa::build(&b, &opa::Options { key: Some(&key), manual_base: "" }).unwrap();
+    let archive = opa::build(
+        &b,
+        &opa::Options {
+            key: Some(&key),
+            manual_base: "",
+        },
+    )
+    .unwrap();
     let bundle = dir.path().join("bundle.tar.gz");
     std::fs::write(&bundle, &archive).unwrap();
     let mut rng = Rng(seed() ^ 4);
     let lines: Vec<String> = (0..2_000).map(|k| contact(&b, &mut rng, k)).collect();
     let want = classify_lines(&b, &lines);
-    let inputs: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let inputs: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let input = dir.path().join("input.json");
     std::fs::write(&input, serde_json::to_string(&inputs).unwrap()).unwrap();
     let out = std::process::Command::new("opa")
@@ -708,18 +953,39 @@ fn the_opa_binary_agrees_when_it_is_installed() {
         .arg(&bundle)
         .args(["--verification-key"])
         .arg(&g.public)
-        .args(["--verification-key-id", &g.kid, "--signing-alg", "ES256", "--input"])
+        .args([
+            "--verification-key-id",
+            &g.kid,
+            "--signing-alg",
+            "ES256",
+            "--input",
+        ])
         .arg(&input)
         .arg("[x | some c in input; x := [d | d := data.mamoru.decision with input as c]]")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let got = v["result"][0]["expressions"][0]["value"].as_array().unwrap().clone();
+    let got = v["result"][0]["expressions"][0]["value"]
+        .as_array()
+        .unwrap()
+        .clone();
     for ((line, got), want) in lines.iter().zip(&got).zip(&want) {
         let got = got.as_array().and_then(|a| a.first()).cloned();
         assert_eq!(&got, want, "opa and classify differ on\n{line}");
     }
-    let test = std::process::Command::new("opa").args(["test", "--bundle"]).arg(&bundle).output().unwrap();
-    assert!(test.status.success(), "{}", String::from_utf8_lossy(&test.stdout));
+    let test = std::process::Command::new("opa")
+        .args(["test", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        test.status.success(),
+        "{}",
+        String::from_utf8_lossy(&test.stdout)
+    );
 }

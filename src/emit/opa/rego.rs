@@ -325,7 +325,10 @@ pub fn route_bound(flow: &Flow) -> Result<u64, RouteLimit> {
     let moves = if cyclic(false).is_none() {
         n as u64
     } else {
-        let passes: u64 = repeat.iter().flatten().fold(0u64, |a, r| a.saturating_add(*r));
+        let passes: u64 = repeat
+            .iter()
+            .flatten()
+            .fold(0u64, |a, r| a.saturating_add(*r));
         let others = repeat.iter().filter(|r| r.is_none()).count() as u64;
         passes.saturating_add(1).saturating_mul(others + 1)
     };
@@ -378,7 +381,13 @@ pub struct Options<'a> {
 /// The package `mamoru`: the policy's conditions as rules, the engine's evaluation as Rego.
 pub fn policy_module(b: &Bundle, o: &Options) -> String {
     let levels = Levels {
-        conduct: b.axes.conduct.levels.iter().map(|l| l.id.as_str()).collect(),
+        conduct: b
+            .axes
+            .conduct
+            .levels
+            .iter()
+            .map(|l| l.id.as_str())
+            .collect(),
         demand: b.axes.demand.levels.iter().map(|l| l.id.as_str()).collect(),
     };
     let url = |m: &str| format!("{}{m}", o.manual_base);
@@ -446,7 +455,9 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
             metadata(
                 &mut out,
                 label,
-                Some(&format!("{kind} type `{id}`, implied by the contact's facts")),
+                Some(&format!(
+                    "{kind} type `{id}`, implied by the contact's facts"
+                )),
                 &url(manual),
                 &[("kind", &format!("{kind}_type")), ("id", id)],
             );
@@ -539,7 +550,11 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
     out.push_str("_w0 := {\"at\": s, \"visits\": {s: 1}, \"route\": [s], \"status\": null} if {\n\ts := _flow_def.start\n}\n");
     for k in 1..=o.unroll {
         out.push('\n');
-        out.push_str(&WALK_STEP.replace("{k}", &k.to_string()).replace("{p}", &(k - 1).to_string()));
+        out.push_str(
+            &WALK_STEP
+                .replace("{k}", &k.to_string())
+                .replace("{p}", &(k - 1).to_string()),
+        );
     }
     let _ = writeln!(out, "\n_walk := _w{}", o.unroll);
     out
@@ -894,10 +909,7 @@ fn test(out: &mut String, c: &Case, manual_base: &str) {
         .unwrap_or_else(|_| "{}".into())
         .replace('\n', "\n\t");
     let _ = writeln!(out, "test_{} if {{", c.id.replace('-', "_"));
-    let _ = writeln!(
-        out,
-        "\td := data.mamoru.decision with input as {contact}"
-    );
+    let _ = writeln!(out, "\td := data.mamoru.decision with input as {contact}");
     let _ = writeln!(out, "\td.verdict == {}", q(&c.expect.verdict));
     if let Some(f) = &c.expect.flow {
         let _ = writeln!(out, "\td.flow == {}", q(f));
