@@ -1,10 +1,13 @@
 //! The `mamoru` command: parses arguments, calls one library operation, prints, picks the exit code
-//! (0 ok, 1 policy errors or failed tests, 2 usage or I/O errors).
+//! (0 ok, 1 policy errors, failed tests or rejected lines, 2 usage or I/O errors).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use mamoru::ops::{self, BuildExtras, BuildOptions, CheckOptions, Checked, Fatal, Input};
+use mamoru::i18n::{self, Lang, Msg};
+use mamoru::load::LoadOptions;
+use mamoru::msg;
+use mamoru::ops::{self, BuildExtras, BuildOptions, Checked, Fatal, Input};
 use mamoru::report;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,8 +18,17 @@ use std::process::ExitCode;
     about = "Policy-as-code compiler for customer-harassment response manuals"
 )]
 struct Cli {
+    /// Language of messages: `ja` or `en` (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, global = true, value_enum)]
+    lang: Option<LangArg>,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LangArg {
+    Ja,
+    En,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -60,11 +72,20 @@ struct Source {
     /// Colour the human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Read files that symbolic links in the policy folder point to outside it (refused by
+    /// default, so a link cannot publish files from elsewhere).
+    #[arg(long)]
+    follow_links: bool,
 }
 
 impl Source {
     fn input(&self) -> Input {
         Input::from_arg(self.dir.clone(), self.builtin)
+    }
+    fn load(&self) -> LoadOptions {
+        LoadOptions {
+            follow_links: self.follow_links,
+        }
     }
 }
 
@@ -85,12 +106,17 @@ enum Command {
     Build {
         #[command(flatten)]
         source: Source,
-        /// Output folder; replaced only when the whole build succeeded.
+        /// Output folder; replaced only when the whole build succeeded, and only if it is empty
+        /// or was written by mamoru.
         #[arg(long, default_value = "public")]
         out: PathBuf,
         /// Write only bundle.json and bundle.schema.json.
         #[arg(long)]
         bundle_only: bool,
+        /// Replace the output folder even if it is not empty and mamoru did not write it
+        /// (never the file-system root, the home folder or a policy folder).
+        #[arg(long)]
+        force: bool,
         /// Also write an Open Policy Agent bundle (a .tar.gz) deciding as `classify` does.
         #[arg(long, value_name = "FILE.tar.gz")]
         opa: Option<PathBuf>,
@@ -179,17 +205,49 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    i18n::set_lang(match cli.lang {
+        Some(LangArg::Ja) => Lang::Ja,
+        Some(LangArg::En) => Lang::En,
+        None => Lang::from_env(),
+    });
     match run(cli) {
         Ok(code) => code,
-        Err(Fatal(msg)) => {
-            eprintln!("error: {msg}");
+        // The reader of our output went away (`| head`): stop quietly, like other tools.
+        Err(Fatal::OutputClosed) => ExitCode::SUCCESS,
+        Err(e) => {
+            say(&msg!("cli-error", error = e.to_string()));
             ExitCode::from(2)
         }
     }
 }
 
+/// Write to standard output; a closed pipe or a full disk is a [`Fatal`], never a panic.
+fn out(text: &str) -> Result<(), Fatal> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Fatal::OutputClosed,
+            _ => Fatal::Io {
+                action: "io-write",
+                path: PathBuf::from("-"),
+                source: e,
+            },
+        })
+}
+
+/// A line for people on standard error (errors writing it are ignored: there is nowhere left).
+fn say(m: &Msg) {
+    let _ = writeln!(std::io::stderr().lock(), "{m}");
+}
+
+fn say_text(text: &str) {
+    let _ = write!(std::io::stderr().lock(), "{text}");
+}
+
 /// Print diagnostics; returns the exit code they call for (0, 1, or 2 for I/O errors).
-fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
+fn report_check(checked: &Checked, source: &Source, format: Format) -> Result<u8, Fatal> {
     let mut diags = checked.diagnostics.clone();
     if source.deny_warnings {
         for d in &mut diags {
@@ -197,8 +255,9 @@ fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
         }
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
+    let lang = i18n::lang();
     match format {
-        Format::Json => print!("{}", report::json(&checked.sources, &diags)),
+        Format::Json => out(&report::json(&checked.sources, &diags, lang))?,
         Format::Human => {
             let color = match source.color {
                 Color::Always => true,
@@ -207,30 +266,33 @@ fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
                     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            eprint!("{}", report::human(&checked.sources, &diags, color));
-            let what = checked.policy.as_ref().map_or_else(String::new, |p| {
-                format!(
-                    " ({} {}: {} cases, {} flows)",
-                    p.manifest.id,
-                    p.manifest.version,
-                    p.cases.len(),
-                    p.flows.len()
-                )
+            say_text(&report::human(&checked.sources, &diags, color, lang));
+            let summary = report::summary(&diags);
+            say(&match checked.policy.as_ref() {
+                Some(p) => msg!(
+                    "check-summary-policy",
+                    root = &checked.sources.root,
+                    summary = summary,
+                    id = &p.manifest.id,
+                    version = &p.manifest.version,
+                    cases = p.cases.len(),
+                    flows = p.flows.len()
+                ),
+                None => msg!(
+                    "check-summary",
+                    root = &checked.sources.root,
+                    summary = summary
+                ),
             });
-            eprintln!(
-                "{}: {}{what}",
-                checked.sources.root,
-                report::summary(&diags)
-            );
         }
     }
-    if checked.io_failed() {
+    Ok(if checked.io_failed() {
         2
     } else if errors > 0 {
         1
     } else {
         0
-    }
+    })
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
@@ -240,30 +302,32 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             format,
             verify_with,
         } => {
-            let check = check_options(&verify_with)?;
-            let checked = ops::check_with(&source.input(), &check)?;
-            Ok(ExitCode::from(report_check(&checked, &source, format)))
+            let keys = upstream_keys(&verify_with)?;
+            let checked = ops::check_signed(&source.input(), &source.load(), keys.as_deref())?;
+            Ok(ExitCode::from(report_check(&checked, &source, format)?))
         }
         Command::Build {
             source,
-            out,
+            out: dir,
             bundle_only,
+            force,
             opa,
             opa_key,
             manual_url,
             verify_with,
         } => {
             let opts = BuildOptions {
-                out: out.clone(),
+                out: dir.clone(),
                 bundle_only,
+                force,
+                load: source.load(),
             };
             let key = opa_key
                 .as_deref()
                 .map(mamoru::sign::read_secret)
-                .transpose()
-                .map_err(|e| Fatal(e.to_string()))?;
+                .transpose()?;
             let extras = BuildExtras {
-                check: check_options(&verify_with)?,
+                upstream_keys: upstream_keys(&verify_with)?,
                 opa: opa.clone().map(|file| ops::OpaExport {
                     file,
                     key,
@@ -271,16 +335,20 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 }),
             };
             let (checked, written) = ops::build_with(&source.input(), &opts, &extras)?;
-            let code = report_check(&checked, &source, Format::Human);
+            let code = report_check(&checked, &source, Format::Human)?;
             if code != 0 {
-                eprintln!("nothing written: fix the errors above first");
+                say(&msg!("build-nothing-written"));
                 return Ok(ExitCode::from(code));
             }
             if let Some(files) = written {
-                eprintln!("wrote {} files to {}", files.len(), out.display());
+                say(&msg!(
+                    "build-wrote",
+                    count = files.len(),
+                    path = dir.display().to_string()
+                ));
             }
             if let Some(file) = opa {
-                eprintln!("wrote the OPA bundle {}", file.display());
+                say(&msg!("build-wrote-opa", path = file.display().to_string()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -289,39 +357,30 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             format,
             min_coverage,
         } => {
-            let checked = ops::check(&source.input())?;
-            let Some(policy) = &checked.policy else {
-                return Ok(ExitCode::from(
-                    report_check(&checked, &source, Format::Human).max(1),
-                ));
+            let tested = ops::test(&source.input(), &source.load())?;
+            let Some(r) = &tested.report else {
+                report_check(&tested.checked, &source, Format::Human)?;
+                return Ok(ExitCode::from(1));
             };
-            // Errors other than the cases' own would make the results meaningless.
-            let others: Vec<_> = checked
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error() && !matches!(d.code.as_str(), "E240" | "E241" | "E242"))
-                .collect();
-            if !others.is_empty() {
-                report_check(&checked, &source, Format::Human);
-                eprintln!(
-                    "the policy has errors besides its cases: fix them first (`mamoru check`)"
-                );
+            if !tested.blocking.is_empty() && format != TestFormat::Junit {
+                report_check(&tested.checked, &source, Format::Human)?;
+                say(&msg!("test-blocked"));
                 return Ok(ExitCode::from(1));
             }
-            let r = mamoru::testing::run_all(policy);
-            match format {
-                TestFormat::Human => print!("{}", r.human()),
-                TestFormat::Json => print!("{}", r.json()),
-                TestFormat::Junit => print!("{}", r.junit()),
-            }
-            let mut ok = r.failed == 0;
+            out(&match format {
+                TestFormat::Human => r.human(),
+                TestFormat::Json => r.json(),
+                TestFormat::Junit => r.junit(),
+            })?;
+            let mut ok = r.failed == 0 && r.errors.is_empty();
             if let Some(min) = min_coverage
                 && r.min_coverage() < min
             {
-                eprintln!(
-                    "coverage {:.1}% is below --min-coverage {min}%",
-                    r.min_coverage()
-                );
+                say(&msg!(
+                    "test-coverage-low",
+                    coverage = format!("{:.1}", r.min_coverage()),
+                    min = min.to_string()
+                ));
                 ok = false;
             }
             Ok(if ok {
@@ -336,53 +395,38 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             keep_going,
             verify_with,
         } => {
-            let bytes = if verify_with.is_empty() {
-                std::fs::read(&bundle)
-                    .map_err(|e| Fatal(format!("cannot read `{}`: {e}", bundle.display())))?
-            } else {
-                let keys = public_keys(&verify_with)?;
-                match mamoru::sign::read_verified(&bundle, &keys)
-                    .map_err(|e| Fatal(e.to_string()))?
-                {
-                    Ok(bytes) => bytes,
+            let input = input.filter(|p| p.as_os_str() != "-");
+            let stats = match upstream_keys(&verify_with)? {
+                None => ops::classify(
+                    &bundle,
+                    input.as_deref(),
+                    std::io::stdout().lock(),
+                    std::io::stderr().lock(),
+                )?,
+                Some(keys) => match ops::classify_verified(
+                    &bundle,
+                    &keys,
+                    input.as_deref(),
+                    std::io::stdout().lock(),
+                    std::io::stderr().lock(),
+                )? {
+                    Ok(stats) => stats,
                     Err(problem) => {
-                        eprintln!("error: {}: refused: {problem}", bundle.display());
+                        say(&msg!(
+                            "classify-refused",
+                            path = bundle.display().to_string(),
+                            problem = problem.message()
+                        ));
                         return Ok(ExitCode::from(1));
                     }
-                }
+                },
             };
-            let text = String::from_utf8(bytes)
-                .map_err(|e| Fatal(format!("`{}` is not UTF-8: {e}", bundle.display())))?;
-            let b = mamoru::bundle::Bundle::from_json(&text)
-                .map_err(|e| Fatal(format!("{}: {e}", bundle.display())))?;
-            let engine = b
-                .engine()
-                .map_err(|e| Fatal(format!("{}: {e}", bundle.display())))?;
-            let stdout = std::io::stdout().lock();
-            let stderr = std::io::stderr();
-            let stats = match input.filter(|p| p.as_os_str() != "-") {
-                Some(path) => {
-                    let f = std::fs::File::open(&path)
-                        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
-                    mamoru::bundle::stream::classify(
-                        &engine,
-                        std::io::BufReader::with_capacity(1 << 16, f),
-                        stdout,
-                        stderr.lock(),
-                    )
-                }
-                None => mamoru::bundle::stream::classify(
-                    &engine,
-                    std::io::stdin().lock(),
-                    stdout,
-                    stderr.lock(),
-                ),
-            }
-            .map_err(|e| Fatal(format!("classify: {e}")))?;
-            eprintln!(
-                "read {} = classified {} + rejected {}",
-                stats.read, stats.classified, stats.rejected
-            );
+            say(&msg!(
+                "classify-summary",
+                read = stats.read,
+                classified = stats.classified,
+                rejected = stats.rejected
+            ));
             Ok(if stats.rejected > 0 && !keep_going {
                 ExitCode::from(1)
             } else {
@@ -395,32 +439,26 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             } else {
                 ops::schema(kind.as_deref())?
             };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&s).expect("serialisable")
-            );
+            out(&format!("{}\n", ops::pretty_json(&s)))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, format } => {
             let d = ops::diff(&old, &new)?;
-            print!(
-                "{}",
-                match format {
-                    DiffFormat::Text => d.text(),
-                    DiffFormat::Markdown => d.markdown(),
-                    DiffFormat::Json => d.json(),
-                }
-            );
+            out(&match format {
+                DiffFormat::Text => d.text(),
+                DiffFormat::Markdown => d.markdown(),
+                DiffFormat::Json => d.json(),
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Fork { upstream, dir } => {
             let rel = ops::fork(&upstream, &dir)?;
-            eprintln!(
-                "wrote {} (extends {})",
-                dir.join("policy.yaml").display(),
-                rel.display()
-            );
-            eprintln!("next: mamoru check {}", dir.display());
+            say(&msg!(
+                "fork-wrote",
+                path = dir.join("policy.yaml").display().to_string(),
+                upstream = rel.display().to_string()
+            ));
+            say(&msg!("next-check", path = dir.display().to_string()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Keygen { name, opa } => {
@@ -429,70 +467,62 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             } else {
                 mamoru::sign::KeyKind::Ed25519
             };
-            let g = mamoru::sign::keygen(&name, kind).map_err(|e| Fatal(e.to_string()))?;
-            eprintln!(
-                "wrote {} (private: keep it secret) and {} (public: give it to verifiers); key id {}",
-                g.private.display(),
-                g.public.display(),
-                g.kid
-            );
+            let g = mamoru::sign::keygen(&name, kind)?;
+            say(&msg!(
+                "keygen-wrote",
+                private = g.private.display().to_string(),
+                public = g.public.display().to_string(),
+                kid = g.kid
+            ));
             Ok(ExitCode::SUCCESS)
         }
         Command::Sign { dir, key, add } => {
             let keys = key
                 .iter()
-                .map(|k| {
-                    let s = mamoru::sign::read_secret(k)?;
-                    match s.kind() {
-                        mamoru::sign::KeyKind::Ed25519 => Ok(s),
-                        have => Err(mamoru::sign::Error::WrongKeyKind {
-                            path: k.clone(),
-                            want: mamoru::sign::KeyKind::Ed25519,
-                            have,
-                        }),
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Fatal(e.to_string()))?;
-            let s = mamoru::sign::sign(&dir, &keys, add).map_err(|e| Fatal(e.to_string()))?;
-            eprintln!(
-                "signed {} files in {} ({}), key id {}",
-                s.files,
-                dir.display(),
-                mamoru::sign::SIGNATURE_FILE,
-                s.kids.join(", ")
-            );
+                .map(|k| mamoru::sign::read_signing_key(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            let s = mamoru::sign::sign(&dir, &keys, add)?;
+            say(&msg!(
+                "sign-wrote",
+                count = s.files,
+                path = dir.display().to_string(),
+                file = mamoru::sign::SIGNATURE_FILE,
+                kids = s.kids.join(", ")
+            ));
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { dir, key, format } => {
-            let keys = public_keys(&key)?;
-            let v = mamoru::sign::verify(&dir, &keys).map_err(|e| Fatal(e.to_string()))?;
+            let keys = key
+                .iter()
+                .map(|k| mamoru::sign::read_ed25519_public(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            let v = mamoru::sign::verify(&dir, &keys)?;
             match format {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string(&serde_json::json!({
+                Format::Json => out(&format!(
+                    "{}\n",
+                    serde_json::json!({
                         "ok": v.ok(),
                         "kid": v.kid,
                         "files": v.files,
                         "problems": v.problems,
                         "messages": v.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-                    }))
-                    .expect("serialisable")
-                ),
+                    })
+                ))?,
                 Format::Human => {
                     for p in &v.problems {
-                        eprintln!("{p}");
+                        say(&p.message());
                     }
-                    if v.ok() {
-                        eprintln!(
-                            "verified: {} files in {} as signed by key id {}",
-                            v.files,
-                            dir.display(),
-                            v.kid.as_deref().unwrap_or("?")
-                        );
+                    let path = dir.display().to_string();
+                    say(&if v.ok() {
+                        msg!(
+                            "verify-ok",
+                            count = v.files,
+                            path = path,
+                            kid = v.kid.clone().unwrap_or_default()
+                        )
                     } else {
-                        eprintln!("{}: NOT as signed", dir.display());
-                    }
+                        msg!("verify-failed", path = path)
+                    });
                 }
             }
             Ok(if v.ok() {
@@ -503,29 +533,25 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Init { dir } => {
             let n = ops::init(&dir)?;
-            eprintln!("wrote the example policy ({n} files) to {}", dir.display());
-            eprintln!("next: mamoru check {}", dir.display());
+            say(&msg!(
+                "init-wrote",
+                count = n,
+                path = dir.display().to_string()
+            ));
+            say(&msg!("next-check", path = dir.display().to_string()));
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// Ed25519 public keys for `--verify-with` / `--key`.
-fn public_keys(paths: &[PathBuf]) -> Result<Vec<mamoru::sign::PublicKey>, Fatal> {
-    paths
+/// `--verify-with KEY...`: the Ed25519 public keys, or `None` when none was given.
+fn upstream_keys(paths: &[PathBuf]) -> Result<Option<Vec<mamoru::sign::PublicKey>>, Fatal> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let keys = paths
         .iter()
         .map(|p| mamoru::sign::read_ed25519_public(p))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Fatal(e.to_string()))
-}
-
-/// `--verify-with KEY...` on check and build: upstream folders must be signed.
-fn check_options(verify_with: &[PathBuf]) -> Result<CheckOptions, Fatal> {
-    Ok(CheckOptions {
-        upstream_keys: if verify_with.is_empty() {
-            None
-        } else {
-            Some(public_keys(verify_with)?)
-        },
-    })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(keys))
 }

@@ -2,8 +2,10 @@
 
 use crate::compile::{Compiled, compile};
 use crate::diag::{Code, Diagnostic};
-use crate::load::{Sources, load_files};
+use crate::i18n::{Arg, Msg};
+use crate::load::{LoadOptions, Sources, load_files};
 use crate::model::Kind;
+use crate::msg;
 use crate::policy::Policy;
 use crate::resolve;
 use include_dir::{Dir, include_dir};
@@ -34,12 +36,53 @@ impl Input {
 }
 
 /// A usage or I/O problem that stops a command before it can judge the policy (exit code 2).
-#[derive(Debug)]
-pub struct Fatal(pub String);
+/// Its text is rendered in the process language ([`crate::i18n::lang`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    /// A usage error.
+    #[error("{0}")]
+    Usage(Msg),
+    /// A file that could not be read or written.
+    #[error("{}", msg!("cannot-io", action = Msg::new(.action), path = .path.display().to_string(), error = .source.to_string()))]
+    Io {
+        /// A catalogue id: `io-read`, `io-write`, `io-create`.
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An output folder refused or not written.
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+    /// A bundle that cannot be used.
+    #[error("{}: {source}", .path.display())]
+    Bundle {
+        path: PathBuf,
+        #[source]
+        source: crate::bundle::BundleError,
+    },
+    /// A key, a signature or a signed folder that cannot be used.
+    #[error(transparent)]
+    Sign(#[from] crate::sign::Error),
+    /// A policy that cannot be exported to Open Policy Agent.
+    #[error(transparent)]
+    Opa(#[from] crate::emit::opa::OpaError),
+    /// The reader of standard output went away (`| head`): stop quietly.
+    #[error("{}", msg!("output-closed"))]
+    OutputClosed,
+}
 
-impl std::fmt::Display for Fatal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl Fatal {
+    /// An I/O error as a `Fatal`, with what was being done (`io-read`, `io-write`, `io-create`).
+    pub fn io<'a>(
+        action: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> Fatal + 'a {
+        move |source| Fatal::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -70,19 +113,21 @@ impl Checked {
 
 /// Read a policy (and, for a fork, its upstreams) and run every check.
 pub fn check(input: &Input) -> Result<Checked, Fatal> {
-    check_with(input, &CheckOptions::default())
+    check_with(input, &LoadOptions::default())
 }
 
-/// How `check` treats what it reads.
-#[derive(Clone, Debug, Default)]
-pub struct CheckOptions {
-    /// `--verify-with`: every upstream folder must carry a signature by one of these keys and
-    /// be exactly as signed before it is read (see docs/signing.md).
-    pub upstream_keys: Option<Vec<crate::sign::PublicKey>>,
+/// [`check`] with options for reading the folders.
+pub fn check_with(input: &Input, opts: &LoadOptions) -> Result<Checked, Fatal> {
+    check_signed(input, opts, None)
 }
 
-/// [`check`], with upstream folders verified first when `opts` has keys.
-pub fn check_with(input: &Input, opts: &CheckOptions) -> Result<Checked, Fatal> {
+/// [`check_with`]; with `upstream_keys` (`--verify-with`), every upstream folder must carry a
+/// signature by one of the keys and be exactly as signed before it is read (docs/signing.md).
+pub fn check_signed(
+    input: &Input,
+    opts: &LoadOptions,
+    upstream_keys: Option<&[crate::sign::PublicKey]>,
+) -> Result<Checked, Fatal> {
     let (sources, mut diagnostics, layer) = match input {
         Input::Builtin => {
             let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
@@ -98,22 +143,27 @@ pub fn check_with(input: &Input, opts: &CheckOptions) -> Result<Checked, Fatal> 
         }
         Input::Dir(dir) => {
             if !dir.is_dir() {
-                return Err(Fatal(format!(
-                    "`{}` is not a folder{}",
-                    dir.display(),
-                    if dir.exists() {
-                        ""
-                    } else {
-                        " (it does not exist)"
-                    }
-                )));
+                return Err(Fatal::Usage(if dir.exists() {
+                    msg!("not-a-folder", path = dir.display().to_string())
+                } else {
+                    msg!("no-such-folder", path = dir.display().to_string())
+                }));
             }
             let mut sources = Sources {
                 root: dir.display().to_string(),
                 ..Sources::default()
             };
             let mut d = Vec::new();
-            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d, opts);
+            let layer = check_layer(
+                &mut sources,
+                dir,
+                "",
+                0,
+                &mut Vec::new(),
+                &mut d,
+                opts,
+                upstream_keys,
+            );
             (sources, d, layer)
         }
     };
@@ -132,6 +182,54 @@ pub fn check_with(input: &Input, opts: &CheckOptions) -> Result<Checked, Fatal> 
         policy,
         diagnostics,
     })
+}
+
+/// The result of `mamoru test`.
+pub struct Tested {
+    pub checked: Checked,
+    /// The cases run as tests (absent when the policy could not be compiled).
+    pub report: Option<crate::testing::TestReport>,
+    /// Errors other than the cases' own: they make the results unreliable. They are also in
+    /// the report's `errors`, so JUnit and JSON consumers see them.
+    pub blocking: Vec<Diagnostic>,
+}
+
+/// `mamoru test`: check, then run every case and measure coverage.
+pub fn test(input: &Input, load: &LoadOptions) -> Result<Tested, Fatal> {
+    let checked = check_with(input, load)?;
+    let blocking: Vec<Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.is_error() && !matches!(d.code, Code::CaseVerdict | Code::CaseFlow | Code::CaseRoute)
+        })
+        .cloned()
+        .collect();
+    let report = checked.policy.as_ref().map(|p| {
+        let mut r = crate::testing::run_all(p);
+        r.errors = crate::report::resolve(&checked.sources, &blocking, crate::i18n::lang())
+            .into_iter()
+            .map(|d| {
+                let at = match (&d.file, d.line, d.column) {
+                    (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+                    (Some(f), _, _) => format!("{f}: "),
+                    _ => String::new(),
+                };
+                format!("{}[{}] {at}{}", "error", d.code, d.message)
+            })
+            .collect();
+        r
+    });
+    Ok(Tested {
+        checked,
+        report,
+        blocking,
+    })
+}
+
+/// JSON as `mamoru` prints it: pretty, keys in order.
+pub fn pretty_json(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
 /// Most upstreams a fork may stand on.
@@ -153,9 +251,12 @@ fn check_layer(
     layer: usize,
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
-    opts: &CheckOptions,
+    opts: &LoadOptions,
+    upstream_keys: Option<&[crate::sign::PublicKey]>,
 ) -> Layer {
-    diags.extend(crate::load::load_dir_into(sources, dir, prefix, layer));
+    diags.extend(crate::load::load_dir_into(
+        sources, dir, prefix, layer, opts,
+    ));
     let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
     diags.extend(d);
     let alone = |own: crate::validate::Validated| Layer {
@@ -214,7 +315,7 @@ fn check_layer(
         return alone(own);
     }
     // With --verify-with, an upstream is read only when it is exactly as its publisher signed it.
-    if let Some(keys) = &opts.upstream_keys
+    if let Some(keys) = upstream_keys
         && let Some(d) = crate::sign::check_upstream(&up_dir, &ext.path, keys)
     {
         diags.push(d.at(at.child("path")));
@@ -230,6 +331,7 @@ fn check_layer(
         visited,
         &mut up_diags,
         opts,
+        upstream_keys,
     );
     // The upstream on its own: its errors, its version and its digest.
     let up_compiled = compile(&up.validated);
@@ -359,9 +461,10 @@ pub fn schema(kind: Option<&str>) -> Result<serde_json::Value, Fatal> {
             .map(|k| crate::schema::kind_schema(*k))
             .ok_or_else(|| {
                 let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                Fatal(format!(
-                    "unknown kind `{name}`; kinds: {}",
-                    names.join(", ")
+                Fatal::Usage(msg!(
+                    "unknown-kind",
+                    kind = name,
+                    kinds = Arg::any_of(&names)
                 ))
             }),
     }
@@ -386,12 +489,11 @@ pub fn schema_files() -> Vec<(String, Vec<u8>)> {
 /// `mamoru init DIR`: write the built-in policy (with fresh schema files) to an empty folder.
 pub fn init(dir: &Path) -> Result<usize, Fatal> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir)
-            .map_err(|e| Fatal(format!("cannot read `{}`: {e}", dir.display())))?;
+        let mut entries = std::fs::read_dir(dir).map_err(Fatal::io("io-read", dir))?;
         if entries.next().is_some() {
-            return Err(Fatal(format!(
-                "`{}` is not empty; choose a new or empty folder",
-                dir.display()
+            return Err(Fatal::Usage(msg!(
+                "folder-not-empty",
+                path = dir.display().to_string()
             )));
         }
     }
@@ -409,11 +511,9 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
     for (rel, bytes) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(Fatal::io("io-create", parent))?;
         }
-        std::fs::write(&path, bytes)
-            .map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())))?;
+        std::fs::write(&path, bytes).map_err(Fatal::io("io-write", &path))?;
     }
     Ok(())
 }
@@ -422,6 +522,10 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
 pub struct BuildOptions {
     pub out: PathBuf,
     pub bundle_only: bool,
+    /// Replace a non-empty output folder that mamoru did not write.
+    pub force: bool,
+    /// How the policy folders are read.
+    pub load: LoadOptions,
 }
 
 /// The files of a build, by path relative to the output folder.
@@ -436,7 +540,8 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
 /// What `build` may do besides the manual and the rule bundle.
 #[derive(Default)]
 pub struct BuildExtras {
-    pub check: CheckOptions,
+    /// `--verify-with`: upstream folders must be signed by one of these keys.
+    pub upstream_keys: Option<Vec<crate::sign::PublicKey>>,
     /// `--opa FILE.tar.gz`: also write an Open Policy Agent bundle.
     pub opa: Option<OpaExport>,
 }
@@ -452,16 +557,14 @@ pub struct OpaExport {
 
 /// [`build`] with upstream verification and the OPA bundle. The OPA bundle is made before
 /// anything is written, so a policy that cannot be exported writes nothing; inside `--out` it
-/// is part of the folder's atomic swap, elsewhere it is written atomically on its own.
+/// is part of the published folder, elsewhere it is written atomically on its own.
 pub fn build_with(
     input: &Input,
     opts: &BuildOptions,
     extras: &BuildExtras,
 ) -> Result<(Checked, Option<Files>), Fatal> {
-    if let Input::Dir(dir) = input {
-        refuse_overlap(dir, &opts.out)?;
-    }
-    let checked = check_with(input, &extras.check)?;
+    let checked = check_signed(input, &opts.load, extras.upstream_keys.as_deref())?;
+    crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
         return Ok((checked, None));
     }
@@ -492,9 +595,8 @@ pub fn build_with(
                 key: x.key.as_ref(),
                 manual_base: &x.manual_url,
             },
-        )
-        .map_err(|e| Fatal(e.to_string()))?;
-        match inside(&opts.out, &x.file)? {
+        )?;
+        match inside(&opts.out, &x.file) {
             Some(rel) => files.push((rel, bytes)),
             None => opa_outside = Some((x.file.clone(), bytes)),
         }
@@ -503,7 +605,7 @@ pub fn build_with(
         files.extend(site_files(&checked, policy, revision)?);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    write_atomically(&opts.out, &files)?;
+    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)?;
     if let Some((path, bytes)) = opa_outside {
         write_file_atomically(&path, &bytes)?;
     }
@@ -511,17 +613,17 @@ pub fn build_with(
 }
 
 /// `file`'s path relative to the folder `dir` when it lies inside it.
-fn inside(dir: &Path, file: &Path) -> Result<Option<String>, Fatal> {
+fn inside(dir: &Path, file: &Path) -> Option<String> {
     let abs = |p: &Path| {
         std::path::absolute(p)
+            .ok()
             .map(|a| a.components().collect::<PathBuf>())
-            .map_err(|e| Fatal(format!("cannot resolve `{}`: {e}", p.display())))
     };
     let (d, f) = (abs(dir)?, abs(file)?);
-    Ok(f.strip_prefix(&d)
+    f.strip_prefix(&d)
         .ok()
         .filter(|r| !r.as_os_str().is_empty())
-        .map(|r| r.to_string_lossy().replace('\\', "/")))
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
 }
 
 /// Write one file through a temporary sibling and a rename: readers see the old file or the
@@ -531,15 +633,14 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+    std::fs::create_dir_all(parent).map_err(Fatal::io("io-create", parent))?;
     let name = path
         .file_name()
         .map_or("out".into(), |n| n.to_string_lossy().into_owned());
     let tmp = parent.join(format!(".{name}.mamoru-new-{}", std::process::id()));
     let result = std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())));
+        .map_err(Fatal::io("io-write", path));
     let _ = std::fs::remove_file(&tmp);
     result
 }
@@ -551,68 +652,13 @@ fn site_files(
 ) -> Result<Files, Fatal> {
     let meta = crate::emit::site::Meta { revision };
     crate::emit::site::render(policy, &checked.sources.assets, &meta)
-        .map_err(|e| Fatal(format!("cannot render the manual: {}", e.0)))
+        .map_err(|e| Fatal::Usage(msg!("cannot-render", detail = e.0)))
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(v).expect("serialisable");
     s.push('\n');
     s.into_bytes()
-}
-
-/// Refuse an output folder that is the policy folder or contains it.
-fn refuse_overlap(policy: &Path, out: &Path) -> Result<(), Fatal> {
-    let abs = |p: &Path| {
-        std::path::absolute(p)
-            .map(|a| a.components().collect::<PathBuf>())
-            .map_err(|e| Fatal(format!("cannot resolve `{}`: {e}", p.display())))
-    };
-    let (policy_abs, out_abs) = (abs(policy)?, abs(out)?);
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let (pc, oc) = (canon(&policy_abs), canon(&out_abs));
-    if pc.starts_with(&oc) {
-        return Err(Fatal(format!(
-            "--out `{}` is the policy folder or contains it; choose another folder (e.g. `public`)",
-            out.display()
-        )));
-    }
-    Ok(())
-}
-
-/// Write a whole output folder: into a fresh sibling folder first, then swap it in, so a failed
-/// build leaves the previous output untouched and readers never see half a site.
-pub fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
-    let name = out
-        .file_name()
-        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.mamoru-new-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.mamoru-old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = write_tree(&tmp, files).and_then(|()| {
-        if out.exists() {
-            if !out.is_dir() {
-                return Err(Fatal(format!(
-                    "`{}` exists and is not a folder",
-                    out.display()
-                )));
-            }
-            std::fs::rename(out, &old)
-                .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
-        }
-        std::fs::rename(&tmp, out).map_err(|e| {
-            let _ = std::fs::rename(&old, out);
-            Fatal(format!("cannot write `{}`: {e}", out.display()))
-        })
-    });
-    let _ = std::fs::remove_dir_all(&tmp);
-    let _ = std::fs::remove_dir_all(&old);
-    result
 }
 
 /// A path from `from` (a folder) to `to`, as relative as possible.
@@ -636,11 +682,10 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
 pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     let checked = check(&Input::Dir(upstream.to_path_buf()))?;
     if checked.errors() > 0 {
-        return Err(Fatal(format!(
-            "the upstream `{}` has {} error(s); run `mamoru check {}` first",
-            upstream.display(),
-            checked.errors(),
-            upstream.display()
+        return Err(Fatal::Usage(msg!(
+            "upstream-has-errors",
+            path = upstream.display().to_string(),
+            errors = checked.errors()
         )));
     }
     let p = checked.policy.as_ref().expect("checked");
@@ -649,18 +694,17 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
             .map(|mut e| e.next().is_some())
             .unwrap_or(true)
     {
-        return Err(Fatal(format!(
-            "`{}` is not empty; choose a new or empty folder",
-            dir.display()
+        return Err(Fatal::Usage(msg!(
+            "folder-not-empty",
+            path = dir.display().to_string()
         )));
     }
     let digest = crate::emit::bundle::build(p, None, lineage_of(&p.lineage))
         .manifest
         .digest;
     let v = semver::Version::parse(&p.manifest.version)
-        .map_err(|e| Fatal(format!("upstream version: {e}")))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", dir.display())))?;
+        .map_err(|e| Fatal::Usage(msg!("bad-upstream-version", detail = e.to_string())))?;
+    std::fs::create_dir_all(dir).map_err(Fatal::io("io-create", dir))?;
     let rel = relative(dir, upstream).to_string_lossy().replace('\\', "/");
     let q = |s: &str| serde_json::to_string(s).expect("string");
     let manifest = format!(
@@ -691,11 +735,7 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
     if path.is_dir() {
         let checked = check(&Input::Dir(path.to_path_buf()))?;
         let p = checked.policy.as_ref().ok_or_else(|| {
-            Fatal(format!(
-                "`{}` cannot be compiled: run `mamoru check {}`",
-                path.display(),
-                path.display()
-            ))
+            Fatal::Usage(msg!("cannot-compile", path = path.display().to_string()))
         })?;
         return Ok(crate::emit::bundle::build(
             p,
@@ -703,9 +743,95 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
             lineage_of(&p.lineage),
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
-    crate::bundle::Bundle::from_json(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
+    read_bundle(path)
+}
+
+/// Largest `bundle.json` read.
+pub const MAX_BUNDLE_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Read a `bundle.json` (at most [`MAX_BUNDLE_SIZE`] bytes, so `/dev/zero` cannot exhaust
+/// memory), refusing another major format version.
+pub fn read_bundle(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
+    let bytes =
+        crate::load::read_bounded(path, MAX_BUNDLE_SIZE).map_err(Fatal::io("io-read", path))?;
+    let text = String::from_utf8(bytes).map_err(|e| Fatal::Bundle {
+        path: path.to_path_buf(),
+        source: crate::bundle::BundleError(format!("not UTF-8 text: {e}")),
+    })?;
+    crate::bundle::Bundle::from_json(&text).map_err(|source| Fatal::Bundle {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// `mamoru classify`: contacts (JSON Lines) from `input` (a file, or standard input when `None`)
+/// to `out`, one line each; rejected lines to `err`. Returns the counts.
+pub fn classify(
+    bundle: &Path,
+    input: Option<&Path>,
+    out: impl std::io::Write,
+    err: impl std::io::Write,
+) -> Result<crate::bundle::stream::Stats, Fatal> {
+    classify_bundle(bundle, read_bundle(bundle)?, input, out, err)
+}
+
+/// `classify --verify-with KEY`: the bundle is used only when its folder's signature file is
+/// signed by one of `keys` and lists `bundle.json` unchanged (the bytes verified are the bytes
+/// parsed). `Ok(Err(problem))`: refused, nothing classified.
+pub fn classify_verified(
+    bundle: &Path,
+    keys: &[crate::sign::PublicKey],
+    input: Option<&Path>,
+    out: impl std::io::Write,
+    err: impl std::io::Write,
+) -> Result<Result<crate::bundle::stream::Stats, crate::sign::Problem>, Fatal> {
+    let bytes = match crate::sign::read_verified(bundle, keys, MAX_BUNDLE_SIZE)? {
+        Ok(b) => b,
+        Err(p) => return Ok(Err(p)),
+    };
+    let text = String::from_utf8(bytes).map_err(|e| Fatal::Bundle {
+        path: bundle.to_path_buf(),
+        source: crate::bundle::BundleError(format!("not UTF-8 text: {e}")),
+    })?;
+    let b = crate::bundle::Bundle::from_json(&text).map_err(|source| Fatal::Bundle {
+        path: bundle.to_path_buf(),
+        source,
+    })?;
+    classify_bundle(bundle, b, input, out, err).map(Ok)
+}
+
+fn classify_bundle(
+    path: &Path,
+    b: crate::bundle::Bundle,
+    input: Option<&Path>,
+    out: impl std::io::Write,
+    err: impl std::io::Write,
+) -> Result<crate::bundle::stream::Stats, Fatal> {
+    let bundle = path;
+    let engine = b.engine().map_err(|source| Fatal::Bundle {
+        path: bundle.to_path_buf(),
+        source,
+    })?;
+    let stats = match input {
+        Some(path) => {
+            let f = std::fs::File::open(path).map_err(Fatal::io("io-read", path))?;
+            crate::bundle::stream::classify(
+                &engine,
+                std::io::BufReader::with_capacity(1 << 16, f),
+                out,
+                err,
+            )
+        }
+        None => crate::bundle::stream::classify(&engine, std::io::stdin().lock(), out, err),
+    };
+    stats.map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Fatal::OutputClosed,
+        _ => Fatal::Io {
+            action: "io-write",
+            path: PathBuf::from("-"),
+            source: e,
+        },
+    })
 }
 
 /// `mamoru diff OLD NEW`: the semantic difference of two policies or bundles.

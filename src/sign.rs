@@ -14,6 +14,8 @@
 //! Architecture invariant: knows files, hashes and keys; nothing about policies or bundles.
 //! Every message a user reads is produced here, by [`Problem`] and [`Error`].
 
+use crate::i18n::Msg;
+use crate::msg;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -58,10 +60,12 @@ pub enum Error {
         error: std::io::Error,
     },
     KeyExists(PathBuf),
+    /// Not a PEM key of a kind mamoru reads (`private`: a private key was expected).
     BadKey {
         path: PathBuf,
-        why: String,
+        private: bool,
     },
+    NoRandomness(String),
     WrongKeyKind {
         path: PathBuf,
         want: KeyKind,
@@ -70,7 +74,7 @@ pub enum Error {
     PrivateGiven(PathBuf),
     PublicGiven(PathBuf),
     NotAFolder(PathBuf),
-    /// A file `sign` will not sign (a symlink, a special file, a name that is not portable).
+    /// A file `sign` will not sign; `why` is a catalogue id (`sign-why-…`).
     Unsignable {
         path: String,
         why: &'static str,
@@ -80,64 +84,52 @@ pub enum Error {
     /// `sign --add` on a folder with no (readable) signature file.
     AddUnsigned {
         dir: PathBuf,
-        why: String,
+        why: Problem,
     },
+}
+
+impl Error {
+    /// The message, in the reader's language.
+    pub fn message(&self) -> Msg {
+        let p = |p: &Path| p.display().to_string();
+        match self {
+            Error::Io { path, error } => msg!("sign-io", path = p(path), error = error.to_string()),
+            Error::KeyExists(path) => msg!("sign-key-exists", path = p(path)),
+            Error::BadKey { path, private } => {
+                msg!("sign-bad-key", path = p(path)).with_id(if *private {
+                    "sign-bad-private-key"
+                } else {
+                    "sign-bad-public-key"
+                })
+            }
+            Error::NoRandomness(e) => msg!("sign-no-randomness", error = e.clone()),
+            Error::WrongKeyKind { path, want, have } => msg!(
+                "sign-wrong-key-kind",
+                path = p(path),
+                have = kind_name(*have),
+                want = kind_name(*want)
+            )
+            .with_id(match want {
+                KeyKind::Ed25519 => "sign-wrong-key-kind",
+                KeyKind::P256 => "sign-wrong-key-kind-opa",
+            }),
+            Error::PrivateGiven(path) => msg!("sign-private-given", path = p(path)),
+            Error::PublicGiven(path) => msg!("sign-public-given", path = p(path)),
+            Error::NotAFolder(path) => msg!("sign-not-a-folder", path = p(path)),
+            Error::Unsignable { path, why } => {
+                msg!("sign-unsignable", path = path.clone(), why = Msg::new(why))
+            }
+            Error::AddChanged(d) => msg!("sign-add-changed", path = p(d)),
+            Error::AddUnsigned { dir, why } => {
+                msg!("sign-add-unsigned", path = p(dir), why = why.message())
+            }
+        }
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Io { path, error } => write!(f, "`{}`: {error}", path.display()),
-            Error::KeyExists(p) => write!(
-                f,
-                "`{}` exists already; keygen never overwrites a key: choose another NAME or move the old key away",
-                p.display()
-            ),
-            Error::BadKey { path, why } => write!(
-                f,
-                "`{}` is not a key mamoru can read ({why}); keys are PEM files written by `mamoru keygen`",
-                path.display()
-            ),
-            Error::WrongKeyKind { path, want, have } => write!(
-                f,
-                "`{}` is an {} key, but this needs an {} key{}",
-                path.display(),
-                kind_name(*have),
-                kind_name(*want),
-                match want {
-                    KeyKind::Ed25519 => " (`mamoru keygen NAME`)",
-                    KeyKind::P256 => " (`mamoru keygen NAME --opa`: OPA does not accept Ed25519)",
-                }
-            ),
-            Error::PrivateGiven(p) => write!(
-                f,
-                "`{}` is a private key; verification takes the public key (NAME.pub)",
-                p.display()
-            ),
-            Error::PublicGiven(p) => write!(
-                f,
-                "`{}` is a public key; signing takes the private key (NAME.key)",
-                p.display()
-            ),
-            Error::NotAFolder(p) => write!(f, "`{}` is not a folder", p.display()),
-            Error::Unsignable { path, why } => {
-                write!(
-                    f,
-                    "cannot sign `{path}`: {why}; a signed folder holds only regular files with portable names"
-                )
-            }
-            Error::AddChanged(d) => write!(
-                f,
-                "the files in `{}` changed since they were signed: sign again with every key (`mamoru sign {} --key A.key --key B.key`)",
-                d.display(),
-                d.display()
-            ),
-            Error::AddUnsigned { dir, why } => write!(
-                f,
-                "--add needs a signed folder, and `{}` has no valid {SIGNATURE_FILE} ({why})",
-                dir.display()
-            ),
-        }
+        write!(f, "{}", self.message())
     }
 }
 
@@ -304,7 +296,7 @@ fn read_pem(path: &Path) -> Result<String, Error> {
             if e.kind() == std::io::ErrorKind::InvalidData {
                 Error::BadKey {
                     path: path.to_path_buf(),
-                    why: "not text".into(),
+                    private: false,
                 }
             } else {
                 Error::Io {
@@ -336,7 +328,7 @@ pub fn read_secret(path: &Path) -> Result<SecretKey, Error> {
     }
     Err(Error::BadKey {
         path: path.to_path_buf(),
-        why: "expected `-----BEGIN PRIVATE KEY-----` with an Ed25519 or P-256 key".into(),
+        private: true,
     })
 }
 
@@ -360,8 +352,21 @@ pub fn read_public(path: &Path) -> Result<PublicKey, Error> {
     }
     Err(Error::BadKey {
         path: path.to_path_buf(),
-        why: "expected `-----BEGIN PUBLIC KEY-----` with an Ed25519 or P-256 key".into(),
+        private: false,
     })
+}
+
+/// Read a private key that must be Ed25519 (for folder signatures).
+pub fn read_signing_key(path: &Path) -> Result<SecretKey, Error> {
+    let k = read_secret(path)?;
+    if k.kind() != KeyKind::Ed25519 {
+        return Err(Error::WrongKeyKind {
+            path: path.to_path_buf(),
+            want: KeyKind::Ed25519,
+            have: k.kind(),
+        });
+    }
+    Ok(k)
 }
 
 /// Read a public key that must be Ed25519 (for folder signatures).
@@ -401,14 +406,8 @@ pub fn keygen(name: &Path, kind: KeyKind) -> Result<Generated, Error> {
             return Err(Error::KeyExists(p.clone()));
         }
     }
-    let key = SecretKey::generate(kind).map_err(|why| Error::BadKey {
-        path: private.clone(),
-        why: format!("no randomness: {why}"),
-    })?;
-    let pem = key.to_pem().map_err(|why| Error::BadKey {
-        path: private.clone(),
-        why,
-    })?;
+    let key = SecretKey::generate(kind).map_err(Error::NoRandomness)?;
+    let pem = key.to_pem().map_err(Error::NoRandomness)?;
     write_new(&private, pem.as_bytes(), 0o600)?;
     if let Err(e) = write_new(&public, key.public().to_pem().as_bytes(), 0o644) {
         let _ = std::fs::remove_file(&private);
@@ -526,7 +525,7 @@ fn walk(dir: &Path) -> Result<Walk, Error> {
             let Some(name) = name.to_str() else {
                 w.refused.push((
                     format!("{rel}{}", name.to_string_lossy()),
-                    "its name is not UTF-8",
+                    "sign-why-not-utf8",
                 ));
                 continue;
             };
@@ -537,14 +536,13 @@ fn walk(dir: &Path) -> Result<Walk, Error> {
             let meta = e.path().symlink_metadata().map_err(io(&e.path()))?;
             let t = meta.file_type();
             if t.is_symlink() {
-                w.refused.push((path, "it is a symbolic link"));
+                w.refused.push((path, "sign-why-symlink"));
             } else if t.is_dir() {
                 go(base, &format!("{path}/"), w)?;
             } else if !t.is_file() {
-                w.refused.push((path, "it is not a regular file"));
+                w.refused.push((path, "sign-why-special"));
             } else if !safe_path(&path) {
-                w.refused
-                    .push((path, "its name has control characters or backslashes"));
+                w.refused.push((path, "sign-why-unportable"));
             } else {
                 let sha256 = hash_file(&e.path())?;
                 w.files.push(FileHash { path, sha256 });
@@ -595,7 +593,7 @@ pub fn sign(dir: &Path, keys: &[SecretKey], add: bool) -> Result<Signed, Error> 
     if add {
         let old = read_signature_file(dir).map_err(|p| Error::AddUnsigned {
             dir: dir.to_path_buf(),
-            why: p.to_string(),
+            why: p,
         })?;
         if old.files != w.files {
             return Err(Error::AddChanged(dir.to_path_buf()));
@@ -644,7 +642,7 @@ pub fn sign(dir: &Path, keys: &[SecretKey], add: bool) -> Result<Signed, Error> 
 pub enum Problem {
     /// No signature file.
     Unsigned { dir: String },
-    /// The signature file cannot be read as one.
+    /// The signature file cannot be read as one; `why` is already in the reader's language.
     Malformed { why: String },
     /// No signature by any of the keys given.
     WrongKey {
@@ -659,46 +657,50 @@ pub enum Problem {
     Added { path: String },
     /// A listed file that is missing.
     Removed { path: String },
-    /// A symlink or special file in the folder (never followed).
-    NotRegular { path: String, why: String },
+    /// A symlink or special file in the folder (never followed); `why` is a catalogue id.
+    NotRegular { path: String, why: &'static str },
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Problem {
+    /// The message, in the reader's language.
+    pub fn message(&self) -> Msg {
         match self {
-            Problem::Unsigned { dir } => write!(
-                f,
-                "not signed: `{dir}` has no {SIGNATURE_FILE} (sign it with `mamoru sign {dir} --key NAME.key`)"
-            ),
-            Problem::Malformed { why } => write!(f, "malformed {SIGNATURE_FILE}: {why}"),
-            Problem::WrongKey { signed_by, given } => write!(
-                f,
-                "wrong key: signed by key id {}, but the key given is {}",
-                list(signed_by),
-                list(given)
-            ),
-            Problem::BadSignature { kid } => write!(
-                f,
-                "the signature by key id `{kid}` does not verify: {SIGNATURE_FILE} was altered after signing, or was signed by another key with the same id"
-            ),
-            Problem::Changed { path } => {
-                write!(f, "changed: `{path}` differs from the signed file")
+            Problem::Unsigned { dir } => {
+                msg!("verify-unsigned", path = dir.clone(), file = SIGNATURE_FILE)
             }
-            Problem::Added { path } => write!(f, "added: `{path}` is not among the signed files"),
-            Problem::Removed { path } => write!(f, "removed: `{path}` is signed but missing"),
-            Problem::NotRegular { path, why } => write!(f, "refused: `{path}`: {why}"),
+            Problem::Malformed { why } => {
+                msg!("verify-malformed", file = SIGNATURE_FILE, why = why.clone())
+            }
+            Problem::WrongKey { signed_by, given } => msg!(
+                "verify-wrong-key",
+                signed = crate::i18n::Arg::any_of(signed_by),
+                given = crate::i18n::Arg::any_of(given)
+            ),
+            Problem::BadSignature { kid } => {
+                msg!(
+                    "verify-bad-signature",
+                    kid = kid.clone(),
+                    file = SIGNATURE_FILE
+                )
+            }
+            Problem::Changed { path } => msg!("verify-changed", path = path.clone()),
+            Problem::Added { path } => msg!("verify-added", path = path.clone()),
+            Problem::Removed { path } => msg!("verify-removed", path = path.clone()),
+            Problem::NotRegular { path, why } => {
+                msg!("verify-refused", path = path.clone(), why = Msg::new(why))
+            }
         }
     }
 }
 
-fn list(v: &[String]) -> String {
-    if v.is_empty() {
-        return "none".into();
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message())
     }
-    v.iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+}
+
+fn malformed(m: Msg) -> Problem {
+    Problem::Malformed { why: m.to_string() }
 }
 
 /// Read and check the shape of a folder's signature file.
@@ -714,7 +716,7 @@ pub fn read_signature_file(dir: &Path) -> Result<SignatureFile, Problem> {
     };
     if !meta.file_type().is_file() {
         return Err(Problem::Malformed {
-            why: "it is not a regular file".into(),
+            why: "sign-why-special".into(),
         });
     }
     let mut text = String::new();
@@ -730,12 +732,10 @@ pub fn read_signature_file(dir: &Path) -> Result<SignatureFile, Problem> {
     }
     for fh in &file.files {
         if !safe_path(&fh.path) {
-            return Err(Problem::Malformed {
-                why: format!(
-                    "path `{}` is absolute, escapes the folder, or is not portable",
-                    fh.path.escape_debug()
-                ),
-            });
+            return Err(malformed(msg!(
+                "verify-why-unsafe-path",
+                path = fh.path.escape_debug().to_string()
+            )));
         }
         if fh.sha256.len() != 64
             || !fh
@@ -743,22 +743,19 @@ pub fn read_signature_file(dir: &Path) -> Result<SignatureFile, Problem> {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
-            return Err(Problem::Malformed {
-                why: format!("`{}` has no valid sha256", fh.path),
-            });
+            return Err(malformed(msg!("verify-why-hash", path = fh.path.clone())));
         }
     }
     for w in file.files.windows(2) {
         if w[0].path >= w[1].path {
-            return Err(Problem::Malformed {
-                why: format!("paths not sorted or repeated at `{}`", w[1].path),
-            });
+            return Err(malformed(msg!(
+                "verify-why-unsorted",
+                path = w[1].path.clone()
+            )));
         }
     }
     if file.signatures.is_empty() {
-        return Err(Problem::Malformed {
-            why: "it holds no signature".into(),
-        });
+        return Err(malformed(msg!("verify-why-no-signature")));
     }
     Ok(file)
 }
@@ -832,10 +829,7 @@ pub fn verify(dir: &Path, keys: &[PublicKey]) -> Result<Verified, Error> {
     let mut problems: Vec<Problem> = w
         .refused
         .into_iter()
-        .map(|(path, why)| Problem::NotRegular {
-            path,
-            why: why.into(),
-        })
+        .map(|(path, why)| Problem::NotRegular { path, why })
         .collect();
     let refused: Vec<String> = problems
         .iter()
@@ -891,7 +885,11 @@ pub fn verify(dir: &Path, keys: &[PublicKey]) -> Result<Verified, Error> {
 /// Read one file of a signed folder and check it against a signature by one of `keys`: the
 /// bytes returned are the bytes verified (read once, so they cannot change in between). For
 /// `classify --verify-with` and other consumers of a single published file (`review`).
-pub fn read_verified(file: &Path, keys: &[PublicKey]) -> Result<Result<Vec<u8>, Problem>, Error> {
+pub fn read_verified(
+    file: &Path,
+    keys: &[PublicKey],
+    max_bytes: u64,
+) -> Result<Result<Vec<u8>, Problem>, Error> {
     let dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -910,10 +908,19 @@ pub fn read_verified(file: &Path, keys: &[PublicKey]) -> Result<Result<Vec<u8>, 
     if !meta.file_type().is_file() {
         return Ok(Err(Problem::NotRegular {
             path: name.into(),
-            why: "not a regular file (symbolic links are never followed)".into(),
+            why: "sign-why-symlink",
         }));
     }
-    let bytes = std::fs::read(file).map_err(io(file))?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(io(file))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(Error::Io {
+            path: file.to_path_buf(),
+            error: std::io::Error::other(format!("larger than {max_bytes} bytes")),
+        });
+    }
     let Some(listed) = sigs.files.iter().find(|f| f.path == name) else {
         return Ok(Err(Problem::Added { path: name.into() }));
     };
@@ -937,25 +944,24 @@ pub fn check_upstream(
         Err(e) => {
             return Some(Diagnostic::new(
                 Code::UpstreamSignature,
-                format!("upstream `{shown}` cannot be verified: {e}"),
+                msg!("upstream-unverifiable", path = shown, error = e.message()),
             ));
         }
     };
     let mut d = Diagnostic::new(
         Code::UpstreamSignature,
-        format!(
-            "upstream `{shown}` is not as its publisher signed it ({} problem{})",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" }
+        msg!(
+            "upstream-not-as-signed",
+            path = shown,
+            count = problems.len()
         ),
     )
-    .hint(format!(
-        "get the upstream again from its publisher, or check it with `mamoru verify {} --key KEY`; \
-         without --verify-with it is read unverified",
-        dir.display()
+    .hint(msg!(
+        "upstream-not-as-signed-hint",
+        path = dir.display().to_string()
     ));
     for p in problems.iter().take(20) {
-        d = d.note(p.to_string());
+        d = d.note(p.message());
     }
     Some(d)
 }

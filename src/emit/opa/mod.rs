@@ -39,24 +39,35 @@ pub enum OpaError {
     Archive(String),
 }
 
+impl OpaError {
+    /// The message, in the reader's language.
+    pub fn message(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        match self {
+            OpaError::Route(rego::RouteLimit::Unbounded { flow, step }) => {
+                msg!("opa-unbounded", flow = flow.clone(), step = step.clone())
+            }
+            OpaError::Route(rego::RouteLimit::TooLong { flow, steps, limit }) => msg!(
+                "opa-too-long",
+                flow = flow.clone(),
+                steps = *steps,
+                limit = *limit
+            ),
+            OpaError::Route(rego::RouteLimit::RouteTooLong { flow, steps, limit }) => msg!(
+                "opa-route-too-long",
+                flow = flow.clone(),
+                steps = *steps,
+                limit = *limit
+            ),
+            OpaError::KeyKind => msg!("opa-key-kind"),
+            OpaError::Archive(e) => msg!("opa-archive", error = e.clone()),
+        }
+    }
+}
+
 impl fmt::Display for OpaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OpaError::Route(rego::RouteLimit::Unbounded { flow, step }) => write!(
-                f,
-                "cannot export flow `{flow}` to Rego: routes through step `{step}` loop without a `repeat` limit, so they never end"
-            ),
-            OpaError::Route(rego::RouteLimit::TooLong { flow, steps, limit }) => write!(
-                f,
-                "cannot export flow `{flow}` to Rego: its routes loop through several `repeat` steps and could need {steps} walking steps (the limit is {limit}); \
-                 lower the `repeat` values of the steps in that loop, or make each repeat step loop onto itself (such loops cost one walking step whatever their `repeat`)"
-            ),
-            OpaError::KeyKind => write!(
-                f,
-                "--opa-key needs an ECDSA P-256 key (`mamoru keygen NAME --opa`): OPA verifies bundle signatures with ES256 but not with Ed25519"
-            ),
-            OpaError::Archive(e) => write!(f, "cannot write the OPA bundle: {e}"),
-        }
+        write!(f, "{}", self.message())
     }
 }
 
@@ -106,7 +117,6 @@ pub fn files(b: &Bundle, o: &Options) -> Result<Vec<(String, Vec<u8>)>, OpaError
     let data = serde_json::to_value(b).map_err(|e| OpaError::Archive(e.to_string()))?;
     let opts = rego::Options {
         manual_base: o.manual_base,
-        max_route: crate::eval::MAX_ROUTE,
         unroll,
     };
     let mut files = vec![

@@ -253,6 +253,26 @@ pub enum RouteLimit {
         steps: u64,
         limit: u64,
     },
+    /// Routes could be longer than OPA should build arrays for.
+    RouteTooLong {
+        flow: String,
+        steps: u64,
+        limit: u64,
+    },
+}
+
+/// Longest route the Rego may build: beyond it `build --opa` refuses the policy.
+pub const MAX_ROUTE: u64 = 100_000;
+
+/// The engine's bound on a flow's routes (`eval::max_route`, from the bundle's flow): steps ×
+/// (1 + the sum of all `repeat`s). A route longer than that ends `too-long`.
+pub fn longest_route(flow: &Flow) -> u64 {
+    let passes = flow
+        .steps
+        .iter()
+        .filter_map(|s| s.repeat)
+        .fold(1u64, u64::saturating_add);
+    (flow.steps.len() as u64).saturating_mul(passes)
 }
 
 /// Most `_advance` steps the Rego may unroll: beyond it `build --opa` refuses the policy.
@@ -333,6 +353,14 @@ pub fn route_bound(flow: &Flow) -> Result<u64, RouteLimit> {
         passes.saturating_add(1).saturating_mul(others + 1)
     };
     let bound = moves.saturating_mul(2).saturating_add(2);
+    let longest = longest_route(flow);
+    if longest > MAX_ROUTE {
+        return Err(RouteLimit::RouteTooLong {
+            flow: flow.id.clone(),
+            steps: longest,
+            limit: MAX_ROUTE,
+        });
+    }
     if bound > MAX_UNROLL {
         return Err(RouteLimit::TooLong {
             flow: flow.id.clone(),
@@ -372,8 +400,6 @@ pub struct Options<'a> {
     /// Prefix for manual links in METADATA (the decision's `manual` stays relative, as in
     /// `classify`).
     pub manual_base: &'a str,
-    /// `eval::MAX_ROUTE`: the engine's longest route.
-    pub max_route: usize,
     /// `_advance` steps to unroll (the largest [`route_bound`] of the flows).
     pub unroll: u64,
 }
@@ -411,8 +437,13 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
         ],
     );
     out.push_str("package mamoru\n\nimport rego.v1\n\n");
-    let _ = writeln!(out, "_max_route := {}\n", o.max_route);
     out.push_str(FIXED);
+    // The engine's longest route per flow: a longer one ends `too-long`.
+    out.push_str("\n# The longest route of each flow (steps × (1 + all repeats)), as the engine bounds it.\n_max_routes := {\n");
+    for f in &b.flows {
+        let _ = writeln!(out, "\t{}: {},", q(&f.id), longest_route(f));
+    }
+    out.push_str("}\n\n_max_route := _max_routes[_flow]\n");
     // Every rule family exists even when the policy has no member of it (a key that is no id).
     out.push_str(
         "\n# Families of generated rules, defined even when empty (`-` is never an id).\n\
