@@ -161,8 +161,7 @@ pub fn check_signed(
                 0,
                 &mut Vec::new(),
                 &mut d,
-                opts,
-                upstream_keys,
+                (opts, upstream_keys),
             );
             (sources, d, layer)
         }
@@ -251,8 +250,7 @@ fn check_layer(
     layer: usize,
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
-    opts: &LoadOptions,
-    upstream_keys: Option<&[crate::sign::PublicKey]>,
+    (opts, upstream_keys): (&LoadOptions, Option<&[crate::sign::PublicKey]>),
 ) -> Layer {
     diags.extend(crate::load::load_dir_into(
         sources, dir, prefix, layer, opts,
@@ -330,8 +328,7 @@ fn check_layer(
         layer + 1,
         visited,
         &mut up_diags,
-        opts,
-        upstream_keys,
+        (opts, upstream_keys),
     );
     // The upstream on its own: its errors, its version and its digest.
     let up_compiled = compile(&up.validated);

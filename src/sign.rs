@@ -96,23 +96,26 @@ impl Error {
             Error::Io { path, error } => msg!("sign-io", path = p(path), error = error.to_string()),
             Error::KeyExists(path) => msg!("sign-key-exists", path = p(path)),
             Error::BadKey { path, private } => {
-                msg!("sign-bad-key", path = p(path)).with_id(if *private {
-                    "sign-bad-private-key"
+                if *private {
+                    msg!("sign-bad-private-key", path = p(path))
                 } else {
-                    "sign-bad-public-key"
-                })
+                    msg!("sign-bad-public-key", path = p(path))
+                }
             }
             Error::NoRandomness(e) => msg!("sign-no-randomness", error = e.clone()),
-            Error::WrongKeyKind { path, want, have } => msg!(
-                "sign-wrong-key-kind",
-                path = p(path),
-                have = kind_name(*have),
-                want = kind_name(*want)
-            )
-            .with_id(match want {
-                KeyKind::Ed25519 => "sign-wrong-key-kind",
-                KeyKind::P256 => "sign-wrong-key-kind-opa",
-            }),
+            Error::WrongKeyKind { path, want, have } => {
+                let (path, have, want) = (p(path), kind_name(*have), kind_name(*want));
+                if want == kind_name(KeyKind::P256) {
+                    msg!(
+                        "sign-wrong-key-kind-opa",
+                        path = path,
+                        have = have,
+                        want = want
+                    )
+                } else {
+                    msg!("sign-wrong-key-kind", path = path, have = have, want = want)
+                }
+            }
             Error::PrivateGiven(path) => msg!("sign-private-given", path = p(path)),
             Error::PublicGiven(path) => msg!("sign-public-given", path = p(path)),
             Error::NotAFolder(path) => msg!("sign-not-a-folder", path = p(path)),
@@ -715,20 +718,20 @@ pub fn read_signature_file(dir: &Path) -> Result<SignatureFile, Problem> {
         }
     };
     if !meta.file_type().is_file() {
-        return Err(Problem::Malformed {
-            why: "sign-why-special".into(),
-        });
+        return Err(malformed(msg!("verify-why-not-file")));
     }
     let mut text = String::new();
     std::fs::File::open(&path)
         .and_then(|f| f.take(64 << 20).read_to_string(&mut text))
-        .map_err(|e| Problem::Malformed { why: e.to_string() })?;
-    let file: SignatureFile =
-        serde_json::from_str(&text).map_err(|e| Problem::Malformed { why: e.to_string() })?;
+        .map_err(|e| malformed(msg!("verify-why-read", error = e.to_string())))?;
+    let file: SignatureFile = serde_json::from_str(&text)
+        .map_err(|e| malformed(msg!("verify-why-json", error = e.to_string())))?;
     if file.format != FORMAT {
-        return Err(Problem::Malformed {
-            why: format!("format `{}` (this mamoru reads `{FORMAT}`)", file.format),
-        });
+        return Err(malformed(msg!(
+            "verify-why-format",
+            format = file.format.clone(),
+            want = FORMAT
+        )));
     }
     for fh in &file.files {
         if !safe_path(&fh.path) {

@@ -496,6 +496,7 @@ fn mutate(base: &Bundle, rng: &mut Rng) -> Bundle {
         let n = f.steps.len();
         let step_ids: Vec<String> = f.steps.iter().map(|s| s.id.clone()).collect();
         // Some steps become repeat steps, with loops onto themselves or back from later steps.
+        #[allow(clippy::needless_range_loop)] // steps are edited by index while read
         for i in 0..n {
             if f.steps[i].end.is_some() {
                 continue;

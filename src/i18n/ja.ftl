@@ -200,7 +200,7 @@ unknown-placeholder = 本文のしきい値 `{"{{"}{ $name }{"}}"}` は定義さ
 placeholder-hint = `{"{{"}名前{"}}"}` は policy.yaml のしきい値を表示します。定義済み: { $names }
 
 ## 署名（mamoru keygen / sign / verify、--verify-with）
-sign-io = `{ $path }`: { $error }
+sign-io = `{ $path }` を読み書きできません: { $error }
 sign-key-exists = `{ $path }` はすでにあります。keygen は鍵を上書きしません。別の名前を選ぶか、古い鍵を移してください
 sign-bad-private-key = `{ $path }` は mamoru が読める秘密鍵ではありません。`mamoru keygen` が書く `-----BEGIN PRIVATE KEY-----`（PKCS#8）形式の Ed25519 または P-256 の鍵が必要です
 sign-bad-public-key = `{ $path }` は mamoru が読める公開鍵ではありません。`mamoru keygen` が書く `-----BEGIN PUBLIC KEY-----` 形式の Ed25519 または P-256 の鍵が必要です
@@ -225,7 +225,7 @@ verify-unsigned = 署名がありません: `{ $path }` に { $file } があり�
 verify-malformed = { $file } の形式が正しくありません: { $why }
 verify-why-not-file = 通常のファイルではありません
 verify-why-read = 読めません: { $error }
-verify-why-json = { $error }
+verify-why-json = JSON として読めません: { $error }
 verify-why-format = 形式 `{ $format }`（この mamoru が読むのは `{ $want }`）
 verify-why-unsafe-path = パス `{ $path }` は絶対パスか、フォルダーの外を指すか、移植できない名前です
 verify-why-hash = `{ $path }` に正しい sha256 がありません
