@@ -130,6 +130,7 @@ codes! {
     CaseVerdict = "E240", Error, "case-verdict";
     CaseFlow = "E241", Error, "case-flow";
     CaseRoute = "E242", Error, "case-route";
+    LinkTarget = "E250", Error, "link-target";
     ExtendsMissing = "E300", Error, "upstream-missing";
     ExtendsCycle = "E301", Error, "upstream-cycle";
     ExtendsVersion = "E302", Error, "upstream-version";

@@ -25,4 +25,6 @@ pub mod resolve;
 pub mod schema;
 pub mod sign;
 pub mod testing;
+pub mod text;
+pub mod urls;
 pub mod validate;

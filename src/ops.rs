@@ -169,7 +169,7 @@ pub fn check_signed(
     let Compiled {
         policy,
         diagnostics: more,
-    } = compile(&layer.validated);
+    } = compile(&layer.validated, &asset_names(&sources));
     diagnostics.extend(more);
     let policy = policy.map(|mut p| {
         p.provenance = layer.provenance;
@@ -229,6 +229,21 @@ pub fn test(input: &Input, load: &LoadOptions) -> Result<Tested, Fatal> {
 /// JSON as `mamoru` prints it: pretty, keys in order.
 pub fn pretty_json(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// The files the manual publishes under `assets/`: the built-in ones and the policy's `site/`.
+fn asset_names(sources: &Sources) -> Vec<String> {
+    let mut names: Vec<String> = crate::load::embedded_files(&crate::emit::site::ASSETS)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    names.extend(
+        sources
+            .assets
+            .iter()
+            .filter_map(|(p, _)| p.strip_prefix("site/").map(str::to_string)),
+    );
+    names
 }
 
 /// Most upstreams a fork may stand on.
@@ -331,7 +346,7 @@ fn check_layer(
         (opts, upstream_keys),
     );
     // The upstream on its own: its errors, its version and its digest.
-    let up_compiled = compile(&up.validated);
+    let up_compiled = compile(&up.validated, &asset_names(sources));
     let errors: Vec<&Diagnostic> = up_diags
         .iter()
         .chain(&up_compiled.diagnostics)

@@ -167,6 +167,23 @@ pub fn validate_layer(
             );
         }
     }
+    // A free page's file name becomes its URL: it must be an id like every other.
+    for doc in &docs {
+        let path = &sources.file(doc.file).path;
+        let stem = path
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.strip_suffix(".md"))
+            .unwrap_or_default();
+        if doc.kind == Kind::Page && !is_id(stem) {
+            diags.push(
+                Diagnostic::new(Code::InvalidValue, msg!("page-name", path = path))
+                    .at(Origin::new(doc.file, At::File))
+                    .hint(msg!("hint-slug", slug = slug_of(stem))),
+            );
+        }
+    }
+    out.pages.retain(|(id, _)| is_id(id));
     out.incomplete.sort();
     out.incomplete.dedup();
     (out, diags)
@@ -236,6 +253,28 @@ fn list<T: DeserializeOwned>(
             Err(_) => incomplete.push(doc.kind),
         }
     }
+}
+
+/// An id: `[a-z0-9][a-z0-9-]*` (see [`ID_PATTERN`]).
+fn is_id(s: &str) -> bool {
+    s.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A text made into an id-like slug, for hints (`Old FAQ#2` → `old-faq-2`).
+fn slug_of(s: &str) -> String {
+    crate::duration::half_width(s)
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// What a value is, for "found …" in messages.
@@ -584,15 +623,7 @@ fn map_error(
             )
             .at(here);
             if let Some(s) = instance.as_str() {
-                let slug: String = crate::duration::half_width(s)
-                    .to_lowercase()
-                    .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                    .collect::<String>()
-                    .split('-')
-                    .filter(|p| !p.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("-");
+                let slug = slug_of(s);
                 if want.id().starts_with("expect-id") && !slug.is_empty() && slug != s {
                     d = d.hint(msg!("hint-slug", slug = slug));
                 } else if let Some(fix) = crate::duration::suggest_duration(s)
@@ -603,6 +634,15 @@ fn map_error(
             }
             d
         }
+        ValidationErrorKind::Format { format } if format == "date" => Diagnostic::new(
+            Code::InvalidValue,
+            msg!(
+                "not-a-calendar-date",
+                value = instance.as_str().unwrap_or_default()
+            ),
+        )
+        .at(here)
+        .hint(msg!("not-a-calendar-date-hint")),
         ValidationErrorKind::MinItems { limit } => Diagnostic::new(
             Code::InvalidValue,
             msg!("min-items", field = field, min = *limit),

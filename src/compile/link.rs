@@ -1152,9 +1152,9 @@ pub fn valid_date(s: &str) -> bool {
 fn check_date(s: &str, origin: &Origin, d: &mut Vec<Diagnostic>) {
     if !valid_date(s) {
         d.push(
-            Diagnostic::new(Code::InvalidValue, format!("`{s}` is not a calendar date"))
+            Diagnostic::new(Code::InvalidValue, msg!("not-a-calendar-date", value = s))
                 .at(origin.clone())
-                .hint("write a real date as YYYY-MM-DD"),
+                .hint(msg!("not-a-calendar-date-hint")),
         );
     }
 }

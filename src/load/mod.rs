@@ -5,6 +5,7 @@
 //! verdicts or flows. It never fails: it returns what it could read and a diagnostic for the rest.
 //! Only here is the file system touched (`load_dir`); everything else reads [`Sources`].
 
+pub mod slips;
 pub mod yaml;
 
 use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
@@ -616,7 +617,7 @@ pub fn load_files_into(
         match result {
             Ok(doc) => s.docs.push(doc),
             Err(d) => {
-                diags.push(*d);
+                diags.extend(d);
                 s.unreadable.push((layer, kind));
             }
         }
@@ -626,24 +627,37 @@ pub fn load_files_into(
     diags
 }
 
+/// Parse one file. A file with input-method slips is reported by its slips (each on its line
+/// and column) rather than by the YAML error they cause further down, and is not read.
 fn parse_document(
     file: FileId,
     kind: Kind,
     layer: usize,
     text: &str,
-) -> Result<Document, Box<Diagnostic>> {
+) -> Result<Document, Vec<Diagnostic>> {
     let (yaml_text, line_offset, body) = if kind.is_markdown() {
         let fm = split_front_matter(text).map_err(|(msg, hint, line)| {
-            Box::new(
+            vec![
                 Diagnostic::new(Code::FrontMatter, msg)
                     .at(Origin::new(file, At::Pos(line, 1)))
                     .hint(hint),
-            )
+            ]
         })?;
         (fm.yaml, 1, Some(fm.body))
     } else {
         (text, 0, None)
     };
+    let found = slips::scan(yaml_text, line_offset);
+    if !found.is_empty() {
+        return Err(found
+            .into_iter()
+            .map(|s| {
+                Diagnostic::new(s.code, s.message)
+                    .at(Origin::new(file, At::Pos(s.line, s.col)))
+                    .hint(s.hint)
+            })
+            .collect());
+    }
     let doc = yaml::parse(yaml_text, line_offset).map_err(|e| {
         let code = match e.kind {
             YamlErrorKind::Syntax => Code::YamlSyntax,
@@ -652,11 +666,11 @@ fn parse_document(
             YamlErrorKind::Unsupported => Code::YamlUnsupported,
             YamlErrorKind::Empty => Code::EmptyFile,
         };
-        Box::new(
+        vec![
             Diagnostic::new(code, e.message)
                 .at(Origin::new(file, At::Pos(e.pos.line, e.pos.col)))
                 .maybe_hint(e.hint),
-        )
+        ]
     })?;
     Ok(Document {
         file,

@@ -458,7 +458,7 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
                 out,
                 "\t{}: {},",
                 q(&format!("{}×{}", c.id, d.id)),
-                q(&crate::emit::urls::cell(&c.id, &d.id))
+                q(&crate::urls::cell(&c.id, &d.id))
             );
         }
     }
