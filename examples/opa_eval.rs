@@ -27,7 +27,10 @@ fn main() {
         .collect();
 
     // Export, timed (best of 20).
-    let opts = mamoru::emit::opa::Options { key: None, manual_base: "" };
+    let opts = mamoru::emit::opa::Options {
+        key: None,
+        manual_base: "",
+    };
     let mut export = f64::MAX;
     let mut archive = Vec::new();
     for _ in 0..20 {
@@ -54,7 +57,8 @@ fn main() {
             if refused.contains(&n) {
                 None
             } else {
-                outs.next().map(|l| serde_json::from_slice(l).expect("json"))
+                outs.next()
+                    .map(|l| serde_json::from_slice(l).expect("json"))
             }
         })
         .collect();
