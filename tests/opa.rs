@@ -8,9 +8,9 @@
 //! grids, types, conditions, flows (loops through `repeat` steps, large `repeat`s) and
 //! invariants. Every case of the example runs too, and the generated Rego tests pass.
 //!
-//! Sample sizes: `MAMORU_OPA_CONTACTS` contacts for the example (default 10,000, about 20 s: the
+//! Sample sizes: `MAMORU_OPA_CONTACTS` contacts for the example (default 5,000, about 10 s: the
 //! interpreter needs 1-3 ms a decision even built with optimisations, see Cargo.toml), fewer for
-//! mutated policies (`MAMORU_OPA_POLICIES`, default 24, 400 contacts each). The 100,000-contact
+//! mutated policies (`MAMORU_OPA_POLICIES`, default 16, 300 contacts each). The 100,000-contact
 //! run: `MAMORU_OPA_CONTACTS=100000 cargo test --release --test opa example` (or bench/opa.sh). `MAMORU_OPA_SEED` changes the seed. When an `opa` binary is on the
 //! PATH, the same bundle is also evaluated and tested by OPA itself.
 
@@ -304,7 +304,7 @@ fn contacts_for_example() -> usize {
     std::env::var("MAMORU_OPA_CONTACTS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000)
+        .unwrap_or(5_000)
 }
 
 #[test]
@@ -327,7 +327,7 @@ fn example_policy_agrees_on_random_contacts() {
 fn mini_fixture_agrees_on_random_contacts() {
     let b = bundle_of(&Input::Dir(common::fixture("mini")));
     let mut rng = Rng(seed() ^ 1);
-    differential("mini", &b, 3_000, &mut rng);
+    differential("mini", &b, 2_000, &mut rng);
 }
 
 #[test]
@@ -562,7 +562,7 @@ fn mutated_policies_agree_on_random_contacts() {
     let policies: usize = std::env::var("MAMORU_OPA_POLICIES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(24);
+        .unwrap_or(16);
     let (mut exported, mut refused_export) = (0, 0);
     let mut statuses = BTreeSet::new();
     for i in 0..policies {
@@ -584,7 +584,7 @@ fn mutated_policies_agree_on_random_contacts() {
             Ok(_) => exported += 1,
         }
         let (mut e, _) = rego_engine(&b);
-        let lines: Vec<String> = (0..400).map(|k| contact(&b, &mut rng, k)).collect();
+        let lines: Vec<String> = (0..300).map(|k| contact(&b, &mut rng, k)).collect();
         let want = classify_lines(&b, &lines);
         for (line, want) in lines.iter().zip(&want) {
             let got = rego_decide(&mut e, line);
@@ -598,7 +598,7 @@ fn mutated_policies_agree_on_random_contacts() {
         }
     }
     eprintln!(
-        "mutated: {exported} policies exported and agreed on 400 contacts each; {refused_export} refused; statuses {statuses:?}"
+        "mutated: {exported} policies exported and agreed on 300 contacts each; {refused_export} refused; statuses {statuses:?}"
     );
     assert!(exported >= policies / 2);
     for s in ["end", "stuck", "no-flow"] {
@@ -885,7 +885,7 @@ fn open_policy_agent_itself_agrees_runs_the_tests_and_verifies_the_signature() {
             },
         )
         .unwrap();
-        let n = if i == 0 { 1_000 } else { 150 };
+        let n = if i == 0 { 600 } else { 100 };
         let lines: Vec<String> = (0..n).map(|k| contact(b, &mut rng, k)).collect();
         let want = classify_lines(b, &lines);
         let (got, summary) = opa_go_decide(&bridge, &archive, &lines, Some(&g.public));
