@@ -11,8 +11,10 @@
 //! Sample sizes: `MAMORU_OPA_CONTACTS` contacts for the example (default 5,000, about 10 s: the
 //! interpreter needs 1-3 ms a decision even built with optimisations, see Cargo.toml), fewer for
 //! mutated policies (`MAMORU_OPA_POLICIES`, default 16, 300 contacts each). The 100,000-contact
-//! run: `MAMORU_OPA_CONTACTS=100000 cargo test --release --test opa example` (or bench/opa.sh). `MAMORU_OPA_SEED` changes the seed. When an `opa` binary is on the
-//! PATH, the same bundle is also evaluated and tested by OPA itself.
+//! run: `MAMORU_OPA_CONTACTS=100000 cargo test --release --test opa example` (or bench/opa.sh).
+//! `MAMORU_OPA_SEED` changes the seed. OPA's own Go evaluator (installed by .ci/run) decides a
+//! sample too, runs the generated tests and verifies the signature; an `opa` binary on the PATH
+//! is used as well (the test says when it is skipped).
 
 mod common;
 
