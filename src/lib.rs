@@ -14,6 +14,8 @@ pub mod diff;
 pub mod duration;
 pub mod emit;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod i18n;
 pub mod load;
 pub mod model;

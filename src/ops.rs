@@ -19,6 +19,12 @@ pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policy");
 pub enum Input {
     Dir(PathBuf),
     Builtin,
+    /// Files in memory (relative path, bytes), named `name` in messages: an editor's unsaved
+    /// buffers, a test. A fork's upstream cannot be read this way.
+    Memory {
+        name: String,
+        files: Vec<(String, Vec<u8>)>,
+    },
 }
 
 impl Input {
@@ -129,8 +135,11 @@ pub fn check_signed(
     upstream_keys: Option<&[crate::sign::PublicKey]>,
 ) -> Result<Checked, Fatal> {
     let (sources, mut diagnostics, layer) = match input {
-        Input::Builtin => {
-            let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
+        Input::Builtin | Input::Memory { .. } => {
+            let (sources, mut d) = match input {
+                Input::Memory { name, files } => load_files(name.clone(), files.clone()),
+                _ => load_files("(built-in policy)".into(), builtin_files()),
+            };
             let (validated, more) = crate::validate::validate(&sources);
             d.extend(more);
             let layer = Layer {
@@ -514,8 +523,19 @@ pub fn init(dir: &Path) -> Result<usize, Fatal> {
         .filter(|(p, _)| !p.starts_with("schema/"))
         .collect();
     files.extend(schema_files());
+    files.push(gitignore());
     write_tree(dir, &files)?;
     Ok(files.len())
+}
+
+/// `.gitignore` of a new policy folder: the build's output and its staging folders.
+fn gitignore() -> (String, Vec<u8>) {
+    (
+        ".gitignore".into(),
+        b"# Written by mamoru: the manual built from this policy, and folders a build was writing\n\
+          # when it stopped. Neither is a source of the policy.\n/public/\n/.mamoru-staging-*\n"
+            .to_vec(),
+    )
 }
 
 /// Write files under a folder, creating parents.
@@ -586,7 +606,7 @@ pub fn build_with(
         .expect("a policy without errors is compiled");
     let revision = match input {
         Input::Dir(dir) => crate::load::revision(dir),
-        Input::Builtin => None,
+        Input::Builtin | Input::Memory { .. } => None,
     };
     let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
     let mut files: Files = vec![
@@ -736,7 +756,10 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
         ver = q(&p.manifest.version),
         digest = q(&digest),
     );
-    let mut files = vec![("policy.yaml".to_string(), manifest.into_bytes())];
+    let mut files = vec![
+        ("policy.yaml".to_string(), manifest.into_bytes()),
+        gitignore(),
+    ];
     files.extend(schema_files());
     write_tree(dir, &files)?;
     Ok(PathBuf::from(rel))

@@ -68,6 +68,29 @@ pub fn explain(p: &Policy, a: &Assessment) -> String {
                 "type `{}` overrides the verdict to `{}`",
                 p.conduct_types[ty].id, p.verdicts[verdict].id
             ),
+            Reason::Capped {
+                cap,
+                axis,
+                ty,
+                from,
+                to,
+            } => {
+                let levels = match axis {
+                    AxisKind::Conduct => &p.conduct,
+                    AxisKind::Demand => &p.demand,
+                };
+                format!(
+                    "cap `{}` lets type `{}` raise {} only to {} instead of {}",
+                    p.caps[cap].id,
+                    p.types(axis)[ty].id,
+                    match axis {
+                        AxisKind::Conduct => "conduct",
+                        AxisKind::Demand => "demand",
+                    },
+                    levels.levels[to].id,
+                    levels.levels[from].id
+                )
+            }
         })
         .collect();
     parts.join("; ")

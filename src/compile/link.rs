@@ -165,6 +165,8 @@ pub(crate) struct Linker {
     events: Table,
     channels: Table,
     tags: Table,
+    parties: Table,
+    counters: Table,
     roles: Table,
     scripts: Table,
     flows: Table,
@@ -358,6 +360,21 @@ impl Linker {
                 ok &= r.is_some();
                 r
             }),
+            party: Self::list_in(
+                &self.parties,
+                true,
+                &c.party,
+                origin,
+                "party",
+                &mut ok,
+                &mut d,
+            ),
+            targeted: c.targeted,
+            counts_at_least: c.counts_at_least.as_ref().and_then(|m| {
+                let r = self.counts_at_least(m, &origin.child("counts_at_least"));
+                ok &= r.is_some();
+                r
+            }),
             not: match &c.not {
                 Some(n) => match self.cond(n, &origin.child("not")) {
                     Some(n) => Some(Box::new(n)),
@@ -368,22 +385,68 @@ impl Linker {
                 },
                 None => None,
             },
+            any: match &c.any {
+                Some(list) => {
+                    let o = origin.child("any");
+                    let linked: Vec<Option<Cond>> = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| self.cond(x, &o.child(i)))
+                        .collect();
+                    let all: Option<Vec<Cond>> = linked.into_iter().collect();
+                    ok &= all.is_some();
+                    all
+                }
+                None => None,
+            },
         };
         self.d.extend(d);
         ok.then_some(out)
     }
 
+    /// `counts_at_least`: declared counters (`E202` otherwise) and counts.
+    fn counts_at_least(
+        &mut self,
+        m: &std::collections::BTreeMap<String, CountRef>,
+        origin: &Origin,
+    ) -> Option<Vec<(usize, u64)>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (name, value) in m {
+            let o = origin.child(crate::load::yaml::escape(name));
+            let mut d = Vec::new();
+            let counter = self.counters.resolve(name, &o.key(), &mut d);
+            self.d.extend(vocab_error(d));
+            let n = self.count(value, &o);
+            match (counter, n) {
+                (Some(c), Some(n)) => out.push((c, n)),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
     fn fact_cond(&mut self, c: &model::FactCondition, origin: &Origin) -> Option<Cond> {
-        self.cond(
-            &model::Condition {
-                channel: c.channel.clone(),
-                tags: c.tags.clone(),
-                minutes_at_least: c.minutes_at_least.clone(),
-                repeats_at_least: c.repeats_at_least.clone(),
-                ..Default::default()
-            },
-            origin,
-        )
+        self.cond(&fact_condition(c), origin)
+    }
+}
+
+/// A plain-fact condition as a general one (its keys are a subset).
+fn fact_condition(c: &model::FactCondition) -> model::Condition {
+    model::Condition {
+        channel: c.channel.clone(),
+        tags: c.tags.clone(),
+        party: c.party.clone(),
+        targeted: c.targeted,
+        minutes_at_least: c.minutes_at_least.clone(),
+        repeats_at_least: c.repeats_at_least.clone(),
+        counts_at_least: c.counts_at_least.clone(),
+        not: c.not.as_deref().map(|n| Box::new(fact_condition(n))),
+        any: c
+            .any
+            .as_ref()
+            .map(|l| l.iter().map(fact_condition).collect()),
+        ..Default::default()
     }
 }
 
@@ -591,6 +654,37 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         |(x, o)| (x.id.as_str(), o.clone()),
         &mut d,
     );
+    let (vocab_parties, vocab_counters) = match &v.vocabulary {
+        Some(voc) => (
+            voc.value
+                .parties
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.clone(), voc.at("parties").child(i)))
+                .collect::<Vec<_>>(),
+            voc.value
+                .counters
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.clone(), voc.at("counters").child(i)))
+                .collect::<Vec<_>>(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let (parties, party_keep) = table(
+        "what-party",
+        inc(Kind::Vocabulary),
+        &vocab_parties,
+        |(x, o)| (x.id.as_str(), o.clone()),
+        &mut d,
+    );
+    let (counters, counter_keep) = table(
+        "what-counter",
+        inc(Kind::Vocabulary),
+        &vocab_counters,
+        |(x, o)| (x.id.as_str(), o.clone()),
+        &mut d,
+    );
     let (roles, role_keep) = table(
         "what-role",
         inc(Kind::Roles),
@@ -638,6 +732,8 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         events,
         channels,
         tags,
+        parties,
+        counters,
         roles,
         scripts,
         flows,
@@ -892,6 +988,41 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             origin: o.clone(),
         })
         .collect();
+    let parties_c: Vec<Named> = vocab_parties
+        .iter()
+        .zip(&party_keep)
+        .filter(|(_, k)| **k)
+        .map(|((x, o), _)| Named {
+            id: x.id.0.clone(),
+            label: x.label.clone(),
+            describe: None,
+            origin: o.clone(),
+        })
+        .collect();
+    let mut counters_c: Vec<Counter> = Vec::new();
+    for ((x, o), _) in vocab_counters
+        .iter()
+        .zip(&counter_keep)
+        .filter(|(_, k)| **k)
+    {
+        let window = match &x.window {
+            Some(w) => match l.duration(w, &o.child("window")) {
+                Some(s) => Some(s),
+                None => {
+                    l.gaps.criteria = true;
+                    None
+                }
+            },
+            None => None,
+        };
+        counters_c.push(Counter {
+            id: x.id.0.clone(),
+            label: x.label.clone(),
+            window,
+            origin: o.clone(),
+        });
+    }
+    let caps_c = link_caps(&mut l, c, criteria);
     let roles_c: Vec<Role> = v
         .roles
         .iter()
@@ -1104,8 +1235,11 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         conduct_types: conduct_types_c,
         demand_types: demand_types_c,
         events: events_c,
+        caps: caps_c,
         channels: channels_c,
         tags: tags_c,
+        parties: parties_c,
+        counters: counters_c,
         roles: roles_c,
         scripts: scripts_c,
         flows: flows_c,
@@ -1338,6 +1472,21 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
         .demand_types
         .resolve_all(&c.demand_types, &x.at("demand_types"), &mut vd);
     let ev = l.events.resolve_all(&c.events, &x.at("events"), &mut vd);
+    let mut pd = Vec::new();
+    let party = c
+        .party
+        .as_ref()
+        .map(|id| l.parties.resolve(id.as_str(), &x.at("party"), &mut pd));
+    let mut counts = vec![0u64; l.counters.names.len()];
+    let mut counts_ok = true;
+    for (name, n) in &c.counts {
+        let o = x.at("counts").child(crate::load::yaml::escape(name));
+        match l.counters.resolve(name, &o.key(), &mut pd) {
+            Some(i) => counts[i] = *n,
+            None => counts_ok = false,
+        }
+    }
+    vd.extend(vocab_error(pd));
     let eo = x.at("expect");
     let verdict = l
         .verdicts
@@ -1361,6 +1510,12 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
             minutes: c.minutes,
             repeats: c.repeats,
             events: Some(ev?),
+            party: match party {
+                Some(p) => Some(p?),
+                None => None,
+            },
+            targeted: c.targeted,
+            counts: if counts_ok { counts } else { return None },
         },
         expect: Expect {
             verdict: verdict?,
@@ -1376,7 +1531,63 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
     })
 }
 
-/// Does a condition (or one nested in `not`) test events?
+/// Does a condition (or one nested in `not` or `any`) test events?
 fn tests_events(c: &model::Condition) -> bool {
-    c.event.is_some() || c.not.as_deref().is_some_and(tests_events)
+    c.event.is_some()
+        || c.not.as_deref().is_some_and(tests_events)
+        || c.any.iter().flatten().any(tests_events)
+}
+
+/// Protective caps: references resolved; a `when` that tests what the cap changes (verdicts,
+/// effective levels) or what happens later (events) is `E214`. A cap that cannot be linked is
+/// left out and the criteria are marked incomplete.
+fn link_caps(l: &mut Linker, c: &model::Criteria, criteria: &Item<model::Criteria>) -> Vec<Cap> {
+    let mut out = Vec::new();
+    let mut ids = Table::new("what-cap", true);
+    let mut origins: Vec<Origin> = Vec::new();
+    for (i, x) in c.caps.iter().enumerate() {
+        let o = criteria.at("caps").child(i);
+        if !ids.add(x.id.as_str(), &o.child("id"), &origins, &mut l.d) {
+            l.gaps.criteria = true;
+            continue;
+        }
+        origins.push(o.child("id"));
+        // A `when` testing levels, verdicts or events (`E214`) keeps the cap for the checks on
+        // its types, but the analyses that evaluate caps are skipped.
+        for key in super::caps::forbidden_keys(&x.when) {
+            l.d.push(super::caps::condition_error(&x.id.0, key, o.child("when")));
+            l.gaps.criteria = true;
+        }
+        let when = l.cond(&x.when, &o.child("when"));
+        let mut d = Vec::new();
+        let ct = l
+            .conduct_types
+            .resolve_all(&x.conduct_types, &o.child("conduct_types"), &mut d);
+        let dt = l
+            .demand_types
+            .resolve_all(&x.demand_types, &o.child("demand_types"), &mut d);
+        let mc = x.max_conduct.as_ref().map(|m| {
+            l.conduct
+                .resolve(m.as_str(), &o.child("max_conduct"), &mut d)
+        });
+        let md = x
+            .max_demand
+            .as_ref()
+            .map(|m| l.demand.resolve(m.as_str(), &o.child("max_demand"), &mut d));
+        l.d.extend(d);
+        match (when, ct, dt, mc, md) {
+            (Some(when), Some(ct), Some(dt), None | Some(Some(_)), None | Some(Some(_))) => out
+                .push(Cap {
+                    id: x.id.0.clone(),
+                    label: x.label.clone(),
+                    when,
+                    types: [ct, dt],
+                    max: [mc.flatten(), md.flatten()],
+                    describe: opt_text(&x.describe, o.child("describe")),
+                    origin: o,
+                }),
+            _ => l.gaps.criteria = true,
+        }
+    }
+    out
 }

@@ -4,6 +4,7 @@
 //! it reports through diagnostics and never fails. Analyses whose inputs could not be linked
 //! completely are skipped, so one mistake gives one error, not a cascade.
 
+pub mod caps;
 pub mod cases;
 pub mod explore;
 pub mod flows;
@@ -33,6 +34,7 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
     };
     let p = &policy;
     lints::placeholders(p, !gaps.thresholds, &mut d);
+    caps::check(p, &mut d);
     if !gaps.criteria {
         grid(p, &mut d);
     }

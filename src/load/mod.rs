@@ -723,8 +723,10 @@ fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (Msg, Msg, u32)> {
     ))
 }
 
-/// The source revision of a policy folder: its git commit, with `+dirty` when the folder has
-/// uncommitted changes; `None` outside a git work tree or without git.
+/// The source revision of a policy folder: its git commit, with `+dirty` when a file of a kind
+/// the policy is read from (a source, a template, an asset) differs from that commit — changed,
+/// added or deleted. Other files — the build's own `public/`, notes, editor backups — never make
+/// it dirty. `None` outside a git work tree or without git.
 pub fn revision(dir: &Path) -> Option<String> {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -735,10 +737,37 @@ pub fn revision(dir: &Path) -> Option<String> {
             .output()
             .ok()
             .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
     };
-    let commit = git(&["rev-parse", "HEAD"]).filter(|c| !c.is_empty())?;
-    let dirty = git(&["status", "--porcelain", "--", "."]).is_some_and(|s| !s.is_empty());
+    let commit = git(&["rev-parse", "HEAD"])
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())?;
+    let prefix = git(&["rev-parse", "--show-prefix"]).unwrap_or_default();
+    let prefix = prefix.trim();
+    let status = git(&[
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--",
+        ".",
+    ])
+    .unwrap_or_default();
+    // A file of a kind the loader reads (a source, a template, an asset), whether it changed,
+    // was added or was deleted.
+    let read = |rel: &str| matches!(classify(rel), Class::Source(_) | Class::Asset);
+    let mut entries = status.split('\0').filter(|e| e.len() > 3);
+    let mut dirty = false;
+    while let Some(entry) = entries.next() {
+        let (code, path) = entry.split_at(3);
+        if code.starts_with('R') || code.starts_with('C') {
+            // The original path of a rename or copy follows.
+            if let Some(from) = entries.next() {
+                dirty |= read(from.strip_prefix(prefix).unwrap_or(from));
+            }
+        }
+        dirty |= read(path.strip_prefix(prefix).unwrap_or(path));
+    }
     Some(if dirty {
         format!("{commit}+dirty")
     } else {
