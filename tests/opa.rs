@@ -171,6 +171,29 @@ fn contact(b: &Bundle, rng: &mut Rng, n: usize) -> String {
             c.insert(key.into(), json!(v));
         }
     }
+    if !b.parties.is_empty() && rng.chance(60) {
+        let parties: Vec<String> = b.parties.iter().map(|x| x.id.clone()).collect();
+        c.insert(
+            "party".into(),
+            if rng.chance(15) {
+                Value::Null
+            } else {
+                json!(rng.pick(&parties))
+            },
+        );
+    }
+    if rng.chance(40) {
+        c.insert("targeted".into(), json!(rng.chance(50)));
+    }
+    if !b.counters.is_empty() && rng.chance(60) {
+        let mut m = serde_json::Map::new();
+        for k in &b.counters {
+            if rng.chance(50) {
+                m.insert(k.id.clone(), json!(rng.below(7)));
+            }
+        }
+        c.insert("counts".into(), Value::Object(m));
+    }
     if rng.chance(85) {
         let minutes = match rng.below(6) {
             0 if !secs.is_empty() => {
@@ -202,7 +225,19 @@ fn contact(b: &Bundle, rng: &mut Rng, n: usize) -> String {
     }
     if rng.chance(3) {
         // One way classify refuses a line.
-        match rng.below(10) {
+        match rng.below(14) {
+            10 => {
+                c.insert("party".into(), json!("no-such-party"));
+            }
+            11 => {
+                c.insert("targeted".into(), json!("yes"));
+            }
+            12 => {
+                c.insert("counts".into(), json!({"no-such-counter": 1}));
+            }
+            13 => {
+                c.insert("counts".into(), json!({"x": -1}));
+            }
             0 => {
                 c.insert("tag".into(), json!(["legal"]));
             }
@@ -390,7 +425,14 @@ fn random_condition(b: &Bundle, rng: &mut Rng, depth: usize, facts_only: bool) -
     let (secs, reps) = thresholds(b);
     let keys = 1 + rng.below(3);
     for _ in 0..keys {
-        match rng.below(if facts_only { 6 } else { 12 }) {
+        // 0-5 and 12-15 are facts; 6-11 need the types or the profile.
+        let k = rng.below(if facts_only { 10 } else { 16 });
+        let k = match k {
+            0..=5 => k,
+            6..=9 => k + 6,
+            _ => k - 4,
+        };
+        match k {
             0 => {
                 c.channel = Some(ids_of(
                     ids(&b.channels.iter().map(|x| &x.id).collect::<Vec<_>>()),
@@ -446,6 +488,27 @@ fn random_condition(b: &Bundle, rng: &mut Rng, depth: usize, facts_only: bool) -
                     rng,
                 ))
             }
+            12 if !b.parties.is_empty() => {
+                c.party = Some(ids_of(
+                    ids(&b.parties.iter().map(|x| &x.id).collect::<Vec<_>>()),
+                    rng,
+                ))
+            }
+            13 => c.targeted = Some(rng.chance(50)),
+            14 if !b.counters.is_empty() => {
+                let mut m = std::collections::BTreeMap::new();
+                for _ in 0..1 + rng.below(2) {
+                    m.insert(rng.pick(&b.counters).id.clone(), rng.below(6) as u64);
+                }
+                c.counts_at_least = Some(m);
+            }
+            15 if depth < 2 => {
+                c.any = Some(
+                    (0..rng.below(4))
+                        .map(|_| random_condition(b, rng, depth + 1, facts_only))
+                        .collect(),
+                )
+            }
             _ => c.not = Some(Box::new(random_condition(b, rng, 2, facts_only))),
         }
     }
@@ -455,6 +518,24 @@ fn random_condition(b: &Bundle, rng: &mut Rng, depth: usize, facts_only: bool) -
 /// A random variation of a bundle: grid, types, conditions, loops through repeat steps.
 fn mutate(base: &Bundle, rng: &mut Rng) -> Bundle {
     let mut b = base.clone();
+    // Format 1.1: parties, counters and protective caps, when the base has none.
+    if b.parties.is_empty() {
+        for id in ["customer", "family", "business"] {
+            b.parties.push(mamoru::bundle::Labelled {
+                id: id.into(),
+                label: id.into(),
+            });
+        }
+    }
+    if b.counters.is_empty() {
+        for id in ["calls-day", "calls-week"] {
+            b.counters.push(mamoru::bundle::Counter {
+                id: id.into(),
+                label: id.into(),
+                window_seconds: Some(86_400),
+            });
+        }
+    }
     let verdicts: Vec<String> = b.verdicts.iter().map(|v| v.id.clone()).collect();
     for row in b.grid.values_mut() {
         for cell in row.iter_mut() {
@@ -551,6 +632,26 @@ fn mutate(base: &Bundle, rng: &mut Rng) -> Bundle {
             inv.when = Some(random_condition(&snapshot, rng, 0, false));
         }
     }
+    // Protective caps: their `when` sees facts and types (and may ask for more).
+    for i in 0..rng.below(3) {
+        let ctypes: Vec<String> = b.conduct_types.iter().map(|t| t.id.clone()).collect();
+        let dtypes: Vec<String> = b.demand_types.iter().map(|t| t.id.clone()).collect();
+        let facts_only = rng.chance(70);
+        let mut when = random_condition(&snapshot, rng, 0, facts_only);
+        if rng.chance(40) {
+            when.conduct_types = Some(rng.subset(&ctypes, 20));
+        }
+        b.caps.push(mamoru::bundle::Cap {
+            id: format!("cap-{i}"),
+            label: format!("cap {i}"),
+            when,
+            conduct_types: rng.subset(&ctypes, 40),
+            max_conduct: rng.chance(60).then(|| rng.pick(&clevels).clone()),
+            demand_types: rng.subset(&dtypes, 40),
+            max_demand: rng.chance(60).then(|| rng.pick(&dlevels).clone()),
+            manual: format!("criteria.html#cap-{i}"),
+        });
+    }
     b
 }
 
@@ -567,6 +668,7 @@ fn mutated_policies_agree_on_random_contacts() {
         .unwrap_or(16);
     let (mut exported, mut refused_export) = (0, 0);
     let mut statuses = BTreeSet::new();
+    let mut kinds = BTreeSet::new();
     for i in 0..policies {
         let b = mutate(&bases[i % 2], &mut rng);
         match opa::files(
@@ -596,6 +698,9 @@ fn mutated_policies_agree_on_random_contacts() {
             );
             if let Some(d) = got {
                 statuses.insert(d["route_status"].as_str().unwrap_or("").to_string());
+                for r in d["reasons"].as_array().into_iter().flatten() {
+                    kinds.insert(r["kind"].as_str().unwrap_or("").to_string());
+                }
             }
         }
     }
@@ -610,6 +715,13 @@ fn mutated_policies_agree_on_random_contacts() {
         );
     }
     assert!(statuses.iter().any(|s| s.starts_with("event:")));
+    // Every kind of reason, protective caps (format 1.1) included.
+    for k in ["raised", "capped", "cell", "override"] {
+        assert!(
+            kinds.contains(k),
+            "no mutated contact had a `{k}` reason: {kinds:?}"
+        );
+    }
 }
 
 // ---- The archive -------------------------------------------------------------------------------

@@ -29,11 +29,13 @@ fn q_list(ids: &[String]) -> String {
     )
 }
 
-/// Which probe a condition is evaluated with: the facts alone (a type's `when`) or the whole
-/// contact (flows, branches, invariants).
+/// Which probe a condition is evaluated with, as in `eval`: the facts alone (a type's `when`),
+/// the facts and the types present (a protective cap's `when`), or the whole contact (flows,
+/// branches, invariants).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Facts,
+    Presence,
     Contact,
 }
 
@@ -93,7 +95,9 @@ impl<'a> Conditions<'a> {
     /// repeats, conduct types, demand types, verdict, conduct level, demand level, not, event).
     fn keys(&mut self, c: &Condition, mode: Mode) -> Vec<Key> {
         let mut keys = Vec::new();
+        // Types are unknown to the facts alone; levels and verdicts to all but the contact.
         let facts = mode == Mode::Facts;
+        let no_profile = mode != Mode::Contact;
         let any_of = |ids: &[String], set: &str| -> Key {
             if ids.is_empty() {
                 Key::Never
@@ -123,11 +127,28 @@ impl<'a> Conditions<'a> {
         if let Some(ids) = &c.tags {
             keys.push(any_of(ids, "_tags"));
         }
+        if let Some(ids) = &c.party {
+            keys.push(if ids.is_empty() {
+                Key::Never
+            } else {
+                Key::Fails(format!("not _party in {}", set_of(ids)))
+            });
+        }
+        if let Some(t) = c.targeted {
+            keys.push(Key::Fails(format!("_targeted != {t}")));
+        }
         if let Some(s) = c.seconds_at_least {
             keys.push(Key::Fails(format!("_minutes * 60 < {s}")));
         }
         if let Some(n) = c.repeats_at_least {
             keys.push(Key::Fails(format!("_repeats < {n}")));
+        }
+        // In the bundle's order (counter ids sorted), as the engine checks them.
+        for (counter, n) in c.counts_at_least.iter().flatten() {
+            keys.push(Key::Fails(format!(
+                "object.get(_counts, {}, 0) < {n}",
+                q(counter)
+            )));
         }
         for (ids, set) in [
             (&c.conduct_types, "_conduct_set"),
@@ -143,7 +164,7 @@ impl<'a> Conditions<'a> {
             }
         }
         if let Some(ids) = &c.verdict {
-            keys.push(if facts {
+            keys.push(if no_profile {
                 unknown(ids, "profile".into())
             } else if ids.is_empty() {
                 Key::Never
@@ -156,7 +177,7 @@ impl<'a> Conditions<'a> {
             (&c.demand_at_least, &self.levels.demand, "_demand"),
         ] {
             if let Some(l) = level {
-                keys.push(if facts {
+                keys.push(if no_profile {
                     Key::Needs {
                         when: "true".into(),
                         need: q("profile"),
@@ -173,6 +194,18 @@ impl<'a> Conditions<'a> {
                 when: format!("is_string({inner})"),
                 need: inner.clone(),
                 fails: Some(format!("{inner} == true")),
+            });
+        }
+        if let Some(items) = &c.any {
+            keys.push(if items.is_empty() {
+                Key::Never
+            } else {
+                let rule = self.any_rule(items, mode);
+                Key::Needs {
+                    when: format!("is_string({rule})"),
+                    need: rule.clone(),
+                    fails: Some(format!("{rule} == false")),
+                }
             });
         }
         if let Some(ids) = &c.event {
@@ -227,6 +260,28 @@ impl<'a> Conditions<'a> {
         } else {
             def.push_str(" else := true\n");
         }
+        if let Some(name) = self.seen.get(&def) {
+            return name.clone();
+        }
+        let name = format!("_c{}", self.rules.len());
+        self.rules.push(format!("{name}{def}"));
+        self.seen.insert(def, name.clone());
+        name
+    }
+
+    /// `any`: `true` when one item holds, else the first fact an item still needs, else
+    /// `false` (`eval::holds`'s `any_of`).
+    fn any_rule(&mut self, items: &[Condition], mode: Mode) -> String {
+        let rules: Vec<String> = items.iter().map(|c| self.rule(c, mode)).collect();
+        let mut def = String::new();
+        for (i, r) in rules.iter().enumerate() {
+            let head = if i == 0 { " :=" } else { " else :=" };
+            let _ = write!(def, "{head} true if {{\n\t{r} == true\n}}");
+        }
+        for r in &rules {
+            let _ = write!(def, " else := {r} if {{\n\tis_string({r})\n}}");
+        }
+        def.push_str(" else := false\n");
         if let Some(name) = self.seen.get(&def) {
             return name.clone();
         }
@@ -448,7 +503,8 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
     out.push_str(
         "\n# Families of generated rules, defined even when empty (`-` is never an id).\n\
          _implied_conduct[\"-\"] := false\n\n_implied_demand[\"-\"] := false\n\n\
-         _applies[\"-\"] := false\n\n_branches[\"-\"] := []\n\n_inv_applies[\"-\"] := false\n",
+         _applies[\"-\"] := false\n\n_branches[\"-\"] := []\n\n_inv_applies[\"-\"] := false\n\n\
+         _cap_holds[\"-\"] := false\n",
     );
     // Cells: the manual link of each effective cell.
     out.push_str("\n# The manual section of each grid cell.\n_cell_manual := {\n");
@@ -499,6 +555,26 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
                 conds.rule(w, Mode::Facts)
             );
         }
+    }
+    // Protective caps.
+    for c in &b.caps {
+        out.push('\n');
+        metadata(
+            &mut out,
+            &c.label,
+            Some(&format!(
+                "protective cap `{}`: while it holds, the types it names raise their axis at most to its maximum",
+                c.id
+            )),
+            &url(&c.manual),
+            &[("kind", "cap"), ("id", &c.id)],
+        );
+        let _ = writeln!(
+            out,
+            "_cap_holds[{}] := {}",
+            q(&c.id),
+            conds.rule(&c.when, Mode::Presence)
+        );
     }
     // Flows and their branches.
     for f in &b.flows {
@@ -627,7 +703,10 @@ _w{k} := _w{p} if {
 /// The engine's evaluation, written once for every policy.
 const FIXED: &str = r#"# ---- Input: the contact as `mamoru classify` reads it -------------------------------------
 
-_fields := {"id", "channel", "conduct", "demand", "conduct_types", "demand_types", "tags", "minutes", "repeats", "events"}
+_fields := {
+	"id", "channel", "conduct", "demand", "conduct_types", "demand_types", "tags", "minutes",
+	"repeats", "events", "party", "targeted", "counts",
+}
 
 _p := data.mamoru.policy
 
@@ -639,6 +718,8 @@ _vocab := {
 	"demand_types": {x.id | some x in _p.demand_types},
 	"tags": {x.id | some x in _p.tags},
 	"events": {x.id | some x in _p.events},
+	"party": {x.id | some x in object.get(_p, "parties", [])},
+	"counts": {x.id | some x in object.get(_p, "counters", [])},
 }
 
 _what := {
@@ -649,6 +730,8 @@ _what := {
 	"demand_types": "demand type",
 	"tags": "tag",
 	"events": "event",
+	"party": "party",
+	"counts": "counter",
 }
 
 # METADATA
@@ -690,6 +773,43 @@ errors contains "`events` must be a list of ids or null" if {
 	x := input.events
 	x != null
 	not _string_list(x)
+}
+
+errors contains "`party` must be a party id or null" if {
+	x := input.party
+	x != null
+	not is_string(x)
+}
+
+errors contains "`targeted` must be true or false" if {
+	x := input.targeted
+	not is_boolean(x)
+}
+
+errors contains "`counts` must map counter ids to whole numbers from 0" if {
+	x := input.counts
+	not _count_map(x)
+}
+
+errors contains sprintf("unknown %s `%s`", [_what[k], x]) if {
+	k := "party"
+	x := input[k]
+	is_string(x)
+	not x in _vocab[k]
+}
+
+errors contains sprintf("unknown %s `%s`", [_what[k], x]) if {
+	k := "counts"
+	_count_map(input[k])
+	some x, _ in input[k]
+	not x in _vocab[k]
+}
+
+_count_map(x) if {
+	is_object(x)
+	every _, n in x {
+		_count(n)
+	}
 }
 
 errors contains sprintf("`%s` must be a whole number from 0", [k]) if {
@@ -747,6 +867,14 @@ _repeats := object.get(input, "repeats", 0) if _valid
 # null: the events are not known yet.
 _events := object.get(input, "events", null) if _valid
 
+# null: not recorded.
+_party := object.get(input, "party", null) if _valid
+
+_targeted := object.get(input, "targeted", false) if _valid
+
+# An absent counter is 0.
+_counts := object.get(input, "counts", {}) if _valid
+
 _event_set := {e | some e in _events}
 
 # ---- The verdict: types raise levels, the grid gives the cell, overrides raise it --------
@@ -781,9 +909,44 @@ _given_conduct := _conduct_rank[input.conduct] if _valid
 
 _given_demand := _demand_rank[input.demand] if _valid
 
-_top_conduct := max(array.concat([0], [_conduct_min[t] | some t in _conduct_types]))
+# Protective caps that hold (their `when` sees the facts and the types present).
+_caps_on := [c.id | some c in object.get(_p, "caps", []); _cap_holds[c.id] == true]
 
-_top_demand := max(array.concat([0], [_demand_min[t] | some t in _demand_types]))
+_cap_def := {c.id: c | some c in object.get(_p, "caps", [])}
+
+_cap_level(c, "conduct") := _conduct_rank[c.max_conduct] if {
+	c.max_conduct != null
+} else := 0
+
+_cap_level(c, "demand") := _demand_rank[c.max_demand] if {
+	c.max_demand != null
+} else := 0
+
+# How far a present type may raise its axis: its min_level, or the lowest limit of the caps
+# that hold and name it, with the first such cap (as eval::raise_limit).
+_limit(axis, t, m) := {"to": to, "cap": cap} if {
+	ls := [[l, i] |
+		some i, cid in _caps_on
+		c := _cap_def[cid]
+		t in c[concat("", [axis, "_types"])]
+		l := _cap_level(c, axis)
+	]
+	to := min(array.concat([m], [l[0] | some l in ls]))
+	cs := [_caps_on[l[1]] | some l in ls; l[0] == to; to < m]
+	cap := _first_or_null(cs)
+}
+
+_first_or_null(xs) := xs[0] if {
+	count(xs) > 0
+} else := null
+
+_conduct_limit := {t: _limit("conduct", t, _conduct_min[t]) | some t in _conduct_types}
+
+_demand_limit := {t: _limit("demand", t, _demand_min[t]) | some t in _demand_types}
+
+_top_conduct := max(array.concat([0], [_conduct_limit[t].to | some t in _conduct_types]))
+
+_top_demand := max(array.concat([0], [_demand_limit[t].to | some t in _demand_types]))
 
 _conduct := max([_given_conduct, _top_conduct])
 
@@ -792,15 +955,32 @@ _demand := max([_given_demand, _top_demand])
 _raised_conduct := [r |
 	_top_conduct > _given_conduct
 	some t in _conduct_types
-	_conduct_min[t] == _top_conduct
+	_conduct_limit[t].to == _top_conduct
 	r := {"kind": "raised", "type": t, "axis": "conduct", "from": input.conduct, "to": _conduct_ids[_top_conduct], "implied": count({t} & _listed_conduct) == 0}
 ]
 
 _raised_demand := [r |
 	_top_demand > _given_demand
 	some t in _demand_types
-	_demand_min[t] == _top_demand
+	_demand_limit[t].to == _top_demand
 	r := {"kind": "raised", "type": t, "axis": "demand", "from": input.demand, "to": _demand_ids[_top_demand], "implied": count({t} & _listed_demand) == 0}
+]
+
+# A cap that kept a type below its min_level, where the level ended lower.
+_capped_conduct := [r |
+	some t in _conduct_types
+	lim := _conduct_limit[t]
+	lim.cap != null
+	_conduct_min[t] > _conduct
+	r := {"kind": "capped", "cap": lim.cap, "type": t, "axis": "conduct", "from": _conduct_ids[_conduct_min[t]], "to": _conduct_ids[max([lim.to, _given_conduct])]}
+]
+
+_capped_demand := [r |
+	some t in _demand_types
+	lim := _demand_limit[t]
+	lim.cap != null
+	_demand_min[t] > _demand
+	r := {"kind": "capped", "cap": lim.cap, "type": t, "axis": "demand", "from": _demand_ids[_demand_min[t]], "to": _demand_ids[max([lim.to, _given_demand])]}
 ]
 
 _cell := concat("×", [_conduct_ids[_conduct], _demand_ids[_demand]])
@@ -824,7 +1004,7 @@ _overrides := [r |
 ]
 
 _reasons := array.concat(
-	array.concat(_raised_conduct, _raised_demand),
+	array.concat(array.concat(_raised_conduct, _capped_conduct), array.concat(_raised_demand, _capped_demand)),
 	array.concat([{"kind": "cell", "cell": _cell, "verdict": _cell_verdict}], _overrides),
 )
 
