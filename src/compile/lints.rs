@@ -1,7 +1,7 @@
 //! Lints (warnings) and text checks: threshold placeholders, personal data, spelling variants of
 //! defined terms, unused terms, vague wording in obligations, and what no case covers.
 
-use super::cases::CaseRun;
+use super::cases::Coverage;
 use crate::diag::{Code, Diagnostic, Origin, closest, did_you_mean};
 use crate::i18n::Arg;
 use crate::msg;
@@ -405,46 +405,32 @@ pub fn vague(p: &Policy, d: &mut Vec<Diagnostic>) {
 }
 
 /// Steps no case's route visits and grid cells no case falls in.
-pub fn coverage(p: &Policy, runs: &[CaseRun], d: &mut Vec<Diagnostic>) {
-    let mut cells = BTreeSet::new();
-    let mut steps = BTreeSet::new();
-    for r in runs {
-        cells.insert((r.assessment.conduct, r.assessment.demand));
-        if let (Some(route), [f]) = (&r.route, r.flows.as_slice()) {
-            steps.extend(route.steps.iter().map(|s| (*f, *s)));
-        }
+/// Cells and steps no case covers (warnings: the casebook is what trains the judgment).
+pub fn coverage(p: &Policy, cov: &Coverage, d: &mut Vec<Diagnostic>) {
+    for &(c, dm) in &cov.uncovered_cells {
+        d.push(
+            Diagnostic::new(
+                Code::CellUncovered,
+                msg!(
+                    "cell-uncovered",
+                    cell = p.cell_name(c, dm),
+                    verdict = &p.verdicts[p.grid[c][dm]].id
+                ),
+            )
+            .at(p.grid_origin.child(&p.conduct.levels[c].id).child(dm))
+            .hint(msg!("cell-uncovered-hint")),
+        );
     }
-    for (c, row) in p.grid.iter().enumerate() {
-        for (dm, verdict) in row.iter().enumerate() {
-            if !cells.contains(&(c, dm)) {
-                d.push(
-                    Diagnostic::new(
-                        Code::CellUncovered,
-                        format!(
-                            "no case falls in grid cell {} ({})",
-                            p.cell_name(c, dm),
-                            p.verdicts[*verdict].id
-                        ),
-                    )
-                    .at(p.grid_origin.child(&p.conduct.levels[c].id).child(dm))
-                    .hint("add a case study for this cell: it is what trains the judgment"),
-                );
-            }
-        }
-    }
-    for (fi, f) in p.flows.iter().enumerate() {
-        for (si, s) in f.steps.iter().enumerate() {
-            if !steps.contains(&(fi, si)) {
-                d.push(
-                    Diagnostic::new(
-                        Code::StepUncovered,
-                        format!("no case exercises step `{}` of flow `{}`", s.id, f.id),
-                    )
-                    .at(s.origin.child("id"))
-                    .hint("add a case whose route passes this step"),
-                );
-            }
-        }
+    for &(fi, si) in &cov.uncovered_steps {
+        let (f, s) = (&p.flows[fi], &p.flows[fi].steps[si]);
+        d.push(
+            Diagnostic::new(
+                Code::StepUncovered,
+                msg!("step-uncovered", step = &s.id, flow = &f.id),
+            )
+            .at(s.origin.child("id"))
+            .hint(msg!("step-uncovered-hint")),
+        );
     }
 }
 

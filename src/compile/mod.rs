@@ -20,6 +20,9 @@ pub use link::valid_date;
 pub struct Compiled {
     pub policy: Option<Policy>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every case judged once (in case order; empty when the criteria could not be linked):
+    /// the manual and `mamoru test` read these instead of running the cases again.
+    pub judged: Vec<cases::Judgement>,
 }
 
 /// Compile validated sources. `assets` are the files the manual publishes under `assets/`
@@ -30,6 +33,7 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
         return Compiled {
             policy: None,
             diagnostics: d,
+            judged: Vec::new(),
         };
     };
     let p = &policy;
@@ -39,6 +43,7 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
         grid(p, &mut d);
     }
     let space = explore::Space::new(p);
+    let mut judged = Vec::new();
     let mut flows_ok = !gaps.flows && !gaps.criteria;
     if !gaps.criteria {
         let mut sound = Vec::new();
@@ -57,9 +62,10 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
                 }
             }
         }
-        let runs = cases::check(p, flows_ok, &mut d);
+        judged = cases::judge_all(p, flows_ok);
+        cases::diagnostics(p, &judged, &mut d);
         if flows_ok && !gaps.cases {
-            lints::coverage(p, &runs, &mut d);
+            lints::coverage(p, &cases::coverage(p, &judged), &mut d);
         }
     }
     lints::personal(p, &mut d);
@@ -71,6 +77,7 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
     Compiled {
         policy: Some(policy),
         diagnostics: d,
+        judged,
     }
 }
 

@@ -377,3 +377,39 @@ how-otherwise = otherwise to `{ $to }`
 how-ends = ends
 how-ends-with = ends: { $end }
 note-route-step = {"  "}{ $n }. { $step } (role { $role }): { $how }
+
+## Cases as tests.
+axis-conduct = conduct
+axis-demand = demand
+why = { $parts }
+why-raised = type `{ $ty }`{ $implied ->
+    [yes] {" "}(implied by the facts)
+   *[no] {""}
+} raised { $axis } from { $from } to { $to }
+why-cell = cell { $cell } gives `{ $verdict }`
+why-override = type `{ $ty }` overrides the verdict to `{ $verdict }`
+why-capped = cap `{ $cap }` lets type `{ $ty }` raise { $axis } only to { $to } instead of { $from }
+fail-verdict = verdict: expected `{ $expected }`, got `{ $got }`
+fail-no-flow = flow: no flow admits this contact
+fail-several-flows = flow: admitted by several flows: { $flows }
+fail-flow = flow: expected `{ $expected }`, got `{ $got }`
+fail-route = route: expected { $expected }, got { $got }{ $stuck ->
+    [yes] {" "}(stuck: no branch holds)
+   *[no] {""}
+}
+case-verdict = case `{ $case }` expects verdict `{ $expected }`, but the policy gives `{ $got }`
+case-verdict-hint = fix the case's facts or expectation, or the grid and types if the policy is wrong
+case-no-flow = no flow admits case `{ $case }`
+case-no-flow-hint = a flow's `applies_to` must admit this contact
+case-several-flows = case `{ $case }` is admitted by several flows: { $flows }
+case-flow = case `{ $case }` expects flow `{ $expected }`, but follows `{ $got }`
+case-route = case `{ $case }` takes another route in flow `{ $flow }`
+note-expected-route = expected: { $route }
+note-actual-route = actual:   { $route }
+note-route-stuck = the route stops where no branch holds
+note-routes-part = the routes part after `{ $step }`, where branch #{ $n } was taken
+note-the-contact = the contact: { $why }
+cell-uncovered = no case falls in grid cell { $cell } ({ $verdict })
+cell-uncovered-hint = add a case study for this cell: it is what trains the judgment
+step-uncovered = no case exercises step `{ $step }` of flow `{ $flow }`
+step-uncovered-hint = add a case whose route passes this step

@@ -367,3 +367,39 @@ how-otherwise = otherwise で `{ $to }` へ
 how-ends = 終了
 how-ends-with = 終了: { $end }
 note-route-step = {"  "}{ $n }. { $step }（役割 { $role }）: { $how }
+
+## 事例（テスト）
+axis-conduct = 行為
+axis-demand = 要求
+why = { $parts }
+why-raised = 類型 `{ $ty }`{ $implied ->
+    [yes] （事実から該当）
+   *[no] {""}
+}により{ $axis }が { $from } から { $to } に上がる
+why-cell = マス { $cell } の判定は `{ $verdict }`
+why-override = 類型 `{ $ty }` により判定は `{ $verdict }`
+why-capped = 保護の上限 `{ $cap }` により、類型 `{ $ty }` による{ $axis }の引き上げは { $from } ではなく { $to } まで
+fail-verdict = 判定: 期待 `{ $expected }`、結果 `{ $got }`
+fail-no-flow = フロー: この応対を受け付けるフローがありません
+fail-several-flows = フロー: 複数のフローが受け付けます: { $flows }
+fail-flow = フロー: 期待 `{ $expected }`、結果 `{ $got }`
+fail-route = 経路: 期待 { $expected }、結果 { $got }{ $stuck ->
+    [yes] （行き止まり: どの分岐も当てはまりません）
+   *[no] {""}
+}
+case-verdict = 事例 `{ $case }` の期待する判定は `{ $expected }` ですが、ポリシーの判定は `{ $got }` です
+case-verdict-hint = 事例の事実か期待を直すか、ポリシーが誤っているならマスや類型を直してください
+case-no-flow = 事例 `{ $case }` を受け付けるフローがありません
+case-no-flow-hint = この応対をどれかのフローの `applies_to` が受け付けるようにしてください
+case-several-flows = 事例 `{ $case }` を複数のフローが受け付けます: { $flows }
+case-flow = 事例 `{ $case }` の期待するフローは `{ $expected }` ですが、`{ $got }` に従います
+case-route = 事例 `{ $case }` はフロー `{ $flow }` で別の経路をたどります
+note-expected-route = 期待: { $route }
+note-actual-route = 結果: { $route }
+note-route-stuck = 経路は、どの分岐も当てはまらない所で止まります
+note-routes-part = 経路は `{ $step }` の後で分かれます（分岐 #{ $n } が選ばれました）
+note-the-contact = この応対: { $why }
+cell-uncovered = マス { $cell }（{ $verdict }）に入る事例がありません
+cell-uncovered-hint = このマスの事例を追加してください。判断を揃えるのは事例です
+step-uncovered = フロー `{ $flow }` のステップ `{ $step }` を通る事例がありません
+step-uncovered-hint = 経路がこのステップを通る事例を追加してください

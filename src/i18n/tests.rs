@@ -192,6 +192,7 @@ fn japanese_messages_are_japanese() {
         "what-item",
         "what-part",
         "describe",
+        "why",
     ];
     let bad: Vec<_> = text
         .iter()
