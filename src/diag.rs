@@ -140,6 +140,7 @@ codes! {
     ExtendsVersion = "E302", Error, "upstream-version";
     ExtendsDepth = "E303", Error, "upstream-depth";
     UpstreamErrors = "E304", Error, "upstream-errors";
+    UpstreamSignature = "E305", Error, "upstream-signature";
     Locked = "E310", Error, "locked";
     Bound = "E311", Error, "bound";
     MissingRecord = "E312", Error, "missing-record";

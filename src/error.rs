@@ -31,6 +31,12 @@ pub enum Fatal {
         #[source]
         source: crate::bundle::BundleError,
     },
+    /// A key, a signature or a signed folder that cannot be used.
+    #[error(transparent)]
+    Sign(#[from] crate::sign::Error),
+    /// A policy that cannot be exported to Open Policy Agent.
+    #[error(transparent)]
+    Opa(#[from] crate::emit::opa::OpaError),
     /// The reader of standard output went away (`| head`): stop quietly.
     #[error("{}", msg!("output-closed"))]
     OutputClosed,

@@ -28,6 +28,7 @@ pub mod report;
 pub mod resolve;
 pub mod review;
 pub mod schema;
+pub mod sign;
 pub mod testing;
 pub mod text;
 pub mod urls;

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use mamoru::i18n::{self, Lang, Msg};
 use mamoru::load::LoadOptions;
 use mamoru::msg;
-use mamoru::ops::{self, BuildOptions, Checked, Fatal, Input};
+use mamoru::ops::{self, BuildExtras, BuildOptions, Checked, Fatal, Input};
 use mamoru::report;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -98,6 +98,9 @@ enum Command {
         /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// A fork's upstream folders must be signed by this key (NAME.pub) and unchanged.
+        #[arg(long, value_name = "KEY")]
+        verify_with: Vec<PathBuf>,
     },
     /// Check, then write the rule bundle (and the manual) into the output folder.
     Build {
@@ -114,6 +117,18 @@ enum Command {
         /// (never the file-system root, the home folder or a policy folder).
         #[arg(long)]
         force: bool,
+        /// Also write an Open Policy Agent bundle (a .tar.gz) deciding as `classify` does.
+        #[arg(long, value_name = "FILE.tar.gz")]
+        opa: Option<PathBuf>,
+        /// Sign the OPA bundle (.signatures.json, ES256) with this key (`keygen NAME --opa`).
+        #[arg(long, value_name = "KEY", requires = "opa")]
+        opa_key: Option<PathBuf>,
+        /// Prefix of the manual links in the OPA bundle's annotations (default: relative).
+        #[arg(long, value_name = "URL", requires = "opa", default_value = "")]
+        manual_url: String,
+        /// A fork's upstream folders must be signed by this key (NAME.pub) and unchanged.
+        #[arg(long, value_name = "KEY")]
+        verify_with: Vec<PathBuf>,
     },
     /// Run the case studies as tests and report coverage of cells, steps and branches.
     Test {
@@ -135,6 +150,36 @@ enum Command {
         /// Exit 0 even when some lines were rejected.
         #[arg(long)]
         keep_going: bool,
+        /// Refuse the bundle unless its folder's signatures.json is signed by this key
+        /// (NAME.pub) and lists bundle.json unchanged.
+        #[arg(long, value_name = "KEY")]
+        verify_with: Vec<PathBuf>,
+    },
+    /// Make a signing key pair: NAME.key (private, mode 0600) and NAME.pub. Never overwrites.
+    Keygen {
+        name: PathBuf,
+        /// An ECDSA P-256 pair for signing OPA bundles (`build --opa-key`); default Ed25519.
+        #[arg(long)]
+        opa: bool,
+    },
+    /// Sign a build's output folder: signatures.json lists every file's SHA-256, signed.
+    Sign {
+        dir: PathBuf,
+        /// Private key(s) (NAME.key); several sign with each (key rotation).
+        #[arg(long, value_name = "KEY", required = true)]
+        key: Vec<PathBuf>,
+        /// Keep the signatures already there (the files must be unchanged) and add these.
+        #[arg(long)]
+        add: bool,
+    },
+    /// Check that every file of a signed folder is as signed: exit 0, else 1 naming each difference.
+    Verify {
+        dir: PathBuf,
+        /// Public key(s) (NAME.pub); a signature by any of them is accepted.
+        #[arg(long, value_name = "KEY", required = true)]
+        key: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// The weekly review: the vendors' verdicts on flagged contacts compared with the policy's.
     Review {
@@ -293,8 +338,13 @@ fn report_check(checked: &Checked, source: &Source, format: Format) -> Result<u8
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
-        Command::Check { source, format } => {
-            let checked = ops::check_with(&source.input(), &source.load())?;
+        Command::Check {
+            source,
+            format,
+            verify_with,
+        } => {
+            let keys = upstream_keys(&verify_with)?;
+            let checked = ops::check_signed(&source.input(), &source.load(), keys.as_deref())?;
             Ok(ExitCode::from(report_check(&checked, &source, format)?))
         }
         Command::Build {
@@ -302,6 +352,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             out: dir,
             bundle_only,
             force,
+            opa,
+            opa_key,
+            manual_url,
+            verify_with,
         } => {
             let opts = BuildOptions {
                 out: dir.clone(),
@@ -309,7 +363,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 force,
                 load: source.load(),
             };
-            let (checked, written) = ops::build(&source.input(), &opts)?;
+            let key = opa_key
+                .as_deref()
+                .map(mamoru::sign::read_secret)
+                .transpose()?;
+            let extras = BuildExtras {
+                upstream_keys: upstream_keys(&verify_with)?,
+                opa: opa.clone().map(|file| ops::OpaExport {
+                    file,
+                    key,
+                    manual_url,
+                }),
+            };
+            let (checked, written) = ops::build_with(&source.input(), &opts, &extras)?;
             let code = report_check(&checked, &source, Format::Human)?;
             if code != 0 {
                 say(&msg!("build-nothing-written"));
@@ -321,6 +387,9 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     count = files.len(),
                     path = dir.display().to_string()
                 ));
+            }
+            if let Some(file) = opa {
+                say(&msg!("build-wrote-opa", path = file.display().to_string()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -365,14 +434,34 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             bundle,
             input,
             keep_going,
+            verify_with,
         } => {
             let input = input.filter(|p| p.as_os_str() != "-");
-            let stats = ops::classify(
-                &bundle,
-                input.as_deref(),
-                std::io::stdout().lock(),
-                std::io::stderr().lock(),
-            )?;
+            let stats = match upstream_keys(&verify_with)? {
+                None => ops::classify(
+                    &bundle,
+                    input.as_deref(),
+                    std::io::stdout().lock(),
+                    std::io::stderr().lock(),
+                )?,
+                Some(keys) => match ops::classify_verified(
+                    &bundle,
+                    &keys,
+                    input.as_deref(),
+                    std::io::stdout().lock(),
+                    std::io::stderr().lock(),
+                )? {
+                    Ok(stats) => stats,
+                    Err(problem) => {
+                        say(&msg!(
+                            "classify-refused",
+                            path = bundle.display().to_string(),
+                            problem = problem.message()
+                        ));
+                        return Ok(ExitCode::from(1));
+                    }
+                },
+            };
             say(&msg!(
                 "classify-summary",
                 read = stats.read,
@@ -490,6 +579,76 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             say(&msg!("next-check", path = dir.display().to_string()));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keygen { name, opa } => {
+            let kind = if opa {
+                mamoru::sign::KeyKind::P256
+            } else {
+                mamoru::sign::KeyKind::Ed25519
+            };
+            let g = mamoru::sign::keygen(&name, kind)?;
+            say(&msg!(
+                "keygen-wrote",
+                private = g.private.display().to_string(),
+                public = g.public.display().to_string(),
+                kid = g.kid
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sign { dir, key, add } => {
+            let keys = key
+                .iter()
+                .map(|k| mamoru::sign::read_signing_key(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            let s = mamoru::sign::sign(&dir, &keys, add)?;
+            say(&msg!(
+                "sign-wrote",
+                count = s.files,
+                path = dir.display().to_string(),
+                file = mamoru::sign::SIGNATURE_FILE,
+                kids = s.kids.join(", ")
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { dir, key, format } => {
+            let keys = key
+                .iter()
+                .map(|k| mamoru::sign::read_ed25519_public(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            let v = mamoru::sign::verify(&dir, &keys)?;
+            match format {
+                Format::Json => out(&format!(
+                    "{}\n",
+                    serde_json::json!({
+                        "ok": v.ok(),
+                        "kid": v.kid,
+                        "files": v.files,
+                        "problems": v.problems,
+                        "messages": v.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                    })
+                ))?,
+                Format::Human => {
+                    for p in &v.problems {
+                        say(&p.message());
+                    }
+                    let path = dir.display().to_string();
+                    say(&if v.ok() {
+                        msg!(
+                            "verify-ok",
+                            count = v.files,
+                            path = path,
+                            kid = v.kid.clone().unwrap_or_default()
+                        )
+                    } else {
+                        msg!("verify-failed", path = path)
+                    });
+                }
+            }
+            Ok(if v.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Init { dir } => {
             let n = ops::init(&dir)?;
             say(&msg!(
@@ -501,4 +660,16 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `--verify-with KEY...`: the Ed25519 public keys, or `None` when none was given.
+fn upstream_keys(paths: &[PathBuf]) -> Result<Option<Vec<mamoru::sign::PublicKey>>, Fatal> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let keys = paths
+        .iter()
+        .map(|p| mamoru::sign::read_ed25519_public(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(keys))
 }

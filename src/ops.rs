@@ -2,7 +2,8 @@
 
 pub use crate::error::Fatal;
 pub use crate::pipeline::{
-    BUILTIN, Checked, Input, MAX_UPSTREAMS, builtin_files, check, check_with, lineage_of,
+    BUILTIN, Checked, Input, MAX_UPSTREAMS, builtin_files, check, check_signed, check_with,
+    lineage_of,
 };
 
 use crate::diag::{Code, Diagnostic};
@@ -155,7 +156,36 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// `mamoru build`: check, then render every output in memory; write only when all succeeded.
 /// Returns the check (whose errors stop the build) and the files written.
 pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
-    let checked = check_with(input, &opts.load)?;
+    build_with(input, opts, &BuildExtras::default())
+}
+
+/// What `build` may do besides the manual and the rule bundle.
+#[derive(Default)]
+pub struct BuildExtras {
+    /// `--verify-with`: upstream folders must be signed by one of these keys.
+    pub upstream_keys: Option<Vec<crate::sign::PublicKey>>,
+    /// `--opa FILE.tar.gz`: also write an Open Policy Agent bundle.
+    pub opa: Option<OpaExport>,
+}
+
+/// `build --opa FILE [--opa-key KEY] [--manual-url URL]`.
+pub struct OpaExport {
+    pub file: PathBuf,
+    /// An ECDSA P-256 private key: the bundle gets `.signatures.json` (JWT, ES256).
+    pub key: Option<crate::sign::SecretKey>,
+    /// Prefix of manual links in the Rego's METADATA.
+    pub manual_url: String,
+}
+
+/// [`build`] with upstream verification and the OPA bundle. The OPA bundle is made before
+/// anything is written, so a policy that cannot be exported writes nothing; inside `--out` it
+/// is part of the published folder, elsewhere it is written atomically on its own.
+pub fn build_with(
+    input: &Input,
+    opts: &BuildOptions,
+    extras: &BuildExtras,
+) -> Result<(Checked, Option<Files>), Fatal> {
+    let checked = check_signed(input, &opts.load, extras.upstream_keys.as_deref())?;
     crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
         return Ok((checked, None));
@@ -179,12 +209,62 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
             pretty(&crate::bundle::schema()),
         ),
     ];
+    let mut opa_outside = None;
+    if let Some(x) = &extras.opa {
+        let bytes = crate::emit::opa::build(
+            &bundle,
+            &crate::emit::opa::Options {
+                key: x.key.as_ref(),
+                manual_base: &x.manual_url,
+            },
+        )?;
+        match inside(&opts.out, &x.file) {
+            Some(rel) => files.push((rel, bytes)),
+            None => opa_outside = Some((x.file.clone(), bytes)),
+        }
+    }
     if !opts.bundle_only {
         files.extend(site_files(&checked, policy, revision)?);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)?;
+    if let Some((path, bytes)) = opa_outside {
+        write_file_atomically(&path, &bytes)?;
+    }
     Ok((checked, Some(files)))
+}
+
+/// `file`'s path relative to the folder `dir` when it lies inside it.
+fn inside(dir: &Path, file: &Path) -> Option<String> {
+    let abs = |p: &Path| {
+        std::path::absolute(p)
+            .ok()
+            .map(|a| a.components().collect::<PathBuf>())
+    };
+    let (d, f) = (abs(dir)?, abs(file)?);
+    f.strip_prefix(&d)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
+}
+
+/// Write one file through a temporary sibling and a rename: readers see the old file or the
+/// new one, never half of it.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(Fatal::io("io-create", parent))?;
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.mamoru-new-{}", std::process::id()));
+    let result = std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(Fatal::io("io-write", path));
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 fn site_files(
@@ -325,12 +405,46 @@ pub fn classify(
     out: impl std::io::Write,
     err: impl std::io::Write,
 ) -> Result<crate::bundle::stream::Stats, Fatal> {
-    let engine = read_bundle(bundle)?
-        .engine()
-        .map_err(|source| Fatal::Bundle {
-            path: bundle.to_path_buf(),
-            source,
-        })?;
+    classify_bundle(bundle, read_bundle(bundle)?, input, out, err)
+}
+
+/// `classify --verify-with KEY`: the bundle is used only when its folder's signature file is
+/// signed by one of `keys` and lists `bundle.json` unchanged (the bytes verified are the bytes
+/// parsed). `Ok(Err(problem))`: refused, nothing classified.
+pub fn classify_verified(
+    bundle: &Path,
+    keys: &[crate::sign::PublicKey],
+    input: Option<&Path>,
+    out: impl std::io::Write,
+    err: impl std::io::Write,
+) -> Result<Result<crate::bundle::stream::Stats, crate::sign::Problem>, Fatal> {
+    let bytes = match crate::sign::read_verified(bundle, keys, MAX_BUNDLE_SIZE)? {
+        Ok(b) => b,
+        Err(p) => return Ok(Err(p)),
+    };
+    let text = String::from_utf8(bytes).map_err(|e| Fatal::Bundle {
+        path: bundle.to_path_buf(),
+        source: crate::bundle::BundleError(msg!("not-a-bundle", detail = e.to_string())),
+    })?;
+    let b = crate::bundle::Bundle::from_json(&text).map_err(|source| Fatal::Bundle {
+        path: bundle.to_path_buf(),
+        source,
+    })?;
+    classify_bundle(bundle, b, input, out, err).map(Ok)
+}
+
+fn classify_bundle(
+    path: &Path,
+    b: crate::bundle::Bundle,
+    input: Option<&Path>,
+    out: impl std::io::Write,
+    err: impl std::io::Write,
+) -> Result<crate::bundle::stream::Stats, Fatal> {
+    let bundle = path;
+    let engine = b.engine().map_err(|source| Fatal::Bundle {
+        path: bundle.to_path_buf(),
+        source,
+    })?;
     let stats = match input {
         Some(path) => {
             let f = std::fs::File::open(path).map_err(Fatal::io("io-read", path))?;

@@ -79,6 +79,16 @@ pub fn check(input: &Input) -> Result<Checked, Fatal> {
 
 /// [`check`] with options for reading the folders.
 pub fn check_with(input: &Input, opts: &LoadOptions) -> Result<Checked, Fatal> {
+    check_signed(input, opts, None)
+}
+
+/// [`check_with`]; with `upstream_keys` (`--verify-with`), every upstream folder must carry a
+/// signature by one of the keys and be exactly as signed before it is read (docs/signing.md).
+pub fn check_signed(
+    input: &Input,
+    opts: &LoadOptions,
+    upstream_keys: Option<&[crate::sign::PublicKey]>,
+) -> Result<Checked, Fatal> {
     let (sources, mut diagnostics, layer) = match input {
         Input::Builtin | Input::Memory { .. } => {
             let (sources, mut d) = match input {
@@ -108,7 +118,15 @@ pub fn check_with(input: &Input, opts: &LoadOptions) -> Result<Checked, Fatal> {
                 ..Sources::default()
             };
             let mut d = Vec::new();
-            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d, opts);
+            let layer = check_layer(
+                &mut sources,
+                dir,
+                "",
+                0,
+                &mut Vec::new(),
+                &mut d,
+                (opts, upstream_keys),
+            );
             (sources, d, layer)
         }
     };
@@ -165,7 +183,7 @@ fn check_layer(
     layer: usize,
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
-    opts: &LoadOptions,
+    (opts, upstream_keys): (&LoadOptions, Option<&[crate::sign::PublicKey]>),
 ) -> Layer {
     diags.extend(crate::load::load_dir_into(
         sources, dir, prefix, layer, opts,
@@ -224,6 +242,13 @@ fn check_layer(
         );
         return alone(own);
     }
+    // With --verify-with, an upstream is read only when it is exactly as its publisher signed it.
+    if let Some(keys) = upstream_keys
+        && let Some(d) = crate::sign::check_upstream(&up_dir, &ext.path, keys)
+    {
+        diags.push(d.at(at.child("path")));
+        return alone(own);
+    }
     let up_prefix = format!("{prefix}{}/", ext.path.trim_end_matches('/'));
     let mut up_diags = Vec::new();
     let up = check_layer(
@@ -233,7 +258,7 @@ fn check_layer(
         layer + 1,
         visited,
         &mut up_diags,
-        opts,
+        (opts, upstream_keys),
     );
     // The upstream on its own: its errors, its version and its digest.
     let up_compiled = compile(&up.validated, &asset_names(sources));

@@ -4,6 +4,7 @@
 //! output is its own module, and they share only the manual's URL scheme ([`urls`]).
 
 pub mod bundle;
+pub mod opa;
 pub mod site;
 /// Placeholders in text (shared vocabulary, see [`crate::text`]).
 pub use crate::text;

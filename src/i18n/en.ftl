@@ -205,6 +205,60 @@ duration-too-large = duration `{ $value }` is too large
 duration-too-large-hint = use a smaller value
 unknown-placeholder = unknown threshold `{"{{"}{ $name }{"}}"}` in text
 placeholder-hint = `{"{{"}name{"}}"}` shows a threshold of policy.yaml; known: { $names }
+
+## Signed folders (mamoru keygen / sign / verify, --verify-with).
+sign-io = `{ $path }`: { $error }
+sign-key-exists = `{ $path }` exists already; keygen never overwrites a key: choose another NAME or move the old key away
+sign-bad-private-key = `{ $path }` is not a private key mamoru can read: expected `-----BEGIN PRIVATE KEY-----` (PKCS#8) with an Ed25519 or P-256 key, as `mamoru keygen` writes
+sign-bad-public-key = `{ $path }` is not a public key mamoru can read: expected `-----BEGIN PUBLIC KEY-----` with an Ed25519 or P-256 key, as `mamoru keygen` writes
+sign-no-randomness = the operating system gave no random numbers for a key: { $error }
+sign-wrong-key-kind = `{ $path }` is an { $have } key, but this needs an { $want } key (`mamoru keygen NAME`)
+sign-wrong-key-kind-opa = `{ $path }` is an { $have } key, but this needs an { $want } key (`mamoru keygen NAME --opa`: OPA does not accept Ed25519)
+sign-private-given = `{ $path }` is a private key; verification takes the public key (NAME.pub)
+sign-public-given = `{ $path }` is a public key; signing takes the private key (NAME.key)
+sign-not-a-folder = `{ $path }` is not a folder
+sign-unsignable = cannot sign `{ $path }`: { $why }; a signed folder holds only regular files with portable names
+sign-why-symlink = it is a symbolic link (never followed)
+sign-why-special = it is not a regular file
+sign-why-not-utf8 = its name is not UTF-8
+sign-why-unportable = its name has control characters or backslashes
+sign-add-changed = the files in `{ $path }` changed since they were signed: sign again with every key (`mamoru sign { $path } --key A.key --key B.key`)
+sign-add-unsigned = --add needs a signed folder: { $why }
+keygen-wrote = wrote { $private } (private: keep it secret) and { $public } (public: give it to verifiers); key id { $kid }
+sign-wrote = signed { $count } files in { $path } ({ $file }); key id { $kids }
+verify-ok = verified: { $count } files in { $path } as signed by key id { $kid }
+verify-failed = { $path }: NOT as signed
+verify-unsigned = not signed: `{ $path }` has no { $file } (sign it with `mamoru sign { $path } --key NAME.key`)
+verify-malformed = malformed { $file }: { $why }
+verify-why-not-file = it is not a regular file
+verify-why-read = it cannot be read: { $error }
+verify-why-json = not JSON as expected: { $error }
+verify-why-format = format `{ $format }` (this mamoru reads `{ $want }`)
+verify-why-unsafe-path = path `{ $path }` is absolute, escapes the folder, or is not portable
+verify-why-hash = `{ $path }` has no valid sha256
+verify-why-unsorted = paths not sorted or repeated at `{ $path }`
+verify-why-no-signature = it holds no signature
+verify-wrong-key = wrong key: signed by key id { $signed }, but the key given is { $given }
+verify-bad-signature = the signature by key id `{ $kid }` does not verify: { $file } was altered after signing, or another key claims the same id
+verify-changed = changed: `{ $path }` differs from the signed file
+verify-added = added: `{ $path }` is not among the signed files
+verify-removed = removed: `{ $path }` is signed but missing
+verify-refused = refused: `{ $path }`: { $why }
+classify-refused = { $path }: refused: { $problem }
+upstream-unverifiable = upstream `{ $path }` cannot be verified: { $error }
+upstream-not-as-signed = upstream `{ $path }` is not as its publisher signed it ({ $count ->
+    [one] 1 problem
+   *[other] { $count } problems
+})
+upstream-not-as-signed-hint = get the upstream again from its publisher, or check it with `mamoru verify { $path } --key KEY`; without --verify-with it is read unverified
+
+## The Open Policy Agent bundle (mamoru build --opa).
+build-wrote-opa = wrote the OPA bundle { $path }
+opa-unbounded = cannot export flow `{ $flow }` to Rego: routes through step `{ $step }` loop without a `repeat` limit, so they never end
+opa-too-long = cannot export flow `{ $flow }` to Rego: its routes loop through several `repeat` steps and could need { $steps } walking steps (the limit is { $limit }); lower the `repeat` values of the steps in that loop, or make each repeat step loop onto itself (such a loop costs one walking step whatever its `repeat`)
+opa-key-kind = --opa-key needs an ECDSA P-256 key (`mamoru keygen NAME --opa`): OPA verifies bundle signatures with ES256 but not with Ed25519
+opa-archive = cannot write the OPA bundle: { $error }
+opa-route-too-long = cannot export flow `{ $flow }` to Rego: its routes may be { $steps } steps long (the limit is { $limit }), because of large `repeat` values; lower them
 slip-space = a full-width space `　` in the indentation: YAML does not read it as indentation
 slip-space-hint = indent with half-width spaces (switch the input method to half-width, or replace `　` with two spaces)
 slip-colon = a full-width colon `：` after `{ $key }`: YAML needs a half-width `:`

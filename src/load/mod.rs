@@ -216,6 +216,8 @@ fn classify(path: &str) -> Class {
         return Class::Ignored;
     }
     match parts.as_slice() {
+        // `mamoru sign` of a published policy folder (an upstream others extend).
+        [name] if *name == crate::sign::SIGNATURE_FILE => Class::Ignored,
         [name] => {
             if let Some(kind) = Kind::ALL.iter().find(|k| k.file_name() == Some(*name)) {
                 return Class::Source(*kind);
