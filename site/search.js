@@ -58,8 +58,13 @@
         if (run[0][1] === "j") out.push({ text: run[0][0], core: true });
         continue;
       }
+      var lone = function (i) {
+        return run[i][1] === "j" && (i === 0 || run[i - 1][1] === "h") && (i + 1 >= run.length || run[i + 1][1] === "h");
+      };
       for (var j = 0; j + 1 < run.length; j++) {
         out.push({ text: run[j][0] + run[j + 1][0], core: allH || (run[j][1] !== "h" && run[j + 1][1] !== "h") });
+        if (lone(j)) out.push({ text: run[j][0], core: true });
+        if (j + 2 === run.length && lone(j + 1)) out.push({ text: run[j + 1][0], core: true });
       }
     }
     return out;
@@ -77,18 +82,28 @@
   }
 
   // ---- querying ----
+  // The term itself, and the manual's words for it from the synonym list. A synonym counts
+  // by how much of the term its word covers: 「上司を出せ」 is 「上司を出せ」 more than 「上司」.
   function alternatives(term) {
     var n = normalize(term);
-    var alts = [{ text: term, norm: n, syn: false }];
+    var c = core(n);
+    var alts = [{ text: term, norm: n, weight: 1 }];
     ((store.meta && store.meta.synonyms) || []).forEach(function (e) {
-      var target = e[0];
-      var hit = e[1].some(function (w) {
+      var target = normalize(e[0]);
+      var best = 0;
+      e[1].forEach(function (w) {
         var nw = normalize(w);
-        var c = core(n);
-        return nw === n || n.indexOf(nw) >= 0 || (c.length >= 2 && c === core(nw)) || (n.length >= 2 && nw.indexOf(n) >= 0);
+        var cover = 0;
+        if (nw === n || c === core(nw)) cover = 1;
+        else if (n.indexOf(nw) >= 0) cover = nw.length / n.length;
+        else if (n.length >= 2 && nw.indexOf(n) >= 0) cover = n.length / nw.length;
+        best = Math.max(best, cover);
       });
-      if (hit && !alts.some(function (a) { return a.norm === normalize(target); })) {
-        alts.push({ text: target, norm: normalize(target), syn: true });
+      if (best > 0 && target !== n) {
+        var weight = 0.85 * Math.max(0.35, best);
+        var have = alts.filter(function (a) { return a.norm === target; })[0];
+        if (have) have.weight = Math.max(have.weight, weight);
+        else alts.push({ text: e[0], norm: target, weight: weight });
       }
     });
     return alts;
@@ -133,7 +148,7 @@
       var w = idf(p.size) * 0.3;
       p.forEach(function (v, d) { if (result.has(d)) result.set(d, result.get(d) + w * v); });
     });
-    if (alt.syn) result.forEach(function (v, d) { result.set(d, v * 0.8); });
+    if (alt.weight !== 1) result.forEach(function (v, d) { result.set(d, v * alt.weight); });
     return result;
   }
 
@@ -145,6 +160,21 @@
       });
     });
     return Array.from(need).sort(function (a, b) { return a - b; });
+  }
+
+  // Lower the score of the second, third… section of the same page (page of a section from
+  // index.js), then sort again.
+  function diversify(hits) {
+    var pages = store.meta.pages || [];
+    var seen = new Map();
+    var out = hits.map(function (h) {
+      var p = pages[h[0]];
+      var k = seen.get(p) || 0;
+      seen.set(p, k + 1);
+      return [h[0], h[1] * Math.pow(0.85, k)];
+    });
+    out.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    return out;
   }
 
   function chunkOf(doc) {
@@ -186,7 +216,9 @@
         var hits = [];
         scores.forEach(function (s, d) { if (counts.get(d) === most) hits.push([d, s]); });
         hits.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-        hits = hits.slice(0, limit || 20);
+        // One page should not fill the list: each further section of a page already listed
+        // counts for less.
+        hits = diversify(hits.slice(0, 200)).slice(0, limit || 20);
         var chunks = Array.from(new Set(hits.map(function (h) { return chunkOf(h[0]); })));
         return Promise.all(chunks.map(function (c) { return load("d" + c); })).then(function () {
           return hits.map(function (h) {

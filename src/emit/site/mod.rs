@@ -399,6 +399,7 @@ impl<'a> Site<'a> {
             page: page.to_string(),
             text,
             keys,
+            handles: String::new(),
         };
         if let Some(st) = &p.stance {
             let mut text: Vec<String> = st.principles.iter().map(|t| expand(p, &t.src)).collect();
@@ -520,14 +521,15 @@ impl<'a> Site<'a> {
                         }
                     }
                 }
-                keys.extend(self.reached[fi][si].iter().cloned());
-                docs.push(doc(
+                let mut d = doc(
                     urls::step(&f.id, &s.id),
                     &s.title,
                     &f.title,
                     text.join(" "),
                     keys.join(" "),
-                ));
+                );
+                d.handles = self.reached[fi][si].iter().cloned().collect::<Vec<_>>().join(" ");
+                docs.push(d);
             }
         }
         for pg in &p.pages {

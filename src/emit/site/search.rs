@@ -29,8 +29,11 @@ pub struct Doc {
     pub page: String,
     /// The section's text as shown (for excerpts and scoring).
     pub text: String,
-    /// Words the section is about but may not show: aliases, labels of what it handles.
+    /// Words the section is about but may not show: aliases, labels, branches into it.
     pub keys: String,
+    /// For a step: the verdicts and types of the contacts the decision aid sends to it, so a
+    /// search for what happened finds what to do.
+    pub handles: String,
 }
 
 /// Kind of a character for tokenising: kanji, kana and word characters make tokens.
@@ -108,22 +111,41 @@ pub fn tokens(norm: &str) -> Vec<Token> {
             }
             continue;
         }
-        for w in run.windows(2) {
+        for (k, w) in run.windows(2).enumerate() {
             let core =
                 all_hiragana || (w[0].1 != Class::Hiragana && w[1].1 != Class::Hiragana);
             out.push(Token {
                 text: [w[0].0, w[1].0].iter().collect(),
                 core,
             });
+            // A lone kanji between kana (殴られた, 脅す) is a token of its own.
+            let lone = |i: usize| {
+                run[i].1 == Class::Kanji
+                    && (i == 0 || run[i - 1].1 == Class::Hiragana)
+                    && run.get(i + 1).is_none_or(|x| x.1 == Class::Hiragana)
+            };
+            if lone(k) {
+                out.push(Token {
+                    text: w[0].0.to_string(),
+                    core: true,
+                });
+            }
+            if k + 2 == run.len() && lone(k + 1) {
+                out.push(Token {
+                    text: w[1].0.to_string(),
+                    core: true,
+                });
+            }
         }
     }
     out
 }
 
 /// Relative weight of a token found in a section's title, its text, or its keys.
-const TITLE: f32 = 3.0;
+const TITLE: f32 = 4.0;
 const TEXT: f32 = 1.0;
 const KEYS: f32 = 1.5;
+const HANDLES: f32 = 3.0;
 /// BM25 parameters.
 const K1: f32 = 1.2;
 const B: f32 = 0.5;
@@ -145,7 +167,12 @@ pub fn hash(token: &str) -> u32 {
 fn weigh(d: &Doc) -> (Vec<(String, f32)>, f32) {
     let mut tf: HashMap<String, f32> = HashMap::new();
     let mut len = 0.0;
-    for (text, w) in [(&d.title, TITLE), (&d.text, TEXT), (&d.keys, KEYS)] {
+    for (text, w) in [
+        (&d.title, TITLE),
+        (&d.text, TEXT),
+        (&d.keys, KEYS),
+        (&d.handles, HANDLES),
+    ] {
         let norm = normalize(text);
         for t in tokens(&norm) {
             len += 1.0;
@@ -252,9 +279,20 @@ pub fn index(docs: &[Doc], synonyms: &[(String, Vec<String>)]) -> Vec<(String, V
             )
         })
         .collect();
+    // The page of each section, as a small number (for results from many pages).
+    let mut page_ids: HashMap<&str, usize> = HashMap::new();
+    let pages: Vec<String> = docs
+        .iter()
+        .map(|d| {
+            let file = d.url.split('#').next().unwrap_or("");
+            let n = page_ids.len();
+            page_ids.entry(file).or_insert(n).to_string()
+        })
+        .collect();
     let meta = format!(
-        "mamoruSearch.meta({{\"docs\":{},\"shards\":{shards},\"chunks\":[{}],\"synonyms\":[{}]}});\n",
+        "mamoruSearch.meta({{\"docs\":{},\"shards\":{shards},\"pages\":[{}],\"chunks\":[{}],\"synonyms\":[{}]}});\n",
         docs.len(),
+        pages.join(","),
         starts
             .iter()
             .map(|s| s.to_string())
@@ -279,6 +317,15 @@ mod tests {
 
     #[test]
     fn japanese_is_cut_into_pairs_with_okurigana_optional() {
+        assert_eq!(
+            toks("殴られた"),
+            vec![
+                ("殴ら".into(), false),
+                ("殴".into(), true),
+                ("られ".into(), false),
+                ("れた".into(), false)
+            ]
+        );
         assert_eq!(
             toks("怒鳴られた"),
             vec![
