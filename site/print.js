@@ -42,34 +42,32 @@
   }
   collect(source, false);
 
-  // Heights as laid out at the sheet's width, including the gap to the next piece.
-  source.style.width = WIDTH + "px";
-  var measured = pieces.filter(function (p) { return p.el; });
-  var rects = measured.map(function (p) { return p.el.getBoundingClientRect(); });
-  measured.forEach(function (p, i) {
-    var r = rects[i];
-    var next = rects[i + 1];
-    p.h = r.height;
-    p.gap = next && next.top >= r.bottom ? Math.min(next.top - r.bottom, 40) : 0;
-  });
-
-  // Pack.
+  // Pack, measuring each sheet as it fills (sheets are laid out at their printed width).
   var pages = document.createElement("div");
   pages.id = "print-pages";
+  pages.className = "packing";
+  source.parentNode.insertBefore(pages, source);
   var sheets = [];
-  var sheet = null, used = 0, stack = [];
+  var sheet = null, stack = [];
   function newSheet() {
     sheet = document.createElement("div");
     sheet.className = "sheet";
     pages.appendChild(sheet);
     sheets.push(sheet);
-    used = 0;
-    // Reopen the flowables in progress (shells without ids, so ids stay unique).
+    // Reopen the containers in progress (shells without ids, so ids stay unique).
     var parent = sheet;
     stack.forEach(function (frame) {
       var shell = frame.el.cloneNode(false);
-      shell.removeAttribute("id");
+      if (!frame.keepId) shell.removeAttribute("id");
+      frame.keepId = false;
       shell.classList.add("continued");
+      // A continued landmark is named as the continuation of the first.
+      var by = shell.getAttribute("aria-labelledby");
+      if (by && !frame.keepId) {
+        var named = document.getElementById(by);
+        shell.removeAttribute("aria-labelledby");
+        shell.setAttribute("aria-label", (named ? named.textContent : "") + "（続き）");
+      }
       parent.appendChild(shell);
       frame.target = shell;
       parent = shell;
@@ -78,15 +76,16 @@
   function target() {
     return stack.length ? stack[stack.length - 1].target : sheet;
   }
-  var chapterShell = null;
+  function full() {
+    return sheet.getBoundingClientRect().height > HEIGHT;
+  }
+  var placed = 0;
   pieces.forEach(function (p) {
     if (p.chapter) {
-      stack = [];
+      // A chapter starts a sheet; its own element keeps its id there.
+      stack = [{ el: p.chapter, keepId: true }];
       newSheet();
-      // The chapter's own element keeps its id on the sheet where it starts.
-      chapterShell = p.chapter.cloneNode(false);
-      sheet.appendChild(chapterShell);
-      stack = [{ el: p.chapter, target: chapterShell, chapter: true }];
+      placed = 0;
       return;
     }
     if (p.open) {
@@ -99,28 +98,40 @@
       stack.pop();
       return;
     }
-    if (!sheet) newSheet();
-    if (used > 0 && used + p.h > HEIGHT) {
-      // Continue the chapter on a new sheet: shells of the open containers, without ids.
-      var frames = stack;
-      stack = frames.map(function (f) { return { el: f.el, chapter: f.chapter }; });
-      newSheet();
-    }
+    if (!sheet) { newSheet(); placed = 0; }
     target().appendChild(p.el);
-    used += p.h + p.gap;
+    if (placed > 0 && full()) {
+      // Does not fit: the piece starts the next sheet.
+      p.el.remove();
+      newSheet();
+      placed = 0;
+      target().appendChild(p.el);
+    }
+    placed++;
   });
-  source.parentNode.replaceChild(pages, source);
+  source.remove();
+  pages.classList.remove("packing");
 
-  // A piece taller than a sheet makes its sheet longer than a page: count the pages it takes.
+  // A piece taller than a sheet makes its sheet longer than a page: count the pages it takes
+  // (the printed page holds 2 mm more than a sheet is packed to).
   var first = [];
   var page = 1;
+  pages.classList.add("packing");
   sheets.forEach(function (s) {
     first.push(page);
-    var h = s.scrollHeight;
-    var n = Math.max(1, Math.ceil((h - 1) / (HEIGHT + 2 * MM)));
+    var h = s.getBoundingClientRect().height;
+    var n = Math.max(1, Math.ceil((h - 0.5) / (HEIGHT + 2 * MM)));
     if (n > 1) s.classList.add("tall");
     page += n;
   });
+  pages.classList.remove("packing");
+  // On a narrow screen the sheets are shown smaller (never when printing: see style.css).
+  var fit = function () {
+    var z = Math.min(1, (document.documentElement.clientWidth - 8) / (WIDTH + 2));
+    pages.style.setProperty("--sheet-zoom", String(z));
+  };
+  fit();
+  window.addEventListener("resize", fit);
   document.querySelectorAll(".toc-page[data-target]").forEach(function (span) {
     var el = document.getElementById(span.getAttribute("data-target"));
     if (!el) return;
