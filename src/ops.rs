@@ -2,8 +2,10 @@
 
 use crate::compile::{Compiled, compile};
 use crate::diag::{Code, Diagnostic};
-use crate::load::{Sources, load_files};
+use crate::i18n::{Arg, Msg};
+use crate::load::{LoadOptions, Sources, load_files};
 use crate::model::Kind;
+use crate::msg;
 use crate::policy::Policy;
 use crate::resolve;
 use include_dir::{Dir, include_dir};
@@ -34,12 +36,47 @@ impl Input {
 }
 
 /// A usage or I/O problem that stops a command before it can judge the policy (exit code 2).
-#[derive(Debug)]
-pub struct Fatal(pub String);
+/// Its text is rendered in the process language ([`crate::i18n::lang`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    /// A usage error.
+    #[error("{0}")]
+    Usage(Msg),
+    /// A file that could not be read or written.
+    #[error("{}", msg!("cannot-io", action = Msg::new(.action), path = .path.display().to_string(), error = .source.to_string()))]
+    Io {
+        /// A catalogue id: `io-read`, `io-write`, `io-create`.
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An output folder refused or not written.
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+    /// A bundle that cannot be used.
+    #[error("{}: {source}", .path.display())]
+    Bundle {
+        path: PathBuf,
+        #[source]
+        source: crate::bundle::BundleError,
+    },
+    /// The reader of standard output went away (`| head`): stop quietly.
+    #[error("{}", msg!("output-closed"))]
+    OutputClosed,
+}
 
-impl std::fmt::Display for Fatal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl Fatal {
+    /// An I/O error as a `Fatal`, with what was being done (`io-read`, `io-write`, `io-create`).
+    pub fn io<'a>(
+        action: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> Fatal + 'a {
+        move |source| Fatal::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -70,6 +107,11 @@ impl Checked {
 
 /// Read a policy (and, for a fork, its upstreams) and run every check.
 pub fn check(input: &Input) -> Result<Checked, Fatal> {
+    check_with(input, &LoadOptions::default())
+}
+
+/// [`check`] with options for reading the folders.
+pub fn check_with(input: &Input, opts: &LoadOptions) -> Result<Checked, Fatal> {
     let (sources, mut diagnostics, layer) = match input {
         Input::Builtin => {
             let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
@@ -85,22 +127,18 @@ pub fn check(input: &Input) -> Result<Checked, Fatal> {
         }
         Input::Dir(dir) => {
             if !dir.is_dir() {
-                return Err(Fatal(format!(
-                    "`{}` is not a folder{}",
-                    dir.display(),
-                    if dir.exists() {
-                        ""
-                    } else {
-                        " (it does not exist)"
-                    }
-                )));
+                return Err(Fatal::Usage(if dir.exists() {
+                    msg!("not-a-folder", path = dir.display().to_string())
+                } else {
+                    msg!("no-such-folder", path = dir.display().to_string())
+                }));
             }
             let mut sources = Sources {
                 root: dir.display().to_string(),
                 ..Sources::default()
             };
             let mut d = Vec::new();
-            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d);
+            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d, opts);
             (sources, d, layer)
         }
     };
@@ -119,6 +157,54 @@ pub fn check(input: &Input) -> Result<Checked, Fatal> {
         policy,
         diagnostics,
     })
+}
+
+/// The result of `mamoru test`.
+pub struct Tested {
+    pub checked: Checked,
+    /// The cases run as tests (absent when the policy could not be compiled).
+    pub report: Option<crate::testing::TestReport>,
+    /// Errors other than the cases' own: they make the results unreliable. They are also in
+    /// the report's `errors`, so JUnit and JSON consumers see them.
+    pub blocking: Vec<Diagnostic>,
+}
+
+/// `mamoru test`: check, then run every case and measure coverage.
+pub fn test(input: &Input, load: &LoadOptions) -> Result<Tested, Fatal> {
+    let checked = check_with(input, load)?;
+    let blocking: Vec<Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.is_error() && !matches!(d.code, Code::CaseVerdict | Code::CaseFlow | Code::CaseRoute)
+        })
+        .cloned()
+        .collect();
+    let report = checked.policy.as_ref().map(|p| {
+        let mut r = crate::testing::run_all(p);
+        r.errors = crate::report::resolve(&checked.sources, &blocking, crate::i18n::lang())
+            .into_iter()
+            .map(|d| {
+                let at = match (&d.file, d.line, d.column) {
+                    (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+                    (Some(f), _, _) => format!("{f}: "),
+                    _ => String::new(),
+                };
+                format!("{}[{}] {at}{}", "error", d.code, d.message)
+            })
+            .collect();
+        r
+    });
+    Ok(Tested {
+        checked,
+        report,
+        blocking,
+    })
+}
+
+/// JSON as `mamoru` prints it: pretty, keys in order.
+pub fn pretty_json(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
 /// Most upstreams a fork may stand on.
@@ -140,8 +226,11 @@ fn check_layer(
     layer: usize,
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
+    opts: &LoadOptions,
 ) -> Layer {
-    diags.extend(crate::load::load_dir_into(sources, dir, prefix, layer));
+    diags.extend(crate::load::load_dir_into(
+        sources, dir, prefix, layer, opts,
+    ));
     let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
     diags.extend(d);
     let alone = |own: crate::validate::Validated| Layer {
@@ -208,6 +297,7 @@ fn check_layer(
         layer + 1,
         visited,
         &mut up_diags,
+        opts,
     );
     // The upstream on its own: its errors, its version and its digest.
     let up_compiled = compile(&up.validated);
@@ -337,9 +427,10 @@ pub fn schema(kind: Option<&str>) -> Result<serde_json::Value, Fatal> {
             .map(|k| crate::schema::kind_schema(*k))
             .ok_or_else(|| {
                 let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                Fatal(format!(
-                    "unknown kind `{name}`; kinds: {}",
-                    names.join(", ")
+                Fatal::Usage(msg!(
+                    "unknown-kind",
+                    kind = name,
+                    kinds = Arg::any_of(&names)
                 ))
             }),
     }
@@ -364,12 +455,11 @@ pub fn schema_files() -> Vec<(String, Vec<u8>)> {
 /// `mamoru init DIR`: write the built-in policy (with fresh schema files) to an empty folder.
 pub fn init(dir: &Path) -> Result<usize, Fatal> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir)
-            .map_err(|e| Fatal(format!("cannot read `{}`: {e}", dir.display())))?;
+        let mut entries = std::fs::read_dir(dir).map_err(Fatal::io("io-read", dir))?;
         if entries.next().is_some() {
-            return Err(Fatal(format!(
-                "`{}` is not empty; choose a new or empty folder",
-                dir.display()
+            return Err(Fatal::Usage(msg!(
+                "folder-not-empty",
+                path = dir.display().to_string()
             )));
         }
     }
@@ -387,11 +477,9 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
     for (rel, bytes) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(Fatal::io("io-create", parent))?;
         }
-        std::fs::write(&path, bytes)
-            .map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())))?;
+        std::fs::write(&path, bytes).map_err(Fatal::io("io-write", &path))?;
     }
     Ok(())
 }
@@ -400,6 +488,10 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
 pub struct BuildOptions {
     pub out: PathBuf,
     pub bundle_only: bool,
+    /// Replace a non-empty output folder that mamoru did not write.
+    pub force: bool,
+    /// How the policy folders are read.
+    pub load: LoadOptions,
 }
 
 /// The files of a build, by path relative to the output folder.
@@ -408,10 +500,8 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// `mamoru build`: check, then render every output in memory; write only when all succeeded.
 /// Returns the check (whose errors stop the build) and the files written.
 pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
-    if let Input::Dir(dir) = input {
-        refuse_overlap(dir, &opts.out)?;
-    }
-    let checked = check(input)?;
+    let checked = check_with(input, &opts.load)?;
+    crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
         return Ok((checked, None));
     }
@@ -438,7 +528,7 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         files.extend(site_files(&checked, policy, revision)?);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    write_atomically(&opts.out, &files)?;
+    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)?;
     Ok((checked, Some(files)))
 }
 
@@ -449,68 +539,13 @@ fn site_files(
 ) -> Result<Files, Fatal> {
     let meta = crate::emit::site::Meta { revision };
     crate::emit::site::render(policy, &checked.sources.assets, &meta)
-        .map_err(|e| Fatal(format!("cannot render the manual: {}", e.0)))
+        .map_err(|e| Fatal::Usage(msg!("cannot-render", detail = e.0)))
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(v).expect("serialisable");
     s.push('\n');
     s.into_bytes()
-}
-
-/// Refuse an output folder that is the policy folder or contains it.
-fn refuse_overlap(policy: &Path, out: &Path) -> Result<(), Fatal> {
-    let abs = |p: &Path| {
-        std::path::absolute(p)
-            .map(|a| a.components().collect::<PathBuf>())
-            .map_err(|e| Fatal(format!("cannot resolve `{}`: {e}", p.display())))
-    };
-    let (policy_abs, out_abs) = (abs(policy)?, abs(out)?);
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let (pc, oc) = (canon(&policy_abs), canon(&out_abs));
-    if pc.starts_with(&oc) {
-        return Err(Fatal(format!(
-            "--out `{}` is the policy folder or contains it; choose another folder (e.g. `public`)",
-            out.display()
-        )));
-    }
-    Ok(())
-}
-
-/// Write a whole output folder: into a fresh sibling folder first, then swap it in, so a failed
-/// build leaves the previous output untouched and readers never see half a site.
-pub fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
-    let name = out
-        .file_name()
-        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.mamoru-new-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.mamoru-old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = write_tree(&tmp, files).and_then(|()| {
-        if out.exists() {
-            if !out.is_dir() {
-                return Err(Fatal(format!(
-                    "`{}` exists and is not a folder",
-                    out.display()
-                )));
-            }
-            std::fs::rename(out, &old)
-                .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
-        }
-        std::fs::rename(&tmp, out).map_err(|e| {
-            let _ = std::fs::rename(&old, out);
-            Fatal(format!("cannot write `{}`: {e}", out.display()))
-        })
-    });
-    let _ = std::fs::remove_dir_all(&tmp);
-    let _ = std::fs::remove_dir_all(&old);
-    result
 }
 
 /// A path from `from` (a folder) to `to`, as relative as possible.
@@ -534,11 +569,10 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
 pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     let checked = check(&Input::Dir(upstream.to_path_buf()))?;
     if checked.errors() > 0 {
-        return Err(Fatal(format!(
-            "the upstream `{}` has {} error(s); run `mamoru check {}` first",
-            upstream.display(),
-            checked.errors(),
-            upstream.display()
+        return Err(Fatal::Usage(msg!(
+            "upstream-has-errors",
+            path = upstream.display().to_string(),
+            errors = checked.errors()
         )));
     }
     let p = checked.policy.as_ref().expect("checked");
@@ -547,18 +581,17 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
             .map(|mut e| e.next().is_some())
             .unwrap_or(true)
     {
-        return Err(Fatal(format!(
-            "`{}` is not empty; choose a new or empty folder",
-            dir.display()
+        return Err(Fatal::Usage(msg!(
+            "folder-not-empty",
+            path = dir.display().to_string()
         )));
     }
     let digest = crate::emit::bundle::build(p, None, lineage_of(&p.lineage))
         .manifest
         .digest;
     let v = semver::Version::parse(&p.manifest.version)
-        .map_err(|e| Fatal(format!("upstream version: {e}")))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", dir.display())))?;
+        .map_err(|e| Fatal::Usage(msg!("bad-upstream-version", detail = e.to_string())))?;
+    std::fs::create_dir_all(dir).map_err(Fatal::io("io-create", dir))?;
     let rel = relative(dir, upstream).to_string_lossy().replace('\\', "/");
     let q = |s: &str| serde_json::to_string(s).expect("string");
     let manifest = format!(
@@ -589,11 +622,7 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
     if path.is_dir() {
         let checked = check(&Input::Dir(path.to_path_buf()))?;
         let p = checked.policy.as_ref().ok_or_else(|| {
-            Fatal(format!(
-                "`{}` cannot be compiled: run `mamoru check {}`",
-                path.display(),
-                path.display()
-            ))
+            Fatal::Usage(msg!("cannot-compile", path = path.display().to_string()))
         })?;
         return Ok(crate::emit::bundle::build(
             p,
@@ -601,9 +630,61 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
             lineage_of(&p.lineage),
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
-    crate::bundle::Bundle::from_json(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
+    read_bundle(path)
+}
+
+/// Largest `bundle.json` read.
+pub const MAX_BUNDLE_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Read a `bundle.json` (at most [`MAX_BUNDLE_SIZE`] bytes, so `/dev/zero` cannot exhaust
+/// memory), refusing another major format version.
+pub fn read_bundle(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
+    let bytes =
+        crate::load::read_bounded(path, MAX_BUNDLE_SIZE).map_err(Fatal::io("io-read", path))?;
+    let text = String::from_utf8(bytes).map_err(|e| Fatal::Bundle {
+        path: path.to_path_buf(),
+        source: crate::bundle::BundleError(format!("not UTF-8 text: {e}")),
+    })?;
+    crate::bundle::Bundle::from_json(&text).map_err(|source| Fatal::Bundle {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// `mamoru classify`: contacts (JSON Lines) from `input` (a file, or standard input when `None`)
+/// to `out`, one line each; rejected lines to `err`. Returns the counts.
+pub fn classify(
+    bundle: &Path,
+    input: Option<&Path>,
+    out: impl std::io::Write,
+    err: impl std::io::Write,
+) -> Result<crate::bundle::stream::Stats, Fatal> {
+    let engine = read_bundle(bundle)?
+        .engine()
+        .map_err(|source| Fatal::Bundle {
+            path: bundle.to_path_buf(),
+            source,
+        })?;
+    let stats = match input {
+        Some(path) => {
+            let f = std::fs::File::open(path).map_err(Fatal::io("io-read", path))?;
+            crate::bundle::stream::classify(
+                &engine,
+                std::io::BufReader::with_capacity(1 << 16, f),
+                out,
+                err,
+            )
+        }
+        None => crate::bundle::stream::classify(&engine, std::io::stdin().lock(), out, err),
+    };
+    stats.map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Fatal::OutputClosed,
+        _ => Fatal::Io {
+            action: "io-write",
+            path: PathBuf::from("-"),
+            source: e,
+        },
+    })
 }
 
 /// `mamoru diff OLD NEW`: the semantic difference of two policies or bundles.

@@ -3,6 +3,8 @@
 
 use super::cases::CaseRun;
 use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
+use crate::i18n::Arg;
+use crate::msg;
 use crate::policy::{Policy, Text};
 use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
@@ -49,7 +51,13 @@ pub fn texts(p: &Policy) -> Vec<(&Text, bool)> {
     out
 }
 
-pub fn placeholders(p: &Policy, d: &mut Vec<Diagnostic>) {
+/// `{{name}}` placeholders must name a threshold. `thresholds_known` is false when the
+/// manifest or one of its thresholds could not be read: unknown names are then not reported
+/// (the root error is).
+pub fn placeholders(p: &Policy, thresholds_known: bool, d: &mut Vec<Diagnostic>) {
+    if !thresholds_known {
+        return;
+    }
     let names: Vec<&str> = p.thresholds.iter().map(|t| t.name.as_str()).collect();
     // Prose, and the short strings that are shown in the manual too.
     let mut all: Vec<(&str, Origin)> = texts(p)
@@ -87,15 +95,12 @@ pub fn placeholders(p: &Policy, d: &mut Vec<Diagnostic>) {
                 d.push(
                     Diagnostic::new(
                         Code::UnknownReference,
-                        format!("unknown threshold `{{{{{name}}}}}` in text"),
+                        msg!("unknown-placeholder", name = name),
                     )
                     .at(t.origin.offset(at))
                     .hint(
                         did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
-                            format!(
-                                "`{{{{name}}}}` shows a threshold of policy.yaml; known: {}",
-                                names.join(", ")
-                            )
+                            msg!("placeholder-hint", names = Arg::any_of(&names))
                         }),
                     ),
                 );

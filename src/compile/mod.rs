@@ -30,7 +30,7 @@ pub fn compile(v: &Validated) -> Compiled {
         };
     };
     let p = &policy;
-    lints::placeholders(p, &mut d);
+    lints::placeholders(p, !gaps.thresholds, &mut d);
     if !gaps.criteria {
         grid(p, &mut d);
     }

@@ -5,10 +5,13 @@
 //! verdicts or flows. It never fails: it returns what it could read and a diagnostic for the rest.
 //! Only here is the file system touched (`load_dir`); everything else reads [`Sources`].
 
+pub mod slips;
 pub mod yaml;
 
 use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
+use crate::i18n::{Arg, Msg};
 use crate::model::Kind;
+use crate::msg;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::path::Path;
@@ -101,6 +104,8 @@ pub struct Sources {
     pub unreadable: Vec<(usize, Kind)>,
     /// Asset files (templates, site, schema) by relative path.
     pub assets: Vec<(String, Vec<u8>)>,
+    /// The folders read, the policy's first, then its upstreams' (outputs must not touch them).
+    pub dirs: Vec<std::path::PathBuf>,
 }
 
 /// A diagnostic resolved to a place in a file.
@@ -202,7 +207,7 @@ enum Class {
     Source(Kind),
     Asset,
     Ignored,
-    Unknown(String),
+    Unknown(Msg),
 }
 
 fn classify(path: &str) -> Class {
@@ -228,14 +233,11 @@ fn classify(path: &str) -> Class {
             let known: Vec<&str> = Kind::ALL.iter().filter_map(|k| k.file_name()).collect();
             let hint = if let Some(k) = known.iter().find(|k| k.rsplit_once('.').unwrap().0 == stem)
             {
-                format!("rename it to `{k}`")
+                msg!("rename-to", name = *k)
             } else if let Some(h) = did_you_mean(name, known.iter().copied()) {
                 h
             } else {
-                format!(
-                    "a policy folder holds {}, and the folders definitions/, flows/, cases/, pages/",
-                    known.join(", ")
-                )
+                msg!("policy-folder-holds", files = Arg::list(&known))
             };
             Class::Unknown(hint)
         }
@@ -250,14 +252,14 @@ fn classify(path: &str) -> Class {
             match name.rsplit_once('.') {
                 Some((stem, e)) if e == *ext && !stem.is_empty() => Class::Source(*kind),
                 Some((stem, "yml")) if *ext == "yaml" => {
-                    Class::Unknown(format!("rename it to `{dir}/{stem}.yaml`"))
+                    Class::Unknown(msg!("rename-to", name = format!("{dir}/{stem}.yaml")))
                 }
-                _ => Class::Unknown(format!("{dir}/ holds `.{ext}` files, one per item")),
+                _ => Class::Unknown(msg!("dir-holds-files", dir = *dir, ext = *ext)),
             }
         }
-        [dir, ..] if ITEM_DIRS.iter().any(|(d, ..)| d == dir) => Class::Unknown(format!(
-            "{dir}/ is read one level deep; move the file up into {dir}/"
-        )),
+        [dir, ..] if ITEM_DIRS.iter().any(|(d, ..)| d == dir) => {
+            Class::Unknown(msg!("dir-one-level", dir = *dir))
+        }
         _ => Class::Ignored,
     }
 }
@@ -275,35 +277,58 @@ fn check_top_dir(name: &str) -> Option<Diagnostic> {
     let near = known
         .iter()
         .find(|k| strsim::damerau_levenshtein(name, k) <= 1 || format!("{name}s") == **k)?;
-    let hint = format!("did you mean `{near}/`?");
     Some(
-        Diagnostic::new(
-            Code::UnknownFile,
-            format!("folder `{name}/` is not part of a policy and is not read"),
-        )
-        .path(format!("{name}/"))
-        .hint(hint),
+        Diagnostic::new(Code::UnknownFile, msg!("folder-not-policy", name = name))
+            .path(format!("{name}/"))
+            .hint(msg!("did-you-mean", name = format!("{near}/"))),
     )
 }
 
+/// How a policy folder is read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions {
+    /// Follow symbolic links that lead outside the policy folder (refused by default: a link
+    /// must not publish files from elsewhere).
+    pub follow_links: bool,
+}
+
+/// Most files read from one policy folder (sources and assets).
+pub const MAX_FILES: usize = 100_000;
+/// Most bytes read from one policy folder (sources and assets).
+pub const MAX_TOTAL_SIZE: u64 = 512 * 1024 * 1024;
+
 /// Read a policy folder from disk.
-pub fn load_dir(dir: &Path) -> (Sources, Vec<Diagnostic>) {
+pub fn load_dir(dir: &Path, opts: &LoadOptions) -> (Sources, Vec<Diagnostic>) {
     let mut s = Sources {
         root: dir.display().to_string(),
         ..Sources::default()
     };
-    let diags = load_dir_into(&mut s, dir, "", 0);
+    let diags = load_dir_into(&mut s, dir, "", 0, opts);
     (s, diags)
 }
 
 /// Read a policy folder into existing sources, as layer `layer` (an upstream of the policy),
 /// its paths shown with `prefix` (e.g. `../support/`).
-pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) -> Vec<Diagnostic> {
+///
+/// The folder is a boundary: a symbolic link whose target lies outside it is not followed
+/// (unless `opts.follow_links`), a link back into a folder already read is a loop, and the
+/// number and size of the files read are bounded.
+pub fn load_dir_into(
+    s: &mut Sources,
+    dir: &Path,
+    prefix: &str,
+    layer: usize,
+    opts: &LoadOptions,
+) -> Vec<Diagnostic> {
+    s.dirs.push(dir.to_path_buf());
     let mut diags = Vec::new();
     let mut files = Vec::new();
     let root = dir.display().to_string();
+    let root_canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut visited = vec![root_canon.clone()];
+    let (mut count, mut total) = (0usize, 0u64);
     let mut stack = vec![(dir.to_path_buf(), String::new())];
-    while let Some((path, rel)) = stack.pop() {
+    'walk: while let Some((path, rel)) = stack.pop() {
         let entries = match std::fs::read_dir(&path) {
             Ok(e) => e,
             Err(e) => {
@@ -313,8 +338,11 @@ pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) ->
                     rel.clone()
                 };
                 diags.push(
-                    Diagnostic::new(Code::Io, format!("cannot read folder `{shown}`: {e}"))
-                        .path(shown),
+                    Diagnostic::new(
+                        Code::Io,
+                        msg!("cannot-read-folder", path = &shown, error = e.to_string()),
+                    )
+                    .path(shown),
                 );
                 continue;
             }
@@ -328,24 +356,70 @@ pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) ->
             } else {
                 format!("{rel}/{name}")
             };
+            if name.starts_with('.') {
+                continue;
+            }
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            if is_link {
+                match std::fs::canonicalize(entry.path()) {
+                    Err(_) => {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::BrokenLink,
+                                msg!("broken-link", path = &rel_path),
+                            )
+                            .path(rel_path)
+                            .hint(msg!("broken-link-hint")),
+                        );
+                        continue;
+                    }
+                    Ok(target) if !target.starts_with(&root_canon) && !opts.follow_links => {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::LinkOutside,
+                                msg!(
+                                    "link-outside",
+                                    path = &rel_path,
+                                    target = target.display().to_string()
+                                ),
+                            )
+                            .path(rel_path)
+                            .hint(msg!("link-outside-hint")),
+                        );
+                        continue;
+                    }
+                    Ok(_) => {}
+                }
+            }
             let meta = match std::fs::metadata(entry.path()) {
                 Ok(m) => m,
                 Err(e) => {
                     diags.push(
-                        Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
-                            .path(rel_path),
+                        Diagnostic::new(
+                            Code::Io,
+                            msg!("cannot-read", path = &rel_path, error = e.to_string()),
+                        )
+                        .path(rel_path),
                     );
                     continue;
                 }
             };
             if meta.is_dir() {
                 let top = rel.is_empty();
-                if name.starts_with('.') {
-                    continue;
-                }
                 let known_dir = ITEM_DIRS.iter().any(|(d, ..)| *d == name)
                     || ASSET_DIRS.contains(&name.as_str());
                 if top && known_dir || !top && ASSET_DIRS.iter().any(|d| rel.starts_with(d)) {
+                    let canon = std::fs::canonicalize(entry.path()).unwrap_or(entry.path());
+                    let here = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                    if is_link && (here.starts_with(&canon) || visited.contains(&canon)) {
+                        diags.push(
+                            Diagnostic::new(Code::LinkLoop, msg!("link-loop", path = &rel_path))
+                                .path(rel_path)
+                                .hint(msg!("link-loop-hint")),
+                        );
+                        continue;
+                    }
+                    visited.push(canon);
                     stack.push((entry.path(), rel_path));
                 } else if top {
                     diags.extend(check_top_dir(&name));
@@ -353,37 +427,59 @@ pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) ->
                     diags.push(
                         Diagnostic::new(
                             Code::UnknownFile,
-                            format!("folder `{rel_path}/` is not read"),
+                            msg!("folder-not-read", path = &rel_path),
                         )
                         .path(format!("{rel_path}/"))
-                        .hint(format!("{rel}/ is read one level deep; move its files up")),
+                        .hint(msg!("dir-one-level", dir = &rel)),
                     );
                 }
                 continue;
             }
-            if matches!(classify(&rel_path), Class::Ignored) {
+            if !meta.is_file() || matches!(classify(&rel_path), Class::Ignored) {
                 continue;
             }
             if meta.len() > MAX_FILE_SIZE {
                 diags.push(
                     Diagnostic::new(
                         Code::FileTooLarge,
-                        format!(
-                            "`{rel_path}` is {} bytes; policy files may be at most {} MiB",
-                            meta.len(),
-                            MAX_FILE_SIZE / 1024 / 1024
+                        msg!(
+                            "file-too-large",
+                            path = &rel_path,
+                            bytes = meta.len(),
+                            max = MAX_FILE_SIZE >> 20
                         ),
                     )
                     .path(rel_path)
-                    .hint("split the content into several files"),
+                    .hint(msg!("file-too-large-hint")),
                 );
                 continue;
             }
-            match std::fs::read(entry.path()) {
+            count += 1;
+            total += meta.len();
+            if count > MAX_FILES || total > MAX_TOTAL_SIZE {
+                diags.push(
+                    Diagnostic::new(
+                        Code::FileTooLarge,
+                        msg!(
+                            "folder-too-large",
+                            files = MAX_FILES,
+                            max = MAX_TOTAL_SIZE >> 20,
+                            path = &rel_path
+                        ),
+                    )
+                    .path(rel_path)
+                    .hint(msg!("folder-too-large-hint")),
+                );
+                break 'walk;
+            }
+            match read_bounded(&entry.path(), MAX_FILE_SIZE) {
                 Ok(bytes) => files.push((rel_path, bytes)),
                 Err(e) => diags.push(
-                    Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
-                        .path(rel_path),
+                    Diagnostic::new(
+                        Code::Io,
+                        msg!("cannot-read", path = &rel_path, error = e.to_string()),
+                    )
+                    .path(rel_path),
                 ),
             }
         }
@@ -396,6 +492,22 @@ pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) ->
     }
     diags.extend(load_files_into(s, files, prefix, layer));
     diags
+}
+
+/// Read a file, failing when it holds more than `max` bytes (a device such as `/dev/zero`, or a
+/// file that grew after it was measured, cannot exhaust memory).
+pub fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    f.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {} MiB", max >> 20),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Read a policy from in-memory files (relative path, bytes).
@@ -431,12 +543,9 @@ pub fn load_files_into(
             Class::Ignored => continue,
             Class::Unknown(hint) => {
                 diags.push(
-                    Diagnostic::new(
-                        Code::UnknownFile,
-                        format!("`{path}` is not a policy file mamoru knows"),
-                    )
-                    .path(path)
-                    .hint(hint),
+                    Diagnostic::new(Code::UnknownFile, msg!("unknown-file", path = &path))
+                        .path(path)
+                        .hint(hint),
                 );
                 continue;
             }
@@ -445,9 +554,15 @@ pub fn load_files_into(
             diags.push(
                 Diagnostic::new(
                     Code::FileTooLarge,
-                    format!("`{path}` is larger than {} MiB", MAX_FILE_SIZE >> 20),
+                    msg!(
+                        "file-too-large",
+                        path = &path,
+                        bytes = bytes.len(),
+                        max = MAX_FILE_SIZE >> 20
+                    ),
                 )
-                .path(path),
+                .path(path)
+                .hint(msg!("file-too-large-hint")),
             );
             s.unreadable.push((layer, kind));
             continue;
@@ -466,10 +581,10 @@ pub fn load_files_into(
                 diags.push(
                     Diagnostic::new(
                         Code::InvalidUtf8,
-                        format!("`{path}` is not valid UTF-8 (byte {valid})"),
+                        msg!("invalid-utf8", path = &path, byte = valid),
                     )
                     .at(Origin::new(file, At::Pos(line, col)))
-                    .hint("save the file as UTF-8 (Shift_JIS and other encodings are not read)"),
+                    .hint(msg!("invalid-utf8-hint")),
                 );
                 s.unreadable.push((layer, kind));
                 continue;
@@ -482,9 +597,9 @@ pub fn load_files_into(
         s.files.push(SourceFile::new(path.clone(), text));
         if s.files[file.0 as usize].text.trim().is_empty() {
             diags.push(
-                Diagnostic::new(Code::EmptyFile, format!("`{path}` is empty"))
+                Diagnostic::new(Code::EmptyFile, msg!("empty-file", path = &path))
                     .at(Origin::new(file, At::File))
-                    .hint("write its content, or delete the file"),
+                    .hint(msg!("empty-file-hint")),
             );
             s.unreadable.push((layer, kind));
             continue;
@@ -500,7 +615,7 @@ pub fn load_files_into(
         match result {
             Ok(doc) => s.docs.push(doc),
             Err(d) => {
-                diags.push(*d);
+                diags.extend(d);
                 s.unreadable.push((layer, kind));
             }
         }
@@ -510,24 +625,37 @@ pub fn load_files_into(
     diags
 }
 
+/// Parse one file. A file with input-method slips is reported by its slips (each on its line
+/// and column) rather than by the YAML error they cause further down, and is not read.
 fn parse_document(
     file: FileId,
     kind: Kind,
     layer: usize,
     text: &str,
-) -> Result<Document, Box<Diagnostic>> {
+) -> Result<Document, Vec<Diagnostic>> {
     let (yaml_text, line_offset, body) = if kind.is_markdown() {
         let fm = split_front_matter(text).map_err(|(msg, hint, line)| {
-            Box::new(
+            vec![
                 Diagnostic::new(Code::FrontMatter, msg)
                     .at(Origin::new(file, At::Pos(line, 1)))
                     .hint(hint),
-            )
+            ]
         })?;
         (fm.yaml, 1, Some(fm.body))
     } else {
         (text, 0, None)
     };
+    let found = slips::scan(yaml_text, line_offset);
+    if !found.is_empty() {
+        return Err(found
+            .into_iter()
+            .map(|s| {
+                Diagnostic::new(s.code, s.message)
+                    .at(Origin::new(file, At::Pos(s.line, s.col)))
+                    .hint(s.hint)
+            })
+            .collect());
+    }
     let doc = yaml::parse(yaml_text, line_offset).map_err(|e| {
         let code = match e.kind {
             YamlErrorKind::Syntax => Code::YamlSyntax,
@@ -536,11 +664,11 @@ fn parse_document(
             YamlErrorKind::Unsupported => Code::YamlUnsupported,
             YamlErrorKind::Empty => Code::EmptyFile,
         };
-        Box::new(
+        vec![
             Diagnostic::new(code, e.message)
                 .at(Origin::new(file, At::Pos(e.pos.line, e.pos.col)))
                 .maybe_hint(e.hint),
-        )
+        ]
     })?;
     Ok(Document {
         file,
@@ -558,12 +686,12 @@ struct FrontMatter<'a> {
 }
 
 /// Split `---\nyaml\n---\nbody`. Errors carry a message, a hint and a line.
-fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (String, String, u32)> {
+fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (Msg, Msg, u32)> {
     let first_end = text.find('\n').unwrap_or(text.len());
     if text[..first_end].trim_end() != "---" {
         return Err((
-            "expected YAML front matter: the file must start with a `---` line".into(),
-            "start the file with `---`, the front matter keys, then `---` and the Markdown".into(),
+            msg!("front-matter-missing"),
+            msg!("front-matter-missing-hint"),
             1,
         ));
     }
@@ -587,8 +715,8 @@ fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (String, String, u3
         line += 1;
     }
     Err((
-        "the front matter is never closed".into(),
-        "end the front matter with a line holding only `---`".into(),
+        msg!("front-matter-unclosed"),
+        msg!("front-matter-unclosed-hint"),
         line.max(2) - 1,
     ))
 }
@@ -678,6 +806,12 @@ mod tests {
         );
         assert_eq!(d.len(), 2);
         assert!(d.iter().all(|d| d.code == Code::UnknownFile));
-        assert!(d[0].hint.as_deref().unwrap().contains("criteria.yaml"));
+        assert!(
+            d[0].hint
+                .as_ref()
+                .unwrap()
+                .render(crate::i18n::Lang::En)
+                .contains("criteria.yaml")
+        );
     }
 }
