@@ -497,9 +497,14 @@ pub struct BuildOptions {
 /// The files of a build, by path relative to the output folder.
 pub type Files = Vec<(String, Vec<u8>)>;
 
-/// `mamoru build`: check, then render every output in memory; write only when all succeeded.
-/// Returns the check (whose errors stop the build) and the files written.
-pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
+/// `mamoru build`: check, then render every output and stream it into a staging folder (pages
+/// render in parallel and go to disk as they are ready, so memory does not grow with the size of
+/// the manual); the staging folder replaces the output only when everything succeeded.
+/// Returns the check (whose errors stop the build) and the paths written, sorted.
+pub fn build(
+    input: &Input,
+    opts: &BuildOptions,
+) -> Result<(Checked, Option<Vec<String>>), Fatal> {
     let checked = check_with(input, &opts.load)?;
     crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
@@ -514,32 +519,46 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         Input::Builtin => None,
     };
     let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
-    let mut files: Files = vec![
-        (
-            "bundle.json".into(),
-            crate::emit::bundle::render(&bundle).into_bytes(),
-        ),
-        (
-            "bundle.schema.json".into(),
-            pretty(&crate::bundle::schema()),
-        ),
-    ];
-    if !opts.bundle_only {
-        files.extend(site_files(&checked, policy, revision)?);
+    let staging = crate::publish::Staging::new(&opts.out)?;
+    let written = std::sync::Mutex::new(Vec::new());
+    let failed: std::sync::Mutex<Option<crate::publish::PublishError>> =
+        std::sync::Mutex::new(None);
+    let put = |path: String, bytes: Vec<u8>| -> Result<(), crate::emit::site::SiteError> {
+        match staging.write(&path, &bytes) {
+            Ok(()) => {
+                if let Ok(mut w) = written.lock() {
+                    w.push(path);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let text = e.to_string();
+                if let Ok(mut f) = failed.lock() {
+                    f.get_or_insert(e);
+                }
+                Err(crate::emit::site::SiteError(text))
+            }
+        }
+    };
+    let mut result = put(
+        "bundle.json".into(),
+        crate::emit::bundle::render(&bundle).into_bytes(),
+    )
+    .and_then(|()| put("bundle.schema.json".into(), pretty(&crate::bundle::schema())));
+    if result.is_ok() && !opts.bundle_only {
+        let meta = crate::emit::site::Meta { revision };
+        result = crate::emit::site::render_each(policy, &checked.sources.assets, &meta, &put);
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)?;
-    Ok((checked, Some(files)))
-}
-
-fn site_files(
-    checked: &Checked,
-    policy: &Policy,
-    revision: Option<String>,
-) -> Result<Files, Fatal> {
-    let meta = crate::emit::site::Meta { revision };
-    crate::emit::site::render(policy, &checked.sources.assets, &meta)
-        .map_err(|e| Fatal::Usage(msg!("cannot-render", detail = e.0)))
+    if let Some(e) = failed.into_inner().ok().flatten() {
+        return Err(e.into());
+    }
+    if let Err(e) = result {
+        return Err(Fatal::Usage(msg!("cannot-render", detail = e.0)));
+    }
+    staging.commit()?;
+    let mut written = written.into_inner().unwrap_or_default();
+    written.sort();
+    Ok((checked, Some(written)))
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {

@@ -71,8 +71,8 @@ pub enum Seg {
     Line(f64, f64),
     /// A cubic Bézier curve with vertical tangents to the point.
     Curve(f64, f64),
-    /// A loop out to the right of a box and back: (control x, end x, end y).
-    Loop(f64, f64, f64),
+    /// A loop out to the right of a box and back: towards (cx, cy), ending at (x, y).
+    Loop(f64, f64, f64, f64),
 }
 
 /// Where an edge runs.
@@ -108,8 +108,8 @@ impl EdgeGeom {
                     }
                     at = (x, y);
                 }
-                Seg::Loop(cx, x, y) => {
-                    let (p0, p1, p2, p3) = (at, (cx, at.1), (cx, y), (x, y));
+                Seg::Loop(cx, cy, x, y) => {
+                    let (p0, p1, p2, p3) = (at, (cx, cy), (cx, cy), (x, y));
                     for i in 1..=per_curve {
                         out.push(bezier(p0, p1, p2, p3, i as f64 / per_curve as f64));
                     }
@@ -140,18 +140,18 @@ impl EdgeGeom {
                         f(y)
                     ));
                 }
-                Seg::Loop(cx, x, y) => d.push_str(&format!(
+                Seg::Loop(cx, cy, x, y) => d.push_str(&format!(
                     " C{},{} {},{} {},{}",
                     f(cx),
-                    f(at.1),
+                    f(cy),
                     f(cx),
-                    f(y),
+                    f(cy),
                     f(x),
                     f(y)
                 )),
             }
             at = match *s {
-                Seg::Line(x, y) | Seg::Curve(x, y) | Seg::Loop(_, x, y) => (x, y),
+                Seg::Line(x, y) | Seg::Curve(x, y) | Seg::Loop(_, _, x, y) => (x, y),
             };
         }
         d
@@ -197,6 +197,9 @@ pub struct Layout {
     pub edges: Vec<Option<EdgeGeom>>,
     /// Crossings of edges between adjacent ranks, in the final order.
     pub crossings: usize,
+    /// Crossings in the first order (depth-first, branch order), before reduction: the
+    /// baseline the reduction is measured against.
+    pub crossings_initial: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -336,6 +339,12 @@ pub fn ranks(
             }
         }
     }
+    let mut looping = vec![false; n];
+    for e in edges {
+        if e.from == e.to && e.from < n {
+            looping[e.from] = true;
+        }
+    }
     let mut floor = vec![0usize; n];
     let longest = |floor: &[usize]| -> Vec<Option<usize>> {
         let mut indeg = indeg.clone();
@@ -366,12 +375,18 @@ pub fn ranks(
             let mut moved = false;
             for r in 0..depth {
                 let mut on: Vec<usize> = (0..n).filter(|&v| rank[v] == Some(r)).collect();
-                if on.len() <= max_per_rank {
+                // A box with a loop beside it takes the room of two.
+                let room = |v: usize| if looping[v] { 2 } else { 1 };
+                if on.iter().map(|&v| room(v)).sum::<usize>() <= max_per_rank {
                     continue;
                 }
                 on.sort_by_key(|&v| first[v]);
-                for &v in &on[max_per_rank..] {
-                    floor[v] = r + 1;
+                let mut used = 0;
+                for &v in &on {
+                    used += room(v);
+                    if used > max_per_rank && used != room(v) {
+                        floor[v] = r + 1;
+                    }
                 }
                 moved = true;
                 break;
@@ -419,12 +434,14 @@ pub fn layout(
     for v in 0..n {
         if let Some(r) = rank[v] {
             item_of[v] = Some(items.len());
+            // The band must hold the box and, beside it, the labels of its loops.
+            let loops_h: f64 = loops[v].iter().map(|&i| edges[i].label_h + 4.0).sum();
             items.push(Item {
                 kind: Kind::Real(v),
                 rank: 2 * r,
                 w: nodes[v].w + loop_room(v),
                 anchor: nodes[v].w / 2.0,
-                h: nodes[v].h,
+                h: nodes[v].h.max(loops_h),
                 up: Vec::new(),
                 down: Vec::new(),
             });
@@ -502,6 +519,7 @@ pub fn layout(
             layers[it.rank].push(i);
         }
     }
+    let crossings_initial = total_crossings(&items, &layers);
     order(&items, &mut layers);
     let crossings = total_crossings(&items, &layers);
     let span = |xs: &[f64]| {
@@ -544,15 +562,15 @@ pub fn layout(
     let rect_of = |i: usize| -> Rect {
         let it = &items[i];
         let r = it.rank;
-        let w = match it.kind {
-            Kind::Real(v) => nodes[v].w,
-            _ => it.w,
+        let (w, h) = match it.kind {
+            Kind::Real(v) => (nodes[v].w, nodes[v].h),
+            _ => (it.w, it.h),
         };
         Rect {
             x: left_of(i),
-            y: band_top[r] + (band_h[r] - it.h) / 2.0,
+            y: band_top[r] + (band_h[r] - h) / 2.0,
             w,
-            h: it.h,
+            h,
         }
     };
     let mut node_rects = vec![None; n];
@@ -594,17 +612,28 @@ pub fn layout(
             let Some(r) = node_rects.get(e.from).copied().flatten() else {
                 continue;
             };
-            let k = loops[e.from].iter().position(|&x| x == ei).unwrap_or(0) as f64;
-            let (y0, y1) = (r.y + r.h * 0.3, r.y + r.h * 0.7);
+            // Labels of a box's loops stacked beside it, centred on it.
+            let k = loops[e.from].iter().position(|&x| x == ei).unwrap_or(0);
+            let total: f64 = loops[e.from].iter().map(|&i| edges[i].label_h + 4.0).sum();
+            let above: f64 = loops[e.from][..k]
+                .iter()
+                .map(|&i| edges[i].label_h + 4.0)
+                .sum();
             let label = Rect {
                 x: r.right() + LOOP_W,
-                y: (y0 + y1) / 2.0 - e.label_h / 2.0 + k * (e.label_h + 4.0),
+                y: r.y + r.h / 2.0 - total / 2.0 + above + 2.0,
                 w: e.label_w,
                 h: e.label_h,
             };
+            // The loop leaves the box's right side and bends towards its own label.
+            let cy = label.y + label.h / 2.0;
+            let (y0, y1) = (
+                (cy - 6.0).clamp(r.y + 2.0, r.bottom() - 8.0),
+                (cy + 6.0).clamp(r.y + 8.0, r.bottom() - 2.0),
+            );
             geoms[ei] = Some(EdgeGeom {
                 start: (r.right(), y1),
-                segs: vec![Seg::Loop(r.right() + LOOP_W - 4.0, r.right(), y0)],
+                segs: vec![Seg::Loop(r.right() + LOOP_W * 1.3, cy, r.right(), y0)],
                 label,
                 back: false,
                 self_loop: true,
@@ -665,6 +694,7 @@ pub fn layout(
         nodes: node_rects,
         edges: geoms,
         crossings,
+        crossings_initial,
     }
 }
 
@@ -673,7 +703,7 @@ fn reverse(g: &EdgeGeom) -> EdgeGeom {
     let mut pts = vec![g.start];
     for s in &g.segs {
         pts.push(match *s {
-            Seg::Line(x, y) | Seg::Curve(x, y) | Seg::Loop(_, x, y) => (x, y),
+            Seg::Line(x, y) | Seg::Curve(x, y) | Seg::Loop(_, _, x, y) => (x, y),
         });
     }
     let mut segs = Vec::new();
@@ -682,7 +712,7 @@ fn reverse(g: &EdgeGeom) -> EdgeGeom {
         segs.push(match g.segs[i - 1] {
             Seg::Line(..) => Seg::Line(x, y),
             Seg::Curve(..) => Seg::Curve(x, y),
-            Seg::Loop(cx, ..) => Seg::Loop(cx, x, y),
+            Seg::Loop(cx, cy, ..) => Seg::Loop(cx, cy, x, y),
         });
     }
     EdgeGeom {

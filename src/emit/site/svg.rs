@@ -269,7 +269,7 @@ pub fn flow_diagram(p: &Policy, f: &Flow) -> FlowDiagram {
         .collect();
     // At most two boxes side by side (more go down a rank), then boxes and labels as wide as
     // the fullest rank allows.
-    let room = COLUMN - 2.0 * layout::MARGIN;
+    let room = COLUMN - 2.0 * layout::MARGIN - 4.0;
     let loads = layout::loads(f.steps.len(), &plain, f.start, MAX_PER_RANK);
     let loops = f
         .steps
@@ -295,6 +295,7 @@ pub fn flow_diagram(p: &Policy, f: &Flow) -> FlowDiagram {
         .map(|l| fit(l, 0.0))
         .fold(MAX_LABEL, f64::min)
         .max(MIN_LABEL);
+
     let boxes: Vec<(Vec<String>, Vec<String>)> = f
         .steps
         .iter()
