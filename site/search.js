@@ -240,6 +240,8 @@
     });
   }
   S.search = search;
+  // For bench/search.mjs, which runs the same expansion against another engine.
+  S.alternatives = function (q) { return load("index").then(function () { return normalize(q).split(/\s+/).filter(Boolean).map(alternatives); }); };
 
   // ---- showing results ----
   function link(r) {

@@ -501,10 +501,7 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// render in parallel and go to disk as they are ready, so memory does not grow with the size of
 /// the manual); the staging folder replaces the output only when everything succeeded.
 /// Returns the check (whose errors stop the build) and the paths written, sorted.
-pub fn build(
-    input: &Input,
-    opts: &BuildOptions,
-) -> Result<(Checked, Option<Vec<String>>), Fatal> {
+pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Vec<String>>), Fatal> {
     let checked = check_with(input, &opts.load)?;
     crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
@@ -544,7 +541,12 @@ pub fn build(
         "bundle.json".into(),
         crate::emit::bundle::render(&bundle).into_bytes(),
     )
-    .and_then(|()| put("bundle.schema.json".into(), pretty(&crate::bundle::schema())));
+    .and_then(|()| {
+        put(
+            "bundle.schema.json".into(),
+            pretty(&crate::bundle::schema()),
+        )
+    });
     if result.is_ok() && !opts.bundle_only {
         let meta = crate::emit::site::Meta { revision };
         result = crate::emit::site::render_each(policy, &checked.sources.assets, &meta, &put);

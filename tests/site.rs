@@ -227,7 +227,10 @@ fn markdown_tables_footnotes_terms_and_thresholds() {
         &out.path().join("site"),
     );
     let html = page(&files, "pages/about.html");
-    assert!(html.contains("<h2 id=\"h-使い方\">使い方<a class=\"anchor\" href=\"#h-使い方\""), "{html}");
+    assert!(
+        html.contains("<h2 id=\"h-使い方\">使い方<a class=\"anchor\" href=\"#h-使い方\""),
+        "{html}"
+    );
     assert!(
         html.contains("<a class=\"term\" href=\"../definitions.html#def-kasuhara\""),
         "{html}"
@@ -308,7 +311,10 @@ fn search_index_is_sharded_and_loads_by_script_tags() {
     let shards = files.keys().filter(|k| k.starts_with("search/t")).count();
     let chunks = files.keys().filter(|k| k.starts_with("search/d")).count();
     assert!(shards >= 1 && chunks >= 1);
-    assert!(files.values().all(|b| b.len() < 512 * 1024), "no file of the index is large");
+    assert!(
+        files.values().all(|b| b.len() < 512 * 1024),
+        "no file of the index is large"
+    );
     // Steps are sections of their own, with the words of what the decision aid sends there.
     let all: String = files
         .iter()
@@ -328,7 +334,9 @@ fn the_decision_aid_is_inlined_and_matches_the_engine() {
     let p = checked.policy.unwrap();
     for path in ["index.html", "criteria.html"] {
         let html = page(&files, path);
-        let start = html.find("<script type=\"application/json\" id=\"navi-data\">").unwrap();
+        let start = html
+            .find("<script type=\"application/json\" id=\"navi-data\">")
+            .unwrap();
         let json = &html[start..];
         let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
         let data: serde_json::Value = serde_json::from_str(&json.replace("<\\/", "</")).unwrap();
@@ -376,7 +384,9 @@ fn check_geometry(name: &str, l: &mamoru::emit::site::layout::Layout) -> Vec<Str
         for (k, other) in l.edges.iter().enumerate() {
             let Some(other) = other else { continue };
             if k != ei && pts.iter().any(|&p| other.label.contains(p, 1.0)) {
-                bad.push(format!("{name}: edge {ei} runs through the label of edge {k}"));
+                bad.push(format!(
+                    "{name}: edge {ei} runs through the label of edge {k}"
+                ));
             }
         }
         // Its own label: on the edge (the edge passes through it) or beside a self loop.
@@ -433,8 +443,10 @@ mod generated {
     fn graph() -> impl Strategy<Value = (Vec<NodeSpec>, Vec<EdgeSpec>)> {
         (2usize..14).prop_flat_map(|n| {
             let sizes = proptest::collection::vec((60.0f64..180.0, 24.0f64..90.0), n);
-            let extra = proptest::collection::vec((0..n, 0..n, 30.0f64..120.0, 14.0f64..60.0), 0..n * 2);
-            let tree = proptest::collection::vec((0usize..1000, 30.0f64..120.0, 14.0f64..60.0), n - 1);
+            let extra =
+                proptest::collection::vec((0..n, 0..n, 30.0f64..120.0, 14.0f64..60.0), 0..n * 2);
+            let tree =
+                proptest::collection::vec((0usize..1000, 30.0f64..120.0, 14.0f64..60.0), n - 1);
             (sizes, tree, extra).prop_map(move |(sizes, tree, extra)| {
                 let nodes = sizes.iter().map(|&(w, h)| NodeSpec { w, h }).collect();
                 let mut edges: Vec<EdgeSpec> = tree

@@ -144,9 +144,10 @@ mod tests {
             cut("言動の中止のお願い（注意）"),
             ["言動の", "中止のお願い", "（注意）"]
         );
-        assert_eq!(cut("お客さまサポート部 担当社員"), {
-            ["お客さまサポート部 ", "担当社員"]
-        });
+        assert_eq!(
+            cut("お客さまサポート部 担当社員"),
+            ["お客さま", "サポート部 ", "担当社員"]
+        );
     }
 
     #[test]
@@ -155,7 +156,10 @@ mod tests {
         assert_eq!(lines, ["判断と", "回答方針"]);
         // A word longer than the line is the only thing broken between characters.
         let lines = wrap("カスタマーハラスメント", 6.0 * 10.0, 10.0);
-        assert!(lines.iter().all(|l| text_width(l, 10.0) <= 60.0), "{lines:?}");
+        assert!(
+            lines.iter().all(|l| text_width(l, 10.0) <= 60.0),
+            "{lines:?}"
+        );
         assert_eq!(lines.concat(), "カスタマーハラスメント");
     }
 }

@@ -158,13 +158,7 @@ impl EdgeGeom {
     }
 }
 
-fn bezier(
-    p0: (f64, f64),
-    p1: (f64, f64),
-    p2: (f64, f64),
-    p3: (f64, f64),
-    t: f64,
-) -> (f64, f64) {
+fn bezier(p0: (f64, f64), p1: (f64, f64), p2: (f64, f64), p3: (f64, f64), t: f64) -> (f64, f64) {
     let u = 1.0 - t;
     let (a, b, c, d) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
     (
@@ -349,9 +343,8 @@ pub fn ranks(
     let longest = |floor: &[usize]| -> Vec<Option<usize>> {
         let mut indeg = indeg.clone();
         let mut rank: Vec<Option<usize>> = vec![None; n];
-        let mut queue: std::collections::VecDeque<usize> = (0..n)
-            .filter(|&v| state[v] != 0 && indeg[v] == 0)
-            .collect();
+        let mut queue: std::collections::VecDeque<usize> =
+            (0..n).filter(|&v| state[v] != 0 && indeg[v] == 0).collect();
         for &v in &queue {
             rank[v] = Some(floor[v]);
         }
@@ -474,7 +467,11 @@ pub fn layout(
                 },
                 rank: r,
                 w: if is_label { e.label_w } else { LANE },
-                anchor: if is_label { e.label_w / 2.0 } else { LANE / 2.0 },
+                anchor: if is_label {
+                    e.label_w / 2.0
+                } else {
+                    LANE / 2.0
+                },
                 h: if is_label { e.label_h } else { 0.0 },
                 up: Vec::new(),
                 down: Vec::new(),
@@ -491,12 +488,7 @@ pub fn layout(
     let mut layers: Vec<Vec<usize>> = vec![Vec::new(); depth.max(1)];
     // Initial order: depth-first from the start, in branch order.
     let mut seen = vec![false; items.len()];
-    let mut order_stack: Vec<usize> = item_of
-        .get(start)
-        .copied()
-        .flatten()
-        .into_iter()
-        .collect();
+    let mut order_stack: Vec<usize> = item_of.get(start).copied().flatten().into_iter().collect();
     while let Some(i) = order_stack.pop() {
         if seen[i] {
             continue;
@@ -595,11 +587,7 @@ pub fn layout(
         let Kind::Real(_) = it.kind else {
             return xs[i];
         };
-        let mut ends: Vec<usize> = if down {
-            it.down.clone()
-        } else {
-            it.up.clone()
-        };
+        let mut ends: Vec<usize> = if down { it.down.clone() } else { it.up.clone() };
         ends.sort_by_key(|&e| pos_in_layer[e]);
         ends.dedup();
         let k = ends.iter().position(|&e| e == other).unwrap_or(0);
@@ -952,7 +940,9 @@ fn packed(items: &[Item], layers: &[Vec<usize>]) -> Vec<f64> {
             }
             x[i] = at;
         }
-        let right = layer.last().map_or(0.0, |&i| x[i] - items[i].anchor + items[i].w);
+        let right = layer
+            .last()
+            .map_or(0.0, |&i| x[i] - items[i].anchor + items[i].w);
         extents.push(right);
     }
     let widest = extents.iter().copied().fold(0.0, f64::max);

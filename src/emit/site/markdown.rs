@@ -282,7 +282,9 @@ pub fn sanitize(html: &str) -> String {
             "src" if element == "img" && (value.contains(':') || value.starts_with("//")) => None,
             "id" if generated.iter().any(|p| value.starts_with(p)) => Some(value.into()),
             "id" => None,
-            "class" if ["term", "fnref", "footnote", "anchor"].contains(&value) => Some(value.into()),
+            "class" if ["term", "fnref", "footnote", "anchor"].contains(&value) => {
+                Some(value.into())
+            }
             "class" => None,
             _ => Some(value.into()),
         })

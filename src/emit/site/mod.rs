@@ -334,7 +334,11 @@ impl<'a> Site<'a> {
             .map_err(|e| SiteError(format!("template `{template}`: {e}")))?;
         let html = String::from_utf8(out.0)
             .map_err(|e| SiteError(format!("template `{template}`: {e}")))?;
-        let html = if page == Page::Print { html } else { finish(&html) };
+        let html = if page == Page::Print {
+            html
+        } else {
+            finish(&html)
+        };
         Ok((path, html.into_bytes()))
     }
 
@@ -369,10 +373,7 @@ impl<'a> Site<'a> {
             } else {
                 at(self.case_order[k - 1])
             };
-            let next = self
-                .case_order
-                .get(k + 1)
-                .map_or(Value::Null, |&j| at(j));
+            let next = self.case_order.get(k + 1).map_or(Value::Null, |&j| at(j));
             return (prev, next);
         }
         let order: Vec<&(String, String)> = self
@@ -512,7 +513,11 @@ impl<'a> Site<'a> {
             for (si, s) in f.steps.iter().enumerate() {
                 let mut text = vec![s.action.as_ref().map(plain).unwrap_or_default()];
                 if let Some(x) = s.script {
-                    text.push(format!("{}: {}", p.scripts[x].purpose, plain(&p.scripts[x].text)));
+                    text.push(format!(
+                        "{}: {}",
+                        p.scripts[x].purpose,
+                        plain(&p.scripts[x].text)
+                    ));
                 }
                 if let Some(e) = &s.end {
                     text.push(expand(p, e));
@@ -532,7 +537,11 @@ impl<'a> Site<'a> {
                     text.join(" "),
                     keys.join(" "),
                 );
-                d.handles = self.reached[fi][si].iter().cloned().collect::<Vec<_>>().join(" ");
+                d.handles = self.reached[fi][si]
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 docs.push(d);
             }
         }
@@ -542,7 +551,11 @@ impl<'a> Site<'a> {
                     Some(id) => format!("{}#{id}", urls::page(&pg.id)),
                     None => urls::page(&pg.id),
                 };
-                let title = if heading.is_empty() { &pg.title } else { &heading };
+                let title = if heading.is_empty() {
+                    &pg.title
+                } else {
+                    &heading
+                };
                 docs.push(doc(url, title, &pg.title, text, String::new()));
             }
         }
@@ -553,8 +566,16 @@ impl<'a> Site<'a> {
                 p.verdicts[a.verdict].label.clone(),
                 p.channels[f.channel].label.clone(),
             ];
-            keys.extend(a.conduct_types.iter().map(|&t| p.conduct_types[t].label.clone()));
-            keys.extend(a.demand_types.iter().map(|&t| p.demand_types[t].label.clone()));
+            keys.extend(
+                a.conduct_types
+                    .iter()
+                    .map(|&t| p.conduct_types[t].label.clone()),
+            );
+            keys.extend(
+                a.demand_types
+                    .iter()
+                    .map(|&t| p.demand_types[t].label.clone()),
+            );
             keys.extend(f.tags.iter().map(|&t| p.tags[t].label.clone()));
             docs.push(doc(
                 urls::case(&c.id),
@@ -595,7 +616,9 @@ fn finish(html: &str) -> String {
             .iter()
             .map(|(_, id, text)| format!("<li><a href=\"#{id}\">{text}</a></li>"))
             .collect();
-        format!("<nav class=\"toc\" aria-label=\"このページの目次\"><p class=\"toc-title\">このページの内容</p><ul>{items}</ul></nav>")
+        format!(
+            "<nav class=\"toc\" aria-label=\"このページの目次\"><p class=\"toc-title\">このページの内容</p><ul>{items}</ul></nav>"
+        )
     } else {
         String::new()
     };
@@ -837,9 +860,7 @@ fn navi_data(p: &Policy) -> (String, Vec<Vec<BTreeSet<String>>>) {
 fn plain_lines(p: &Policy, md: &str) -> String {
     expand(p, md)
         .lines()
-        .map(|l| {
-            markdown::plain(p, l)
-        })
+        .map(|l| markdown::plain(p, l))
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
@@ -1011,7 +1032,11 @@ impl Data<'_, '_> {
                 list.push(json!({"id": d.id, "title": d.title, "url": format!("{}{}", self.root, urls::case(d.id))}));
             }
         }
-        let count = |c: usize, d: usize| dots.iter().filter(|x| x.conduct == c && x.demand == d).count();
+        let count = |c: usize, d: usize| {
+            dots.iter()
+                .filter(|x| x.conduct == c && x.demand == d)
+                .count()
+        };
         let rows: Vec<Value> = (0..p.conduct.levels.len())
             .rev()
             .map(|c| {
@@ -1137,12 +1162,21 @@ impl Data<'_, '_> {
     fn print(&self) -> Value {
         let p = self.s.p;
         let mut print = self.home();
-        for part in [self.criteria(), self.definitions(), self.roles(), self.aftercare()] {
+        for part in [
+            self.criteria(),
+            self.definitions(),
+            self.roles(),
+            self.aftercare(),
+        ] {
             if let (Value::Object(a), Value::Object(b)) = (&mut print, part) {
                 a.extend(b);
             }
         }
-        print["flows"] = json!((0..p.flows.len()).map(|i| self.flow(i, false)).collect::<Vec<_>>());
+        print["flows"] = json!(
+            (0..p.flows.len())
+                .map(|i| self.flow(i, false))
+                .collect::<Vec<_>>()
+        );
         print["cases"] = json!(
             self.s
                 .case_order

@@ -112,8 +112,7 @@ pub fn tokens(norm: &str) -> Vec<Token> {
             continue;
         }
         for (k, w) in run.windows(2).enumerate() {
-            let core =
-                all_hiragana || (w[0].1 != Class::Hiragana && w[1].1 != Class::Hiragana);
+            let core = all_hiragana || (w[0].1 != Class::Hiragana && w[1].1 != Class::Hiragana);
             out.push(Token {
                 text: [w[0].0, w[1].0].iter().collect(),
                 core,

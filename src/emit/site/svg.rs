@@ -4,11 +4,11 @@
 
 use super::layout::{self, EdgeSpec, Layout, NodeSpec};
 use super::{breaks, words};
-use breaks::{text_width, wrap};
 use crate::emit::text::expand;
 use crate::emit::urls;
 use crate::model::Org;
 use crate::policy::{Flow, Policy, format_duration_ja};
+use breaks::{text_width, wrap};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 

@@ -98,20 +98,34 @@ pub fn branch(p: &Policy, f: &Flow, step: usize, bi: usize) -> String {
             plain = false;
         }
     }
-    let told_verdicts = s.next.iter().take(bi).any(|b| b.when.as_ref().is_some_and(|c| c.verdict.is_some()));
+    let told_verdicts = s
+        .next
+        .iter()
+        .take(bi)
+        .any(|b| b.when.as_ref().is_some_and(|c| c.verdict.is_some()));
     if !plain {
         return "それ以外".into();
     }
     if told_verdicts && !verdicts.is_empty() {
         return format!(
             "判定: {}",
-            join(verdicts.iter().map(|&v| p.verdicts[v].label.clone()).collect())
+            join(
+                verdicts
+                    .iter()
+                    .map(|&v| p.verdicts[v].label.clone())
+                    .collect()
+            )
         );
     }
     if !events.is_empty() {
         return format!(
             "{}以外",
-            join(events.iter().map(|&e| format!("「{}」", p.events[e].label)).collect())
+            join(
+                events
+                    .iter()
+                    .map(|&e| format!("「{}」", p.events[e].label))
+                    .collect()
+            )
         );
     }
     "それ以外".into()
