@@ -156,7 +156,13 @@
       var facts = el("div", "navi-facts");
       cell.x.forEach(function (x) {
         var on = state.x === x[0];
-        facts.appendChild(small(data.factors[x[0]] + " → " + data.verdicts[x[1]].label, function () {
+        // Say what changes: the verdict, else the flow, else the step.
+        var o = data.outcomes[x[2][state.ch === null ? 0 : state.ch]] || {};
+        var base = data.outcomes[cell.o[state.ch === null ? 0 : state.ch]] || {};
+        var what = x[1] !== cell.v ? data.verdicts[x[1]].label
+          : o.flow && o.flow !== base.flow ? o.flow
+          : o.now ? o.now.title : (o.none || data.verdicts[x[1]].label);
+        facts.appendChild(small(data.factors[x[0]] + " → " + what, function () {
           state.x = on ? null : x[0];
           render("fact");
         }, on, "navi-fact"));

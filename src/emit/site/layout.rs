@@ -122,7 +122,7 @@ impl EdgeGeom {
 
     /// The SVG path data.
     pub fn path(&self) -> String {
-        let f = |v: f64| format!("{:.1}", v);
+        let f = one_decimal;
         let mut d = format!("M{},{}", f(self.start.0), f(self.start.1));
         let mut at = self.start;
         for s in &self.segs {
@@ -156,6 +156,14 @@ impl EdgeGeom {
         }
         d
     }
+}
+
+/// A coordinate with one decimal (`12.3`, `-0.5`), written without float formatting (which is
+/// slow): diagrams are drawn once per page.
+pub fn one_decimal(v: f64) -> String {
+    let t = (v * 10.0).round() as i64;
+    let (sign, t) = if t < 0 { ("-", -t) } else { ("", t) };
+    format!("{sign}{}.{}", t / 10, t % 10)
 }
 
 fn bezier(p0: (f64, f64), p1: (f64, f64), p2: (f64, f64), p3: (f64, f64), t: f64) -> (f64, f64) {

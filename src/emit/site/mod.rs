@@ -589,6 +589,9 @@ impl<'a> Site<'a> {
     }
 }
 
+/// Most cases on the print page (a training booklet, not the whole case base).
+pub const PRINT_CASES: usize = 120;
+
 /// Heading anchors and the page's own table of contents: every `<h2 id>`/`<h3 id>` gets a link
 /// to itself, and after the `<h1>` of `<main>` comes a list of the page's sections (its h2s, or
 /// its h3s when it has fewer than three h2s) when there are at least three.
@@ -716,9 +719,9 @@ pub fn render_each(
         let (path, bytes) = site.render_page(page)?;
         sink(path, bytes)
     })?;
-    for (path, bytes) in site.search_index() {
-        sink(path, bytes)?;
-    }
+    search::index_each(&site.search_docs(), &p.synonyms, &mut |path, bytes| {
+        sink(path, bytes)
+    })?;
     for (path, bytes) in site.assets() {
         sink(path, bytes)?;
     }
@@ -1177,13 +1180,22 @@ impl Data<'_, '_> {
                 .map(|i| self.flow(i, false))
                 .collect::<Vec<_>>()
         );
-        print["cases"] = json!(
-            self.s
-                .case_order
-                .iter()
-                .map(|&i| self.case(i, false))
-                .collect::<Vec<_>>()
-        );
+        // Paper holds a selection: up to PRINT_CASES cases, shared among the verdicts.
+        let per = PRINT_CASES.div_ceil(p.verdicts.len().max(1));
+        let mut taken = vec![0usize; p.verdicts.len()];
+        let chosen: Vec<usize> = self
+            .s
+            .case_order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let v = self.s.runs[i].assessment.verdict;
+                taken[v] += 1;
+                taken[v] <= per
+            })
+            .collect();
+        print["cases"] = json!(chosen.iter().map(|&i| self.case(i, false)).collect::<Vec<_>>());
+        print["cases_total"] = json!(p.cases.len());
         print["pages"] = json!(
             p.pages
                 .iter()

@@ -151,6 +151,8 @@ const B: f32 = 0.5;
 /// Aim for shards and chunks of about this many bytes.
 const SHARD_BYTES: usize = 48 * 1024;
 const CHUNK_BYTES: usize = 64 * 1024;
+/// Sections weighed at a time.
+const BLOCK: usize = 4096;
 
 /// 32-bit FNV-1a of a token's UTF-8 bytes; `site/search.js` computes the same.
 pub fn hash(token: &str) -> u32 {
@@ -190,27 +192,55 @@ fn js_string(s: &str) -> String {
         .replace("</", "<\\/")
 }
 
-/// The index files under `search/`: `index.js` (sizes and synonyms), `t<N>.js` (postings by
-/// token hash), `d<N>.js` (section texts). Deterministic: the same sections give the same bytes.
+/// The index files under `search/`, in memory (see [`index_each`]).
 pub fn index(docs: &[Doc], synonyms: &[(String, Vec<String>)]) -> Vec<(String, Vec<u8>)> {
-    let weighed: Vec<(Vec<(String, f32)>, f32)> = docs.par_iter().map(weigh).collect();
-    let avg = (weighed.iter().map(|w| w.1).sum::<f32>() / weighed.len().max(1) as f32).max(1.0);
-    let mut postings: HashMap<&str, Vec<(u32, u32)>> = HashMap::new();
-    for (id, (tf, len)) in weighed.iter().enumerate() {
-        let norm = 1.0 - B + B * len / avg;
-        for (tok, f) in tf {
-            let bm = f * (K1 + 1.0) / (f + K1 * norm);
-            let w = (bm * 100.0).round().clamp(1.0, 1e6) as u32;
-            postings.entry(tok).or_default().push((id as u32, w));
+    let mut files = Vec::new();
+    let _ = index_each(docs, synonyms, &mut |p, b| -> Result<(), ()> {
+        files.push((p, b));
+        Ok(())
+    });
+    files
+}
+
+/// The index files under `search/`: `index.js` (sizes and synonyms), `t<N>.js` (postings by
+/// token hash), `d<N>.js` (section texts), each handed to `emit` as soon as it is written.
+/// Deterministic: the same sections give the same bytes.
+pub fn index_each<E>(
+    docs: &[Doc],
+    synonyms: &[(String, Vec<String>)],
+    emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    // Lengths first (for BM25's average), then weights a block of sections at a time, so the
+    // term lists of all sections are never held at once.
+    let lens: Vec<f32> = docs
+        .par_iter()
+        .map(|d| {
+            [&d.title, &d.text, &d.keys, &d.handles]
+                .iter()
+                .map(|t| tokens(&normalize(t)).len() as f32)
+                .sum()
+        })
+        .collect();
+    let avg = (lens.iter().sum::<f32>() / lens.len().max(1) as f32).max(1.0);
+    let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+    for (block, chunk) in docs.chunks(BLOCK).enumerate() {
+        let weighed: Vec<Vec<(String, f32)>> = chunk.par_iter().map(|d| weigh(d).0).collect();
+        for (k, tf) in weighed.into_iter().enumerate() {
+            let id = block * BLOCK + k;
+            let norm = 1.0 - B + B * lens[id] / avg;
+            for (tok, f) in tf {
+                let bm = f * (K1 + 1.0) / (f + K1 * norm);
+                let w = (bm * 100.0).round().clamp(1.0, 1e6) as u32;
+                postings.entry(tok).or_default().push((id as u32, w));
+            }
         }
     }
     let total: usize = postings.values().map(|p| p.len() * 8 + 16).sum();
     let shards = (total / SHARD_BYTES).clamp(1, 1 << 14);
     let mut by_shard: Vec<Vec<(&str, &Vec<(u32, u32)>)>> = vec![Vec::new(); shards];
     for (tok, list) in &postings {
-        by_shard[hash(tok) as usize % shards].push((tok, list));
+        by_shard[hash(tok) as usize % shards].push((tok.as_str(), list));
     }
-    let mut files = Vec::new();
     for (n, mut toks) in by_shard.into_iter().enumerate() {
         toks.sort_by(|a, b| a.0.cmp(b.0));
         let mut s = format!("mamoruSearch.shard({n},{{");
@@ -231,21 +261,21 @@ pub fn index(docs: &[Doc], synonyms: &[(String, Vec<String>)]) -> Vec<(String, V
             s.push(']');
         }
         s.push_str("});\n");
-        files.push((format!("search/t{n}.js"), s.into_bytes()));
+        emit(format!("search/t{n}.js"), s.into_bytes())?;
     }
+    drop(postings);
     // Section texts in chunks of about CHUNK_BYTES; `index.js` lists each chunk's first section.
     let mut starts = Vec::new();
     let mut chunk = String::new();
     let mut first = 0usize;
-    let flush = |chunk: &mut String, first: usize, files: &mut Vec<(String, Vec<u8>)>| {
-        let n = files.iter().filter(|f| f.0.starts_with("search/d")).count();
-        let body = format!("mamoruSearch.docs({n},{first},[{chunk}]);\n");
-        files.push((format!("search/d{n}.js"), body.into_bytes()));
-        chunk.clear();
-    };
     for (id, d) in docs.iter().enumerate() {
         if chunk.len() > CHUNK_BYTES {
-            flush(&mut chunk, first, &mut files);
+            let n = starts.len();
+            emit(
+                format!("search/d{n}.js"),
+                format!("mamoruSearch.docs({n},{first},[{chunk}]);\n").into_bytes(),
+            )?;
+            chunk.clear();
             starts.push(first);
             first = id;
         }
@@ -261,7 +291,11 @@ pub fn index(docs: &[Doc], synonyms: &[(String, Vec<String>)]) -> Vec<(String, V
         ));
     }
     if !docs.is_empty() {
-        flush(&mut chunk, first, &mut files);
+        let n = starts.len();
+        emit(
+            format!("search/d{n}.js"),
+            format!("mamoruSearch.docs({n},{first},[{chunk}]);\n").into_bytes(),
+        )?;
         starts.push(first);
     }
     let syn: Vec<String> = synonyms
@@ -299,8 +333,7 @@ pub fn index(docs: &[Doc], synonyms: &[(String, Vec<String>)]) -> Vec<(String, V
             .join(","),
         syn.join(",")
     );
-    files.push(("search/index.js".into(), meta.into_bytes()));
-    files
+    emit("search/index.js".into(), meta.into_bytes())
 }
 
 #[cfg(test)]

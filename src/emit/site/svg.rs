@@ -240,6 +240,8 @@ const GAP: f64 = 12.0;
 /// A flow laid out once; drawn for the flow's page and for each case's route.
 pub struct FlowDiagram {
     pub layout: Layout,
+    /// The path data of each edge, written once.
+    paths: Vec<String>,
     /// Per step: title lines, meta lines.
     boxes: Vec<(Vec<String>, Vec<String>)>,
     /// Per edge (step, branch) in `edges` order: label lines and full text.
@@ -358,8 +360,14 @@ pub fn flow_diagram(p: &Policy, f: &Flow) -> FlowDiagram {
             )
         })
         .collect();
+    let layout = layout::layout(&node_specs, &edge_specs, f.start, MAX_PER_RANK, COLUMN);
     FlowDiagram {
-        layout: layout::layout(&node_specs, &edge_specs, f.start, MAX_PER_RANK, COLUMN),
+        paths: layout
+            .edges
+            .iter()
+            .map(|g| g.as_ref().map(|g| g.path()).unwrap_or_default())
+            .collect(),
+        layout,
         boxes,
         labels,
         edges,
@@ -371,7 +379,7 @@ fn box_height(title: usize, meta: usize) -> f64 {
 }
 
 fn n(v: f64) -> String {
-    format!("{v:.1}")
+    layout::one_decimal(v)
 }
 
 impl FlowDiagram {
@@ -435,7 +443,7 @@ impl FlowDiagram {
             let _ = write!(
                 s,
                 "<path d=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{mark})\" class=\"edge{}{}\"><title>{} → {}: {}</title></path>",
-                g.path(),
+                self.paths[k],
                 if on { " on" } else { "" },
                 if back { " back" } else { "" },
                 esc(&f.steps[si].title),
