@@ -635,6 +635,21 @@ pub struct Vocabulary {
     /// Facts over time that contacts may carry as `counts`.
     #[serde(default)]
     pub counters: Vec<Counter>,
+    /// Everyday words for the manual's terms, for its search (怒鳴る・大声 → 暴言).
+    #[serde(default)]
+    pub synonyms: Vec<Synonym>,
+}
+
+/// A search synonym: a query for any of `words` also finds `term` (同義語).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Synonym {
+    /// The word the manual uses (a term, a label or any phrase in its text).
+    #[schemars(length(min = 1))]
+    pub term: String,
+    /// Words readers may type instead.
+    #[schemars(length(min = 1), inner(length(min = 1)))]
+    pub words: Vec<String>,
 }
 
 /// Who acts in a flow.

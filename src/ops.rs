@@ -11,7 +11,6 @@ use crate::i18n::Arg;
 use crate::load::LoadOptions;
 use crate::model::Kind;
 use crate::msg;
-use crate::policy::Policy;
 use std::path::{Path, PathBuf};
 
 /// The result of `mamoru test`.
@@ -153,9 +152,11 @@ pub struct BuildOptions {
 /// The files of a build, by path relative to the output folder.
 pub type Files = Vec<(String, Vec<u8>)>;
 
-/// `mamoru build`: check, then render every output in memory; write only when all succeeded.
-/// Returns the check (whose errors stop the build) and the files written.
-pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
+/// `mamoru build`: check, then render every output and stream it into a staging folder (pages
+/// render in parallel and go to disk as they are ready, so memory does not grow with the size of
+/// the manual); the staging folder replaces the output only when everything succeeded.
+/// Returns the check (whose errors stop the build) and the paths written, sorted.
+pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Vec<String>>), Fatal> {
     build_with(input, opts, &BuildExtras::default())
 }
 
@@ -184,7 +185,7 @@ pub fn build_with(
     input: &Input,
     opts: &BuildOptions,
     extras: &BuildExtras,
-) -> Result<(Checked, Option<Files>), Fatal> {
+) -> Result<(Checked, Option<Vec<String>>), Fatal> {
     let checked = check_signed(input, &opts.load, extras.upstream_keys.as_deref())?;
     crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
@@ -199,39 +200,72 @@ pub fn build_with(
         Input::Builtin | Input::Memory { .. } => None,
     };
     let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
-    let mut files: Files = vec![
-        (
-            "bundle.json".into(),
-            crate::emit::bundle::render(&bundle).into_bytes(),
-        ),
-        (
-            "bundle.schema.json".into(),
-            pretty(&crate::bundle::schema()),
-        ),
-    ];
-    let mut opa_outside = None;
-    if let Some(x) = &extras.opa {
-        let bytes = crate::emit::opa::build(
+    // The OPA bundle is made before anything is written: a policy that cannot be exported
+    // writes nothing. Inside `--out` it is published with the folder, elsewhere on its own.
+    let mut opa_bytes = match &extras.opa {
+        Some(x) => Some(crate::emit::opa::build(
             &bundle,
             &crate::emit::opa::Options {
                 key: x.key.as_ref(),
                 manual_base: &x.manual_url,
             },
-        )?;
-        match inside(&opts.out, &x.file) {
-            Some(rel) => files.push((rel, bytes)),
-            None => opa_outside = Some((x.file.clone(), bytes)),
+        )?),
+        None => None,
+    };
+    let opa_inside = extras.opa.as_ref().and_then(|x| inside(&opts.out, &x.file));
+    let staging = crate::publish::Staging::new(&opts.out)?;
+    let written = std::sync::Mutex::new(Vec::new());
+    let failed: std::sync::Mutex<Option<crate::publish::PublishError>> =
+        std::sync::Mutex::new(None);
+    let put = |path: String, bytes: Vec<u8>| -> Result<(), crate::emit::site::SiteError> {
+        match staging.write(&path, &bytes) {
+            Ok(()) => {
+                if let Ok(mut w) = written.lock() {
+                    w.push(path);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let text = e.to_string();
+                if let Ok(mut f) = failed.lock() {
+                    f.get_or_insert(e);
+                }
+                Err(crate::emit::site::SiteError(text))
+            }
         }
+    };
+    let mut result = put(
+        "bundle.json".into(),
+        crate::emit::bundle::render(&bundle).into_bytes(),
+    )
+    .and_then(|()| {
+        put(
+            "bundle.schema.json".into(),
+            pretty(&crate::bundle::schema()),
+        )
+    });
+    if result.is_ok() && !opts.bundle_only {
+        let meta = crate::emit::site::Meta { revision };
+        let runs: Vec<_> = checked.judged.iter().map(|j| &j.run).collect();
+        result =
+            crate::emit::site::render_each(policy, &runs, &checked.sources.assets, &meta, &put);
     }
-    if !opts.bundle_only {
-        files.extend(site_files(&checked, policy, revision)?);
+    if let Some(rel) = opa_inside {
+        result = result.and_then(|()| put(rel, opa_bytes.take().unwrap_or_default()));
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)?;
-    if let Some((path, bytes)) = opa_outside {
-        write_file_atomically(&path, &bytes)?;
+    if let Some(e) = failed.into_inner().ok().flatten() {
+        return Err(e.into());
     }
-    Ok((checked, Some(files)))
+    if let Err(e) = result {
+        return Err(Fatal::Usage(msg!("cannot-render", detail = e.0)));
+    }
+    staging.commit()?;
+    if let (Some(x), Some(bytes)) = (&extras.opa, opa_bytes) {
+        write_file_atomically(&x.file, &bytes)?;
+    }
+    let mut written = written.into_inner().unwrap_or_default();
+    written.sort();
+    Ok((checked, Some(written)))
 }
 
 /// `file`'s path relative to the folder `dir` when it lies inside it.
@@ -265,16 +299,6 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
         .map_err(Fatal::io("io-write", path));
     let _ = std::fs::remove_file(&tmp);
     result
-}
-
-fn site_files(
-    checked: &Checked,
-    policy: &Policy,
-    revision: Option<String>,
-) -> Result<Files, Fatal> {
-    let meta = crate::emit::site::Meta { revision };
-    crate::emit::site::render(policy, &checked.sources.assets, &meta)
-        .map_err(|e| Fatal::Usage(msg!("cannot-render", detail = e.0)))
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {

@@ -359,6 +359,8 @@ pub struct Policy {
     pub definitions: Vec<Definition>,
     pub cases: Vec<Case>,
     pub pages: Vec<Page>,
+    /// Search synonyms from `vocabulary.yaml`: (term, everyday words).
+    pub synonyms: Vec<(String, Vec<String>)>,
     /// Where each item comes from, by `kind/id` (empty for a policy without upstream).
     pub provenance: std::collections::BTreeMap<String, crate::resolve::Provenance>,
     /// Upstreams, nearest first: (policy id, version, bundle digest).

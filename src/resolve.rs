@@ -593,6 +593,11 @@ pub fn merge(
             v.value.tags = tg.into_iter().map(|i| i.value).collect();
             v.value.parties = pa.into_iter().map(|i| i.value).collect();
             v.value.counters = co.into_iter().map(|i| i.value).collect();
+            // Synonyms only help search: a fork's entry replaces the upstream's for its term.
+            for s in &o.value.synonyms {
+                v.value.synonyms.retain(|x| x.term != s.term);
+                v.value.synonyms.push(s.clone());
+            }
             Some(v)
         }
         (u, None) => u.clone(),

@@ -560,6 +560,7 @@ impl Engine {
             definitions: Vec::new(),
             cases: Vec::new(),
             pages: Vec::new(),
+            synonyms: Vec::new(),
             provenance: Default::default(),
             lineage: Vec::new(),
             review: None,

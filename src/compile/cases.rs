@@ -124,7 +124,8 @@ pub fn judge(p: &Policy, case: &Case, complete: bool) -> Judgement {
 
 /// Every case of a policy, judged.
 pub fn judge_all(p: &Policy, complete: bool) -> Vec<Judgement> {
-    p.cases.iter().map(|c| judge(p, c, complete)).collect()
+    use rayon::prelude::*;
+    p.cases.par_iter().map(|c| judge(p, c, complete)).collect()
 }
 
 /// Why a contact got its verdict, in one line: a renderer of [`Assessment::why`] with ids.

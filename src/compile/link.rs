@@ -1241,6 +1241,12 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         definitions: definitions_c,
         cases,
         pages,
+        synonyms: v
+            .vocabulary
+            .iter()
+            .flat_map(|voc| &voc.value.synonyms)
+            .map(|x| (x.term.clone(), x.words.clone()))
+            .collect(),
         provenance: Default::default(),
         lineage: Vec::new(),
         review: None,

@@ -435,7 +435,7 @@ pub fn render(v: &View, overrides: &[(String, Vec<u8>)]) -> Result<Files, Fatal>
         },
         "nav": nav,
         "root": "",
-        "path": "index.html",
+        "path": "review.html",
         "title": match &v.review.period.week {
             Some(w) => format!("{} {w}", super::messages::ja::TITLE),
             None => super::messages::ja::TITLE.to_string(),

@@ -50,6 +50,8 @@ pub struct Place<'a> {
     pub skip_term: Option<&'a str>,
     /// Link each term once per text (true), or never (false, e.g. inside the glossary list).
     pub link_terms: bool,
+    /// Put into heading and footnote ids (`h-PREFIX-…`), for pages that hold many texts.
+    pub id_prefix: &'a str,
 }
 
 fn escape(s: &str) -> String {
@@ -78,6 +80,15 @@ pub fn heading_id(text: &str) -> String {
         }
     }
     id.trim_end_matches('-').to_string()
+}
+
+fn footnote_id(label: &str, prefix: &str) -> String {
+    let base = heading_id(label);
+    if prefix.is_empty() {
+        base.replacen("h-", "fn-", 1)
+    } else {
+        format!("fn-{prefix}-{}", base.get(2..).unwrap_or(""))
+    }
 }
 
 /// Render Markdown to sanitised HTML.
@@ -112,6 +123,9 @@ pub fn render(p: &Policy, terms: &Terms, markdown: &str, place: &Place) -> Strin
                     *n += 1;
                     if *n > 1 {
                         id = format!("{id}-{n}");
+                    }
+                    if !place.id_prefix.is_empty() {
+                        id = format!("h-{}-{}", place.id_prefix, id.get(2..).unwrap_or(""));
                     }
                     let mut inner_html = String::new();
                     html::push_html(&mut inner_html, inner.into_iter());
@@ -156,13 +170,13 @@ pub fn render(p: &Policy, terms: &Terms, markdown: &str, place: &Place) -> Strin
             Event::FootnoteReference(label) => {
                 let next = footnotes.len() + 1;
                 let n = *footnotes.entry(label.to_string()).or_insert(next);
-                let id = heading_id(&label).replacen("h-", "fn-", 1);
+                let id = footnote_id(&label, place.id_prefix);
                 Event::Html(CowStr::from(format!(
                     "<sup class=\"fnref\"><a href=\"#{id}\">{n}</a></sup>"
                 )))
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
-                let id = heading_id(&label).replacen("h-", "fn-", 1);
+                let id = footnote_id(&label, place.id_prefix);
                 Event::Html(CowStr::from(format!(
                     "<div class=\"footnote\" id=\"{id}\">"
                 )))
@@ -181,6 +195,66 @@ pub fn render(p: &Policy, terms: &Terms, markdown: &str, place: &Place) -> Strin
     let mut out = String::new();
     html::push_html(&mut out, events.into_iter());
     sanitize(&out)
+}
+
+/// A Markdown text as plain text, cut at its headings: (heading id, heading, text) with the ids
+/// [`render`] gives the headings (the part before the first heading has none). For search.
+pub fn sections(p: &Policy, markdown: &str) -> Vec<(Option<String>, String, String)> {
+    let source = expand(p, markdown);
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let mut out: Vec<(Option<String>, String, String)> = vec![(None, String::new(), String::new())];
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut heading: Option<String> = None;
+    for ev in Parser::new_ext(&source, options) {
+        match ev {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => {
+                let text = heading.take().unwrap_or_default();
+                let mut id = heading_id(&text);
+                let n = ids.entry(id.clone()).or_insert(0);
+                *n += 1;
+                if *n > 1 {
+                    id = format!("{id}-{n}");
+                }
+                out.push((Some(id), text, String::new()));
+            }
+            Event::Text(t) | Event::Code(t) => match &mut heading {
+                Some(h) => h.push_str(&t),
+                None => {
+                    if let Some(last) = out.last_mut() {
+                        last.2.push_str(&t);
+                    }
+                }
+            },
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => {
+                if heading.is_none()
+                    && let Some(last) = out.last_mut()
+                    && !last.2.ends_with(' ')
+                    && !last.2.is_empty()
+                {
+                    last.2.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    out.retain(|s| s.0.is_some() || !s.2.trim().is_empty());
+    for s in &mut out {
+        s.2 = s.2.trim().to_string();
+    }
+    out
+}
+
+/// A Markdown text as one line of plain text (thresholds expanded).
+pub fn plain(p: &Policy, markdown: &str) -> String {
+    sections(p, markdown)
+        .into_iter()
+        .map(|(_, h, t)| if h.is_empty() { t } else { format!("{h} {t}") })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_string()
 }
 
 /// A link destination written from the manual's root, made relative to a page at `root`
@@ -242,13 +316,15 @@ pub fn sanitize(html: &str) -> String {
     let generated = ["h-", "fn-"];
     ammonia::Builder::default()
         .add_generic_attributes(["id", "class"])
-        .add_tag_attributes("a", ["title"])
+        .add_tag_attributes("a", ["title", "aria-label"])
         .attribute_filter(move |element, attribute, value| match attribute {
             // Images load only from the site itself: no tracking pixels, no request leaving it.
             "src" if element == "img" && (value.contains(':') || value.starts_with("//")) => None,
             "id" if generated.iter().any(|p| value.starts_with(p)) => Some(value.into()),
             "id" => None,
-            "class" if ["term", "fnref", "footnote"].contains(&value) => Some(value.into()),
+            "class" if ["term", "fnref", "footnote", "anchor"].contains(&value) => {
+                Some(value.into())
+            }
             "class" => None,
             _ => Some(value.into()),
         })

@@ -1,21 +1,31 @@
-//! The online manual: static HTML pages rendered with tera templates, inline SVG diagrams, and a
-//! Japanese full-text search index (Pagefind). All links are relative, so the folder works
+//! The online manual: static HTML pages rendered with tera templates, inline SVG diagrams, the
+//! decision aid (判定ナビ) and a static search index. All links are relative, so the folder works
 //! under any sub-path of an intranet server and straight from disk.
+//!
+//! [`Site`] holds what pages share (templates, the flow diagrams laid out once, the case runs,
+//! the decision aid's data); [`Site::render_page`] renders one page on its own, so pages render
+//! in parallel and a caller (a build, a live preview) can render just the page it needs.
 
+mod breaks;
+pub mod layout;
 mod markdown;
-mod search;
+pub mod navi;
+pub mod search;
 pub mod svg;
 mod words;
 
 pub use markdown::{heading_id, sanitize};
 
-use crate::compile::cases::run;
+use crate::compile::cases::CaseRun;
 use crate::emit::text::expand;
 use crate::emit::urls;
-use crate::policy::{Policy, format_duration_ja};
+use crate::policy::{AxisKind, Policy, format_duration_ja};
 use include_dir::{Dir, include_dir};
 use markdown::{Place, Terms};
+use rayon::prelude::*;
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 /// Built-in templates (tera 2) and static assets; a policy's `templates/` and `site/` folders
 /// override them file by file.
@@ -27,7 +37,7 @@ pub struct Meta {
     pub revision: Option<String>,
 }
 
-/// Why the site could not be rendered (a broken template override, the search indexer).
+/// Why the site could not be rendered (a broken template override, a file not written).
 #[derive(Debug)]
 pub struct SiteError(pub String);
 
@@ -55,15 +65,195 @@ pub(crate) fn merged(
     files
 }
 
-struct Renderer<'a> {
+/// One page of the manual.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Home,
+    Criteria,
+    Definitions,
+    Roles,
+    Aftercare,
+    Cases,
+    Search,
+    Print,
+    Deviations,
+    Flow(usize),
+    Case(usize),
+    Free(usize),
+}
+
+/// What every page of one manual shares.
+pub struct Site<'a> {
     p: &'a Policy,
     terms: Terms,
     tera: tera::Tera,
     site: Value,
-    nav: Value,
+    nav: Vec<(String, String)>,
+    /// The policy's cases as compile ran them, in case order.
+    runs: Vec<&'a CaseRun>,
+    diagrams: Vec<svg::FlowDiagram>,
+    /// Cases in the order of the case list (by verdict), for previous/next.
+    case_order: Vec<usize>,
+    /// The decision aid's data, as JSON for the page.
+    navi: String,
+    /// Per flow and step: what the decision aid sends there ("now"), for search and the page.
+    reached: Vec<Vec<BTreeSet<String>>>,
+    overrides: Vec<(String, Vec<u8>)>,
 }
 
-impl Renderer<'_> {
+impl<'a> Site<'a> {
+    /// Prepare a manual: templates (with the policy's overrides) and diagrams. `runs` are the
+    /// policy's cases as the compile stage ran them, in case order: the site never re-runs them.
+    pub fn new(
+        p: &'a Policy,
+        runs: Vec<&'a CaseRun>,
+        overrides: &[(String, Vec<u8>)],
+        meta: &Meta,
+    ) -> Result<Site<'a>, SiteError> {
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on([".html"]);
+        tera.register_function("range", bounded_range);
+        let all: Vec<(String, String)> = merged(overrides, &TEMPLATES, "templates")
+            .into_iter()
+            .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))
+            .collect();
+        tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+            .map_err(|e| SiteError(format!("templates: {e}")))?;
+        let m = &p.manifest;
+        let site = json!({
+            "title": m.title,
+            "lang": m.lang,
+            "slogan": m.slogan.as_ref().map(|s| expand(p, &s.src)),
+            "version": m.version,
+            "revision": meta.revision,
+            "effective_from": m.effective_from,
+            "owners": m.owners,
+        });
+        let mut nav = vec![
+            ("ホーム".to_string(), "index.html".to_string()),
+            ("判断基準".into(), "criteria.html".into()),
+        ];
+        for f in &p.flows {
+            nav.push((f.title.clone(), urls::flow(&f.id)));
+        }
+        nav.extend([
+            ("事後対応".into(), "aftercare.html".into()),
+            ("事例".into(), "cases.html".into()),
+            ("用語".into(), "definitions.html".into()),
+            ("体制・文例".into(), "roles.html".into()),
+        ]);
+        for pg in &p.pages {
+            nav.push((pg.title.clone(), urls::page(&pg.id)));
+        }
+        if !p.lineage.is_empty() {
+            nav.push(("上位版との差分".into(), "deviations.html".into()));
+        }
+        nav.push(("印刷用".into(), "print.html".into()));
+        nav.push(("検索".into(), "search.html".into()));
+        if runs.len() != p.cases.len() {
+            return Err(SiteError(format!(
+                "{} case runs for {} cases",
+                runs.len(),
+                p.cases.len()
+            )));
+        }
+        let diagrams = p
+            .flows
+            .par_iter()
+            .map(|f| svg::flow_diagram(p, f))
+            .collect();
+        let mut case_order = Vec::with_capacity(p.cases.len());
+        for vi in 0..p.verdicts.len() {
+            case_order.extend((0..p.cases.len()).filter(|&i| runs[i].assessment.verdict == vi));
+        }
+        let (navi, reached) = navi_data(p);
+        Ok(Site {
+            p,
+            terms: Terms::new(p),
+            tera,
+            site,
+            nav,
+            runs,
+            diagrams,
+            case_order,
+            navi,
+            reached,
+            overrides: overrides.to_vec(),
+        })
+    }
+
+    /// Every page, in a stable order.
+    pub fn pages(&self) -> Vec<Page> {
+        let p = self.p;
+        let mut out = vec![
+            Page::Home,
+            Page::Criteria,
+            Page::Definitions,
+            Page::Roles,
+            Page::Aftercare,
+            Page::Cases,
+            Page::Search,
+            Page::Print,
+        ];
+        if !p.lineage.is_empty() {
+            out.push(Page::Deviations);
+        }
+        out.extend((0..p.flows.len()).map(Page::Flow));
+        out.extend((0..p.pages.len()).map(Page::Free));
+        out.extend((0..p.cases.len()).map(Page::Case));
+        out
+    }
+
+    /// The page's path in the site.
+    pub fn path(&self, page: Page) -> String {
+        let p = self.p;
+        match page {
+            Page::Home => "index.html".into(),
+            Page::Criteria => "criteria.html".into(),
+            Page::Definitions => "definitions.html".into(),
+            Page::Roles => "roles.html".into(),
+            Page::Aftercare => "aftercare.html".into(),
+            Page::Cases => "cases.html".into(),
+            Page::Search => "search.html".into(),
+            Page::Print => "print.html".into(),
+            Page::Deviations => "deviations.html".into(),
+            Page::Flow(i) => urls::flow(&p.flows[i].id),
+            Page::Case(i) => urls::case(&p.cases[i].id),
+            Page::Free(i) => urls::page(&p.pages[i].id),
+        }
+    }
+
+    /// The static assets (`assets/…`), the policy's own over the built-in ones.
+    pub fn assets(&self) -> Files {
+        merged(&self.overrides, &ASSETS, "site")
+            .into_iter()
+            .map(|(p, b)| (format!("assets/{p}"), b))
+            .collect()
+    }
+
+    /// The search index files (`search/…`).
+    pub fn search_index(&self) -> Files {
+        search::index(&self.search_docs(), &self.p.synonyms)
+    }
+
+    fn md(&self, text: &str, root: &str, skip: Option<&str>) -> String {
+        self.md_in(text, root, skip, "")
+    }
+
+    fn md_in(&self, text: &str, root: &str, skip: Option<&str>, id_prefix: &str) -> String {
+        markdown::render(
+            self.p,
+            &self.terms,
+            text,
+            &Place {
+                root,
+                skip_term: skip,
+                link_terms: true,
+                id_prefix,
+            },
+        )
+    }
+
     /// A badge for an item of a fork: inherited, changed or added (null outside forks).
     fn prov(&self, key: &str) -> Value {
         use crate::resolve::Provenance::*;
@@ -86,34 +276,60 @@ impl Renderer<'_> {
         }
     }
 
-    fn md(&self, text: &str, root: &str, skip: Option<&str>) -> String {
-        markdown::render(
-            self.p,
-            &self.terms,
-            text,
-            &Place {
-                root,
-                skip_term: skip,
-                link_terms: true,
-            },
-        )
-    }
-
-    fn page(
-        &self,
-        template: &str,
-        path: &str,
-        title: &str,
-        data: Value,
-    ) -> Result<(String, Vec<u8>), SiteError> {
+    /// Render one page.
+    pub fn render_page(&self, page: Page) -> Result<(String, Vec<u8>), SiteError> {
+        let p = self.p;
+        let path = self.path(page);
         let depth = path.matches('/').count();
         let root = "../".repeat(depth);
+        let d = Data {
+            s: self,
+            root: &root,
+            print: page == Page::Print,
+            texts: std::cell::Cell::new(0),
+        };
+        let (template, title, data) = match page {
+            Page::Home => ("index.html", p.manifest.title.clone(), d.home()),
+            Page::Criteria => ("criteria.html", "判断基準".into(), d.criteria()),
+            Page::Definitions => ("definitions.html", "用語".into(), d.definitions()),
+            Page::Roles => ("roles.html", "体制・文例".into(), d.roles()),
+            Page::Aftercare => ("aftercare.html", "事後対応".into(), d.aftercare()),
+            Page::Cases => ("cases.html", "事例".into(), d.case_index()),
+            Page::Search => ("search.html", "検索".into(), json!({})),
+            Page::Print => (
+                "print.html",
+                format!("{}（印刷用）", p.manifest.title),
+                d.print(),
+            ),
+            Page::Deviations => ("deviations.html", "上位版との差分".into(), d.deviations()),
+            Page::Flow(i) => (
+                "flow.html",
+                p.flows[i].title.clone(),
+                json!({"flow": d.flow(i, true)}),
+            ),
+            Page::Case(i) => (
+                "case.html",
+                p.cases[i].title.clone(),
+                json!({"case": d.case(i, true)}),
+            ),
+            Page::Free(i) => (
+                "page.html",
+                p.pages[i].title.clone(),
+                json!({"body": self.md(&p.pages[i].body.src, &root, None)}),
+            ),
+        };
+        let (crumbs, section) = self.crumbs(page, &title);
+        let (prev, next) = self.neighbours(page);
         let mut ctx = json!({
             "site": self.site,
-            "nav": self.nav,
+            "nav": self.nav.iter().map(|(t, u)| json!({"title": t, "url": u})).collect::<Vec<_>>(),
             "root": root,
             "path": path,
+            "section": section,
             "title": title,
+            "crumbs": crumbs,
+            "prev": prev,
+            "next": next,
         });
         if let (Value::Object(c), Value::Object(d)) = (&mut ctx, data) {
             c.extend(d);
@@ -121,11 +337,310 @@ impl Renderer<'_> {
         let ctx = tera::Context::from_serialize(&ctx)
             .map_err(|e| SiteError(format!("{template}: {e}")))?;
         RANGE_LEFT.with(|r| r.set(MAX_RANGE_ITEMS));
-        let mut html = Limited(Vec::new());
+        let mut out = Limited(Vec::new());
         self.tera
-            .render_to(template, &ctx, &mut html)
+            .render_to(template, &ctx, &mut out)
             .map_err(|e| SiteError(format!("template `{template}`: {e}")))?;
-        Ok((path.to_string(), html.0))
+        let html = String::from_utf8(out.0)
+            .map_err(|e| SiteError(format!("template `{template}`: {e}")))?;
+        let html = if page == Page::Print {
+            html
+        } else {
+            finish(&html)
+        };
+        Ok((path, html.into_bytes()))
+    }
+
+    /// Breadcrumbs (ancestors of the page) and the menu entry the page belongs to.
+    fn crumbs(&self, page: Page, title: &str) -> (Vec<Value>, String) {
+        let home = json!({"title": "ホーム", "url": "index.html"});
+        match page {
+            Page::Home => (Vec::new(), "index.html".into()),
+            Page::Case(_) => (
+                vec![home, json!({"title": "事例", "url": "cases.html"})],
+                "cases.html".into(),
+            ),
+            other => {
+                let path = self.path(other);
+                let _ = title;
+                (vec![home], path)
+            }
+        }
+    }
+
+    /// Previous and next pages in reading order: the menu for top pages, the case list for cases.
+    fn neighbours(&self, page: Page) -> (Value, Value) {
+        let link = |t: &str, u: &str| json!({"title": t, "url": u});
+        if let Page::Case(i) = page {
+            let k = self.case_order.iter().position(|&c| c == i).unwrap_or(0);
+            let at = |j: usize| {
+                let c = &self.p.cases[j];
+                link(&c.title, &urls::case(&c.id))
+            };
+            let prev = if k == 0 {
+                link("事例", "cases.html")
+            } else {
+                at(self.case_order[k - 1])
+            };
+            let next = self.case_order.get(k + 1).map_or(Value::Null, |&j| at(j));
+            return (prev, next);
+        }
+        let order: Vec<&(String, String)> = self
+            .nav
+            .iter()
+            .filter(|(_, u)| u != "print.html" && u != "search.html")
+            .collect();
+        let path = self.path(page);
+        let Some(k) = order.iter().position(|(_, u)| *u == path) else {
+            return (Value::Null, Value::Null);
+        };
+        let prev = k
+            .checked_sub(1)
+            .and_then(|j| order.get(j))
+            .map_or(Value::Null, |(t, u)| link(t, u));
+        let next = order.get(k + 1).map_or(Value::Null, |(t, u)| link(t, u));
+        (prev, next)
+    }
+
+    /// The sections search finds, each with its anchor.
+    pub fn search_docs(&self) -> Vec<search::Doc> {
+        let p = self.p;
+        let mut docs = Vec::new();
+        let plain = |t: &crate::policy::Text| markdown::plain(p, &t.src);
+        let doc = |url: String, title: &str, page: &str, text: String, keys: String| search::Doc {
+            url,
+            title: title.to_string(),
+            page: page.to_string(),
+            text,
+            keys,
+            handles: String::new(),
+        };
+        if let Some(st) = &p.stance {
+            let mut text: Vec<String> = st.principles.iter().map(|t| expand(p, &t.src)).collect();
+            text.push(plain(&st.body));
+            docs.push(doc(
+                "index.html#stance".into(),
+                &st.title,
+                "ホーム",
+                text.join(" "),
+                String::new(),
+            ));
+        }
+        for v in &p.verdicts {
+            docs.push(doc(
+                urls::verdict(&v.id),
+                &v.label,
+                "判断基準",
+                v.describe.as_ref().map(plain).unwrap_or_default(),
+                String::new(),
+            ));
+        }
+        for (axis, name) in [(&p.conduct, "行為"), (&p.demand, "要求")] {
+            for l in &axis.levels {
+                docs.push(doc(
+                    urls::level(&l.id),
+                    &format!("{name}: {} {}", l.id, l.label),
+                    "判断基準",
+                    l.describe.as_ref().map(plain).unwrap_or_default(),
+                    String::new(),
+                ));
+            }
+        }
+        for axis in [AxisKind::Conduct, AxisKind::Demand] {
+            for t in p.types(axis) {
+                let url = match axis {
+                    AxisKind::Conduct => urls::conduct_type(&t.id),
+                    AxisKind::Demand => urls::demand_type(&t.id),
+                };
+                docs.push(doc(
+                    url,
+                    &t.label,
+                    "判断基準",
+                    t.describe.as_ref().map(plain).unwrap_or_default(),
+                    String::new(),
+                ));
+            }
+        }
+        for d in &p.definitions {
+            docs.push(doc(
+                urls::definition(&d.id),
+                &d.term,
+                "用語",
+                plain(&d.body),
+                d.aliases
+                    .iter()
+                    .chain(d.reading.iter())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ));
+        }
+        for r in &p.roles {
+            docs.push(doc(
+                urls::role(&r.id),
+                &r.label,
+                "体制・文例",
+                r.describe.as_ref().map(plain).unwrap_or_default(),
+                String::new(),
+            ));
+        }
+        for s in &p.scripts {
+            docs.push(doc(
+                urls::script(&s.id),
+                &s.purpose,
+                "体制・文例",
+                plain(&s.text),
+                String::new(),
+            ));
+        }
+        for i in &p.invariants {
+            docs.push(doc(
+                urls::invariant(&i.id),
+                &expand(p, &i.text),
+                "体制・文例",
+                String::new(),
+                String::new(),
+            ));
+        }
+        for a in &p.aftercare {
+            docs.push(doc(
+                urls::aftercare(&a.id),
+                &expand(p, &a.title),
+                "事後対応",
+                plain(&a.action),
+                p.roles[a.role].label.clone(),
+            ));
+        }
+        for (fi, f) in p.flows.iter().enumerate() {
+            docs.push(doc(
+                urls::flow(&f.id),
+                &f.title,
+                &f.title,
+                f.describe.as_ref().map(plain).unwrap_or_default(),
+                expand(p, &words::condition(p, &f.applies_to)),
+            ));
+            for (si, s) in f.steps.iter().enumerate() {
+                let mut text = vec![s.action.as_ref().map(plain).unwrap_or_default()];
+                if let Some(x) = s.script {
+                    text.push(format!(
+                        "{}: {}",
+                        p.scripts[x].purpose,
+                        plain(&p.scripts[x].text)
+                    ));
+                }
+                if let Some(e) = &s.end {
+                    text.push(expand(p, e));
+                }
+                let mut keys: Vec<String> = vec![p.roles[s.role].label.clone()];
+                for (from, st) in f.steps.iter().enumerate() {
+                    for (bi, b) in st.next.iter().enumerate() {
+                        if b.to == si {
+                            keys.push(expand(p, &words::branch(p, f, from, bi)));
+                        }
+                    }
+                }
+                let mut d = doc(
+                    urls::step(&f.id, &s.id),
+                    &s.title,
+                    &f.title,
+                    text.join(" "),
+                    keys.join(" "),
+                );
+                d.handles = self.reached[fi][si]
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                docs.push(d);
+            }
+        }
+        for pg in &p.pages {
+            for (id, heading, text) in markdown::sections(p, &pg.body.src) {
+                let url = match &id {
+                    Some(id) => format!("{}#{id}", urls::page(&pg.id)),
+                    None => urls::page(&pg.id),
+                };
+                let title = if heading.is_empty() {
+                    &pg.title
+                } else {
+                    &heading
+                };
+                docs.push(doc(url, title, &pg.title, text, String::new()));
+            }
+        }
+        for (ci, c) in p.cases.iter().enumerate() {
+            let a = &self.runs[ci].assessment;
+            let f = &c.facts;
+            let mut keys = vec![
+                p.verdicts[a.verdict].label.clone(),
+                p.channels[f.channel].label.clone(),
+            ];
+            keys.extend(
+                a.conduct_types
+                    .iter()
+                    .map(|&t| p.conduct_types[t].label.clone()),
+            );
+            keys.extend(
+                a.demand_types
+                    .iter()
+                    .map(|&t| p.demand_types[t].label.clone()),
+            );
+            keys.extend(f.tags.iter().map(|&t| p.tags[t].label.clone()));
+            docs.push(doc(
+                urls::case(&c.id),
+                &c.title,
+                "事例",
+                plain(&c.body),
+                keys.join(" "),
+            ));
+        }
+        docs
+    }
+}
+
+/// Most cases on the print page (a training booklet, not the whole case base).
+pub const PRINT_CASES: usize = 120;
+
+/// Heading anchors and the page's own table of contents: every `<h2 id>`/`<h3 id>` gets a link
+/// to itself, and after the `<h1>` of `<main>` comes a list of the page's sections (its h2s, or
+/// its h3s when it has fewer than three h2s) when there are at least three.
+fn finish(html: &str) -> String {
+    static HEADING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"<h([23]) id="([^"]+)"([^>]*)>(.*?)</h[23]>"#).expect("regex")
+    });
+    static TAG: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"<[^>]*>").expect("regex"));
+    let mut found: Vec<(String, String, String)> = Vec::new();
+    let body = HEADING
+        .replace_all(html, |c: &regex::Captures| {
+            let (lvl, id, attrs, inner) = (&c[1], &c[2], &c[3], &c[4]);
+            found.push((lvl.to_string(), id.to_string(), TAG.replace_all(inner, "").trim().to_string()));
+            format!(
+                "<h{lvl} id=\"{id}\"{attrs}>{inner}<a class=\"anchor\" href=\"#{id}\" aria-label=\"この見出しへのリンク\">#</a></h{lvl}>"
+            )
+        })
+        .into_owned();
+    let h2: Vec<&(String, String, String)> = found.iter().filter(|h| h.0 == "2").collect();
+    let h3: Vec<&(String, String, String)> = found.iter().filter(|h| h.0 == "3").collect();
+    let list = if h2.len() >= 3 { h2 } else { h3 };
+    let toc = if list.len() >= 3 {
+        let items: String = list
+            .iter()
+            .map(|(_, id, text)| format!("<li><a href=\"#{id}\">{text}</a></li>"))
+            .collect();
+        format!(
+            "<nav class=\"toc\" aria-label=\"このページの目次\"><p class=\"toc-title\">このページの内容</p><ul>{items}</ul></nav>"
+        )
+    } else {
+        String::new()
+    };
+    let main = body.find("<main").unwrap_or(body.len());
+    match body.get(main..).and_then(|m| m.find("</h1>")) {
+        Some(at) if !toc.is_empty() => {
+            let at = main + at + "</h1>".len();
+            format!("{}{toc}{}", &body[..at], &body[at..])
+        }
+        _ => body,
     }
 }
 
@@ -180,230 +695,245 @@ fn bounded_range(kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<Vec<
     Ok((0..len as i64).map(|i| start + i * step).collect())
 }
 
-/// Render the whole manual in memory.
+/// Render the whole manual in memory (sorted by path).
 pub fn render(
     p: &Policy,
+    runs: &[&CaseRun],
     overrides: &[(String, Vec<u8>)],
     meta: &Meta,
 ) -> Result<Files, SiteError> {
-    let mut tera = tera::Tera::new();
-    tera.autoescape_on([".html"]);
-    tera.register_function("range", bounded_range);
-    let all: Vec<(String, String)> = merged(overrides, &TEMPLATES, "templates")
-        .into_iter()
-        .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))
-        .collect();
-    tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .map_err(|e| SiteError(format!("templates: {e}")))?;
-
-    let m = &p.manifest;
-    let site = json!({
-        "title": m.title,
-        "lang": m.lang,
-        "slogan": m.slogan.as_ref().map(|s| expand(p, &s.src)),
-        "version": m.version,
-        "revision": meta.revision,
-        "effective_from": m.effective_from,
-        "owners": m.owners,
-    });
-    let mut nav = vec![
-        json!({"title": "ホーム", "url": "index.html"}),
-        json!({"title": "判断基準", "url": "criteria.html"}),
-    ];
-    for f in &p.flows {
-        nav.push(json!({"title": f.title, "url": urls::flow(&f.id)}));
-    }
-    nav.extend([
-        json!({"title": "事後対応", "url": "aftercare.html"}),
-        json!({"title": "事例", "url": "cases.html"}),
-        json!({"title": "用語", "url": "definitions.html"}),
-        json!({"title": "体制・文例", "url": "roles.html"}),
-    ]);
-    for pg in &p.pages {
-        nav.push(json!({"title": pg.title, "url": urls::page(&pg.id)}));
-    }
-    if !p.lineage.is_empty() {
-        nav.push(json!({"title": "上位版との差分", "url": "deviations.html"}));
-    }
-    nav.push(json!({"title": "印刷用", "url": "print.html"}));
-    nav.push(json!({"title": "検索", "url": "search.html"}));
-    let r = Renderer {
-        p,
-        terms: Terms::new(p),
-        tera,
-        site,
-        nav: Value::Array(nav),
-    };
-
-    let runs: Vec<_> = p.cases.iter().map(|c| run(p, c)).collect();
-    let dots: Vec<svg::Dot> = p
-        .cases
-        .iter()
-        .zip(&runs)
-        .map(|(c, r)| svg::Dot {
-            id: &c.id,
-            title: &c.title,
-            conduct: r.assessment.conduct,
-            demand: r.assessment.demand,
-        })
-        .collect();
-
-    let mut out: Files = Vec::new();
-    // Data shared by several pages, built once per root depth.
-    let top = Data::new(&r, "", &runs, &dots);
-    let sub = Data::new(&r, "../", &runs, &dots);
-
-    out.push(r.page("index.html", "index.html", &m.title, top.home())?);
-    out.push(r.page("criteria.html", "criteria.html", "判断基準", top.criteria())?);
-    out.push(r.page(
-        "definitions.html",
-        "definitions.html",
-        "用語",
-        top.definitions(),
-    )?);
-    out.push(r.page("roles.html", "roles.html", "体制・文例", top.roles())?);
-    out.push(r.page(
-        "aftercare.html",
-        "aftercare.html",
-        "事後対応",
-        top.aftercare(),
-    )?);
-    out.push(r.page("cases.html", "cases.html", "事例", top.case_index())?);
-    out.push(r.page("search.html", "search.html", "検索", json!({}))?);
-    for (fi, f) in p.flows.iter().enumerate() {
-        out.push(r.page(
-            "flow.html",
-            &urls::flow(&f.id),
-            &f.title,
-            json!({"flow": sub.flows[fi]}),
-        )?);
-    }
-    for (ci, c) in p.cases.iter().enumerate() {
-        out.push(r.page(
-            "case.html",
-            &urls::case(&c.id),
-            &c.title,
-            json!({"case": sub.case(ci, true)}),
-        )?);
-    }
-    for pg in &p.pages {
-        out.push(r.page(
-            "page.html",
-            &urls::page(&pg.id),
-            &pg.title,
-            json!({"body": r.md(&pg.body.src, "../", None)}),
-        )?);
-    }
-    let mut print = top.home();
-    for part in [
-        top.criteria(),
-        top.definitions(),
-        top.roles(),
-        top.aftercare(),
-    ] {
-        if let (Value::Object(a), Value::Object(b)) = (&mut print, part) {
-            a.extend(b);
-        }
-    }
-    print["flows"] = json!(top.flows);
-    print["cases"] = json!(
-        (0..p.cases.len())
-            .map(|i| top.case(i, false))
-            .collect::<Vec<_>>()
-    );
-    print["pages"] = json!(
-        p.pages
-            .iter()
-            .map(|pg| json!({"id": pg.id, "title": pg.title, "body": r.md(&pg.body.src, "", None)}))
-            .collect::<Vec<_>>()
-    );
-    out.push(r.page(
-        "print.html",
-        "print.html",
-        &format!("{}（印刷用）", m.title),
-        print,
-    )?);
-
-    if !p.lineage.is_empty() {
-        use crate::resolve::Provenance::*;
-        let rows: Vec<Value> = p
-            .provenance
-            .iter()
-            .filter_map(|(key, pv)| {
-                let (status, record) = match pv {
-                    Inherited { .. } => return None,
-                    Overridden { record, .. } => ("変更", record.clone()),
-                    Removed { record, .. } => ("削除", Some(record.clone())),
-                    Own => ("追加", None),
-                };
-                Some(json!({"item": key, "status": status, "record": record.map(|r| json!({"why": r.why, "owner": r.owner, "review_by": r.review_by.0}))}))
-            })
-            .collect();
-        let lineage: Vec<Value> = p
-            .lineage
-            .iter()
-            .map(|(id, v, d)| json!({"id": id, "version": v, "digest": d}))
-            .collect();
-        out.push(r.page(
-            "deviations.html",
-            "deviations.html",
-            "上位版との差分",
-            json!({"deviations": rows, "lineage": lineage}),
-        )?);
-    }
-    let index = search::index(&out).map_err(SiteError)?;
-    out.extend(index);
-    out.extend(
-        merged(overrides, &ASSETS, "site")
-            .into_iter()
-            .map(|(p, b)| (format!("assets/{p}"), b)),
-    );
+    let out = Mutex::new(Vec::new());
+    render_each(p, runs, overrides, meta, &|path: String, bytes: Vec<u8>| {
+        out.lock()
+            .map_err(|_| SiteError("a page failed".into()))?
+            .push((path, bytes));
+        Ok(())
+    })?;
+    let mut out = out
+        .into_inner()
+        .map_err(|_| SiteError("a page failed".into()))?;
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 
-/// Page data at one depth (links are relative to the page).
-struct Data<'a> {
-    r: &'a Renderer<'a>,
-    root: &'a str,
-    runs: &'a [crate::compile::cases::CaseRun],
-    dots: &'a [svg::Dot<'a>],
-    flows: Vec<Value>,
+/// Render every file of the manual in parallel and hand each to `sink` as soon as it is ready
+/// (in no particular order), so a build can stream the site to disk instead of holding it.
+pub fn render_each(
+    p: &Policy,
+    runs: &[&CaseRun],
+    overrides: &[(String, Vec<u8>)],
+    meta: &Meta,
+    sink: &(dyn Fn(String, Vec<u8>) -> Result<(), SiteError> + Sync),
+) -> Result<(), SiteError> {
+    let site = Site::new(p, runs.to_vec(), overrides, meta)?;
+    site.pages().into_par_iter().try_for_each(|page| {
+        let (path, bytes) = site.render_page(page)?;
+        sink(path, bytes)
+    })?;
+    search::index_each(&site.search_docs(), &p.synonyms, &mut |path, bytes| {
+        sink(path, bytes)
+    })?;
+    for (path, bytes) in site.assets() {
+        sink(path, bytes)?;
+    }
+    Ok(())
 }
 
-impl<'a> Data<'a> {
-    fn new(
-        r: &'a Renderer<'a>,
-        root: &'a str,
-        runs: &'a [crate::compile::cases::CaseRun],
-        dots: &'a [svg::Dot<'a>],
-    ) -> Self {
-        let mut d = Data {
-            r,
-            root,
-            runs,
-            dots,
-            flows: Vec::new(),
-        };
-        d.flows = (0..r.p.flows.len()).map(|i| d.flow(i, None)).collect();
-        d
+/// The decision aid's data (see [`navi`]) as JSON, and per flow and step the words for what
+/// it sends there (verdicts and the types of the levels concerned), for search.
+fn navi_data(p: &Policy) -> (String, Vec<Vec<BTreeSet<String>>>) {
+    let factors = navi::factors(p);
+    let mut outcomes: Vec<navi::Outcome> = Vec::new();
+    let mut index = |o: navi::Outcome| -> usize {
+        match outcomes.iter().position(|x| *x == o) {
+            Some(i) => i,
+            None => {
+                outcomes.push(o);
+                outcomes.len() - 1
+            }
+        }
+    };
+    let mut reached: Vec<Vec<BTreeSet<String>>> = p
+        .flows
+        .iter()
+        .map(|f| vec![BTreeSet::new(); f.steps.len()])
+        .collect();
+    let nch = p.channels.len();
+    let mut cells = Vec::new();
+    for c in 0..p.conduct.levels.len() {
+        let mut row = Vec::new();
+        for d in 0..p.demand.levels.len() {
+            let answers: Vec<(usize, navi::Outcome)> = (0..nch)
+                .map(|ch| navi::answer(p, &navi::cell_facts(ch, c, d)))
+                .collect();
+            let verdict = answers.first().map_or(p.grid[c][d], |a| a.0);
+            for (v, o) in &answers {
+                if let navi::Outcome::Flow { flow, now, .. } = o {
+                    let set = &mut reached[*flow][*now];
+                    set.insert(p.verdicts[*v].label.clone());
+                    for t in p.conduct_types.iter().filter(|t| t.min_level == c) {
+                        set.insert(t.label.clone());
+                    }
+                    for t in p.demand_types.iter().filter(|t| t.min_level == d) {
+                        set.insert(t.label.clone());
+                    }
+                }
+            }
+            let base: Vec<usize> = answers.iter().map(|a| index(a.1.clone())).collect();
+            let mut extra = Vec::new();
+            for (fi, factor) in factors.iter().enumerate() {
+                if !factor.fits(p, c, d) {
+                    continue;
+                }
+                let with: Vec<(usize, navi::Outcome)> = (0..nch)
+                    .map(|ch| navi::answer(p, &factor.apply(&navi::cell_facts(ch, c, d))))
+                    .collect();
+                if with == answers {
+                    continue;
+                }
+                let v = with.first().map_or(verdict, |a| a.0);
+                let os: Vec<usize> = with.into_iter().map(|a| index(a.1)).collect();
+                extra.push(json!([fi, v, os]));
+            }
+            row.push(json!({"v": verdict, "o": base, "x": extra}));
+        }
+        cells.push(row);
+    }
+    let level = |axis: &crate::policy::Axis, kind: AxisKind| -> Vec<Value> {
+        axis.levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                json!({
+                    "id": l.id,
+                    "label": l.label,
+                    "describe": l.describe.as_ref().map(|t| markdown::plain(p, &t.src)),
+                    "examples": p.types(kind).iter().filter(|t| t.min_level == i).map(|t| t.label.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    };
+    let step_json = |f: &crate::policy::Flow, si: usize| {
+        let s = &f.steps[si];
+        json!({
+            "title": s.title,
+            "url": urls::step(&f.id, &s.id),
+            "role": p.roles[s.role].label,
+            "script": s.script.map(|x| json!({"purpose": p.scripts[x].purpose, "text": plain_lines(p, &p.scripts[x].text.src)})),
+            "end": s.end.as_ref().map(|e| expand(p, e)),
+            "limit": s.limit.map(format_duration_ja),
+            "hold": s.hold.map(format_duration_ja),
+        })
+    };
+    let outcomes_json: Vec<Value> = outcomes
+        .iter()
+        .map(|o| match o {
+            navi::Outcome::Flow {
+                flow,
+                passed,
+                now,
+                waits,
+            } => {
+                let f = &p.flows[*flow];
+                json!({
+                    "flow": f.title,
+                    "url": urls::flow(&f.id),
+                    "passed": passed.iter().map(|&s| json!({"title": f.steps[s].title, "url": urls::step(&f.id, &f.steps[s].id)})).collect::<Vec<_>>(),
+                    "now": step_json(f, *now),
+                    "waits": waits.iter().map(|&(s, b)| {
+                        let to = f.steps[s].next[b].to;
+                        json!({"when": expand(p, &words::branch(p, f, s, b)), "title": f.steps[to].title, "url": urls::step(&f.id, &f.steps[to].id)})
+                    }).collect::<Vec<_>>(),
+                })
+            }
+            navi::Outcome::NoFlow => json!({"none": "この組み合わせに当てはまるフローはありません。スーパーバイザーに相談してください。"}),
+            navi::Outcome::Ambiguous(_) => json!({"none": "複数のフローが当てはまります。スーパーバイザーに相談してください。"}),
+            navi::Outcome::Unknown => json!({"none": "ほかの事実によって対応が変わります。フローの図で確かめてください。"}),
+        })
+        .collect();
+    let data = json!({
+        "conduct": {"label": p.conduct.label, "levels": level(&p.conduct, AxisKind::Conduct)},
+        "demand": {"label": p.demand.label, "levels": level(&p.demand, AxisKind::Demand)},
+        "verdicts": p.verdicts.iter().map(|v| json!({
+            "id": v.id, "label": v.label, "color": v.color, "ink": svg::ink(&v.color),
+            "describe": v.describe.as_ref().map(|t| markdown::plain(p, &t.src)),
+            "url": urls::verdict(&v.id),
+        })).collect::<Vec<_>>(),
+        "channels": p.channels.iter().map(|c| json!({"id": c.id, "label": c.label})).collect::<Vec<_>>(),
+        "factors": factors.iter().map(|f| f.label(p)).collect::<Vec<_>>(),
+        "outcomes": outcomes_json,
+        "cells": cells,
+    });
+    let text = serde_json::to_string(&data)
+        .unwrap_or_else(|_| "{}".into())
+        .replace("</", "<\\/");
+    (text, reached)
+}
+
+/// A script's Markdown as plain lines (for the decision aid, which shows text, not HTML).
+fn plain_lines(p: &Policy, md: &str) -> String {
+    expand(p, md)
+        .lines()
+        .map(|l| markdown::plain(p, l))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Page data, with links relative to the page (`root` is `""` or `"../"`).
+struct Data<'s, 'a> {
+    s: &'s Site<'a>,
+    root: &'s str,
+    /// The print page holds every text: their heading ids get a prefix each (`h-p7-…`).
+    print: bool,
+    texts: std::cell::Cell<usize>,
+}
+
+impl Data<'_, '_> {
+    fn md(&self, text: &str) -> String {
+        self.md_skip(text, None)
     }
 
-    fn flow(&self, fi: usize, route: Option<&[usize]>) -> Value {
-        let (p, root) = (self.r.p, self.root);
+    fn md_skip(&self, text: &str, skip: Option<&str>) -> String {
+        if self.print {
+            let n = self.texts.get() + 1;
+            self.texts.set(n);
+            self.s.md_in(text, self.root, skip, &format!("p{n}"))
+        } else {
+            self.s.md(text, self.root, skip)
+        }
+    }
+
+    fn flow(&self, fi: usize, here: bool) -> Value {
+        let (p, root) = (self.s.p, self.root);
         let f = &p.flows[fi];
-        let here = route.is_none();
+        // On the flow's page steps are `#step-…`; on the print page `#p-FLOW-STEP`.
         let link = |step: &str| {
             if here {
                 format!("#step-{step}")
             } else {
-                format!("{root}{}", urls::step(&f.id, step))
+                format!("#p-{}-{step}", f.id)
             }
+        };
+        let incoming = |si: usize| -> Vec<Value> {
+            let mut v = Vec::new();
+            for (from, st) in f.steps.iter().enumerate() {
+                for (bi, b) in st.next.iter().enumerate() {
+                    if b.to == si && from != si {
+                        v.push(json!({
+                            "from": st.id, "from_title": st.title,
+                            "when": expand(p, &words::branch(p, f, from, bi)),
+                        }));
+                    }
+                }
+            }
+            v
         };
         let steps: Vec<Value> = f
             .steps
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(si, s)| {
                 let role = &p.roles[s.role];
                 json!({
                     "id": s.id,
@@ -414,16 +944,19 @@ impl<'a> Data<'a> {
                     "limit": s.limit.map(format_duration_ja),
                     "hold": s.hold.map(format_duration_ja),
                     "repeat": s.repeat,
-                    "do": s.action.as_ref().map(|t| self.r.md(&t.src, root, None)),
+                    "do": s.action.as_ref().map(|t| self.md(&t.src)),
                     "end": s.end.as_ref().map(|e| expand(p, e)),
                     "script": s.script.map(|x| {
                         let sc = &p.scripts[x];
-                        json!({"id": sc.id, "purpose": sc.purpose, "text": self.r.md(&sc.text.src, root, None)})
+                        json!({"id": sc.id, "purpose": sc.purpose, "text": self.md(&sc.text.src)})
                     }),
-                    "next": s.next.iter().map(|b| json!({
-                        "when": b.when.as_ref().map_or_else(|| "それ以外".to_string(), |c| expand(p, &words::condition(p, c))),
+                    "incoming": incoming(si),
+                    "start": si == f.start,
+                    "next": s.next.iter().enumerate().map(|(bi, b)| json!({
+                        "when": expand(p, &words::branch(p, f, si, bi)),
                         "to": f.steps[b.to].id,
                         "to_title": f.steps[b.to].title,
+                        "again": b.to == si,
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -431,49 +964,53 @@ impl<'a> Data<'a> {
         json!({
             "id": f.id,
             "title": f.title,
-            "provenance": self.r.prov(&format!("flows/{}", f.id)),
+            "provenance": self.s.prov(&format!("flows/{}", f.id)),
             "url": format!("{root}{}", urls::flow(&f.id)),
-            "describe": f.describe.as_ref().map(|t| self.r.md(&t.src, root, None)),
+            "describe": f.describe.as_ref().map(|t| self.md(&t.src)),
             "applies_to": expand(p, &words::condition(p, &f.applies_to)),
             "start": f.steps[f.start].title,
-            "svg": svg::flow(p, f, &link, route),
+            "svg": self.s.diagrams[fi].svg(p, f, &link, None),
             "steps": steps,
         })
     }
 
     fn verdicts(&self) -> Vec<Value> {
-        let p = self.r.p;
+        let p = self.s.p;
         p.verdicts
             .iter()
             .map(|v| {
                 json!({
                     "id": v.id, "label": v.label, "color": v.color, "ink": svg::ink(&v.color),
-                    "describe": v.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None)),
+                    "describe": v.describe.as_ref().map(|t| self.md(&t.src)),
                 })
             })
             .collect()
     }
 
     fn home(&self) -> Value {
-        let p = self.r.p;
+        let p = self.s.p;
         let stance = p.stance.as_ref().map(|s| {
             json!({
                 "title": s.title,
                 "principles": s.principles.iter().map(|t| expand(p, &t.src)).collect::<Vec<_>>(),
-                "body": self.r.md(&s.body.src, self.root, None),
+                "body": self.md(&s.body.src),
             })
         });
         json!({
             "stance": stance,
             "verdicts": self.verdicts(),
-            "flows": self.flows.iter().map(|f| json!({"id": f["id"], "title": f["title"], "url": f["url"], "applies_to": f["applies_to"], "start": f["start"], "describe": f["describe"]})).collect::<Vec<_>>(),
-            "small_grid": svg::grid(p, &[], self.root, None, true),
+            "flows": p.flows.iter().map(|f| json!({
+                "id": f.id, "title": f.title, "url": format!("{}{}", self.root, urls::flow(&f.id)),
+                "applies_to": expand(p, &words::condition(p, &f.applies_to)),
+                "start": f.steps[f.start].title,
+            })).collect::<Vec<_>>(),
+            "navi_json": self.s.navi,
         })
     }
 
     fn criteria(&self) -> Value {
-        let p = self.r.p;
-        let level = |l: &crate::policy::Named| json!({"id": l.id, "label": l.label, "describe": l.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None))});
+        let p = self.s.p;
+        let level = |l: &crate::policy::Named| json!({"id": l.id, "label": l.label, "describe": l.describe.as_ref().map(|t| self.md(&t.src))});
         let types = |ts: &[crate::policy::Type],
                      levels: &crate::policy::Axis,
                      prefix: &str|
@@ -486,10 +1023,33 @@ impl<'a> Data<'a> {
                         "verdict": t.verdict.map(|v| p.verdicts[v].label.clone()),
                         "independent": t.independent_of_demand,
                         "when": t.when.as_ref().map(|w| expand(p, &words::condition(p, w))),
-                        "describe": t.describe.as_ref().map(|d| self.r.md(&d.src, self.root, None)),
+                        "describe": t.describe.as_ref().map(|d| self.md(&d.src)),
                     })
                 })
                 .collect()
+        };
+        let dots: Vec<svg::Dot> = p
+            .cases
+            .iter()
+            .zip(&self.s.runs)
+            .map(|(c, r)| svg::Dot {
+                id: &c.id,
+                title: &c.title,
+                conduct: r.assessment.conduct,
+                demand: r.assessment.demand,
+            })
+            .collect();
+        let mut by_cell: BTreeMap<(usize, usize), Vec<Value>> = BTreeMap::new();
+        for d in &dots {
+            let list = by_cell.entry((d.conduct, d.demand)).or_default();
+            if list.len() < 12 {
+                list.push(json!({"id": d.id, "title": d.title, "url": format!("{}{}", self.root, urls::case(d.id))}));
+            }
+        }
+        let count = |c: usize, d: usize| {
+            dots.iter()
+                .filter(|x| x.conduct == c && x.demand == d)
+                .count()
         };
         let rows: Vec<Value> = (0..p.conduct.levels.len())
             .rev()
@@ -498,10 +1058,12 @@ impl<'a> Data<'a> {
                     "level": format!("{} {}", p.conduct.levels[c].id, p.conduct.levels[c].label),
                     "cells": (0..p.demand.levels.len()).map(|d| {
                         let v = &p.verdicts[p.grid[c][d]];
+                        let n = count(c, d);
                         json!({
                             "name": p.cell_name(c, d),
                             "verdict": v.label, "color": v.color, "ink": svg::ink(&v.color),
-                            "cases": self.dots.iter().filter(|x| x.conduct == c && x.demand == d).map(|x| json!({"id": x.id, "title": x.title, "url": format!("{}{}", self.root, urls::case(x.id))})).collect::<Vec<_>>(),
+                            "cases": by_cell.get(&(c, d)).cloned().unwrap_or_default(),
+                            "more": n.saturating_sub(12),
                         })
                     }).collect::<Vec<_>>(),
                 })
@@ -512,7 +1074,7 @@ impl<'a> Data<'a> {
             "demand": {"label": p.demand.label, "levels": p.demand.levels.iter().map(level).collect::<Vec<_>>()},
             "demand_levels": p.demand.levels.iter().map(|l| format!("{} {}", l.id, l.label)).collect::<Vec<_>>(),
             "verdicts": self.verdicts(),
-            "grid_svg": svg::grid(p, self.dots, self.root, None, false),
+            "grid_svg": svg::grid(p, &dots, self.root, None, false),
             "grid_rows": rows,
             "conduct_types": types(&p.conduct_types, &p.conduct, "ctype"),
             "demand_types": types(&p.demand_types, &p.demand, "dtype"),
@@ -533,28 +1095,29 @@ impl<'a> Data<'a> {
                     "id": c.id, "anchor": format!("cap-{}", c.id), "label": c.label,
                     "when": expand(p, &words::condition(p, &c.when)),
                     "limits": limits,
-                    "describe": c.describe.as_ref().map(|d| self.r.md(&d.src, self.root, None)),
+                    "describe": c.describe.as_ref().map(|d| self.md(&d.src)),
                 })
             }).collect::<Vec<_>>(),
+            "navi_json": self.s.navi,
         })
     }
 
     fn definitions(&self) -> Value {
-        let p = self.r.p;
+        let p = self.s.p;
         json!({"definitions": p.definitions.iter().map(|d| json!({
             "id": d.id, "term": d.term, "reading": d.reading, "aliases": d.aliases,
-            "provenance": self.r.prov(&format!("definitions/{}", d.id)),
+            "provenance": self.s.prov(&format!("definitions/{}", d.id)),
             "see_also": d.see_also.iter().map(|&s| json!({"id": p.definitions[s].id, "term": p.definitions[s].term})).collect::<Vec<_>>(),
-            "body": self.r.md(&d.body.src, self.root, Some(&d.id)),
+            "body": self.md_skip(&d.body.src, Some(&d.id)),
         })).collect::<Vec<_>>()})
     }
 
     fn roles(&self) -> Value {
-        let p = self.r.p;
+        let p = self.s.p;
         json!({
-            "roles": p.roles.iter().map(|x| json!({"id": x.id, "provenance": self.r.prov(&format!("roles/{}", x.id)), "label": x.label, "org": words::org(x.org), "describe": x.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None))})).collect::<Vec<_>>(),
-            "scripts": p.scripts.iter().map(|s| json!({"id": s.id, "provenance": self.r.prov(&format!("scripts/{}", s.id)), "purpose": s.purpose, "channels": s.channels.iter().map(|&c| p.channels[c].label.clone()).collect::<Vec<_>>(), "text": self.r.md(&s.text.src, self.root, None)})).collect::<Vec<_>>(),
-            "invariants": p.invariants.iter().map(|i| json!({"id": i.id, "provenance": self.r.prov(&format!("invariants/{}", i.id)), "text": expand(p, &i.text)})).collect::<Vec<_>>(),
+            "roles": p.roles.iter().map(|x| json!({"id": x.id, "provenance": self.s.prov(&format!("roles/{}", x.id)), "label": x.label, "org": words::org(x.org), "describe": x.describe.as_ref().map(|t| self.md(&t.src))})).collect::<Vec<_>>(),
+            "scripts": p.scripts.iter().map(|s| json!({"id": s.id, "provenance": self.s.prov(&format!("scripts/{}", s.id)), "purpose": s.purpose, "channels": s.channels.iter().map(|&c| p.channels[c].label.clone()).collect::<Vec<_>>(), "text": self.md(&s.text.src)})).collect::<Vec<_>>(),
+            "invariants": p.invariants.iter().map(|i| json!({"id": i.id, "provenance": self.s.prov(&format!("invariants/{}", i.id)), "text": expand(p, &i.text)})).collect::<Vec<_>>(),
             "thresholds": p.thresholds.iter().map(|t| json!({"name": t.name, "value": match t.value { crate::policy::Quantity::Duration(s) => format_duration_ja(s), crate::policy::Quantity::Count(n) => format!("{n}回") }})).collect::<Vec<_>>(),
             "vendors": p.manifest.vendors.iter().map(|v| json!({"name": v.name, "contact": v.contact})).collect::<Vec<_>>(),
             "legal_refs": p.manifest.legal_refs.iter().map(|l| json!({"title": l.title, "url": l.url.as_ref().filter(|u| u.starts_with("https://") || u.starts_with("http://")), "note": l.note})).collect::<Vec<_>>(),
@@ -562,45 +1125,44 @@ impl<'a> Data<'a> {
     }
 
     fn aftercare(&self) -> Value {
-        let p = self.r.p;
+        let p = self.s.p;
         json!({"aftercare": p.aftercare.iter().map(|a| json!({
-            "id": a.id, "title": expand(p, &a.title), "provenance": self.r.prov(&format!("aftercare/{}", a.id)), "role": p.roles[a.role].label, "org": words::org(p.roles[a.role].org),
-            "within": format_duration_ja(a.within), "do": self.r.md(&a.action.src, self.root, None),
+            "id": a.id, "title": expand(p, &a.title), "provenance": self.s.prov(&format!("aftercare/{}", a.id)), "role": p.roles[a.role].label, "org": words::org(p.roles[a.role].org),
+            "within": format_duration_ja(a.within), "do": self.md(&a.action.src),
         })).collect::<Vec<_>>()})
     }
 
     fn case_index(&self) -> Value {
-        let p = self.r.p;
+        let p = self.s.p;
         json!({"groups": p.verdicts.iter().enumerate().map(|(vi, v)| json!({
-            "label": v.label, "color": v.color, "ink": svg::ink(&v.color),
-            "cases": p.cases.iter().zip(self.runs).filter(|(_, r)| r.assessment.verdict == vi).map(|(c, r)| json!({
-                "id": c.id, "title": c.title, "url": format!("{}{}", self.root, urls::case(&c.id)), "cell": p.cell_name(r.assessment.conduct, r.assessment.demand),
-            })).collect::<Vec<_>>(),
+            "id": v.id, "label": v.label, "color": v.color, "ink": svg::ink(&v.color),
+            "cases": self.s.case_order.iter().filter(|&&i| self.s.runs[i].assessment.verdict == vi).map(|&i| {
+                let (c, r) = (&p.cases[i], &self.s.runs[i]);
+                json!({"id": c.id, "title": c.title, "url": format!("{}{}", self.root, urls::case(&c.id)), "cell": p.cell_name(r.assessment.conduct, r.assessment.demand)})
+            }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>()})
     }
 
     fn case(&self, ci: usize, with_svg: bool) -> Value {
-        let p = self.r.p;
+        let p = self.s.p;
         let c = &p.cases[ci];
-        let r = &self.runs[ci];
+        let r = &self.s.runs[ci];
         let a = &r.assessment;
         let f = &c.facts;
         let names = |ids: &[usize], label: &dyn Fn(usize) -> String| {
             ids.iter().map(|&i| label(i)).collect::<Vec<_>>()
         };
+        let root = self.root;
         let flow = match (r.flows.as_slice(), &r.route) {
             ([fi], Some(route)) => {
-                // Only what a case shows of its flow: title, link, route, and the diagram.
                 let fl = &p.flows[*fi];
-                let root = self.root;
                 let link = |step: &str| format!("{root}{}", urls::step(&fl.id, step));
-                let mut v = json!({
+                Some(json!({
                     "title": fl.title,
                     "url": format!("{root}{}", urls::flow(&fl.id)),
-                    "svg": if with_svg { svg::flow(p, fl, &link, Some(&route.steps)) } else { String::new() },
-                });
-                v["route"] = json!(route.steps.iter().map(|&s| json!({"id": p.flows[*fi].steps[s].id, "title": p.flows[*fi].steps[s].title, "url": format!("{}{}", self.root, urls::step(&p.flows[*fi].id, &p.flows[*fi].steps[s].id))})).collect::<Vec<_>>());
-                Some(v)
+                    "svg": if with_svg { self.s.diagrams[*fi].svg(p, fl, &link, Some(&route.steps)) } else { String::new() },
+                    "route": route.steps.iter().map(|&s| json!({"id": fl.steps[s].id, "title": fl.steps[s].title, "url": format!("{root}{}", urls::step(&fl.id, &fl.steps[s].id))})).collect::<Vec<_>>(),
+                }))
             }
             _ => None,
         };
@@ -608,11 +1170,11 @@ impl<'a> Data<'a> {
         json!({
             "id": c.id,
             "title": c.title,
-            "provenance": self.r.prov(&format!("cases/{}", c.id)),
-            "url": format!("{}{}", self.root, urls::case(&c.id)),
+            "provenance": self.s.prov(&format!("cases/{}", c.id)),
+            "url": format!("{root}{}", urls::case(&c.id)),
             "verdict": v.label, "color": v.color, "ink": svg::ink(&v.color),
             "cell": p.cell_name(a.conduct, a.demand),
-            "cell_url": format!("{}{}", self.root, urls::cell(&p.conduct.levels[a.conduct].id, &p.demand.levels[a.demand].id)),
+            "cell_url": format!("{root}{}", urls::cell(&p.conduct.levels[a.conduct].id, &p.demand.levels[a.demand].id)),
             "explanation": words::explain(p, a),
             "facts": {
                 "channel": p.channels[f.channel].label,
@@ -628,9 +1190,81 @@ impl<'a> Data<'a> {
                 "targeted": f.targeted,
                 "counts": f.counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| format!("{} {n}回", p.counters[i].label)).collect::<Vec<_>>(),
             },
-            "small_grid": svg::grid(p, &[], self.root, Some((a.conduct, a.demand)), true),
+            "small_grid": svg::grid(p, &[], root, Some((a.conduct, a.demand)), true),
             "flow": flow,
-            "body": self.r.md(&c.body.src, self.root, None),
+            "body": self.md(&c.body.src),
         })
+    }
+
+    fn print(&self) -> Value {
+        let p = self.s.p;
+        let mut print = self.home();
+        for part in [
+            self.criteria(),
+            self.definitions(),
+            self.roles(),
+            self.aftercare(),
+        ] {
+            if let (Value::Object(a), Value::Object(b)) = (&mut print, part) {
+                a.extend(b);
+            }
+        }
+        print["flows"] = json!(
+            (0..p.flows.len())
+                .map(|i| self.flow(i, false))
+                .collect::<Vec<_>>()
+        );
+        // Paper holds a selection: up to PRINT_CASES cases, shared among the verdicts.
+        let per = PRINT_CASES.div_ceil(p.verdicts.len().max(1));
+        let mut taken = vec![0usize; p.verdicts.len()];
+        let chosen: Vec<usize> = self
+            .s
+            .case_order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let v = self.s.runs[i].assessment.verdict;
+                taken[v] += 1;
+                taken[v] <= per
+            })
+            .collect();
+        print["cases"] = json!(
+            chosen
+                .iter()
+                .map(|&i| self.case(i, false))
+                .collect::<Vec<_>>()
+        );
+        print["cases_total"] = json!(p.cases.len());
+        print["pages"] = json!(
+            p.pages
+                .iter()
+                .map(|pg| json!({"id": pg.id, "title": pg.title, "body": self.md(&pg.body.src)}))
+                .collect::<Vec<_>>()
+        );
+        print
+    }
+
+    fn deviations(&self) -> Value {
+        use crate::resolve::Provenance::*;
+        let p = self.s.p;
+        let rows: Vec<Value> = p
+            .provenance
+            .iter()
+            .filter_map(|(key, pv)| {
+                let (status, record) = match pv {
+                    Inherited { .. } => return None,
+                    Overridden { record, .. } => ("変更", record.clone()),
+                    Removed { record, .. } => ("削除", Some(record.clone())),
+                    Own => ("追加", None),
+                };
+                Some(json!({"item": key, "status": status, "record": record.map(|r| json!({"why": r.why, "owner": r.owner, "review_by": r.review_by.0}))}))
+            })
+            .collect();
+        let lineage: Vec<Value> = p
+            .lineage
+            .iter()
+            .map(|(id, v, d)| json!({"id": id, "version": v, "digest": d}))
+            .collect();
+        json!({"deviations": rows, "lineage": lineage})
     }
 }

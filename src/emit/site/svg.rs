@@ -2,11 +2,13 @@
 //! a dot, and flows laid out in layers. No JavaScript, readable Japanese labels, a `<title>` and
 //! `<desc>` on each diagram, and a `<title>` on every shape.
 
-use super::words;
+use super::layout::{self, EdgeSpec, Layout, NodeSpec};
+use super::{breaks, words};
 use crate::emit::text::expand;
 use crate::emit::urls;
 use crate::model::Org;
 use crate::policy::{Flow, Policy, format_duration_ja};
+use breaks::{text_width, wrap};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -15,41 +17,6 @@ pub fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-/// Width of a text in pixels at a font size: full-width characters count as one em.
-fn text_width(s: &str, size: f64) -> f64 {
-    s.chars()
-        .map(|c| if c.is_ascii() { 0.58 } else { 1.0 })
-        .sum::<f64>()
-        * size
-}
-
-/// Break a text into lines of at most `width` pixels (Japanese may break anywhere).
-fn wrap(s: &str, width: f64, size: f64) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for c in s.chars() {
-        if c == '\n' {
-            lines.push(std::mem::take(&mut line));
-            continue;
-        }
-        line.push(c);
-        if text_width(&line, size) > width {
-            let last = line.pop().expect("a char");
-            // Keep closing punctuation on the line it closes (禁則).
-            if "、。）」』・".contains(last) {
-                line.push(last);
-                lines.push(std::mem::take(&mut line));
-            } else {
-                lines.push(std::mem::replace(&mut line, last.to_string()));
-            }
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 /// Black or white, whichever reads better on a `#rrggbb` background.
@@ -326,174 +293,84 @@ fn draw_grid(
     s
 }
 
-/// Layout of a flow: a layer (rank) and an order within it for every reachable step.
-struct Layout {
-    /// (layer, order) of every node: steps first, then virtual nodes.
-    pos: Vec<Option<(usize, usize)>>,
-    ranks: Vec<Vec<usize>>,
-    back: BTreeSet<(usize, usize)>,
-    /// The virtual nodes of each long edge (step, branch), top to bottom.
-    chains: BTreeMap<(usize, usize), Vec<usize>>,
-    /// Number of steps: node ids below it are steps.
-    steps: usize,
+/// The column a flow diagram is drawn for: a phone's width (400 px less the page's padding).
+pub const COLUMN: f64 = 368.0;
+const TITLE_FS: f64 = 13.0;
+const META_FS: f64 = 11.0;
+const LABEL_FS: f64 = 11.0;
+/// Boxes side by side at most; more move down a rank.
+const MAX_PER_RANK: usize = 2;
+const MIN_BOX: f64 = 110.0;
+const MAX_BOX: f64 = 176.0;
+const MIN_LABEL: f64 = 60.0;
+const MAX_LABEL: f64 = 150.0;
+const LOOP_LABEL_W: f64 = 64.0;
+/// As in `layout`: a lane's width and the gap between neighbours.
+const LANE: f64 = 8.0;
+const GAP: f64 = 12.0;
+
+/// A flow laid out once; drawn for the flow's page and for each case's route.
+pub struct FlowDiagram {
+    pub layout: Layout,
+    /// The path data of each edge, written once.
+    paths: Vec<String>,
+    /// Per step: title lines, meta lines.
+    boxes: Vec<(Vec<String>, Vec<String>)>,
+    /// Per edge (step, branch) in `edges` order: label lines and full text.
+    labels: Vec<(Vec<String>, String)>,
+    /// (step, branch) of each edge.
+    edges: Vec<(usize, usize)>,
 }
 
-fn layout(flow: &Flow) -> Layout {
-    let n = flow.steps.len();
-    // Back edges: those closing a cycle in a depth-first walk from the start.
-    let mut back = BTreeSet::new();
-    let mut state = vec![0u8; n];
-    let mut stack = vec![(flow.start, 0usize)];
-    state[flow.start] = 1;
-    while let Some((s, i)) = stack.pop() {
-        if let Some(b) = flow.steps[s].next.get(i) {
-            stack.push((s, i + 1));
-            match state[b.to] {
-                0 => {
-                    state[b.to] = 1;
-                    stack.push((b.to, 0));
-                }
-                1 => {
-                    back.insert((s, b.to));
-                }
-                _ => {}
-            }
-        } else {
-            state[s] = 2;
+/// Lay out a flow for a column of [`COLUMN`] pixels: boxes and labels get narrower when many
+/// share a rank (down to a legible minimum; past that the drawing is scaled to the column).
+pub fn flow_diagram(p: &Policy, f: &Flow) -> FlowDiagram {
+    let mut edges = Vec::new();
+    for (si, s) in f.steps.iter().enumerate() {
+        for bi in 0..s.next.len() {
+            edges.push((si, bi));
         }
     }
-    // Longest path from the start over forward edges gives the layer.
-    let mut rank: Vec<Option<usize>> = vec![None; n];
-    rank[flow.start] = Some(0);
-    for _ in 0..n {
-        let mut changed = false;
-        for s in 0..n {
-            let Some(r) = rank[s] else { continue };
-            for b in &flow.steps[s].next {
-                if back.contains(&(s, b.to)) {
-                    continue;
-                }
-                if rank[b.to].is_none_or(|t| t < r + 1) {
-                    rank[b.to] = Some(r + 1);
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    let depth = rank.iter().flatten().max().map_or(0, |m| m + 1);
-    let mut ranks: Vec<Vec<usize>> = vec![Vec::new(); depth];
-    // Order within a layer: by first appearance in a breadth-first walk (branch order).
-    let mut seen = vec![false; n];
-    let mut queue = std::collections::VecDeque::from([flow.start]);
-    seen[flow.start] = true;
-    while let Some(s) = queue.pop_front() {
-        if let Some(r) = rank[s] {
-            ranks[r].push(s);
-        }
-        for b in &flow.steps[s].next {
-            if !seen[b.to] {
-                seen[b.to] = true;
-                queue.push_back(b.to);
-            }
-        }
-    }
-    // Edges that skip layers pass through virtual nodes (ids from `n` on), one per layer they
-    // cross, so that they run in their own lane instead of through other steps' boxes.
-    let mut chains: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut next_id = n;
-    for s in 0..n {
-        let Some(rs) = rank[s] else { continue };
-        for (bi, b) in flow.steps[s].next.iter().enumerate() {
-            let Some(rt) = rank[b.to] else { continue };
-            if back.contains(&(s, b.to)) || rt <= rs {
-                continue;
-            }
-            let mut prev = s;
-            let mut chain = Vec::new();
-            for layer in &mut ranks[rs + 1..rt] {
-                let v = next_id;
-                next_id += 1;
-                layer.push(v);
-                preds.push(vec![prev]);
-                chain.push(v);
-                prev = v;
-            }
-            preds[b.to].push(prev);
-            if !chain.is_empty() {
-                chains.insert((s, bi), chain);
-            }
-        }
-    }
-    let mut pos = vec![None; next_id];
-    let place = |ranks: &Vec<Vec<usize>>, pos: &mut Vec<Option<(usize, usize)>>| {
-        for (r, layer) in ranks.iter().enumerate() {
-            for (i, &s) in layer.iter().enumerate() {
-                pos[s] = Some((r, i));
-            }
-        }
+    let spec = |w: f64, h: f64, from: usize, to: usize| EdgeSpec {
+        from,
+        to,
+        label_w: w,
+        label_h: h,
     };
-    place(&ranks, &mut pos);
-    // Fewer crossings: order each layer by the mean position of its predecessors.
-    for _ in 0..3 {
-        for r in 1..ranks.len() {
-            let mut keyed: Vec<(f64, usize, usize)> = ranks[r]
-                .iter()
-                .enumerate()
-                .map(|(i, &s)| {
-                    let ps: Vec<f64> = preds[s]
-                        .iter()
-                        .filter_map(|&q| {
-                            pos[q].map(|(qr, x)| (x as f64 + 0.5) / ranks[qr].len().max(1) as f64)
-                        })
-                        .collect();
-                    let key = if ps.is_empty() {
-                        (i as f64 + 0.5) / ranks[r].len() as f64
-                    } else {
-                        ps.iter().sum::<f64>() / ps.len() as f64
-                    };
-                    (key, i, s)
-                })
-                .collect();
-            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            ranks[r] = keyed.into_iter().map(|(_, _, s)| s).collect();
-            place(&ranks, &mut pos);
-        }
-    }
-    Layout {
-        pos,
-        ranks,
-        back,
-        chains,
-        steps: n,
-    }
-}
+    let plain: Vec<EdgeSpec> = edges
+        .iter()
+        .map(|&(si, bi)| spec(0.0, 0.0, si, f.steps[si].next[bi].to))
+        .collect();
+    // At most two boxes side by side (more go down a rank), then boxes and labels as wide as
+    // the fullest rank allows.
+    let room = COLUMN - 2.0 * layout::MARGIN - 4.0;
+    let loads = layout::loads(f.steps.len(), &plain, f.start, MAX_PER_RANK);
+    let loops = f
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(si, s)| s.next.iter().any(|b| b.to == *si))
+        .count()
+        .min(MAX_PER_RANK) as f64;
+    let fit = |load: &layout::Load, extra: f64| -> f64 {
+        let n = load.items.max(1) as f64;
+        (room - extra - load.lanes as f64 * (LANE + GAP) - GAP * (n - 1.0)) / n
+    };
+    let box_w = loads
+        .iter()
+        .step_by(2)
+        .map(|l| fit(l, loops * (layout::LOOP_W + LOOP_LABEL_W + 4.0)))
+        .fold(MAX_BOX, f64::min)
+        .max(MIN_BOX);
+    let label_w = loads
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|l| fit(l, 0.0))
+        .fold(MAX_LABEL, f64::min)
+        .max(MIN_LABEL);
 
-/// A flow as a diagram. `link` gives each step's URL; `route` highlights a case's route.
-pub fn flow(
-    p: &Policy,
-    f: &Flow,
-    link: &dyn Fn(&str) -> String,
-    route: Option<&[usize]>,
-) -> String {
-    let lay = layout(f);
-    const W: f64 = 236.0;
-    const GAP_X: f64 = 44.0;
-    const GAP_Y: f64 = 64.0;
-    const FS: f64 = 13.0;
-    const LABEL_W: f64 = 300.0;
-    const LABEL_STEP: f64 = 34.0;
-    let on_route: BTreeSet<usize> = route
-        .map(|r| r.iter().copied().collect())
-        .unwrap_or_default();
-    let route_edges: BTreeSet<(usize, usize)> = route
-        .map(|r| r.windows(2).map(|w| (w[0], w[1])).collect())
-        .unwrap_or_default();
-    // Box contents and heights.
-    let boxes: Vec<(Vec<String>, String, f64)> = f
+    let boxes: Vec<(Vec<String>, Vec<String>)> = f
         .steps
         .iter()
         .map(|s| {
@@ -512,255 +389,239 @@ pub fn flow(
             if !times.is_empty() {
                 meta.push(times.join("・"));
             }
-            let title = wrap(&s.title, W - 20.0, FS + 1.0);
-            let h = 16.0 + title.len() as f64 * (FS + 5.0) + meta.len() as f64 * (FS + 3.0) + 6.0;
-            (title, meta.join("\n"), h)
+            let meta = meta
+                .iter()
+                .flat_map(|m| breaks::wrap(m, box_w - 10.0, META_FS))
+                .collect();
+            (breaks::wrap(&s.title, box_w - 12.0, TITLE_FS), meta)
         })
         .collect();
-    const VW: f64 = 20.0;
-    let node_w = |node: usize| if node < lay.steps { W } else { VW };
-    let row_h: Vec<f64> = lay
-        .ranks
+    let labels: Vec<(Vec<String>, String)> = edges
         .iter()
-        .map(|layer| {
-            layer
-                .iter()
-                .filter(|&&s| s < lay.steps)
-                .map(|&s| boxes[s].2)
-                .fold(40.0, f64::max)
+        .map(|&(si, bi)| {
+            let b = &f.steps[si].next[bi];
+            let mut text = expand(p, &words::branch(p, f, si, bi));
+            if b.to == si {
+                text = format!("くり返す: {text}");
+            }
+            let width = if b.to == si { LOOP_LABEL_W } else { label_w };
+            (breaks::wrap(&text, width - 8.0, LABEL_FS), text)
         })
         .collect();
-    let row_w = |layer: &Vec<usize>| -> f64 {
-        layer.iter().map(|&s| node_w(s)).sum::<f64>() + GAP_X * (layer.len().max(1) - 1) as f64
-    };
-    let widest = lay.ranks.iter().map(row_w).fold(W, f64::max);
-    let has_back = !lay.back.is_empty();
-    let side = if has_back { 60.0 } else { 0.0 };
-    let width = widest + 40.0 + side;
-    // Each row leaves room below it for the labels of its branches, stacked.
-    let label_rows: Vec<f64> = lay
-        .ranks
+    let node_specs: Vec<NodeSpec> = boxes
         .iter()
-        .map(|layer| {
-            layer
-                .iter()
-                .filter(|&&s| s < lay.steps)
-                .map(|&s| f.steps[s].next.len())
-                .max()
-                .unwrap_or(0) as f64
+        .map(|(t, m)| NodeSpec {
+            w: box_w,
+            h: box_height(t.len(), m.len()),
         })
         .collect();
-    let mut ys = Vec::new();
-    let mut y = 20.0;
-    for (h, labels) in row_h.iter().zip(&label_rows) {
-        ys.push(y);
-        y += h + GAP_Y + labels * LABEL_STEP;
-    }
-    let height = y - GAP_Y + 20.0 - label_rows.last().copied().unwrap_or(0.0) * LABEL_STEP;
-    // Left edge, top and height of a node's box.
-    let center = |node: usize| -> (f64, f64, f64) {
-        let (r, i) = lay.pos[node].expect("laid out");
-        let layer = &lay.ranks[r];
-        let x0 = (width - side - row_w(layer)) / 2.0
-            + layer[..i].iter().map(|&s| node_w(s) + GAP_X).sum::<f64>();
-        let h = if node < lay.steps {
-            boxes[node].2
-        } else {
-            row_h[r]
-        };
-        (x0, ys[r], h)
-    };
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg class=\"flow\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"group\" aria-labelledby=\"flow-title-{0} flow-desc-{0}\"><title id=\"flow-title-{0}\">{1}</title><desc id=\"flow-desc-{0}\">{2}</desc>",
-        esc(&f.id),
-        esc(&f.title),
-        esc(&format!(
-            "{}から始まる{}ステップのフロー図。各ステップに担当と時間の目安、矢印に分岐の条件を記す。",
-            f.steps[f.start].title,
-            f.steps.len()
-        ))
-    );
-    s.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#444\"/></marker><marker id=\"arrow-on\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d35400\"/></marker></defs>");
-    // Edges first, under the boxes; labels after, over them.
-    let mut labels = String::new();
-    for (si, step) in f.steps.iter().enumerate() {
-        if lay.pos[si].is_none() {
-            continue;
-        }
-        let out_n = step.next.len() as f64;
-        for (bi, b) in step.next.iter().enumerate() {
-            if lay.pos[b.to].is_none() {
-                continue;
-            }
-            let (sx, sy, sh) = center(si);
-            let (tx, ty, _) = center(b.to);
-            let on = route_edges.contains(&(si, b.to));
-            let (stroke, marker, sw) = if on {
-                ("#d35400", "arrow-on", 3.0)
-            } else {
-                ("#444444", "arrow", 1.4)
-            };
-            let x1 = sx + W * (bi as f64 + 1.0) / (out_n + 1.0);
-            let y1 = sy + sh;
-            let label = match &b.when {
-                Some(c) => expand(p, &words::condition(p, c)),
-                None => "それ以外".to_string(),
-            };
-            // Labels sit just under the source box, one per branch, in branch order.
-            let (lx, ly) = (sx + W / 2.0, y1 + 24.0 + bi as f64 * LABEL_STEP);
-            let path = if let Some(chain) = lay.chains.get(&(si, bi)) {
-                // Down the lane of its virtual nodes, then into the target.
-                let mut pts = vec![(x1, y1)];
-                for &v in chain {
-                    let (vx, vy, vh) = center(v);
-                    pts.push((vx + VW / 2.0, vy - 6.0));
-                    pts.push((vx + VW / 2.0, vy + vh + 6.0));
-                }
-                pts.push((tx + W / 2.0, ty - 2.0));
-                let mut d = format!("M{x1},{y1}");
-                for w in pts.windows(2) {
-                    let ((ax, ay), (bx, by)) = (w[0], w[1]);
-                    if (ax - bx).abs() < 0.5 {
-                        let _ = write!(d, " L{bx},{by}");
-                    } else {
-                        let mid = (ay + by) / 2.0;
-                        let _ = write!(d, " C{ax},{mid} {bx},{mid} {bx},{by}");
-                    }
-                }
-                d
-            } else if b.to == si {
-                // A step repeated: a small loop on its right side.
-                let (rx, top, bottom) = (sx + W, sy + sh * 0.3, sy + sh * 0.75);
-                format!(
-                    "M{rx},{bottom} C{},{bottom} {},{top} {},{top}",
-                    rx + 34.0,
-                    rx + 34.0,
-                    rx + 2.0
-                )
-            } else if lay.back.contains(&(si, b.to)) || ty <= sy {
-                let rx = width - 30.0;
-                format!(
-                    "M{x1},{y1} C{x1},{} {rx},{} {rx},{} S{},{} {},{}",
-                    y1 + 30.0,
-                    y1 + 30.0,
-                    (y1 + ty) / 2.0,
-                    tx + W,
-                    ty - 20.0,
-                    tx + W - 10.0,
-                    ty + 8.0
-                )
-            } else {
-                let x2 = tx + W / 2.0;
-                let mid = (y1 + ty) / 2.0;
-                format!("M{x1},{y1} C{x1},{mid} {x2},{mid} {x2},{}", ty - 2.0)
-            };
-            let _ = write!(
-                s,
-                "<path d=\"{path}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{sw}\" marker-end=\"url(#{marker})\" class=\"edge{}\"><title>{} → {}: {}</title></path>",
-                if on { " on" } else { "" },
-                esc(&step.title),
-                esc(&f.steps[b.to].title),
-                esc(&label)
-            );
-            // The label, numbered like the arrow it belongs to, in at most two lines.
-            let numbered = format!("{}. {label}", bi + 1);
-            let mut lines = wrap(&numbered, LABEL_W, 11.0);
-            if lines.len() > 2 {
-                lines.truncate(2);
-                lines[1].push('…');
-            }
-            let lw = lines
+    let edge_specs: Vec<EdgeSpec> = edges
+        .iter()
+        .zip(&labels)
+        .map(|(&(si, bi), (lines, _))| {
+            let w = lines
                 .iter()
-                .map(|l| text_width(l, 11.0))
+                .map(|l| breaks::text_width(l, LABEL_FS))
                 .fold(0.0, f64::max)
                 + 8.0;
-            let lh = 15.0 * lines.len() as f64 + 3.0;
+            spec(
+                w,
+                lines.len() as f64 * (LABEL_FS + 3.0) + 5.0,
+                si,
+                f.steps[si].next[bi].to,
+            )
+        })
+        .collect();
+    let layout = layout::layout(&node_specs, &edge_specs, f.start, MAX_PER_RANK, COLUMN);
+    FlowDiagram {
+        paths: layout
+            .edges
+            .iter()
+            .map(|g| g.as_ref().map(|g| g.path()).unwrap_or_default())
+            .collect(),
+        layout,
+        boxes,
+        labels,
+        edges,
+    }
+}
+
+fn box_height(title: usize, meta: usize) -> f64 {
+    10.0 + title as f64 * (TITLE_FS + 4.0) + meta as f64 * (META_FS + 3.0) + 4.0
+}
+
+fn n(v: f64) -> String {
+    layout::one_decimal(v)
+}
+
+impl FlowDiagram {
+    /// The SVG. `link` gives each step's URL; `route` highlights a case's route.
+    pub fn svg(
+        &self,
+        p: &Policy,
+        f: &Flow,
+        link: &dyn Fn(&str) -> String,
+        route: Option<&[usize]>,
+    ) -> String {
+        let lay = &self.layout;
+        let on_route: BTreeSet<usize> = route
+            .map(|r| r.iter().copied().collect())
+            .unwrap_or_default();
+        let route_edges: BTreeSet<(usize, usize)> = route
+            .map(|r| r.windows(2).map(|w| (w[0], w[1])).collect())
+            .unwrap_or_default();
+        let fid = esc(&f.id);
+        let (w, h) = (lay.width.ceil(), lay.height.ceil());
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "<svg class=\"flow\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"group\" aria-labelledby=\"flow-title-{fid} flow-desc-{fid}\"><title id=\"flow-title-{fid}\">{}</title><desc id=\"flow-desc-{fid}\">{}</desc>",
+            esc(&f.title),
+            esc(&format!(
+                "{}から始まる{}ステップのフロー図。各ステップに担当と時間の目安、矢印の上に分岐の意味を記す。破線の矢印は前のステップへ戻る分岐とくり返し。",
+                f.steps[f.start].title,
+                f.steps.len()
+            ))
+        );
+        let _ = write!(
+            s,
+            "<defs>{}{}{}</defs>",
+            marker(&format!("arrow-{fid}"), "#444444"),
+            marker(&format!("arrow-on-{fid}"), "#b34700"),
+            marker(&format!("arrow-back-{fid}"), "#6a1b9a")
+        );
+        // Edges under the boxes, labels over the edges.
+        let mut labels = String::new();
+        for (k, &(si, bi)) in self.edges.iter().enumerate() {
+            let Some(g) = lay.edges.get(k).and_then(|g| g.as_ref()) else {
+                continue;
+            };
+            let to = f.steps[si].next[bi].to;
+            let on = route_edges.contains(&(si, to));
+            let back = g.back || g.self_loop;
+            let (stroke, mark, width, dash) = if on {
+                ("#b34700", format!("arrow-on-{fid}"), 3.0, "")
+            } else if back {
+                (
+                    "#6a1b9a",
+                    format!("arrow-back-{fid}"),
+                    1.6,
+                    " stroke-dasharray=\"5 3\"",
+                )
+            } else {
+                ("#444444", format!("arrow-{fid}"), 1.4, "")
+            };
+            let (lines, text) = &self.labels[k];
+            let _ = write!(
+                s,
+                "<path d=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{mark})\" class=\"edge{}{}\"><title>{} → {}: {}</title></path>",
+                self.paths[k],
+                if on { " on" } else { "" },
+                if back { " back" } else { "" },
+                esc(&f.steps[si].title),
+                esc(&f.steps[to].title),
+                esc(text)
+            );
+            let r = g.label;
             let _ = write!(
                 labels,
-                "<g class=\"edge-label\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{lw}\" height=\"{lh}\" rx=\"3\" fill=\"#ffffff\" stroke=\"{stroke}\" stroke-width=\"0.6\"/>",
-                esc(&label),
-                lx - lw / 2.0,
-                ly - 12.0,
+                "<g class=\"edge-label{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" stroke=\"{stroke}\" stroke-width=\"{}\"/>",
+                if back { " back" } else { "" },
+                n(r.x),
+                n(r.y),
+                n(r.w),
+                n(r.h),
+                if on { 1.6 } else { 0.8 }
             );
-            for (k, line) in lines.iter().enumerate() {
+            for (i, line) in lines.iter().enumerate() {
                 let _ = write!(
                     labels,
-                    "<text x=\"{lx}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1a1a1a\">{}</text>",
-                    ly + 1.0 + 15.0 * k as f64,
+                    "<text x=\"{}\" y=\"{}\" font-size=\"{LABEL_FS}\" text-anchor=\"middle\" fill=\"#1a1a1a\">{}</text>",
+                    n(r.x + r.w / 2.0),
+                    n(r.y + 3.0 + LABEL_FS + i as f64 * (LABEL_FS + 3.0) - 1.0),
                     esc(line)
                 );
             }
             labels.push_str("</g>");
-            // The arrow's number where it leaves its step.
-            let _ = write!(
-                labels,
-                "<text x=\"{}\" y=\"{}\" font-size=\"10\" font-weight=\"bold\" fill=\"{stroke}\">{}</text>",
-                x1 + 3.0,
-                y1 + 10.0,
-                bi + 1
-            );
         }
-    }
-    for (si, step) in f.steps.iter().enumerate() {
-        if lay.pos[si].is_none() {
-            continue;
-        }
-        let (x, y, h) = center(si);
-        let role = &p.roles[step.role];
-        let fill = match role.org {
-            Org::Vendor => "#e8f1fb",
-            Org::Inhouse => "#e7f5e9",
-            Org::External => "#f3e9f7",
-        };
-        let on = on_route.contains(&si);
-        let stroke = if on { "#d35400" } else { "#37474f" };
-        let sw = if on {
-            3.5
-        } else if step.end.is_some() {
-            2.4
-        } else {
-            1.2
-        };
-        let rx = if step.end.is_some() { 18.0 } else { 4.0 };
-        let _ = write!(
-            s,
-            "<a href=\"{}\" class=\"step{}\"><g id=\"node-{}-{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{h}\" rx=\"{rx}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"><title>{}（{}）</title></rect>",
-            esc(&link(&step.id)),
-            if on { " on" } else { "" },
-            esc(&f.id),
-            esc(&step.id),
-            esc(&step.title),
-            esc(&role.label)
-        );
-        let (title, meta, _) = &boxes[si];
-        let mut ty = y + 20.0;
-        for line in title {
+        for (si, step) in f.steps.iter().enumerate() {
+            let Some(r) = lay.nodes.get(si).copied().flatten() else {
+                continue;
+            };
+            let role = &p.roles[step.role];
+            let fill = match role.org {
+                Org::Vendor => "#e8f1fb",
+                Org::Inhouse => "#e7f5e9",
+                Org::External => "#f3e9f7",
+            };
+            let on = on_route.contains(&si);
+            let stroke = if on { "#b34700" } else { "#37474f" };
+            let sw = if on {
+                3.5
+            } else if step.end.is_some() {
+                2.4
+            } else {
+                1.2
+            };
+            let rx = if step.end.is_some() { 14.0 } else { 4.0 };
             let _ = write!(
                 s,
-                "<text x=\"{}\" y=\"{ty}\" font-size=\"{}\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#1a1a1a\">{}</text>",
-                x + W / 2.0,
-                FS + 1.0,
-                esc(line)
+                "<a href=\"{}\" class=\"step{}\"><g id=\"node-{fid}-{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{rx}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"><title>{}（{}）</title></rect>",
+                esc(&link(&step.id)),
+                if on { " on" } else { "" },
+                esc(&step.id),
+                n(r.x),
+                n(r.y),
+                n(r.w),
+                n(r.h),
+                esc(&step.title),
+                esc(&role.label)
             );
-            ty += FS + 5.0;
+            let (title, meta) = &self.boxes[si];
+            let cx = n(r.x + r.w / 2.0);
+            let mut ty = r.y + 6.0 + TITLE_FS;
+            for line in title {
+                let _ = write!(
+                    s,
+                    "<text x=\"{cx}\" y=\"{}\" font-size=\"{TITLE_FS}\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#1a1a1a\">{}</text>",
+                    n(ty),
+                    esc(line)
+                );
+                ty += TITLE_FS + 4.0;
+            }
+            ty += 1.0;
+            for line in meta {
+                let _ = write!(
+                    s,
+                    "<text x=\"{cx}\" y=\"{}\" font-size=\"{META_FS}\" text-anchor=\"middle\" fill=\"#37474f\">{}</text>",
+                    n(ty),
+                    esc(line)
+                );
+                ty += META_FS + 3.0;
+            }
+            s.push_str("</g></a>");
         }
-        for line in meta.lines() {
-            let _ = write!(
-                s,
-                "<text x=\"{}\" y=\"{ty}\" font-size=\"{}\" text-anchor=\"middle\" fill=\"#37474f\">{}</text>",
-                x + W / 2.0,
-                FS - 1.0,
-                esc(line)
-            );
-            ty += FS + 3.0;
-        }
-        s.push_str("</g></a>");
+        s.push_str(&labels);
+        s.push_str("</svg>");
+        s
     }
-    s.push_str(&labels);
-    s.push_str("</svg>");
-    s
+}
+
+fn marker(id: &str, color: &str) -> String {
+    format!(
+        "<marker id=\"{id}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{color}\"/></marker>"
+    )
+}
+
+/// A flow as a diagram (laid out for this call only; pages drawing a flow often keep a
+/// [`FlowDiagram`]).
+pub fn flow(
+    p: &Policy,
+    f: &Flow,
+    link: &dyn Fn(&str) -> String,
+    route: Option<&[usize]>,
+) -> String {
+    flow_diagram(p, f).svg(p, f, link, route)
 }
 
 #[cfg(test)]
@@ -772,11 +633,5 @@ mod tests {
         assert_eq!(ink("#c62828"), "#ffffff");
         assert_eq!(ink("#f9a825"), "#1a1a1a");
         assert_eq!(ink("#2e7d32"), "#ffffff");
-    }
-
-    #[test]
-    fn wrapping_keeps_punctuation_on_its_line() {
-        let lines = wrap("あいうえお、かきくけこ", 5.0 * 13.0, 13.0);
-        assert_eq!(lines[0], "あいうえお、");
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::eval::{Assessment, Reason};
 use crate::model::Org;
-use crate::policy::{AxisKind, Cond, Policy, format_duration_ja};
+use crate::policy::{AxisKind, Cond, Flow, Policy, format_duration_ja};
 
 fn join(labels: Vec<String>) -> String {
     labels.join("・")
@@ -69,10 +69,7 @@ pub fn condition(p: &Policy, c: &Cond) -> String {
         parts.push(format!("繰り返し{n}回以上"));
     }
     if let Some(v) = &c.event {
-        parts.push(format!(
-            "事象: {}",
-            names(v, &|i| p.events[i].label.clone())
-        ));
+        parts.push(names(v, &|i| p.events[i].label.clone()));
     }
     if let Some(n) = &c.not {
         parts.push(format!("（{}）を除く", condition(p, n)));
@@ -93,6 +90,72 @@ pub fn condition(p: &Policy, c: &Cond) -> String {
     } else {
         parts.join(" ／ ")
     }
+}
+
+/// What a branch means, for its arrow: its condition, or for `otherwise` what it catches when
+/// that can be told from the branches before it (「判定: カスタマーハラスメント」), else 「それ以外」.
+pub fn branch(p: &Policy, f: &Flow, step: usize, bi: usize) -> String {
+    let s = &f.steps[step];
+    if let Some(c) = s.next.get(bi).and_then(|b| b.when.as_ref()) {
+        return condition(p, c);
+    }
+    // Verdicts the flow admits, less those earlier branches take whatever the events.
+    let mut verdicts: Vec<usize> = f
+        .applies_to
+        .verdict
+        .clone()
+        .unwrap_or_else(|| (0..p.verdicts.len()).collect());
+    let mut events = Vec::new();
+    let mut plain = true;
+    for b in s.next.iter().take(bi) {
+        let Some(c) = &b.when else { continue };
+        let only_verdict = Cond {
+            verdict: c.verdict.clone(),
+            ..Cond::default()
+        };
+        let only_event = Cond {
+            event: c.event.clone(),
+            ..Cond::default()
+        };
+        if c.verdict.is_some() && *c == only_verdict {
+            verdicts.retain(|v| !c.verdict.as_ref().is_some_and(|l| l.contains(v)));
+        } else if c.event.is_some() && *c == only_event {
+            events.extend(c.event.iter().flatten().copied());
+        } else {
+            plain = false;
+        }
+    }
+    let told_verdicts = s
+        .next
+        .iter()
+        .take(bi)
+        .any(|b| b.when.as_ref().is_some_and(|c| c.verdict.is_some()));
+    if !plain {
+        return "それ以外".into();
+    }
+    if told_verdicts && !verdicts.is_empty() {
+        return format!(
+            "判定: {}",
+            join(
+                verdicts
+                    .iter()
+                    .map(|&v| p.verdicts[v].label.clone())
+                    .collect()
+            )
+        );
+    }
+    if !events.is_empty() {
+        return format!(
+            "{}以外",
+            join(
+                events
+                    .iter()
+                    .map(|&e| format!("「{}」", p.events[e].label))
+                    .collect()
+            )
+        );
+    }
+    "それ以外".into()
 }
 
 pub fn org(o: Org) -> &'static str {
