@@ -14,6 +14,7 @@ pub mod diff;
 pub mod emit;
 pub mod eval;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod ops;
 pub mod policy;

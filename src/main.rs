@@ -130,6 +130,13 @@ enum Command {
     },
     /// Start a department's fork of a policy: a policy.yaml that extends UPSTREAM.
     Fork { upstream: PathBuf, dir: PathBuf },
+    /// Language server for editors (LSP on standard input and output): check's diagnostics as
+    /// you type, hover, go to definition, references, completion of ids, outline.
+    Lsp {
+        /// Accepted for editors that pass it; standard I/O is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -335,6 +342,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 rel.display()
             );
             eprintln!("next: mamoru check {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lsp { stdio: _ } => {
+            mamoru::lsp::run_stdio()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {

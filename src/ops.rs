@@ -70,6 +70,12 @@ impl Checked {
 
 /// Read a policy (and, for a fork, its upstreams) and run every check.
 pub fn check(input: &Input) -> Result<Checked, Fatal> {
+    check_overlaid(input, &crate::load::Overlay::new())
+}
+
+/// [`check`], with the files of `overlay` (by absolute path) read from memory instead of the
+/// disk: the documents an editor has open.
+pub fn check_overlaid(input: &Input, overlay: &crate::load::Overlay) -> Result<Checked, Fatal> {
     let (sources, mut diagnostics, layer) = match input {
         Input::Builtin => {
             let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
@@ -100,7 +106,7 @@ pub fn check(input: &Input) -> Result<Checked, Fatal> {
                 ..Sources::default()
             };
             let mut d = Vec::new();
-            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d);
+            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d, overlay);
             (sources, d, layer)
         }
     };
@@ -140,8 +146,11 @@ fn check_layer(
     layer: usize,
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
+    overlay: &crate::load::Overlay,
 ) -> Layer {
-    diags.extend(crate::load::load_dir_into(sources, dir, prefix, layer));
+    diags.extend(crate::load::load_dir_overlaid_into(
+        sources, dir, prefix, layer, overlay,
+    ));
     let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
     diags.extend(d);
     let alone = |own: crate::validate::Validated| Layer {
@@ -208,6 +217,7 @@ fn check_layer(
         layer + 1,
         visited,
         &mut up_diags,
+        overlay,
     );
     // The upstream on its own: its errors, its version and its digest.
     let up_compiled = compile(&up.validated);

@@ -11,7 +11,7 @@ use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
 use crate::model::Kind;
 use rayon::prelude::*;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use yaml::{Spans, Style, YamlErrorKind};
 
 /// Largest policy file read.
@@ -296,9 +296,41 @@ pub fn load_dir(dir: &Path) -> (Sources, Vec<Diagnostic>) {
     (s, diags)
 }
 
+/// Files being edited and not saved yet, by absolute path ([`absolute`]): they stand in for the
+/// file on disk, or add a file that is not on disk yet.
+pub type Overlay = std::collections::BTreeMap<PathBuf, Vec<u8>>;
+
+/// A path made absolute against the current folder, with `.` and `..` resolved lexically (not
+/// through symlinks), so that the same file has one name however it was reached.
+pub fn absolute(p: &Path) -> PathBuf {
+    let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Read a policy folder into existing sources, as layer `layer` (an upstream of the policy),
 /// its paths shown with `prefix` (e.g. `../support/`).
 pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) -> Vec<Diagnostic> {
+    load_dir_overlaid_into(s, dir, prefix, layer, &Overlay::new())
+}
+
+/// [`load_dir_into`], with the files of `overlay` read from memory instead of the disk.
+pub fn load_dir_overlaid_into(
+    s: &mut Sources,
+    dir: &Path,
+    prefix: &str,
+    layer: usize,
+    overlay: &Overlay,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut files = Vec::new();
     let root = dir.display().to_string();
@@ -379,12 +411,35 @@ pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) ->
                 );
                 continue;
             }
+            if !overlay.is_empty()
+                && let Some(bytes) = overlay.get(&absolute(&entry.path()))
+            {
+                files.push((rel_path, bytes.clone()));
+                continue;
+            }
             match std::fs::read(entry.path()) {
                 Ok(bytes) => files.push((rel_path, bytes)),
                 Err(e) => diags.push(
                     Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
                         .path(rel_path),
                 ),
+            }
+        }
+    }
+    if !overlay.is_empty() {
+        // Files open in an editor that are not on disk (yet, or any more).
+        let base = absolute(dir);
+        for (path, bytes) in overlay.range(base.clone()..) {
+            let Ok(rel) = path.strip_prefix(&base) else {
+                break;
+            };
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let rel = rel.join("/");
+            if !rel.is_empty() && !files.iter().any(|(p, _)| *p == rel) {
+                files.push((rel, bytes.clone()));
             }
         }
     }
