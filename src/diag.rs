@@ -99,6 +99,9 @@ codes! {
     FrontMatter = "E009", Error, "front-matter";
     DuplicateKey = "E010", Error, "duplicate-key";
     YamlUnsupported = "E011", Error, "yaml-unsupported";
+    LinkOutside = "E012", Error, "link-outside";
+    LinkLoop = "E013", Error, "link-loop";
+    BrokenLink = "E014", Error, "broken-link";
     UnknownKey = "E100", Error, "unknown-key";
     MissingKey = "E101", Error, "missing-key";
     WrongType = "E102", Error, "wrong-type";

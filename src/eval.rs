@@ -345,12 +345,21 @@ pub enum Outcome {
     Stuck,
     /// A fact is needed to go on (for a concrete contact: an event not reported yet).
     Needs(Need),
-    /// The route exceeded [`MAX_ROUTE`] steps (only possible in a flow with a bad cycle).
+    /// The route exceeded [`max_route`] steps: only possible in a flow with a cycle that passes
+    /// through no `repeat` step, which `check` refuses (a bundle from elsewhere might hold one).
     TooLong,
 }
 
-/// Longest route followed.
-pub const MAX_ROUTE: usize = 10_000;
+/// The longest route a flow without bad cycles can take: every cycle passes through a `repeat`
+/// step, which is entered at most `repeat` times, and between two such entries no step repeats.
+pub fn max_route(flow: &Flow) -> u64 {
+    let passes: u64 = flow
+        .steps
+        .iter()
+        .filter_map(|s| s.repeat)
+        .fold(1u64, u64::saturating_add);
+    (flow.steps.len() as u64).saturating_mul(passes)
+}
 
 /// A route through a flow: the steps visited and the branch taken at each.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -371,10 +380,11 @@ pub fn route<P: Probe + ?Sized>(flow: &Flow, probe: &P) -> Route {
         outcome: Outcome::End,
     };
     let mut at = flow.start;
+    let longest = max_route(flow);
     loop {
         r.steps.push(at);
         visits[at] += 1;
-        if r.steps.len() > MAX_ROUTE {
+        if r.steps.len() as u64 > longest {
             r.outcome = Outcome::TooLong;
             return r;
         }

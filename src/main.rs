@@ -2,6 +2,7 @@
 //! (0 ok, 1 policy errors or failed tests, 2 usage or I/O errors).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mamoru::load::LoadOptions;
 use mamoru::ops::{self, BuildOptions, Checked, Fatal, Input};
 use mamoru::report;
 use std::io::IsTerminal;
@@ -60,11 +61,20 @@ struct Source {
     /// Colour the human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Read files that symbolic links in the policy folder point to outside it (refused by
+    /// default, so a link cannot publish files from elsewhere).
+    #[arg(long)]
+    follow_links: bool,
 }
 
 impl Source {
     fn input(&self) -> Input {
         Input::from_arg(self.dir.clone(), self.builtin)
+    }
+    fn load(&self) -> LoadOptions {
+        LoadOptions {
+            follow_links: self.follow_links,
+        }
     }
 }
 
@@ -88,6 +98,10 @@ enum Command {
         /// Write only bundle.json and bundle.schema.json.
         #[arg(long)]
         bundle_only: bool,
+        /// Replace the output folder even if it is not empty and mamoru did not write it
+        /// (never the file-system root, the home folder or a policy folder).
+        #[arg(long)]
+        force: bool,
     },
     /// Run the case studies as tests and report coverage of cells, steps and branches.
     Test {
@@ -198,17 +212,20 @@ fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
         Command::Check { source, format } => {
-            let checked = ops::check(&source.input())?;
+            let checked = ops::check_with(&source.input(), &source.load())?;
             Ok(ExitCode::from(report_check(&checked, &source, format)))
         }
         Command::Build {
             source,
             out,
             bundle_only,
+            force,
         } => {
             let opts = BuildOptions {
                 out: out.clone(),
                 bundle_only,
+                force,
+                load: source.load(),
             };
             let (checked, written) = ops::build(&source.input(), &opts)?;
             let code = report_check(&checked, &source, Format::Human);
@@ -226,7 +243,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             format,
             min_coverage,
         } => {
-            let checked = ops::check(&source.input())?;
+            let checked = ops::check_with(&source.input(), &source.load())?;
             let Some(policy) = &checked.policy else {
                 return Ok(ExitCode::from(
                     report_check(&checked, &source, Format::Human).max(1),

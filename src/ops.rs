@@ -2,7 +2,7 @@
 
 use crate::compile::{Compiled, compile};
 use crate::diag::{Code, Diagnostic};
-use crate::load::{Sources, load_files};
+use crate::load::{LoadOptions, Sources, load_files};
 use crate::model::Kind;
 use crate::policy::Policy;
 use crate::resolve;
@@ -70,12 +70,21 @@ impl Checked {
 
 /// Read a policy (and, for a fork, its upstreams) and run every check.
 pub fn check(input: &Input) -> Result<Checked, Fatal> {
-    check_overlaid(input, &crate::load::Overlay::new())
+    check_with(input, &LoadOptions::default())
 }
 
-/// [`check`], with the files of `overlay` (by absolute path) read from memory instead of the
-/// disk: the documents an editor has open.
-pub fn check_overlaid(input: &Input, overlay: &crate::load::Overlay) -> Result<Checked, Fatal> {
+/// [`check`] with options for reading the folders.
+pub fn check_with(input: &Input, opts: &LoadOptions) -> Result<Checked, Fatal> {
+    check_overlaid(input, opts, &crate::load::Overlay::new())
+}
+
+/// [`check_with`], with the files of `overlay` (by absolute path) read from memory instead of
+/// the disk: the documents an editor has open.
+pub fn check_overlaid(
+    input: &Input,
+    opts: &LoadOptions,
+    overlay: &crate::load::Overlay,
+) -> Result<Checked, Fatal> {
     let (sources, mut diagnostics, layer) = match input {
         Input::Builtin => {
             let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
@@ -106,7 +115,16 @@ pub fn check_overlaid(input: &Input, overlay: &crate::load::Overlay) -> Result<C
                 ..Sources::default()
             };
             let mut d = Vec::new();
-            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d, overlay);
+            let layer = check_layer(
+                &mut sources,
+                dir,
+                "",
+                0,
+                &mut Vec::new(),
+                &mut d,
+                opts,
+                overlay,
+            );
             (sources, d, layer)
         }
     };
@@ -139,6 +157,7 @@ struct Layer {
 }
 
 /// Load and validate one folder as `layer`; for a fork, load its upstream chain and merge.
+#[allow(clippy::too_many_arguments)]
 fn check_layer(
     sources: &mut Sources,
     dir: &Path,
@@ -146,10 +165,11 @@ fn check_layer(
     layer: usize,
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
+    opts: &LoadOptions,
     overlay: &crate::load::Overlay,
 ) -> Layer {
     diags.extend(crate::load::load_dir_overlaid_into(
-        sources, dir, prefix, layer, overlay,
+        sources, dir, prefix, layer, opts, overlay,
     ));
     let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
     diags.extend(d);
@@ -217,6 +237,7 @@ fn check_layer(
         layer + 1,
         visited,
         &mut up_diags,
+        opts,
         overlay,
     );
     // The upstream on its own: its errors, its version and its digest.
@@ -410,6 +431,10 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
 pub struct BuildOptions {
     pub out: PathBuf,
     pub bundle_only: bool,
+    /// Replace a non-empty output folder that mamoru did not write.
+    pub force: bool,
+    /// How the policy folders are read.
+    pub load: LoadOptions,
 }
 
 /// The files of a build, by path relative to the output folder.
@@ -418,10 +443,9 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// `mamoru build`: check, then render every output in memory; write only when all succeeded.
 /// Returns the check (whose errors stop the build) and the files written.
 pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
-    if let Input::Dir(dir) = input {
-        refuse_overlap(dir, &opts.out)?;
-    }
-    let checked = check(input)?;
+    let checked = check_with(input, &opts.load)?;
+    crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)
+        .map_err(|e| Fatal(e.to_string()))?;
     if checked.errors() > 0 || checked.io_failed() {
         return Ok((checked, None));
     }
@@ -448,7 +472,8 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         files.extend(site_files(&checked, policy, revision)?);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    write_atomically(&opts.out, &files)?;
+    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)
+        .map_err(|e| Fatal(e.to_string()))?;
     Ok((checked, Some(files)))
 }
 
@@ -466,61 +491,6 @@ fn pretty(v: &serde_json::Value) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(v).expect("serialisable");
     s.push('\n');
     s.into_bytes()
-}
-
-/// Refuse an output folder that is the policy folder or contains it.
-fn refuse_overlap(policy: &Path, out: &Path) -> Result<(), Fatal> {
-    let abs = |p: &Path| {
-        std::path::absolute(p)
-            .map(|a| a.components().collect::<PathBuf>())
-            .map_err(|e| Fatal(format!("cannot resolve `{}`: {e}", p.display())))
-    };
-    let (policy_abs, out_abs) = (abs(policy)?, abs(out)?);
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let (pc, oc) = (canon(&policy_abs), canon(&out_abs));
-    if pc.starts_with(&oc) {
-        return Err(Fatal(format!(
-            "--out `{}` is the policy folder or contains it; choose another folder (e.g. `public`)",
-            out.display()
-        )));
-    }
-    Ok(())
-}
-
-/// Write a whole output folder: into a fresh sibling folder first, then swap it in, so a failed
-/// build leaves the previous output untouched and readers never see half a site.
-pub fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
-    let name = out
-        .file_name()
-        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.mamoru-new-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.mamoru-old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = write_tree(&tmp, files).and_then(|()| {
-        if out.exists() {
-            if !out.is_dir() {
-                return Err(Fatal(format!(
-                    "`{}` exists and is not a folder",
-                    out.display()
-                )));
-            }
-            std::fs::rename(out, &old)
-                .map_err(|e| Fatal(format!("cannot replace `{}`: {e}", out.display())))?;
-        }
-        std::fs::rename(&tmp, out).map_err(|e| {
-            let _ = std::fs::rename(&old, out);
-            Fatal(format!("cannot write `{}`: {e}", out.display()))
-        })
-    });
-    let _ = std::fs::remove_dir_all(&tmp);
-    let _ = std::fs::remove_dir_all(&old);
-    result
 }
 
 /// A path from `from` (a folder) to `to`, as relative as possible.

@@ -291,42 +291,4 @@ impl Policy {
     }
 }
 
-/// `90s`, `3m`, `1h`, `2d` in seconds.
-pub fn parse_duration(s: &str) -> Option<u64> {
-    let unit = s.chars().last()?;
-    let n: u64 = s[..s.len() - 1].parse().ok()?;
-    let mul = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86400,
-        _ => return None,
-    };
-    n.checked_mul(mul)
-}
-
-/// Seconds as the shortest exact duration text (`180` → `3m`).
-pub fn format_duration(secs: u64) -> String {
-    if secs != 0 && secs.is_multiple_of(86400) {
-        format!("{}d", secs / 86400)
-    } else if secs != 0 && secs.is_multiple_of(3600) {
-        format!("{}h", secs / 3600)
-    } else if secs != 0 && secs.is_multiple_of(60) {
-        format!("{}m", secs / 60)
-    } else {
-        format!("{secs}s")
-    }
-}
-
-/// Seconds in Japanese for the manual (`180` → `3分`).
-pub fn format_duration_ja(secs: u64) -> String {
-    if secs != 0 && secs.is_multiple_of(86400) {
-        format!("{}日", secs / 86400)
-    } else if secs != 0 && secs.is_multiple_of(3600) {
-        format!("{}時間", secs / 3600)
-    } else if secs != 0 && secs.is_multiple_of(60) {
-        format!("{}分", secs / 60)
-    } else {
-        format!("{secs}秒")
-    }
-}
+pub use crate::duration::{format_duration, format_duration_ja, parse_duration};

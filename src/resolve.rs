@@ -9,8 +9,8 @@
 //! records the provenance of every item for the emitters.
 
 use crate::diag::{Code, Diagnostic, Origin};
+use crate::duration::parse_duration;
 use crate::model::*;
-use crate::policy::parse_duration;
 use crate::validate::{Item, Validated};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

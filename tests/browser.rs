@@ -115,6 +115,8 @@ fn manual_works_in_headless_chromium() {
         &BuildOptions {
             out: site.clone(),
             bundle_only: false,
+            force: false,
+            load: Default::default(),
         },
     )
     .expect("the example policy builds");

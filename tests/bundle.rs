@@ -87,6 +87,8 @@ fn two_builds_are_byte_identical_and_a_failed_build_keeps_the_old_output() {
         let opts = BuildOptions {
             out: out.clone(),
             bundle_only: true,
+            force: false,
+            load: Default::default(),
         };
         let (checked, files) = ops::build(&Input::Dir(policy.path().to_path_buf()), &opts).unwrap();
         assert_eq!(checked.errors(), 0);

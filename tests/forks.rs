@@ -271,6 +271,8 @@ fn fork_and_diff_on_the_command_line() {
         &ops::BuildOptions {
             out: site.path().join("s"),
             bundle_only: false,
+            force: false,
+            load: Default::default(),
         },
     )
     .unwrap();

@@ -195,7 +195,10 @@ fn range_json(r: [(u32, u32); 2]) -> Value {
 /// The 0-based line and UTF-16 column of the first `needle` after `after` in a text.
 fn find(text: &str, after: &str, needle: &str) -> (u32, u32) {
     let from = text.find(after).unwrap_or_else(|| panic!("no {after:?}"));
-    let at = from + text[from..].find(needle).unwrap_or_else(|| panic!("no {needle:?}"));
+    let at = from
+        + text[from..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?}"));
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     (
         text[..at].matches('\n').count() as u32,
@@ -321,7 +324,12 @@ fn an_editing_session_over_stdio() {
 
     // Completion of a role where one is expected, and of condition keys in `when: {`.
     c.change(&phone, 4, [(line, col), (line, col + 8)], "op");
-    let items = c.at("textDocument/completion", &phone, (line, col + 2), json!({}));
+    let items = c.at(
+        "textDocument/completion",
+        &phone,
+        (line, col + 2),
+        json!({}),
+    );
     let labels: Vec<&str> = items
         .as_array()
         .unwrap()
@@ -349,7 +357,10 @@ fn an_editing_session_over_stdio() {
         .iter()
         .map(|i| i["label"].as_str().unwrap())
         .collect();
-    assert!(keys.contains(&"verdict") && keys.contains(&"event"), "{keys:?}");
+    assert!(
+        keys.contains(&"verdict") && keys.contains(&"event"),
+        "{keys:?}"
+    );
 
     // Symbols: the flow, with its steps in order.
     let symbols = c.request(

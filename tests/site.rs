@@ -12,6 +12,8 @@ fn build(input: Input, out: &Path) -> BTreeMap<String, Vec<u8>> {
         &BuildOptions {
             out: out.to_path_buf(),
             bundle_only: false,
+            force: false,
+            load: Default::default(),
         },
     )
     .unwrap();
@@ -275,6 +277,8 @@ fn a_broken_template_fails_the_build_and_keeps_the_old_site() {
         &BuildOptions {
             out: site.clone(),
             bundle_only: false,
+            force: false,
+            load: Default::default(),
         },
     );
     assert!(r.is_err(), "a broken template must fail the build");

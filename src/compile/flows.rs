@@ -62,11 +62,20 @@ fn bad_cycle(flow: &Flow) -> Option<Vec<usize>> {
 }
 
 pub fn route_text(flow: &Flow, steps: &[usize]) -> String {
-    steps
-        .iter()
-        .map(|&s| flow.steps[s].id.as_str())
-        .collect::<Vec<_>>()
-        .join(" → ")
+    // Runs of one step (a `repeat` step passed many times) are shown once with their count.
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+        let run = steps[i..].iter().take_while(|&&s| s == steps[i]).count();
+        let id = &flow.steps[steps[i]].id;
+        parts.push(if run > 3 {
+            format!("{id} ×{run}")
+        } else {
+            vec![id.as_str(); run].join(" → ")
+        });
+        i += run;
+    }
+    parts.join(" → ")
 }
 
 /// Structural checks of one flow. Returns false when the flow is unsound enough that exploring

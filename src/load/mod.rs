@@ -101,6 +101,8 @@ pub struct Sources {
     pub unreadable: Vec<(usize, Kind)>,
     /// Asset files (templates, site, schema) by relative path.
     pub assets: Vec<(String, Vec<u8>)>,
+    /// The folders read, the policy's first, then its upstreams' (outputs must not touch them).
+    pub dirs: Vec<std::path::PathBuf>,
 }
 
 /// A diagnostic resolved to a place in a file.
@@ -286,13 +288,26 @@ fn check_top_dir(name: &str) -> Option<Diagnostic> {
     )
 }
 
+/// How a policy folder is read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions {
+    /// Follow symbolic links that lead outside the policy folder (refused by default: a link
+    /// must not publish files from elsewhere).
+    pub follow_links: bool,
+}
+
+/// Most files read from one policy folder (sources and assets).
+pub const MAX_FILES: usize = 100_000;
+/// Most bytes read from one policy folder (sources and assets).
+pub const MAX_TOTAL_SIZE: u64 = 512 * 1024 * 1024;
+
 /// Read a policy folder from disk.
-pub fn load_dir(dir: &Path) -> (Sources, Vec<Diagnostic>) {
+pub fn load_dir(dir: &Path, opts: &LoadOptions) -> (Sources, Vec<Diagnostic>) {
     let mut s = Sources {
         root: dir.display().to_string(),
         ..Sources::default()
     };
-    let diags = load_dir_into(&mut s, dir, "", 0);
+    let diags = load_dir_into(&mut s, dir, "", 0, opts);
     (s, diags)
 }
 
@@ -319,8 +334,18 @@ pub fn absolute(p: &Path) -> PathBuf {
 
 /// Read a policy folder into existing sources, as layer `layer` (an upstream of the policy),
 /// its paths shown with `prefix` (e.g. `../support/`).
-pub fn load_dir_into(s: &mut Sources, dir: &Path, prefix: &str, layer: usize) -> Vec<Diagnostic> {
-    load_dir_overlaid_into(s, dir, prefix, layer, &Overlay::new())
+///
+/// The folder is a boundary: a symbolic link whose target lies outside it is not followed
+/// (unless `opts.follow_links`), a link back into a folder already read is a loop, and the
+/// number and size of the files read are bounded.
+pub fn load_dir_into(
+    s: &mut Sources,
+    dir: &Path,
+    prefix: &str,
+    layer: usize,
+    opts: &LoadOptions,
+) -> Vec<Diagnostic> {
+    load_dir_overlaid_into(s, dir, prefix, layer, opts, &Overlay::new())
 }
 
 /// [`load_dir_into`], with the files of `overlay` read from memory instead of the disk.
@@ -329,13 +354,18 @@ pub fn load_dir_overlaid_into(
     dir: &Path,
     prefix: &str,
     layer: usize,
+    opts: &LoadOptions,
     overlay: &Overlay,
 ) -> Vec<Diagnostic> {
+    s.dirs.push(dir.to_path_buf());
     let mut diags = Vec::new();
     let mut files = Vec::new();
     let root = dir.display().to_string();
+    let root_canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut visited = vec![root_canon.clone()];
+    let (mut count, mut total) = (0usize, 0u64);
     let mut stack = vec![(dir.to_path_buf(), String::new())];
-    while let Some((path, rel)) = stack.pop() {
+    'walk: while let Some((path, rel)) = stack.pop() {
         let entries = match std::fs::read_dir(&path) {
             Ok(e) => e,
             Err(e) => {
@@ -360,6 +390,40 @@ pub fn load_dir_overlaid_into(
             } else {
                 format!("{rel}/{name}")
             };
+            if name.starts_with('.') {
+                continue;
+            }
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            if is_link {
+                match std::fs::canonicalize(entry.path()) {
+                    Err(_) => {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::BrokenLink,
+                                format!("`{rel_path}` is a link to nothing"),
+                            )
+                            .path(rel_path)
+                            .hint("remove the link, or make it point to a file of the policy"),
+                        );
+                        continue;
+                    }
+                    Ok(target) if !target.starts_with(&root_canon) && !opts.follow_links => {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::LinkOutside,
+                                format!(
+                                    "`{rel_path}` is a link to `{}`, outside the policy folder; it is not read",
+                                    target.display()
+                                ),
+                            )
+                            .path(rel_path)
+                            .hint("copy the file into the policy folder, or pass --follow-links if it must be read from there"),
+                        );
+                        continue;
+                    }
+                    Ok(_) => {}
+                }
+            }
             let meta = match std::fs::metadata(entry.path()) {
                 Ok(m) => m,
                 Err(e) => {
@@ -372,12 +436,23 @@ pub fn load_dir_overlaid_into(
             };
             if meta.is_dir() {
                 let top = rel.is_empty();
-                if name.starts_with('.') {
-                    continue;
-                }
                 let known_dir = ITEM_DIRS.iter().any(|(d, ..)| *d == name)
                     || ASSET_DIRS.contains(&name.as_str());
                 if top && known_dir || !top && ASSET_DIRS.iter().any(|d| rel.starts_with(d)) {
+                    let canon = std::fs::canonicalize(entry.path()).unwrap_or(entry.path());
+                    let here = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                    if is_link && (here.starts_with(&canon) || visited.contains(&canon)) {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::LinkLoop,
+                                format!("`{rel_path}` leads back into a folder already read"),
+                            )
+                            .path(rel_path)
+                            .hint("remove the link: a folder that contains itself would be read forever"),
+                        );
+                        continue;
+                    }
+                    visited.push(canon);
                     stack.push((entry.path(), rel_path));
                 } else if top {
                     diags.extend(check_top_dir(&name));
@@ -393,7 +468,7 @@ pub fn load_dir_overlaid_into(
                 }
                 continue;
             }
-            if matches!(classify(&rel_path), Class::Ignored) {
+            if !meta.is_file() || matches!(classify(&rel_path), Class::Ignored) {
                 continue;
             }
             if meta.len() > MAX_FILE_SIZE {
@@ -411,13 +486,29 @@ pub fn load_dir_overlaid_into(
                 );
                 continue;
             }
+            count += 1;
+            total += meta.len();
+            if count > MAX_FILES || total > MAX_TOTAL_SIZE {
+                diags.push(
+                    Diagnostic::new(
+                        Code::FileTooLarge,
+                        format!(
+                            "the policy folder holds more than {MAX_FILES} files or {} MiB; reading stopped at `{rel_path}`",
+                            MAX_TOTAL_SIZE >> 20
+                        ),
+                    )
+                    .path(rel_path)
+                    .hint("keep only the policy's sources, templates and assets in the folder"),
+                );
+                break 'walk;
+            }
             if !overlay.is_empty()
                 && let Some(bytes) = overlay.get(&absolute(&entry.path()))
             {
                 files.push((rel_path, bytes.clone()));
                 continue;
             }
-            match std::fs::read(entry.path()) {
+            match read_bounded(&entry.path(), MAX_FILE_SIZE) {
                 Ok(bytes) => files.push((rel_path, bytes)),
                 Err(e) => diags.push(
                     Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
@@ -451,6 +542,22 @@ pub fn load_dir_overlaid_into(
     }
     diags.extend(load_files_into(s, files, prefix, layer));
     diags
+}
+
+/// Read a file, failing when it holds more than `max` bytes (a device such as `/dev/zero`, or a
+/// file that grew after it was measured, cannot exhaust memory).
+pub fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    f.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {} MiB", max >> 20),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Read a policy from in-memory files (relative path, bytes).

@@ -26,7 +26,11 @@ pub struct Analysis {
 impl Analysis {
     pub fn run(root: &Path, overlay: &Overlay) -> Result<Analysis, ops::Fatal> {
         let start = Instant::now();
-        let checked = ops::check_overlaid(&Input::Dir(root.to_path_buf()), overlay)?;
+        let checked = ops::check_overlaid(
+            &Input::Dir(root.to_path_buf()),
+            &crate::load::LoadOptions::default(),
+            overlay,
+        )?;
         let index = Index::build(&checked.sources, checked.policy.as_ref());
         let paths = checked
             .sources

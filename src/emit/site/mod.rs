@@ -120,12 +120,64 @@ impl Renderer<'_> {
         }
         let ctx = tera::Context::from_serialize(&ctx)
             .map_err(|e| SiteError(format!("{template}: {e}")))?;
-        let html = self
-            .tera
-            .render(template, &ctx)
+        RANGE_LEFT.with(|r| r.set(MAX_RANGE_ITEMS));
+        let mut html = Limited(Vec::new());
+        self.tera
+            .render_to(template, &ctx, &mut html)
             .map_err(|e| SiteError(format!("template `{template}`: {e}")))?;
-        Ok((path.to_string(), html.into_bytes()))
+        Ok((path.to_string(), html.0))
     }
+}
+
+/// Largest page a template may produce: a runaway loop in a template override stops here.
+pub const MAX_PAGE_SIZE: usize = 64 * 1024 * 1024;
+/// Most items `range()` may produce while one page is rendered (all calls together), so that
+/// nested loops in a template override cannot run for hours without output.
+pub const MAX_RANGE_ITEMS: i64 = 1_000_000;
+
+thread_local! {
+    static RANGE_LEFT: std::cell::Cell<i64> = const { std::cell::Cell::new(MAX_RANGE_ITEMS) };
+}
+
+/// Page output that refuses to grow past [`MAX_PAGE_SIZE`].
+struct Limited(Vec<u8>);
+
+impl std::io::Write for Limited {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_PAGE_SIZE {
+            return Err(std::io::Error::other(format!(
+                "the page grows past {} MiB: a loop in a template?",
+                MAX_PAGE_SIZE >> 20
+            )));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// tera's `range`, charged against the page's [`MAX_RANGE_ITEMS`].
+fn bounded_range(kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<Vec<i64>> {
+    let start = kwargs.get::<i64>("start")?.unwrap_or_default();
+    let end = kwargs.must_get::<i64>("end")?;
+    let step = kwargs.get::<i64>("step_by")?.unwrap_or(1);
+    if step == 0 {
+        return Err(tera::Error::message(
+            "`range` needs a `step_by` other than 0",
+        ));
+    }
+    let len = (end as i128 - start as i128 + step as i128 - step.signum() as i128) / step as i128;
+    let len = len.max(0);
+    let left = RANGE_LEFT.with(|r| r.get());
+    if len > left as i128 {
+        return Err(tera::Error::message(format!(
+            "`range` calls on this page would produce more than {MAX_RANGE_ITEMS} items: a loop in a template?"
+        )));
+    }
+    RANGE_LEFT.with(|r| r.set(left - len as i64));
+    Ok((0..len as i64).map(|i| start + i * step).collect())
 }
 
 /// Render the whole manual in memory.
@@ -136,6 +188,7 @@ pub fn render(
 ) -> Result<Files, SiteError> {
     let mut tera = tera::Tera::new();
     tera.autoescape_on([".html"]);
+    tera.register_function("range", bounded_range);
     let all: Vec<(String, String)> = merged(overrides, &TEMPLATES, "templates")
         .into_iter()
         .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))
