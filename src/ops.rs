@@ -75,16 +75,20 @@ pub fn check(input: &Input) -> Result<Checked, Fatal> {
 
 /// [`check`] with options for reading the folders.
 pub fn check_with(input: &Input, opts: &LoadOptions) -> Result<Checked, Fatal> {
-    check_overlaid(input, opts, &crate::load::Overlay::new())
+    check_in_session(input, opts, None)
 }
 
-/// [`check_with`], with the files of `overlay` (by absolute path) read from memory instead of
-/// the disk: the documents an editor has open.
-pub fn check_overlaid(
+/// [`check_with`] for a long-running reader (language server, development server): the
+/// session's open documents are read from memory instead of the disk, and files unchanged since
+/// its last read are not parsed again.
+pub fn check_in_session(
     input: &Input,
     opts: &LoadOptions,
-    overlay: &crate::load::Overlay,
+    session: Option<&crate::load::Session>,
 ) -> Result<Checked, Fatal> {
+    if let Some(s) = session {
+        s.next_read();
+    }
     let (sources, mut diagnostics, layer) = match input {
         Input::Builtin => {
             let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
@@ -123,7 +127,7 @@ pub fn check_overlaid(
                 &mut Vec::new(),
                 &mut d,
                 opts,
-                overlay,
+                session,
             );
             (sources, d, layer)
         }
@@ -166,10 +170,10 @@ fn check_layer(
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
     opts: &LoadOptions,
-    overlay: &crate::load::Overlay,
+    session: Option<&crate::load::Session>,
 ) -> Layer {
-    diags.extend(crate::load::load_dir_overlaid_into(
-        sources, dir, prefix, layer, opts, overlay,
+    diags.extend(crate::load::load_dir_session_into(
+        sources, dir, prefix, layer, opts, session,
     ));
     let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
     diags.extend(d);
@@ -238,7 +242,7 @@ fn check_layer(
         visited,
         &mut up_diags,
         opts,
-        overlay,
+        session,
     );
     // The upstream on its own: its errors, its version and its digest.
     let up_compiled = compile(&up.validated);

@@ -43,7 +43,7 @@ pub struct NodeSpan {
 }
 
 /// Positions of the nodes of one document, by JSON pointer.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Spans {
     map: HashMap<String, NodeSpan>,
 }

@@ -6,7 +6,7 @@ use super::index::{Index, Range};
 use super::text::{Encoding, units};
 use crate::diag::{At, Diagnostic, FileId, Origin, Severity};
 use crate::load::yaml::{NodeSpan, Pos, Style};
-use crate::load::{Overlay, Sources, absolute};
+use crate::load::{Session, Sources, absolute};
 use crate::ops::{self, Checked, Input};
 use lsp_types as lsp;
 use std::collections::BTreeMap;
@@ -24,12 +24,13 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    pub fn run(root: &Path, overlay: &Overlay) -> Result<Analysis, ops::Fatal> {
+    /// Check the folder `root` with the session's open documents (and parsed files).
+    pub fn run(root: &Path, session: &Session) -> Result<Analysis, ops::Fatal> {
         let start = Instant::now();
-        let checked = ops::check_overlaid(
+        let checked = ops::check_in_session(
             &Input::Dir(root.to_path_buf()),
             &crate::load::LoadOptions::default(),
-            overlay,
+            Some(session),
         )?;
         let index = Index::build(&checked.sources, checked.policy.as_ref());
         let paths = checked

@@ -17,7 +17,7 @@ pub mod index;
 mod messages;
 pub mod text;
 
-use crate::load::{Overlay, absolute};
+use crate::load::{Overlay, Session, absolute};
 use crate::ops::Fatal;
 use analysis::Analysis;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -60,6 +60,7 @@ pub fn serve(connection: &Connection) -> Result<()> {
         workspace: workspace_roots(&params),
         docs: BTreeMap::new(),
         analyses: BTreeMap::new(),
+        sessions: BTreeMap::new(),
         stale: BTreeSet::new(),
         by_root: BTreeMap::new(),
         published: BTreeMap::new(),
@@ -155,6 +156,8 @@ struct Server<'a> {
     workspace: Vec<PathBuf>,
     docs: BTreeMap<PathBuf, Doc>,
     analyses: BTreeMap<PathBuf, Analysis>,
+    /// Per policy folder: the open documents and what its last check parsed.
+    sessions: BTreeMap<PathBuf, Session>,
     /// Policy folders to check again before the next answer.
     stale: BTreeSet<PathBuf>,
     /// The diagnostics of each policy folder's last check, by file.
@@ -330,9 +333,12 @@ impl Server<'_> {
         for root in std::mem::take(&mut self.stale) {
             let diagnostics = if !self.wanted(&root) {
                 self.analyses.remove(&root);
+                self.sessions.remove(&root);
                 BTreeMap::new()
             } else {
-                match Analysis::run(&root, &overlay) {
+                let session = self.sessions.entry(root.clone()).or_default();
+                session.overlay = overlay.clone();
+                match Analysis::run(&root, session) {
                     Ok(a) => {
                         let d = a.diagnostics(self.encoding);
                         self.log(messages::analysed(
