@@ -23,5 +23,6 @@ pub mod publish;
 pub mod report;
 pub mod resolve;
 pub mod schema;
+pub mod serve;
 pub mod testing;
 pub mod validate;

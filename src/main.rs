@@ -151,6 +151,38 @@ enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// Serve the manual and the bundle from memory on a local web server; every saved edit
+    /// shows in the open pages, and policy errors show over the last good manual.
+    Serve {
+        /// Policy folder (default: `.` when it holds policy.yaml, else `./policy`).
+        dir: Option<PathBuf>,
+        /// Port to listen on (default: 3737, or a free one when it is taken).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to listen on; anything but loopback makes the draft manual visible to
+        /// the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Poll the folders for changes instead of waiting for the system's notifications
+        /// (chosen by itself on network drives, WSL's Windows drives and Docker shared folders).
+        #[arg(long)]
+        poll: bool,
+        /// Polling interval in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 250)]
+        poll_interval: u64,
+        /// Language of the server's messages and error overlay (default: from LANG).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// Read files that symbolic links in the policy folder point to outside it.
+        #[arg(long)]
+        follow_links: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Lang {
+    Ja,
+    En,
 }
 
 fn main() -> ExitCode {
@@ -363,6 +395,36 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Lsp { stdio: _ } => {
             mamoru::lsp::run_stdio()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            dir,
+            port,
+            bind,
+            poll,
+            poll_interval,
+            lang,
+            follow_links,
+        } => {
+            let Input::Dir(dir) = Input::from_arg(dir, false) else {
+                unreachable!("a folder was asked for");
+            };
+            let mut opts = mamoru::serve::Options::new(dir);
+            opts.port = port;
+            opts.bind = bind;
+            if poll {
+                opts.watching = mamoru::serve::Watching::Poll(std::time::Duration::from_millis(
+                    poll_interval.max(10),
+                ));
+            }
+            if let Some(l) = lang {
+                opts.lang = match l {
+                    Lang::Ja => mamoru::serve::Lang::Ja,
+                    Lang::En => mamoru::serve::Lang::En,
+                };
+            }
+            opts.load = LoadOptions { follow_links };
+            mamoru::serve::run(opts, &mut |line| eprintln!("{line}"))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {

@@ -14,7 +14,7 @@
 mod analysis;
 mod features;
 pub mod index;
-mod messages;
+pub mod messages;
 pub mod text;
 
 use crate::load::{Overlay, Session, absolute};

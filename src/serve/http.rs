@@ -87,7 +87,12 @@ fn respond(req: Request, status: u16, kind: &str, body: Vec<u8>) {
 /// Answer one request.
 pub fn handle(req: Request, shared: &Arc<Shared>) {
     if !matches!(req.method(), Method::Get | Method::Head) {
-        respond(req, 405, "text/plain; charset=utf-8", b"GET or HEAD only\n".to_vec());
+        respond(
+            req,
+            405,
+            "text/plain; charset=utf-8",
+            b"GET or HEAD only\n".to_vec(),
+        );
         return;
     }
     let url = req.url().to_string();
@@ -110,7 +115,12 @@ pub fn handle(req: Request, shared: &Arc<Shared>) {
                     snap.state_json().into_bytes(),
                 )
             }
-            _ => respond(req, 404, "text/plain; charset=utf-8", b"not found\n".to_vec()),
+            _ => respond(
+                req,
+                404,
+                "text/plain; charset=utf-8",
+                b"not found\n".to_vec(),
+            ),
         }
         return;
     }
@@ -126,7 +136,12 @@ pub fn handle(req: Request, shared: &Arc<Shared>) {
             return;
         }
         Err(Refused::Encoding) => {
-            respond(req, 400, "text/plain; charset=utf-8", b"bad path\n".to_vec());
+            respond(
+                req,
+                400,
+                "text/plain; charset=utf-8",
+                b"bad path\n".to_vec(),
+            );
             return;
         }
     };
@@ -142,7 +157,12 @@ pub fn handle(req: Request, shared: &Arc<Shared>) {
                 super::messages::not_found(&path, snap.generation, shared.lang).into_bytes(),
             )
         }
-        None => respond(req, 404, "text/plain; charset=utf-8", b"not found\n".to_vec()),
+        None => respond(
+            req,
+            404,
+            "text/plain; charset=utf-8",
+            b"not found\n".to_vec(),
+        ),
     }
 }
 
@@ -151,7 +171,7 @@ pub fn handle(req: Request, shared: &Arc<Shared>) {
 /// a page that loaded just before a rebuild is never left stale.
 fn events(req: Request, query: &str, shared: &Arc<Shared>) {
     let mut page = String::from("index.html");
-    let mut gen = 0u64;
+    let mut seen = 0u64;
     for pair in query.split('&') {
         match pair.split_once('=') {
             Some(("page", v)) => {
@@ -162,7 +182,7 @@ fn events(req: Request, query: &str, shared: &Arc<Shared>) {
                     page = p;
                 }
             }
-            Some(("gen", v)) => gen = v.parse().unwrap_or(0),
+            Some(("gen", v)) => seen = v.parse().unwrap_or(0),
             _ => {}
         }
     }
@@ -174,7 +194,7 @@ fn events(req: Request, query: &str, shared: &Arc<Shared>) {
     }
     shared.subscribe(w, |snap| {
         let mut first = format!("event: state\ndata: {}\n\n", snap.state_json());
-        if snap.changed_after(&page, gen) {
+        if snap.changed_after(&page, seen) {
             first.push_str(&format!(
                 "event: reload\ndata: {{\"generation\":{},\"pages\":\"all\"}}\n\n",
                 snap.generation

@@ -59,7 +59,9 @@ pub fn not_found(path: &str, generation: u64, lang: Lang) -> String {
     match lang {
         Lang::Ja => page(
             "ページがありません",
-            &format!("<code>{path}</code> はこのマニュアルにありません。作成されると自動で表示します。"),
+            &format!(
+                "<code>{path}</code> はこのマニュアルにありません。作成されると自動で表示します。"
+            ),
             generation,
             lang,
         ),

@@ -159,11 +159,8 @@ impl Shared {
 
     /// Keep streams open through proxies, and notice closed ones.
     pub fn ping(&self) {
-        self.clients().retain_mut(|c| {
-            c.write_all(b": ping\n\n")
-                .and_then(|()| c.flush())
-                .is_ok()
-        });
+        self.clients()
+            .retain_mut(|c| c.write_all(b": ping\n\n").and_then(|()| c.flush()).is_ok());
     }
 
     pub fn open_pages(&self) -> usize {

@@ -1,0 +1,176 @@
+//! `mamoru serve [DIR]`: the manual and the bundle served from memory while the author edits,
+//! every change shown in the open browser pages.
+//!
+//! Three parts, each on its own threads: the watcher (`watch.rs`: native notifications or
+//! polling, debounced into batches), the rebuild (`build.rs`: the real pipeline, skipping what
+//! did not change; `site.rs` is the seam to the emitters), and the HTTP side (`http.rs`:
+//! `tiny_http`, the files from memory, a Server-Sent Events stream per open page, which reloads
+//! keeping its scroll position and shows the policy's errors over the last good manual).
+//!
+//! Architecture invariant: the server writes nothing, anywhere (the policy folder least of
+//! all); it serves only the files it rendered, by their site path; it judges nothing itself —
+//! errors are `ops::check`'s and pages are `emit`'s.
+
+mod build;
+pub mod http;
+mod messages;
+mod site;
+mod state;
+pub mod watch;
+
+use crate::load::{LoadOptions, absolute};
+use crate::ops::Fatal;
+pub use messages::Lang;
+use state::Shared;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The port tried first when none is given (another is picked when it is taken).
+pub const DEFAULT_PORT: u16 = 3737;
+/// Threads answering HTTP requests (event streams do not hold one).
+const WORKERS: usize = 4;
+
+/// How changes are noticed.
+#[derive(Clone, Copy, Debug)]
+pub enum Watching {
+    /// Native notifications, or polling on file systems that do not deliver them.
+    Auto,
+    /// Polling at this interval.
+    Poll(Duration),
+}
+
+pub struct Options {
+    pub dir: PathBuf,
+    pub bind: IpAddr,
+    /// `None`: [`DEFAULT_PORT`], or any free port when it is taken.
+    pub port: Option<u16>,
+    pub watching: Watching,
+    pub lang: Lang,
+    pub load: LoadOptions,
+}
+
+impl Options {
+    pub fn new(dir: PathBuf) -> Options {
+        Options {
+            dir,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: None,
+            watching: Watching::Auto,
+            lang: Lang::detect(None),
+            load: LoadOptions::default(),
+        }
+    }
+}
+
+fn bind(opts: &Options, log: &mut dyn FnMut(&str)) -> Result<tiny_http::Server, Fatal> {
+    let at = |port| SocketAddr::new(opts.bind, port);
+    let fail =
+        |port, e: &dyn std::fmt::Display| Fatal(format!("cannot listen on {}: {e}", at(port)));
+    match opts.port {
+        Some(port) => tiny_http::Server::http(at(port)).map_err(|e| fail(port, &e)),
+        None => tiny_http::Server::http(at(DEFAULT_PORT)).or_else(|_| {
+            log(&messages::port_taken(DEFAULT_PORT, opts.lang));
+            tiny_http::Server::http(at(0)).map_err(|e| fail(0, &e))
+        }),
+    }
+}
+
+/// Serve until the process is stopped. `log` receives the console lines (the address first,
+/// once the first build is done).
+pub fn run(opts: Options, log: &mut dyn FnMut(&str)) -> Result<(), Fatal> {
+    if !opts.dir.is_dir() {
+        return Err(Fatal(format!(
+            "`{}` is not a folder{}",
+            opts.dir.display(),
+            if opts.dir.exists() {
+                ""
+            } else {
+                " (it does not exist)"
+            }
+        )));
+    }
+    let dir = absolute(&opts.dir);
+    let lang = opts.lang;
+    let server = bind(&opts, log)?;
+    let addr = server
+        .server_addr()
+        .to_ip()
+        .ok_or_else(|| Fatal("the server has no IP address".into()))?;
+    let shared = Arc::new(Shared::new(lang));
+
+    let mut builder = build::Builder::new(dir.clone(), opts.load, lang);
+    let first = builder.rebuild();
+    let mut dirs = first.dirs.clone();
+    if let Some((snap, event)) = first.publish {
+        shared.publish(snap, &event);
+    }
+    log(&first.log);
+
+    let (mode, why) = match opts.watching {
+        Watching::Auto => {
+            let (mode, fs) = watch::detect(&dir);
+            let why = match (mode, fs) {
+                (watch::Mode::Poll(_), Some(fs)) => Some(messages::poll_reason(&fs, lang)),
+                (_, fs) => fs,
+            };
+            (mode, why)
+        }
+        Watching::Poll(every) => (watch::Mode::Poll(every), None),
+    };
+    let (mut watcher, note) = watch::Watch::start(mode, &dirs).map_err(Fatal)?;
+    if let Some(n) = note {
+        log(&messages::native_failed(&n, lang));
+    }
+    log(&messages::watching(
+        &match watcher.mode {
+            watch::Mode::Native => messages::native(why.as_deref(), lang),
+            watch::Mode::Poll(every) => messages::polling(
+                every.as_millis(),
+                why.as_deref().filter(|_| mode == watcher.mode),
+                lang,
+            ),
+        },
+        lang,
+    ));
+
+    let server = Arc::new(server);
+    for _ in 0..WORKERS {
+        let (server, shared) = (server.clone(), shared.clone());
+        std::thread::spawn(move || {
+            while let Ok(req) = server.recv() {
+                http::handle(req, &shared);
+            }
+        });
+    }
+    {
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(15));
+                shared.ping();
+            }
+        });
+    }
+    log(&messages::serving(
+        &format!("http://{addr}/"),
+        &opts.dir.display().to_string(),
+        lang,
+    ));
+
+    while watcher.next_batch().is_some() {
+        let step = builder.rebuild();
+        if step.dirs != dirs {
+            if let Err(e) = watcher.set_dirs(&step.dirs) {
+                log(&messages::native_failed(&e, lang));
+            }
+            dirs = step.dirs.clone();
+        }
+        if let Some((snap, event)) = step.publish {
+            shared.publish(snap, &event);
+        }
+        log(&step.log);
+    }
+    Ok(())
+}
