@@ -117,7 +117,7 @@ impl Index {
             };
             w.document();
         }
-        occurrences.sort_by(|a, b| (a.file, a.range).cmp(&(b.file, b.range)));
+        occurrences.sort_by_key(|o| (o.file, o.range));
         Index { occurrences }
     }
 

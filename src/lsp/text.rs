@@ -213,26 +213,25 @@ pub fn context(text: &str, line_no: u32, col: u32) -> Context {
     let mut path = parents;
 
     // The current line: its list markers, then `key:` and flow collections before the cursor.
-    let at_key;
     let mut rest = head.trim_start_matches(' ');
     while rest.starts_with("- ") || rest == "-" {
         path.push("-".into());
         rest = rest[1..].trim_start_matches(' ');
     }
-    match key_of(rest) {
+    let at_key = match key_of(rest) {
         Some(k) => {
             path.push(k.to_string());
             let after = &rest[rest.find(':').map_or(rest.len(), |i| i + 1)..];
-            at_key = flow(after, &mut path);
+            flow(after, &mut path)
         }
         None if rest.trim().is_empty() => {
             // A bare word: a key, unless the enclosing key holds a list of ids.
             let in_list = path.last().is_some_and(|k| k == "-");
             let parent = path.iter().rev().find(|k| *k != "-");
-            at_key = !(in_list && parent.is_some_and(|p| ID_LISTS.contains(&p.as_str())));
+            !(in_list && parent.is_some_and(|p| ID_LISTS.contains(&p.as_str())))
         }
-        None => at_key = flow(rest, &mut path),
-    }
+        None => flow(rest, &mut path),
+    };
     Context {
         path,
         at_key,
