@@ -440,3 +440,29 @@ fn a_fork_reads_its_upstream_and_points_into_it() {
     assert_eq!(covered(&def[0]), "operator");
     c.shutdown();
 }
+
+#[test]
+fn changes_on_disk_reported_by_the_client_are_checked() {
+    let dir = copy_of(&example());
+    let root = dir.path();
+    let mut c = Client::start(root);
+    let invariants = root.join("invariants.yaml");
+    let text = std::fs::read_to_string(&invariants).unwrap();
+    // Not open in the editor: a script rewrote it on disk.
+    std::fs::write(&invariants, text.replacen("reach_role: staff", "reach_role: stafff", 1))
+        .unwrap();
+    assert_ne!(std::fs::read_to_string(&invariants).unwrap(), text);
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&invariants), "type": 2}]}),
+    );
+    let d = c.diagnostics(&invariants, |d| !d.is_empty());
+    assert!(d.iter().any(|x| x["code"] == "E201"), "{d:?}");
+    std::fs::write(&invariants, &text).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&invariants), "type": 2}]}),
+    );
+    c.diagnostics(&invariants, |d| d.is_empty());
+    c.shutdown();
+}

@@ -23,6 +23,7 @@ use analysis::Analysis;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
 use messages::Lang;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -66,6 +67,16 @@ pub fn serve(connection: &Connection) -> Result<()> {
         published: BTreeMap::new(),
     };
     server.stale.extend(server.workspace.iter().cloned());
+    let dynamic = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false);
+    if dynamic {
+        server.watch_files()?;
+    }
     server.run()
 }
 
@@ -209,6 +220,35 @@ impl Server<'_> {
             Message::Response(_) => {}
         }
         Ok(false)
+    }
+
+    /// Ask the client to report changes made on disk outside the editor (a `git checkout`, a
+    /// script): policy files are YAML and Markdown.
+    fn watch_files(&self) -> Result<()> {
+        let options = lsp::DidChangeWatchedFilesRegistrationOptions {
+            watchers: ["**/*.yaml", "**/*.yml", "**/*.md"]
+                .into_iter()
+                .map(|g| lsp::FileSystemWatcher {
+                    glob_pattern: lsp::GlobPattern::String(g.into()),
+                    kind: None,
+                })
+                .collect(),
+        };
+        let params = lsp::RegistrationParams {
+            registrations: vec![lsp::Registration {
+                id: "mamoru-watched-files".into(),
+                method: lsp::notification::DidChangeWatchedFiles::METHOD.into(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
+        self.send(
+            Request::new(
+                RequestId::from("mamoru-watch".to_string()),
+                lsp::request::RegisterCapability::METHOD.into(),
+                params,
+            )
+            .into(),
+        )
     }
 
     fn send(&self, msg: Message) -> Result<()> {
@@ -431,7 +471,7 @@ impl Server<'_> {
     }
 
     fn request(&self, req: Request) -> Response {
-        use lsp::request::{Request as _, *};
+        use lsp::request::*;
         let id = req.id.clone();
         let (enc, lang) = (self.encoding, self.lang);
         match req.method.as_str() {
