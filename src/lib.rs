@@ -14,6 +14,9 @@ pub mod diff;
 pub mod duration;
 pub mod emit;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzz;
+pub mod i18n;
 pub mod load;
 pub mod lsp;
 pub mod model;
@@ -25,4 +28,6 @@ pub mod resolve;
 pub mod schema;
 pub mod serve;
 pub mod testing;
+pub mod text;
+pub mod urls;
 pub mod validate;

@@ -2,8 +2,10 @@
 
 use crate::compile::{Compiled, compile};
 use crate::diag::{Code, Diagnostic};
+use crate::i18n::{Arg, Msg};
 use crate::load::{LoadOptions, Sources, load_files};
 use crate::model::Kind;
+use crate::msg;
 use crate::policy::Policy;
 use crate::resolve;
 use include_dir::{Dir, include_dir};
@@ -17,6 +19,12 @@ pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policy");
 pub enum Input {
     Dir(PathBuf),
     Builtin,
+    /// Files in memory (relative path, bytes), named `name` in messages: an editor's unsaved
+    /// buffers, a test. A fork's upstream cannot be read this way.
+    Memory {
+        name: String,
+        files: Vec<(String, Vec<u8>)>,
+    },
 }
 
 impl Input {
@@ -34,12 +42,47 @@ impl Input {
 }
 
 /// A usage or I/O problem that stops a command before it can judge the policy (exit code 2).
-#[derive(Debug)]
-pub struct Fatal(pub String);
+/// Its text is rendered in the process language ([`crate::i18n::lang`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    /// A usage error.
+    #[error("{0}")]
+    Usage(Msg),
+    /// A file that could not be read or written.
+    #[error("{}", msg!("cannot-io", action = Msg::new(.action), path = .path.display().to_string(), error = .source.to_string()))]
+    Io {
+        /// A catalogue id: `io-read`, `io-write`, `io-create`.
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An output folder refused or not written.
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+    /// A bundle that cannot be used.
+    #[error("{}: {source}", .path.display())]
+    Bundle {
+        path: PathBuf,
+        #[source]
+        source: crate::bundle::BundleError,
+    },
+    /// The reader of standard output went away (`| head`): stop quietly.
+    #[error("{}", msg!("output-closed"))]
+    OutputClosed,
+}
 
-impl std::fmt::Display for Fatal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl Fatal {
+    /// An I/O error as a `Fatal`, with what was being done (`io-read`, `io-write`, `io-create`).
+    pub fn io<'a>(
+        action: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> Fatal + 'a {
+        move |source| Fatal::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -90,8 +133,11 @@ pub fn check_in_session(
         s.next_read();
     }
     let (sources, mut diagnostics, layer) = match input {
-        Input::Builtin => {
-            let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
+        Input::Builtin | Input::Memory { .. } => {
+            let (sources, mut d) = match input {
+                Input::Memory { name, files } => load_files(name.clone(), files.clone()),
+                _ => load_files("(built-in policy)".into(), builtin_files()),
+            };
             let (validated, more) = crate::validate::validate(&sources);
             d.extend(more);
             let layer = Layer {
@@ -104,15 +150,11 @@ pub fn check_in_session(
         }
         Input::Dir(dir) => {
             if !dir.is_dir() {
-                return Err(Fatal(format!(
-                    "`{}` is not a folder{}",
-                    dir.display(),
-                    if dir.exists() {
-                        ""
-                    } else {
-                        " (it does not exist)"
-                    }
-                )));
+                return Err(Fatal::Usage(if dir.exists() {
+                    msg!("not-a-folder", path = dir.display().to_string())
+                } else {
+                    msg!("no-such-folder", path = dir.display().to_string())
+                }));
             }
             let mut sources = Sources {
                 root: dir.display().to_string(),
@@ -135,7 +177,7 @@ pub fn check_in_session(
     let Compiled {
         policy,
         diagnostics: more,
-    } = compile(&layer.validated);
+    } = compile(&layer.validated, &asset_names(&sources));
     diagnostics.extend(more);
     let policy = policy.map(|mut p| {
         p.provenance = layer.provenance;
@@ -147,6 +189,69 @@ pub fn check_in_session(
         policy,
         diagnostics,
     })
+}
+
+/// The result of `mamoru test`.
+pub struct Tested {
+    pub checked: Checked,
+    /// The cases run as tests (absent when the policy could not be compiled).
+    pub report: Option<crate::testing::TestReport>,
+    /// Errors other than the cases' own: they make the results unreliable. They are also in
+    /// the report's `errors`, so JUnit and JSON consumers see them.
+    pub blocking: Vec<Diagnostic>,
+}
+
+/// `mamoru test`: check, then run every case and measure coverage.
+pub fn test(input: &Input, load: &LoadOptions) -> Result<Tested, Fatal> {
+    let checked = check_with(input, load)?;
+    let blocking: Vec<Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.is_error() && !matches!(d.code, Code::CaseVerdict | Code::CaseFlow | Code::CaseRoute)
+        })
+        .cloned()
+        .collect();
+    let report = checked.policy.as_ref().map(|p| {
+        let mut r = crate::testing::run_all(p);
+        r.errors = crate::report::resolve(&checked.sources, &blocking, crate::i18n::lang())
+            .into_iter()
+            .map(|d| {
+                let at = match (&d.file, d.line, d.column) {
+                    (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+                    (Some(f), _, _) => format!("{f}: "),
+                    _ => String::new(),
+                };
+                format!("{}[{}] {at}{}", "error", d.code, d.message)
+            })
+            .collect();
+        r
+    });
+    Ok(Tested {
+        checked,
+        report,
+        blocking,
+    })
+}
+
+/// JSON as `mamoru` prints it: pretty, keys in order.
+pub fn pretty_json(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// The files the manual publishes under `assets/`: the built-in ones and the policy's `site/`.
+fn asset_names(sources: &Sources) -> Vec<String> {
+    let mut names: Vec<String> = crate::load::embedded_files(&crate::emit::site::ASSETS)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    names.extend(
+        sources
+            .assets
+            .iter()
+            .filter_map(|(p, _)| p.strip_prefix("site/").map(str::to_string)),
+    );
+    names
 }
 
 /// Most upstreams a fork may stand on.
@@ -245,7 +350,7 @@ fn check_layer(
         session,
     );
     // The upstream on its own: its errors, its version and its digest.
-    let up_compiled = compile(&up.validated);
+    let up_compiled = compile(&up.validated, &asset_names(sources));
     let errors: Vec<&Diagnostic> = up_diags
         .iter()
         .chain(&up_compiled.diagnostics)
@@ -372,9 +477,10 @@ pub fn schema(kind: Option<&str>) -> Result<serde_json::Value, Fatal> {
             .map(|k| crate::schema::kind_schema(*k))
             .ok_or_else(|| {
                 let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                Fatal(format!(
-                    "unknown kind `{name}`; kinds: {}",
-                    names.join(", ")
+                Fatal::Usage(msg!(
+                    "unknown-kind",
+                    kind = name,
+                    kinds = Arg::any_of(&names)
                 ))
             }),
     }
@@ -399,12 +505,11 @@ pub fn schema_files() -> Vec<(String, Vec<u8>)> {
 /// `mamoru init DIR`: write the built-in policy (with fresh schema files) to an empty folder.
 pub fn init(dir: &Path) -> Result<usize, Fatal> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir)
-            .map_err(|e| Fatal(format!("cannot read `{}`: {e}", dir.display())))?;
+        let mut entries = std::fs::read_dir(dir).map_err(Fatal::io("io-read", dir))?;
         if entries.next().is_some() {
-            return Err(Fatal(format!(
-                "`{}` is not empty; choose a new or empty folder",
-                dir.display()
+            return Err(Fatal::Usage(msg!(
+                "folder-not-empty",
+                path = dir.display().to_string()
             )));
         }
     }
@@ -413,8 +518,19 @@ pub fn init(dir: &Path) -> Result<usize, Fatal> {
         .filter(|(p, _)| !p.starts_with("schema/"))
         .collect();
     files.extend(schema_files());
+    files.push(gitignore());
     write_tree(dir, &files)?;
     Ok(files.len())
+}
+
+/// `.gitignore` of a new policy folder: the build's output and its staging folders.
+fn gitignore() -> (String, Vec<u8>) {
+    (
+        ".gitignore".into(),
+        b"# Written by mamoru: the manual built from this policy, and folders a build was writing\n\
+          # when it stopped. Neither is a source of the policy.\n/public/\n/.mamoru-staging-*\n"
+            .to_vec(),
+    )
 }
 
 /// Write files under a folder, creating parents.
@@ -422,11 +538,9 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
     for (rel, bytes) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(Fatal::io("io-create", parent))?;
         }
-        std::fs::write(&path, bytes)
-            .map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())))?;
+        std::fs::write(&path, bytes).map_err(Fatal::io("io-write", &path))?;
     }
     Ok(())
 }
@@ -448,8 +562,7 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// Returns the check (whose errors stop the build) and the files written.
 pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
     let checked = check_with(input, &opts.load)?;
-    crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)
-        .map_err(|e| Fatal(e.to_string()))?;
+    crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
         return Ok((checked, None));
     }
@@ -459,7 +572,7 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         .expect("a policy without errors is compiled");
     let revision = match input {
         Input::Dir(dir) => crate::load::revision(dir),
-        Input::Builtin => None,
+        Input::Builtin | Input::Memory { .. } => None,
     };
     let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
     let mut files: Files = vec![
@@ -476,8 +589,7 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         files.extend(site_files(&checked, policy, revision)?);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)
-        .map_err(|e| Fatal(e.to_string()))?;
+    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)?;
     Ok((checked, Some(files)))
 }
 
@@ -488,7 +600,7 @@ fn site_files(
 ) -> Result<Files, Fatal> {
     let meta = crate::emit::site::Meta { revision };
     crate::emit::site::render(policy, &checked.sources.assets, &meta)
-        .map_err(|e| Fatal(format!("cannot render the manual: {}", e.0)))
+        .map_err(|e| Fatal::Usage(msg!("cannot-render", detail = e.0)))
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {
@@ -518,11 +630,10 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
 pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     let checked = check(&Input::Dir(upstream.to_path_buf()))?;
     if checked.errors() > 0 {
-        return Err(Fatal(format!(
-            "the upstream `{}` has {} error(s); run `mamoru check {}` first",
-            upstream.display(),
-            checked.errors(),
-            upstream.display()
+        return Err(Fatal::Usage(msg!(
+            "upstream-has-errors",
+            path = upstream.display().to_string(),
+            errors = checked.errors()
         )));
     }
     let p = checked.policy.as_ref().expect("checked");
@@ -531,18 +642,17 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
             .map(|mut e| e.next().is_some())
             .unwrap_or(true)
     {
-        return Err(Fatal(format!(
-            "`{}` is not empty; choose a new or empty folder",
-            dir.display()
+        return Err(Fatal::Usage(msg!(
+            "folder-not-empty",
+            path = dir.display().to_string()
         )));
     }
     let digest = crate::emit::bundle::build(p, None, lineage_of(&p.lineage))
         .manifest
         .digest;
     let v = semver::Version::parse(&p.manifest.version)
-        .map_err(|e| Fatal(format!("upstream version: {e}")))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", dir.display())))?;
+        .map_err(|e| Fatal::Usage(msg!("bad-upstream-version", detail = e.to_string())))?;
+    std::fs::create_dir_all(dir).map_err(Fatal::io("io-create", dir))?;
     let rel = relative(dir, upstream).to_string_lossy().replace('\\', "/");
     let q = |s: &str| serde_json::to_string(s).expect("string");
     let manifest = format!(
@@ -562,7 +672,10 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
         ver = q(&p.manifest.version),
         digest = q(&digest),
     );
-    let mut files = vec![("policy.yaml".to_string(), manifest.into_bytes())];
+    let mut files = vec![
+        ("policy.yaml".to_string(), manifest.into_bytes()),
+        gitignore(),
+    ];
     files.extend(schema_files());
     write_tree(dir, &files)?;
     Ok(PathBuf::from(rel))
@@ -573,11 +686,7 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
     if path.is_dir() {
         let checked = check(&Input::Dir(path.to_path_buf()))?;
         let p = checked.policy.as_ref().ok_or_else(|| {
-            Fatal(format!(
-                "`{}` cannot be compiled: run `mamoru check {}`",
-                path.display(),
-                path.display()
-            ))
+            Fatal::Usage(msg!("cannot-compile", path = path.display().to_string()))
         })?;
         return Ok(crate::emit::bundle::build(
             p,
@@ -585,9 +694,61 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
             lineage_of(&p.lineage),
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
-    crate::bundle::Bundle::from_json(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
+    read_bundle(path)
+}
+
+/// Largest `bundle.json` read.
+pub const MAX_BUNDLE_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Read a `bundle.json` (at most [`MAX_BUNDLE_SIZE`] bytes, so `/dev/zero` cannot exhaust
+/// memory), refusing another major format version.
+pub fn read_bundle(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
+    let bytes =
+        crate::load::read_bounded(path, MAX_BUNDLE_SIZE).map_err(Fatal::io("io-read", path))?;
+    let text = String::from_utf8(bytes).map_err(|e| Fatal::Bundle {
+        path: path.to_path_buf(),
+        source: crate::bundle::BundleError(format!("not UTF-8 text: {e}")),
+    })?;
+    crate::bundle::Bundle::from_json(&text).map_err(|source| Fatal::Bundle {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// `mamoru classify`: contacts (JSON Lines) from `input` (a file, or standard input when `None`)
+/// to `out`, one line each; rejected lines to `err`. Returns the counts.
+pub fn classify(
+    bundle: &Path,
+    input: Option<&Path>,
+    out: impl std::io::Write,
+    err: impl std::io::Write,
+) -> Result<crate::bundle::stream::Stats, Fatal> {
+    let engine = read_bundle(bundle)?
+        .engine()
+        .map_err(|source| Fatal::Bundle {
+            path: bundle.to_path_buf(),
+            source,
+        })?;
+    let stats = match input {
+        Some(path) => {
+            let f = std::fs::File::open(path).map_err(Fatal::io("io-read", path))?;
+            crate::bundle::stream::classify(
+                &engine,
+                std::io::BufReader::with_capacity(1 << 16, f),
+                out,
+                err,
+            )
+        }
+        None => crate::bundle::stream::classify(&engine, std::io::stdin().lock(), out, err),
+    };
+    stats.map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Fatal::OutputClosed,
+        _ => Fatal::Io {
+            action: "io-write",
+            path: PathBuf::from("-"),
+            source: e,
+        },
+    })
 }
 
 /// `mamoru diff OLD NEW`: the semantic difference of two policies or bundles.

@@ -69,14 +69,21 @@ fn part_name(p: LockablePart) -> &'static str {
     }
 }
 
-/// Today's date (`MAMORU_TODAY` overrides it, for reproducible runs).
+/// Today's date, for review dates: `MAMORU_TODAY` (YYYY-MM-DD), else the reproducible-builds
+/// `SOURCE_DATE_EPOCH` (seconds), else the clock. No output of mamoru carries a timestamp; this
+/// date only decides which `review_by` dates have passed.
 pub fn today() -> String {
     if let Ok(d) = std::env::var("MAMORU_TODAY") {
         return d;
     }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        });
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = (secs / 86400) as i64 + 719_468;
     let era = z.div_euclid(146_097);

@@ -54,6 +54,10 @@ pub struct TestReport {
     pub passed: usize,
     pub failed: usize,
     pub coverage: Coverage,
+    /// Errors of the policy besides its cases (`error[CODE] file:line:col: message`): the
+    /// results cannot be trusted while there are any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
 }
 
 /// Run every case of a compiled policy.
@@ -188,6 +192,7 @@ pub fn run_all(p: &Policy) -> TestReport {
         passed: cases.len() - failed,
         failed,
         cases,
+        errors: Vec::new(),
         coverage: Coverage {
             cells: cell_m,
             steps: step_m,
@@ -289,16 +294,18 @@ impl TestReport {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             s,
-            "<testsuites name=\"mamoru\" tests=\"{}\" failures=\"{}\">",
-            self.cases.len(),
-            self.failed
+            "<testsuites name=\"mamoru\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+            self.cases.len() + usize::from(!self.errors.is_empty()),
+            self.failed,
+            usize::from(!self.errors.is_empty())
         );
         let _ = writeln!(
             s,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\">",
             esc(&format!("{} {}", self.policy, self.version)),
-            self.cases.len(),
-            self.failed
+            self.cases.len() + usize::from(!self.errors.is_empty()),
+            self.failed,
+            usize::from(!self.errors.is_empty())
         );
         let cov = &self.coverage;
         let _ = writeln!(s, "    <properties>");
@@ -314,6 +321,17 @@ impl TestReport {
             );
         }
         let _ = writeln!(s, "    </properties>");
+        if !self.errors.is_empty() {
+            let _ = writeln!(
+                s,
+                "    <testcase classname=\"{}.policy\" name=\"check\">",
+                esc(&self.policy)
+            );
+            for e in &self.errors {
+                let _ = writeln!(s, "      <error message=\"{}\">{}</error>", esc(e), esc(e));
+            }
+            let _ = writeln!(s, "    </testcase>");
+        }
         for c in &self.cases {
             let _ = write!(
                 s,

@@ -449,8 +449,11 @@ fn changes_on_disk_reported_by_the_client_are_checked() {
     let invariants = root.join("invariants.yaml");
     let text = std::fs::read_to_string(&invariants).unwrap();
     // Not open in the editor: a script rewrote it on disk.
-    std::fs::write(&invariants, text.replacen("reach_role: staff", "reach_role: stafff", 1))
-        .unwrap();
+    std::fs::write(
+        &invariants,
+        text.replacen("reach_role: staff", "reach_role: stafff", 1),
+    )
+    .unwrap();
     assert_ne!(std::fs::read_to_string(&invariants).unwrap(), text);
     c.notify(
         "workspace/didChangeWatchedFiles",

@@ -4,6 +4,7 @@
 use super::explore::{Partial, Space};
 use crate::diag::{Code, Diagnostic};
 use crate::eval::{Outcome, Route, flows_for, holds, route};
+use crate::msg;
 use crate::policy::{Flow, format_duration};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -309,10 +310,27 @@ pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
             continue;
         }
         for (bi, b) in s.next.iter().enumerate() {
-            let Some(cond) = &b.when else { continue };
             if taken.contains(&(si, bi)) {
                 continue;
             }
+            let Some(cond) = &b.when else {
+                // An `otherwise` that no contact reaches: the branches above cover them all.
+                if taken.iter().any(|(x, _)| *x == si) {
+                    d.push(
+                        Diagnostic::new(
+                            Code::BranchNeverTaken,
+                            msg!(
+                                "otherwise-never-taken",
+                                step = &s.id,
+                                to = &flow.steps[b.to].id
+                            ),
+                        )
+                        .at(b.origin.child("otherwise"))
+                        .hint(msg!("otherwise-never-taken-hint")),
+                    );
+                }
+                continue;
+            };
             // Is the branch's condition possible at all for this flow's contacts?
             let possible = satisfiable(space, &[&flow.applies_to, cond]);
             let visited = taken.iter().any(|(x, _)| *x == si);

@@ -2,7 +2,9 @@
 //! defined terms, unused terms, vague wording in obligations, and what no case covers.
 
 use super::cases::CaseRun;
-use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
+use crate::diag::{Code, Diagnostic, Origin, closest, did_you_mean};
+use crate::i18n::Arg;
+use crate::msg;
 use crate::policy::{Policy, Text};
 use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
@@ -11,9 +13,7 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 use unicode_normalization::UnicodeNormalization;
 
-/// `{{name}}`: a threshold's value in text.
-pub static PLACEHOLDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{\{\s*([^{}\s]*)\s*\}\}").expect("regex"));
+pub use crate::text::PLACEHOLDER;
 
 /// Every prose text of the policy, with whether it states an obligation (flow steps, aftercare).
 pub fn texts(p: &Policy) -> Vec<(&Text, bool)> {
@@ -49,7 +49,13 @@ pub fn texts(p: &Policy) -> Vec<(&Text, bool)> {
     out
 }
 
-pub fn placeholders(p: &Policy, d: &mut Vec<Diagnostic>) {
+/// `{{name}}` placeholders must name a threshold. `thresholds_known` is false when the
+/// manifest or one of its thresholds could not be read: unknown names are then not reported
+/// (the root error is).
+pub fn placeholders(p: &Policy, thresholds_known: bool, d: &mut Vec<Diagnostic>) {
+    if !thresholds_known {
+        return;
+    }
     let names: Vec<&str> = p.thresholds.iter().map(|t| t.name.as_str()).collect();
     // Prose, and the short strings that are shown in the manual too.
     let mut all: Vec<(&str, Origin)> = texts(p)
@@ -87,15 +93,12 @@ pub fn placeholders(p: &Policy, d: &mut Vec<Diagnostic>) {
                 d.push(
                     Diagnostic::new(
                         Code::UnknownReference,
-                        format!("unknown threshold `{{{{{name}}}}}` in text"),
+                        msg!("unknown-placeholder", name = name),
                     )
                     .at(t.origin.offset(at))
                     .hint(
                         did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
-                            format!(
-                                "`{{{{name}}}}` shows a threshold of policy.yaml; known: {}",
-                                names.join(", ")
-                            )
+                            msg!("placeholder-hint", names = Arg::any_of(&names))
                         }),
                     ),
                 );
@@ -439,6 +442,127 @@ pub fn coverage(p: &Policy, runs: &[CaseRun], d: &mut Vec<Diagnostic>) {
                     )
                     .at(s.origin.child("id"))
                     .hint("add a case whose route passes this step"),
+                );
+            }
+        }
+    }
+}
+
+/// Where a relative link in policy Markdown may lead: the manual's pages and their anchors, and
+/// the policy's assets. Links are written from the manual's root (`flows/phone.html#step-warn`,
+/// `assets/logo.png`); external links (`https:`, `mailto:`) are not checked.
+pub fn links(p: &Policy, assets: &[String], d: &mut Vec<Diagnostic>) {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut pages: BTreeSet<String> = crate::urls::FIXED_PAGES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    pages.extend(p.flows.iter().map(|f| crate::urls::flow(&f.id)));
+    pages.extend(p.cases.iter().map(|c| crate::urls::case(&c.id)));
+    pages.extend(p.pages.iter().map(|x| crate::urls::page(&x.id)));
+    if !p.lineage.is_empty() {
+        pages.insert("deviations.html".into());
+    }
+    // Anchors the manual renders, by page.
+    let mut anchors: BTreeSet<String> = BTreeSet::new();
+    let mut add = |url: String| {
+        anchors.insert(url);
+    };
+    for l in &p.conduct.levels {
+        add(crate::urls::level(&l.id));
+    }
+    for l in &p.demand.levels {
+        add(crate::urls::level(&l.id));
+    }
+    for c in &p.conduct.levels {
+        for dm in &p.demand.levels {
+            add(crate::urls::cell(&c.id, &dm.id));
+        }
+    }
+    p.verdicts
+        .iter()
+        .for_each(|v| add(crate::urls::verdict(&v.id)));
+    p.conduct_types
+        .iter()
+        .for_each(|t| add(crate::urls::conduct_type(&t.id)));
+    p.demand_types
+        .iter()
+        .for_each(|t| add(crate::urls::demand_type(&t.id)));
+    p.definitions
+        .iter()
+        .for_each(|x| add(crate::urls::definition(&x.id)));
+    p.roles.iter().for_each(|x| add(crate::urls::role(&x.id)));
+    p.scripts
+        .iter()
+        .for_each(|x| add(crate::urls::script(&x.id)));
+    p.invariants
+        .iter()
+        .for_each(|x| add(crate::urls::invariant(&x.id)));
+    p.aftercare
+        .iter()
+        .for_each(|x| add(crate::urls::aftercare(&x.id)));
+    for f in &p.flows {
+        f.steps
+            .iter()
+            .for_each(|s| add(crate::urls::step(&f.id, &s.id)));
+    }
+    // Anchor prefixes the manual generates: a fragment with one of them must exist.
+    const GENERATED: &[&str] = &[
+        "level-",
+        "verdict-",
+        "cell-",
+        "ctype-",
+        "dtype-",
+        "def-",
+        "role-",
+        "script-",
+        "invariant-",
+        "item-",
+        "step-",
+    ];
+    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES;
+    for (text, _) in texts(p) {
+        for (ev, range) in Parser::new_ext(&text.src, options).into_offset_iter() {
+            let (dest, image) = match &ev {
+                Event::Start(Tag::Link { dest_url, .. }) => (dest_url.to_string(), false),
+                Event::Start(Tag::Image { dest_url, .. }) => (dest_url.to_string(), true),
+                _ => continue,
+            };
+            if crate::urls::is_external(&dest) || dest.starts_with('#') || dest.is_empty() {
+                continue;
+            }
+            let (path, fragment) = match dest.split_once('#') {
+                Some((p, f)) => (p, Some(f)),
+                None => (dest.as_str(), None),
+            };
+            let path = path.split('?').next().unwrap_or("");
+            let path = path.strip_prefix("./").unwrap_or(path);
+            let origin = text.origin.offset(range.start);
+            let problem = if path.starts_with('/') {
+                Some(msg!("link-absolute", dest = &dest))
+            } else if let Some(asset) = path.strip_prefix("assets/") {
+                (!assets.iter().any(|a| a == asset)).then(|| msg!("link-no-asset", dest = &dest))
+            } else if image {
+                Some(msg!("image-not-asset", dest = &dest))
+            } else if !pages.contains(path) {
+                Some(msg!("link-no-page", dest = &dest))
+            } else if let Some(f) = fragment
+                && GENERATED.iter().any(|g| f.starts_with(g))
+                && !anchors.contains(&format!("{path}#{f}"))
+            {
+                Some(msg!("link-no-anchor", dest = &dest))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                let near = closest(path, pages.iter().map(String::as_str));
+                d.push(
+                    Diagnostic::new(Code::LinkTarget, message)
+                        .at(origin)
+                        .hint(match near {
+                            Some(n) if !image => msg!("did-you-mean", name = n),
+                            _ => msg!("link-hint"),
+                        }),
                 );
             }
         }

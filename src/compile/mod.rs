@@ -21,7 +21,9 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub fn compile(v: &Validated) -> Compiled {
+/// Compile validated sources. `assets` are the files the manual publishes under `assets/`
+/// (built-in and the policy's own `site/`), for checking links in Markdown.
+pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
     let (policy, mut d, gaps) = link::link(v);
     let Some(policy) = policy else {
         return Compiled {
@@ -30,7 +32,7 @@ pub fn compile(v: &Validated) -> Compiled {
         };
     };
     let p = &policy;
-    lints::placeholders(p, &mut d);
+    lints::placeholders(p, !gaps.thresholds, &mut d);
     if !gaps.criteria {
         grid(p, &mut d);
     }
@@ -61,9 +63,44 @@ pub fn compile(v: &Validated) -> Compiled {
     lints::personal(p, &mut d);
     lints::terms(p, &mut d);
     lints::vague(p, &mut d);
+    lints::links(p, assets, &mut d);
+    let mut policy = policy;
+    expand_titles(&mut policy);
     Compiled {
         policy: Some(policy),
         diagnostics: d,
+    }
+}
+
+/// Short texts every output shows as they are (titles, end outcomes, invariant rules): their
+/// `{{threshold}}` placeholders are filled here, once, after the placeholder check has read
+/// them. Prose (Markdown) keeps its placeholders: renderers expand them with its offsets.
+fn expand_titles(p: &mut Policy) {
+    use crate::text::expand;
+    let snapshot = p.clone();
+    let x = |t: &mut String| *t = expand(&snapshot, t);
+    x(&mut p.manifest.title);
+    if let Some(s) = &mut p.stance {
+        x(&mut s.title);
+    }
+    for f in &mut p.flows {
+        x(&mut f.title);
+        for s in &mut f.steps {
+            x(&mut s.title);
+            if let Some(e) = &mut s.end {
+                x(e);
+            }
+        }
+    }
+    p.aftercare.iter_mut().for_each(|a| x(&mut a.title));
+    p.invariants.iter_mut().for_each(|i| x(&mut i.text));
+    p.cases.iter_mut().for_each(|c| x(&mut c.title));
+    p.pages.iter_mut().for_each(|c| x(&mut c.title));
+    p.scripts.iter_mut().for_each(|c| x(&mut c.purpose));
+    for d in &mut p.definitions {
+        if let Some(s) = &mut d.summary {
+            x(s);
+        }
     }
 }
 

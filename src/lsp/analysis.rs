@@ -5,6 +5,7 @@
 use super::index::{Index, Range};
 use super::text::{Encoding, units};
 use crate::diag::{At, Diagnostic, FileId, Origin, Severity};
+use crate::i18n::Lang;
 use crate::load::yaml::{NodeSpan, Pos, Style};
 use crate::load::{Session, Sources, absolute};
 use crate::ops::{self, Checked, Input};
@@ -139,13 +140,17 @@ impl Analysis {
     }
 
     /// Every diagnostic of the check, as the client shows it, by the file it is about.
-    pub fn diagnostics(&self, enc: Encoding) -> BTreeMap<PathBuf, Vec<lsp::Diagnostic>> {
+    pub fn diagnostics(
+        &self,
+        enc: Encoding,
+        lang: Lang,
+    ) -> BTreeMap<PathBuf, Vec<lsp::Diagnostic>> {
         let mut out: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
         for d in &self.checked.diagnostics {
             let (path, range) = self.place(d, enc);
             out.entry(path)
                 .or_default()
-                .push(self.convert(d, range, enc));
+                .push(self.convert(d, range, enc, lang));
         }
         for list in out.values_mut() {
             list.sort_by(|a, b| {
@@ -190,15 +195,21 @@ impl Analysis {
         (self.root.join("policy.yaml"), start)
     }
 
-    fn convert(&self, d: &Diagnostic, range: lsp::Range, enc: Encoding) -> lsp::Diagnostic {
-        let mut message = d.message.clone();
+    fn convert(
+        &self,
+        d: &Diagnostic,
+        range: lsp::Range,
+        enc: Encoding,
+        lang: Lang,
+    ) -> lsp::Diagnostic {
+        let mut message = d.message.render(lang);
         for n in &d.notes {
             message.push('\n');
-            message.push_str(n);
+            message.push_str(&n.render(lang));
         }
         if let Some(h) = &d.hint {
-            message.push_str("\nhint: ");
-            message.push_str(h);
+            message.push('\n');
+            message.push_str(&crate::msg!("report-hint", hint = h.render(lang)).render(lang));
         }
         if d.origin.is_none()
             && let Some(p) = &d.path
@@ -212,7 +223,7 @@ impl Analysis {
                 let range = self.origin_range(&r.origin)?;
                 Some(lsp::DiagnosticRelatedInformation {
                     location: self.location(r.origin.file, range, enc)?,
-                    message: r.message.clone(),
+                    message: r.message.render(lang),
                 })
             })
             .collect();

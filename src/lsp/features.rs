@@ -3,11 +3,12 @@
 
 use super::analysis::Analysis;
 use super::index::{IdKind, Occurrence, Range};
-use super::messages::{self, Lang};
 use super::text::{self, Context, Encoding};
 use crate::diag::FileId;
+use crate::i18n::{Lang, Msg};
 use crate::load::yaml::{NodeSpan, Pos};
 use crate::model::Kind;
+use crate::msg;
 use lsp_types as lsp;
 use serde_json::Value;
 
@@ -104,7 +105,7 @@ fn snippet(a: &Analysis, o: &Occurrence, lang: Lang) -> Option<String> {
             Some(format!(
                 "{}\n# {}",
                 lines(a, o.file, first, steps_line.saturating_sub(1)),
-                messages::steps(&ids.join(" → "), lang)
+                msg!("lsp-steps", list = ids.join(" → ")).render(lang)
             ))
         }
         Kind::Case => {
@@ -147,35 +148,50 @@ pub fn hover(
     lang: Lang,
 ) -> Option<lsp::Hover> {
     let o = a.index.at(file, pos)?;
-    let kind = messages::kind(o.key.kind, lang);
+    let kind = Msg::new(o.key.kind.what()).render(lang);
     let defs = a.index.definitions(&o.key);
     let mut md = String::new();
     match defs.first() {
-        None => md.push_str(&messages::undefined(kind, &o.key.id, lang)),
+        None => md.push_str(
+            &msg!(
+                "lsp-undefined",
+                what = kind.as_str(),
+                id = o.key.id.as_str()
+            )
+            .render(lang),
+        ),
         Some(def) => {
             md.push_str(&format!("**{kind}** `{}`", o.key.id));
             if let Some(l) = label(a, def) {
                 md.push_str(&format!(" — {l}"));
             }
             if o.key.kind == IdKind::Step && !def.key.scope.is_empty() {
-                md.push_str(&format!("  \n{}", messages::in_flow(&def.key.scope, lang)));
+                md.push_str(&format!(
+                    "  \n{}",
+                    msg!("lsp-in-flow", flow = def.key.scope.as_str()).render(lang)
+                ));
             }
             if let Some(s) = snippet(a, def, lang) {
                 md.push_str(&format!("\n\n```yaml\n{s}\n```"));
             }
             let path = &a.sources().file(def.file).path;
             let mut foot = vec![
-                messages::defined_at(&format!("{path}:{}", def.range.start.line), lang),
-                messages::references(
-                    a.index.references(&def.key).filter(|r| !r.def).count(),
-                    lang,
-                ),
+                msg!(
+                    "lsp-defined-at",
+                    place = format!("{path}:{}", def.range.start.line)
+                )
+                .render(lang),
+                msg!(
+                    "lsp-references",
+                    count = a.index.references(&def.key).filter(|r| !r.def).count()
+                )
+                .render(lang),
             ];
             if let (Some(p), Some(k)) = (&a.checked.policy, def.key.kind.provenance_kind())
                 && !p.lineage.is_empty()
                 && let Some(pv) = p.provenance.get(&format!("{k}/{}", def.key.id))
             {
-                foot.extend(messages::provenance(pv, lang));
+                foot.extend(provenance(pv).map(|m| m.render(lang)));
             }
             md.push_str(&format!("\n\n{}", foot.join(" · ")));
         }
@@ -186,6 +202,44 @@ pub fn hover(
             value: md,
         }),
         range: Some(a.range(file, o.range, enc)),
+    })
+}
+
+/// Where a fork's item comes from.
+fn provenance(p: &crate::resolve::Provenance) -> Option<Msg> {
+    use crate::resolve::Provenance::*;
+    Some(match p {
+        Inherited { upstream, version } => msg!(
+            "lsp-inherited",
+            upstream = upstream.as_str(),
+            version = version.as_str()
+        ),
+        Overridden {
+            upstream, version, ..
+        } => msg!(
+            "lsp-overridden",
+            upstream = upstream.as_str(),
+            version = version.as_str()
+        ),
+        Own => msg!("lsp-added"),
+        Removed { .. } => return None,
+    })
+}
+
+/// What a key of a condition tests, for its completion.
+fn condition_key(key: &str) -> Msg {
+    Msg::new(match key {
+        "verdict" => "lsp-cond-verdict",
+        "conduct_at_least" => "lsp-cond-conduct-at-least",
+        "demand_at_least" => "lsp-cond-demand-at-least",
+        "conduct_types" => "lsp-cond-conduct-types",
+        "demand_types" => "lsp-cond-demand-types",
+        "tags" => "lsp-cond-tags",
+        "channel" => "lsp-cond-channel",
+        "event" => "lsp-cond-event",
+        "minutes_at_least" => "lsp-cond-minutes-at-least",
+        "repeats_at_least" => "lsp-cond-repeats-at-least",
+        _ => "lsp-cond-not",
     })
 }
 
@@ -395,7 +449,7 @@ pub fn completion(
                 .map(|k| {
                     item(
                         k.to_string(),
-                        Some(messages::condition_key(k, lang).to_string()),
+                        Some(condition_key(k).render(lang)),
                         format!("{k}: "),
                         lsp::CompletionItemKind::PROPERTY,
                     )
@@ -422,9 +476,10 @@ pub fn completion(
                 .defined(k, scope.as_deref())
                 .into_iter()
                 .map(|o| {
+                    let what = Msg::new(k.what()).render(lang);
                     let detail = match label(a, o) {
-                        Some(l) => format!("{} — {l}", messages::kind(k, lang)),
-                        None => messages::kind(k, lang).to_string(),
+                        Some(l) => format!("{what} — {l}"),
+                        None => what,
                     };
                     item(
                         o.key.id.clone(),
@@ -439,7 +494,7 @@ pub fn completion(
                     if !items.iter().any(|i| i.label == id) {
                         items.push(item(
                             id.clone(),
-                            Some(messages::kind(k, lang).to_string()),
+                            Some(Msg::new(k.what()).render(lang)),
                             id,
                             lsp::CompletionItemKind::ENUM_MEMBER,
                         ));

@@ -36,6 +36,32 @@ pub enum IdKind {
 }
 
 impl IdKind {
+    /// The catalogue id of the kind's name (`what-role`: "role" / 「役割」).
+    pub fn what(self) -> &'static str {
+        use IdKind::*;
+        match self {
+            Role => "what-role",
+            Step => "what-step",
+            ConductLevel => "what-conduct-level",
+            DemandLevel => "what-demand-level",
+            Verdict => "what-verdict",
+            ConductType => "what-conduct-type",
+            DemandType => "what-demand-type",
+            Threshold => "what-threshold",
+            Term => "what-definition",
+            Script => "what-script",
+            Event => "what-event",
+            Channel => "what-channel",
+            Tag => "what-tag",
+            Flow => "what-flow",
+            Case => "what-case",
+            Invariant => "what-invariant",
+            Aftercare => "what-aftercare",
+            Vendor => "what-vendor",
+            Page => "what-page",
+        }
+    }
+
     /// The key of an item in the compiled policy's provenance map (`roles/operator`).
     pub fn provenance_kind(self) -> Option<&'static str> {
         Some(match self {

@@ -14,17 +14,17 @@
 mod analysis;
 mod features;
 pub mod index;
-pub mod messages;
 pub mod text;
 
+use crate::i18n::Lang;
 use crate::load::{Overlay, Session, absolute};
+use crate::msg;
 use crate::ops::Fatal;
 use analysis::Analysis;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
-use messages::Lang;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use text::Encoding;
@@ -35,14 +35,14 @@ pub fn run_stdio() -> Result<()> {
     serve(&connection)?;
     drop(connection);
     io.join()
-        .map_err(|e| Fatal(format!("language server I/O: {e}")))
+        .map_err(|e| Fatal::Usage(msg!("lsp-failed", error = e.to_string())))
 }
 
 /// Serve one client on a connection: the handshake, then messages until `exit`.
 pub fn serve(connection: &Connection) -> Result<()> {
     let (id, params) = connection.initialize_start().map_err(protocol)?;
     let params: lsp::InitializeParams = serde_json::from_value(params)
-        .map_err(|e| Fatal(format!("language server: bad initialize request: {e}")))?;
+        .map_err(|e| Fatal::Usage(msg!("lsp-failed", error = e.to_string())))?;
     let encoding = negotiate(&params);
     let result = lsp::InitializeResult {
         capabilities: capabilities(encoding),
@@ -51,13 +51,17 @@ pub fn serve(connection: &Connection) -> Result<()> {
             version: Some(env!("CARGO_PKG_VERSION").into()),
         }),
     };
-    let result =
-        serde_json::to_value(result).map_err(|e| Fatal(format!("language server: {e}")))?;
+    let result = serde_json::to_value(result)
+        .map_err(|e| Fatal::Usage(msg!("lsp-failed", error = e.to_string())))?;
     connection.initialize_finish(id, result).map_err(protocol)?;
     let mut server = Server {
         connection,
         encoding,
-        lang: Lang::detect(params.locale.as_deref()),
+        lang: params
+            .locale
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_else(crate::i18n::lang),
         workspace: workspace_roots(&params),
         docs: BTreeMap::new(),
         analyses: BTreeMap::new(),
@@ -180,7 +184,7 @@ struct Server<'a> {
 type Result<T> = std::result::Result<T, Fatal>;
 
 fn protocol(e: lsp_server::ProtocolError) -> Fatal {
-    Fatal(format!("language server protocol: {e}"))
+    Fatal::Usage(msg!("lsp-failed", error = e.to_string()))
 }
 
 impl Server<'_> {
@@ -255,7 +259,7 @@ impl Server<'_> {
         self.connection
             .sender
             .send(msg)
-            .map_err(|_| Fatal("language server: the client is gone".into()))
+            .map_err(|_| Fatal::Usage(msg!("lsp-client-gone")))
     }
 
     fn notification(&mut self, n: Notification) {
@@ -380,24 +384,33 @@ impl Server<'_> {
                 session.overlay = overlay.clone();
                 match Analysis::run(&root, session) {
                     Ok(a) => {
-                        let d = a.diagnostics(self.encoding);
-                        self.log(messages::analysed(
-                            &root.display().to_string(),
-                            a.elapsed.as_secs_f64() * 1000.0,
-                            a.checked.errors(),
-                            a.checked.warnings(),
-                            self.lang,
-                        ))?;
+                        let d = a.diagnostics(self.encoding, self.lang);
+                        self.log(
+                            msg!(
+                                "lsp-checked",
+                                root = root.display().to_string(),
+                                summary = msg!(
+                                    "report-summary",
+                                    errors = a.checked.errors(),
+                                    warnings = a.checked.warnings()
+                                ),
+                                ms = a.elapsed.as_millis() as u64
+                            )
+                            .render(self.lang),
+                        )?;
                         self.analyses.insert(root.clone(), a);
                         d
                     }
                     Err(e) => {
                         self.analyses.remove(&root);
-                        self.log(messages::unreadable(
-                            &root.display().to_string(),
-                            &e.0,
-                            self.lang,
-                        ))?;
+                        self.log(
+                            msg!(
+                                "lsp-unreadable",
+                                root = root.display().to_string(),
+                                error = e.to_string()
+                            )
+                            .render(self.lang),
+                        )?;
                         BTreeMap::new()
                     }
                 }

@@ -8,10 +8,11 @@
 //! policy, its templates and assets are the same (a comment, whitespace, key order); and a page
 //! whose bytes did not change keeps its place in memory and is not reloaded in any browser.
 
-use super::messages::{self, Lang};
+use super::messages::Lang;
 use super::site;
 use super::state::{Bytes, ErrorView, Snapshot, Snippet};
 use crate::load::{LoadOptions, Session, Sources};
+use crate::msg;
 use crate::ops::{self, Checked, Input};
 use crate::report::Resolved;
 use std::collections::HashMap;
@@ -91,8 +92,8 @@ fn inject(html: &[u8], generation: u64) -> Vec<u8> {
 }
 
 /// The overlay's view of the errors of a check.
-pub fn error_views(checked: &Checked) -> Vec<ErrorView> {
-    crate::report::resolve(&checked.sources, &checked.diagnostics)
+pub fn error_views(checked: &Checked, lang: Lang) -> Vec<ErrorView> {
+    crate::report::resolve(&checked.sources, &checked.diagnostics, lang)
         .into_iter()
         .filter(|r| r.severity == crate::diag::Severity::Error)
         .map(|r| view(&checked.sources, r))
@@ -172,7 +173,7 @@ impl Builder {
     fn failed(&mut self, errors: Vec<ErrorView>, dirs: Vec<PathBuf>, ms: f64) -> Step {
         self.generation += 1;
         self.failing = true;
-        let log = messages::has_errors(errors.len(), ms, self.lang);
+        let log = msg!("serve-has-errors", count = errors.len(), ms = ms as u64).render(self.lang);
         let snap = self.snapshot(errors);
         let event = format!("event: state\ndata: {}\n\n", snap.state_json());
         Step {
@@ -196,7 +197,7 @@ impl Builder {
                 self.inputs = None;
                 let errors = vec![ErrorView {
                     code: crate::diag::Code::Io.as_str().into(),
-                    message: messages::cannot_read(&e.0, self.lang),
+                    message: msg!("serve-cannot-read", error = e.to_string()).render(self.lang),
                     place: None,
                     hint: None,
                     notes: Vec::new(),
@@ -210,12 +211,12 @@ impl Builder {
         if self.inputs == Some(inputs) {
             return Step {
                 publish: None,
-                log: messages::unchanged(ms(start), self.lang),
+                log: msg!("serve-unchanged", ms = ms(start) as u64).render(self.lang),
                 dirs,
             };
         }
         self.inputs = Some(inputs);
-        let errors = error_views(&checked);
+        let errors = error_views(&checked, self.lang);
         let Some(policy) = checked.policy.as_ref().filter(|_| errors.is_empty()) else {
             return self.failed(errors, dirs, ms(start));
         };
@@ -231,7 +232,7 @@ impl Builder {
             if !was_failing {
                 return Step {
                     publish: None,
-                    log: messages::unchanged(ms(start), self.lang),
+                    log: msg!("serve-unchanged", ms = ms(start) as u64).render(self.lang),
                     dirs,
                 };
             }
@@ -240,7 +241,7 @@ impl Builder {
             let event = format!("event: state\ndata: {}\n\n", snap.state_json());
             return Step {
                 publish: Some((snap, event)),
-                log: messages::unchanged(ms(start), self.lang),
+                log: msg!("serve-unchanged", ms = ms(start) as u64).render(self.lang),
                 dirs,
             };
         }
@@ -249,7 +250,7 @@ impl Builder {
             Err(e) => {
                 let errors = vec![ErrorView {
                     code: "site".into(),
-                    message: messages::cannot_render(&e, self.lang),
+                    message: msg!("serve-cannot-render", error = e).render(self.lang),
                     place: None,
                     hint: None,
                     notes: Vec::new(),
@@ -318,7 +319,8 @@ impl Builder {
         );
         Step {
             publish: Some((snap, event)),
-            log: messages::rebuilt(pages.len(), ms(start), self.lang),
+            log: msg!("serve-rebuilt", count = pages.len(), ms = ms(start) as u64)
+                .render(self.lang),
             dirs,
         }
     }

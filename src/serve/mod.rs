@@ -19,6 +19,7 @@ mod state;
 pub mod watch;
 
 use crate::load::{LoadOptions, absolute};
+use crate::msg;
 use crate::ops::Fatal;
 pub use messages::Lang;
 use state::Shared;
@@ -58,7 +59,7 @@ impl Options {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: None,
             watching: Watching::Auto,
-            lang: Lang::detect(None),
+            lang: crate::i18n::lang(),
             load: LoadOptions::default(),
         }
     }
@@ -66,12 +67,17 @@ impl Options {
 
 fn bind(opts: &Options, log: &mut dyn FnMut(&str)) -> Result<tiny_http::Server, Fatal> {
     let at = |port| SocketAddr::new(opts.bind, port);
-    let fail =
-        |port, e: &dyn std::fmt::Display| Fatal(format!("cannot listen on {}: {e}", at(port)));
+    let fail = |port, e: &dyn std::fmt::Display| {
+        Fatal::Usage(msg!(
+            "serve-cannot-listen",
+            addr = at(port).to_string(),
+            error = e.to_string()
+        ))
+    };
     match opts.port {
         Some(port) => tiny_http::Server::http(at(port)).map_err(|e| fail(port, &e)),
         None => tiny_http::Server::http(at(DEFAULT_PORT)).or_else(|_| {
-            log(&messages::port_taken(DEFAULT_PORT, opts.lang));
+            log(&msg!("serve-port-taken", port = u64::from(DEFAULT_PORT)).render(opts.lang));
             tiny_http::Server::http(at(0)).map_err(|e| fail(0, &e))
         }),
     }
@@ -81,23 +87,21 @@ fn bind(opts: &Options, log: &mut dyn FnMut(&str)) -> Result<tiny_http::Server, 
 /// once the first build is done).
 pub fn run(opts: Options, log: &mut dyn FnMut(&str)) -> Result<(), Fatal> {
     if !opts.dir.is_dir() {
-        return Err(Fatal(format!(
-            "`{}` is not a folder{}",
-            opts.dir.display(),
-            if opts.dir.exists() {
-                ""
-            } else {
-                " (it does not exist)"
-            }
+        return Err(Fatal::Usage(msg!(
+            "not-a-folder",
+            path = opts.dir.display().to_string()
         )));
     }
     let dir = absolute(&opts.dir);
     let lang = opts.lang;
     let server = bind(&opts, log)?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| Fatal("the server has no IP address".into()))?;
+    let addr = server.server_addr().to_ip().ok_or_else(|| {
+        Fatal::Usage(msg!(
+            "serve-cannot-listen",
+            addr = opts.bind.to_string(),
+            error = "no IP address"
+        ))
+    })?;
     let shared = Arc::new(Shared::new(lang));
 
     let mut builder = build::Builder::new(dir.clone(), opts.load, lang);
@@ -108,32 +112,32 @@ pub fn run(opts: Options, log: &mut dyn FnMut(&str)) -> Result<(), Fatal> {
     }
     log(&first.log);
 
-    let (mode, why) = match opts.watching {
-        Watching::Auto => {
-            let (mode, fs) = watch::detect(&dir);
-            let why = match (mode, fs) {
-                (watch::Mode::Poll(_), Some(fs)) => Some(messages::poll_reason(&fs, lang)),
-                (_, fs) => fs,
-            };
-            (mode, why)
-        }
+    let (mode, fs) = match opts.watching {
+        Watching::Auto => watch::detect(&dir),
         Watching::Poll(every) => (watch::Mode::Poll(every), None),
     };
-    let (mut watcher, note) = watch::Watch::start(mode, &dirs).map_err(Fatal)?;
-    if let Some(n) = note {
-        log(&messages::native_failed(&n, lang));
+    let (mut watcher, note) = watch::Watch::start(mode, &dirs)
+        .map_err(|e| Fatal::Usage(msg!("serve-native-failed", error = e)))?;
+    let failed = note.map(|n| msg!("serve-native-failed", error = n));
+    if let Some(f) = &failed {
+        log(&f.render(lang));
     }
-    log(&messages::watching(
-        &match watcher.mode {
-            watch::Mode::Native => messages::native(why.as_deref(), lang),
-            watch::Mode::Poll(every) => messages::polling(
-                every.as_millis(),
-                why.as_deref().filter(|_| mode == watcher.mode),
-                lang,
-            ),
-        },
-        lang,
-    ));
+    let how = match watcher.mode {
+        watch::Mode::Native => msg!(
+            "serve-native",
+            fs = fs.unwrap_or_else(|| std::env::consts::OS.to_string())
+        ),
+        watch::Mode::Poll(every) => msg!(
+            "serve-polling",
+            ms = every.as_millis() as u64,
+            why = match (&opts.watching, failed, fs) {
+                (Watching::Poll(_), _, _) => msg!("serve-poll-flag"),
+                (_, Some(f), _) => f,
+                (_, None, fs) => msg!("serve-poll-reason", fs = fs.unwrap_or_default()),
+            }
+        ),
+    };
+    log(&msg!("serve-watching", how = how).render(lang));
 
     let server = Arc::new(server);
     for _ in 0..WORKERS {
@@ -153,17 +157,18 @@ pub fn run(opts: Options, log: &mut dyn FnMut(&str)) -> Result<(), Fatal> {
             }
         });
     }
-    log(&messages::serving(
-        &format!("http://{addr}/"),
-        &opts.dir.display().to_string(),
-        lang,
-    ));
+    log(&msg!(
+        "serve-serving",
+        url = format!("http://{addr}/"),
+        dir = opts.dir.display().to_string()
+    )
+    .render(lang));
 
     while watcher.next_batch().is_some() {
         let step = builder.rebuild();
         if step.dirs != dirs {
             if let Err(e) = watcher.set_dirs(&step.dirs) {
-                log(&messages::native_failed(&e, lang));
+                log(&msg!("serve-native-failed", error = e).render(lang));
             }
             dirs = step.dirs.clone();
         }

@@ -1,0 +1,289 @@
+# mamoru's messages in English. Ids are stable; `{ $name }` are arguments.
+# The Japanese catalogue (ja.ftl) has exactly the same ids (a test checks it).
+
+## Text that is the same in every language (ids, numbers, file paths).
+plain = { $text }
+
+## Reports of diagnostics.
+report-in-file = in { $file }
+report-hint = hint: { $hint }
+report-summary = { $errors ->
+    [one] 1 error
+   *[other] { $errors } errors
+}, { $warnings ->
+    [one] 1 warning
+   *[other] { $warnings } warnings
+}
+
+## Kinds of items, as messages name them.
+what-conduct-level = conduct level
+what-demand-level = demand level
+what-verdict = verdict
+what-conduct-type = conduct type
+what-demand-type = demand type
+what-event = event
+what-channel = channel
+what-tag = tag
+what-role = role
+what-script = script
+what-flow = flow
+what-definition = definition
+what-case = case
+what-vendor = vendor
+what-aftercare = aftercare item
+what-invariant = invariant
+what-step = step
+what-threshold = threshold
+
+## Names and references.
+did-you-mean = did you mean `{ $name }`?
+duplicate-id = { $what } id `{ $id }` is used twice
+duplicate-id-hint = each { $what } needs its own id; rename one of them
+first-used-here = first used here
+unknown-reference = unknown { $what } `{ $id }`
+undeclared-reference = undeclared { $what } `{ $id }`
+undeclared-hint = { $hint } (declare it in vocabulary.yaml)
+undeclared-hint-alone = declare it in vocabulary.yaml
+none-declared = no { $what } is declared
+known-ids = known { $what }s: { $ids }
+many-known-ids = declare it, or use one of the { $count } known ids
+
+## Reading files (stage load).
+rename-to = rename it to `{ $name }`
+policy-folder-holds = a policy folder holds { $files }, and the folders definitions/, flows/, cases/, pages/
+dir-holds-files = { $dir }/ holds `.{ $ext }` files, one per item
+dir-one-level = { $dir }/ is read one level deep; move the file up into { $dir }/
+folder-not-policy = folder `{ $name }/` is not part of a policy and is not read
+folder-not-read = folder `{ $path }/` is not read
+cannot-read-folder = cannot read folder `{ $path }`: { $error }
+cannot-read = cannot read `{ $path }`: { $error }
+broken-link = `{ $path }` is a link to nothing
+broken-link-hint = remove the link, or make it point to a file of the policy
+link-outside = `{ $path }` is a link to `{ $target }`, outside the policy folder; it is not read
+link-outside-hint = copy the file into the policy folder, or pass --follow-links if it must be read from there
+link-loop = `{ $path }` is a link back into a folder already read
+link-loop-hint = remove the link: a folder that contains itself would be read forever
+file-too-large = `{ $path }` is { $bytes } bytes; policy files may be at most { $max } MiB
+file-too-large-hint = split the content into several files
+folder-too-large = the policy folder holds more than { $files } files or { $max } MiB; reading stopped at `{ $path }`
+folder-too-large-hint = keep only the policy's sources, templates and assets in the folder
+unknown-file = `{ $path }` is not a policy file mamoru knows
+invalid-utf8 = `{ $path }` is not valid UTF-8 (byte { $byte })
+invalid-utf8-hint = save the file as UTF-8 (Shift_JIS and other encodings are not read)
+empty-file = `{ $path }` is empty
+empty-file-hint = write its content, or delete the file
+front-matter-missing = expected YAML front matter: the file must start with a `---` line
+front-matter-missing-hint = start the file with `---`, the front matter keys, then `---` and the Markdown
+front-matter-unclosed = the front matter is never closed
+front-matter-unclosed-hint = end the front matter with a line holding only `---`
+
+## YAML.
+yaml-key-not-plain = a mapping key must be a plain value, not a list or mapping
+yaml-budget = the document expands to more than { $nodes } nodes or { $mib } MiB of text (aliases included)
+yaml-budget-hint = this looks like an alias bomb; write the values out or use fewer aliases
+yaml-second-document = a second YAML document starts here; a policy file holds one
+yaml-second-document-hint = remove the `---` line or split the file
+yaml-unknown-alias = this alias names no anchor defined before it
+yaml-too-deep = nesting deeper than { $max } levels
+yaml-duplicate-key = duplicate key `{ $key }` in this mapping
+yaml-duplicate-key-hint = `{ $key }` is already set on line { $line }; keep one of the two
+yaml-keep-one = keep one of the two
+yaml-tag = YAML tag `{ $tag }` is not supported here
+yaml-tag-hint = remove the tag; write the value plainly or quote it
+yaml-empty = this document holds no YAML content
+yaml-empty-hint = write the keys this file needs (see `mamoru schema`)
+yaml-syntax = YAML syntax error: { $detail }
+yaml-syntax-tab = YAML syntax error: a tab where YAML expects spaces
+yaml-syntax-tab-hint = YAML indents with spaces, never tabs
+yaml-syntax-mapping-values = YAML syntax error: a `: ` inside a value that is not quoted, or a key indented wrongly
+yaml-syntax-mapping-values-hint = a value holding `: ` must be quoted, e.g. `title: "A: B"`; otherwise check the indentation
+yaml-syntax-no-colon = YAML syntax error: a line that is neither `key: value` nor a list item
+yaml-syntax-no-colon-hint = write `key: value` with a space after the colon, or check the indentation of the lines above
+yaml-syntax-indent = YAML syntax error: { $detail }
+yaml-syntax-indent-hint = check the indentation of this line against the lines above
+
+## Validating documents against the schema (stage validate).
+missing-file = the policy has no `{ $path }`
+missing-file-hint = create `{ $path }`; `mamoru init DIR` writes a complete example to start from
+id-mismatch = id `{ $id }` differs from the file name `{ $path }`
+id-mismatch-hint = an item's id is its file name: rename the file or set `id: { $stem }`
+cannot-deserialize = cannot read this document: { $detail }
+found-null = nothing
+found-bool = true or false
+found-integer = a number
+found-decimal = a decimal number
+found-string = `{ $value }`
+found-list = a list
+found-mapping = a mapping
+expect-id = an id (lowercase letters, digits and hyphens, e.g. `sv-consult`)
+expect-ids = an id or a list of ids
+expect-date = a date as YYYY-MM-DD
+expect-version = a version such as 1.2.0 (quoted if YAML would read it as a number)
+expect-duration = a duration such as 90s, 3m, 1h, 2d, or the name of a threshold
+expect-threshold-value = a duration such as 60m, or a whole number
+expect-minutes = a number of minutes, a duration such as 60m, or the name of a duration threshold
+expect-count = a whole number, or the name of a threshold
+expect-colour = a colour as #rrggbb
+expect-string = text
+expect-integer = a whole number
+expect-number = a number
+expect-boolean = true or false
+expect-list = a list
+expect-mapping = a mapping (`key: value` lines)
+expect-value = another value
+expect-either = { $a } or { $b }
+field = `{ $name }`
+field-this = this value
+unknown-key = unknown key `{ $key }`
+keys-allowed = the keys allowed here are { $keys }
+missing-key = missing key `{ $key }`
+missing-key-hint = add `{ $key }:` to this mapping: { $expected }
+wrong-type = { $field } must be { $expected }, found { $found }
+wrong-value = { $field } must be { $expected }, found { $found }
+must-be-one-of = { $field } must be one of { $options }, found { $found }
+hint-quote-number = quote the value so YAML reads it as text, e.g. "1.0"
+hint-empty-value = the value is empty: write it after the colon
+hint-write-list = write a list, e.g. `[a, b]`
+hint-slug = ids are slugs, e.g. `{ $slug }`
+min-items = { $field } needs at least { $min } item(s)
+minimum = { $field } must be at least { $min }
+schema-other = { $field }: { $detail }
+
+## Slips of Japanese input methods.
+slip-digits = full-width digits `{ $typed }` where a number is expected
+slip-write-instead = write `{ $write }` (half-width) instead
+slip-duration = `{ $typed }` is not a duration mamoru reads: durations are written with a half-width number and s, m, h or d
+slip-duration-hint = write `{ $write }` instead
+slip-date = `{ $typed }` is not a date as YYYY-MM-DD
+
+## Commands.
+io-read = read
+io-write = write
+io-create = create
+cannot-io = cannot { $action } `{ $path }`: { $error }
+output-closed = the output was closed
+not-a-folder = `{ $path }` is not a folder
+no-such-folder = `{ $path }` is not a folder (it does not exist)
+unknown-kind = unknown kind `{ $kind }`; kinds: { $kinds }
+folder-not-empty = `{ $path }` is not empty; choose a new or empty folder
+cannot-render = cannot render the manual: { $detail }
+upstream-has-errors = the upstream `{ $path }` has { $errors } error(s); run `mamoru check { $path }` first
+bad-upstream-version = the upstream's version is not a semantic version: { $detail }
+cannot-compile = `{ $path }` cannot be compiled: run `mamoru check { $path }`
+io-remove = remove
+io-replace = replace
+out-inside-policy = --out `{ $out }` is inside the policy folder `{ $policy }` where the policy reads its sources; choose another folder (e.g. `public`)
+out-contains-policy = --out `{ $out }` is the policy folder `{ $policy }` or contains it; choose another folder (e.g. `public`)
+out-not-ours = --out `{ $out }` is not empty ({ $entries } entries) and was not written by mamoru (it has no `{ $marker }` file); choose a new or empty folder, or pass --force to replace it and everything in it
+out-precious = --out `{ $out }` is { $why }; mamoru never replaces it, even with --force
+precious-root = the root of the file system
+precious-home = the home folder or contains it
+precious-cwd = the current folder or contains it
+out-not-folder = --out `{ $out }` exists and is not a folder (a file or a link); choose another path
+out-bad-path = refusing to write `{ $path }`: it leaves the output folder
+cli-error = error: { $error }
+check-summary = { $root }: { $summary }
+check-summary-policy = { $root }: { $summary } ({ $id } { $version }: { $cases } cases, { $flows } flows)
+build-nothing-written = nothing written: fix the errors above first
+build-wrote = wrote { $count } files to { $path }
+test-blocked = the policy has errors besides its cases: fix them first (`mamoru check`)
+test-coverage-low = coverage { $coverage }% is below --min-coverage { $min }%
+classify-summary = read { $read } = classified { $classified } + rejected { $rejected }
+fork-wrote = wrote { $path } (extends { $upstream })
+init-wrote = wrote the example policy ({ $count } files) to { $path }
+next-check = next: mamoru check { $path }
+
+## Thresholds.
+threshold-hint = write a value (e.g. `{ $example }`) or declare `{ $name }` under `thresholds:` in policy.yaml
+the-count = the count { $count }
+the-duration = the duration { $duration }
+quantity-kind = `{ $name }` is { $got }, but { $want } is needed here
+threshold-declared-here = threshold declared here
+bad-threshold-name = threshold name `{ $name }` is not valid
+bad-threshold-name-hint = threshold names use lowercase letters, digits, `_` and `-`, starting with a letter
+duration-too-large = duration `{ $value }` is too large
+duration-too-large-hint = use a smaller value
+unknown-placeholder = unknown threshold `{"{{"}{ $name }{"}}"}` in text
+placeholder-hint = `{"{{"}name{"}}"}` shows a threshold of policy.yaml; known: { $names }
+slip-space = a full-width space `　` in the indentation: YAML does not read it as indentation
+slip-space-hint = indent with half-width spaces (switch the input method to half-width, or replace `　` with two spaces)
+slip-colon = a full-width colon `：` after `{ $key }`: YAML needs a half-width `:`
+slip-colon-hint = write `{ $key }: ` with a half-width colon and a space
+slip-no-space = no space after the colon in `{ $typed }`: YAML reads it as one piece of text
+slip-no-space-hint = write `{ $write }`, with a half-width space after the colon
+slip-symbol = a full-width `{ $typed }` where YAML needs a half-width `{ $write }`
+slip-list-hint = lists are written `[a, b]` or one `- item` per line, with half-width symbols
+not-a-calendar-date = `{ $value }` is not a calendar date
+not-a-calendar-date-hint = write a real date as YYYY-MM-DD
+otherwise-never-taken = the `otherwise` branch of step `{ $step }` (to `{ $to }`) is never taken: the branches above catch every contact that reaches the step
+otherwise-never-taken-hint = remove the `otherwise` branch, or narrow the branches above if some contacts should reach it
+link-absolute = link `{ $dest }` starts with `/`: it breaks when the manual is served under a sub-path
+link-no-asset = link `{ $dest }` leads to no file of the policy's `site/` folder
+image-not-asset = image `{ $dest }` is not under `assets/`: put the file into the policy's `site/` folder and write `assets/NAME`
+link-no-page = link `{ $dest }` leads to no page of the manual
+link-no-anchor = link `{ $dest }` leads to no section of that page
+link-hint = write links from the manual's root: `criteria.html`, `flows/ID.html#step-ID`, `cases/ID.html`, `pages/ID.html`, `assets/FILE`
+page-name = the file name of `{ $path }` becomes the page's URL, so it must be an id (lowercase letters, digits and hyphens)
+
+## The language server (`mamoru lsp`).
+what-page = page
+lsp-defined-at = defined in { $place }
+lsp-references = { $count ->
+    [one] 1 reference
+   *[other] { $count } references
+}
+lsp-in-flow = in flow `{ $flow }`
+lsp-steps = steps: { $list }
+lsp-undefined = no { $what } `{ $id }` is defined
+lsp-inherited = inherited from { $upstream } { $version }
+lsp-overridden = changed from { $upstream } { $version }
+lsp-added = added in this policy
+lsp-cond-verdict = the verdict is any of
+lsp-cond-conduct-at-least = the effective conduct level is at least
+lsp-cond-demand-at-least = the effective demand level is at least
+lsp-cond-conduct-types = has any of these conduct types
+lsp-cond-demand-types = has any of these demand types
+lsp-cond-tags = carries any of these tags
+lsp-cond-channel = came through any of these channels
+lsp-cond-event = any of these events happened
+lsp-cond-minutes-at-least = lasted at least
+lsp-cond-repeats-at-least = the same claim was repeated at least
+lsp-cond-not = the inner condition does not hold
+lsp-checked = { $root }: { $summary } ({ $ms } ms)
+lsp-unreadable = cannot read { $root }: { $error }
+lsp-failed = language server: { $error }
+lsp-client-gone = language server: the editor closed the connection
+
+## The development server (`mamoru serve`).
+serve-overlay-title = { $count ->
+    [one] The policy has 1 error
+   *[other] The policy has { $count } errors
+}
+serve-overlay-note = Fix and save: this goes away. Underneath is the last manual that built.
+serve-overlay-note-first = Fix and save: the manual appears.
+serve-overlay-close = Close
+serve-overlay-hint = hint
+serve-not-found-title = No such page
+serve-not-found-body = { $path } is not part of this manual. It shows here once it exists.
+serve-first-title = The manual has not been built yet
+serve-first-body = Fix the policy's errors and the manual appears here.
+serve-serving = serving the manual of { $dir } at { $url } (Ctrl+C to stop)
+serve-watching = watching for changes: { $how }
+serve-native = native notifications ({ $fs })
+serve-polling = polling every { $ms } ms ({ $why })
+serve-poll-flag = --poll
+serve-poll-reason = { $fs } may not deliver native notifications
+serve-native-failed = native notifications unavailable: { $error }
+serve-rebuilt = { $count ->
+    [one] updated 1 page in { $ms } ms
+   *[other] updated { $count } pages in { $ms } ms
+}
+serve-unchanged = no change to the manual ({ $ms } ms)
+serve-has-errors = { $count ->
+    [one] 1 error: still serving the last good manual ({ $ms } ms)
+   *[other] { $count } errors: still serving the last good manual ({ $ms } ms)
+}
+serve-cannot-read = cannot read the policy: { $error }
+serve-cannot-render = cannot render the manual: { $error }
+serve-port-taken = port { $port } is taken; using a free one
+serve-cannot-listen = cannot listen on { $addr }: { $error }
