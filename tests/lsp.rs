@@ -30,6 +30,10 @@ fn uri(path: &Path) -> String {
 
 impl Client {
     fn start(root: &Path) -> Client {
+        Client::start_in(root, "en")
+    }
+
+    fn start_in(root: &Path, locale: &str) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mamoru"))
             .args(["lsp", "--stdio"])
             .current_dir(root)
@@ -61,7 +65,7 @@ impl Client {
             json!({
                 "processId": null,
                 "rootUri": uri(root),
-                "locale": "en",
+                "locale": locale,
                 "capabilities": {"general": {"positionEncodings": ["utf-16"]}},
             }),
         );
@@ -428,7 +432,7 @@ fn a_fork_reads_its_upstream_and_points_into_it() {
     let phone = fork.join("flows/phone.yaml");
     let text = std::fs::read_to_string(up.join("flows/phone.yaml")).unwrap();
     std::fs::write(&phone, &text).unwrap();
-    let mut c = Client::start(&fork);
+    let mut c = Client::start_in(&fork, "ja");
     c.open(&phone);
     // The copy has no override record: check's E312 on the fork's file.
     let d = c.diagnostics(&phone, |d| d.iter().any(|x| x["code"] == "E312"));
@@ -438,6 +442,11 @@ fn a_fork_reads_its_upstream_and_points_into_it() {
     let def = c.at("textDocument/definition", &phone, (line, col), json!({}));
     assert_eq!(def[0]["uri"], uri(&up.join("roles.yaml")).as_str());
     assert_eq!(covered(&def[0]), "operator");
+    // Hover speaks the editor's language and says where a fork's item comes from.
+    let hover = c.at("textDocument/hover", &phone, (line, col), json!({}));
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert!(md.starts_with("**役割** `operator` — オペレーター"), "{md}");
+    assert!(md.contains("から継承"), "{md}");
     c.shutdown();
 }
 
