@@ -311,6 +311,28 @@ fn polling_notices_changes_too() {
 }
 
 #[test]
+fn a_fork_follows_its_upstream() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = dir.path().join("support");
+    copy_tree(&fixture("mini"), &up);
+    let fork = dir.path().join("dept");
+    mamoru::ops::fork(&up, &fork).unwrap();
+    let s = Server::start(&fork, &[]);
+    let ev = s.events("cases%2Fa.html", 1);
+    ev.next(|e, _| e == "state");
+    // An edit in the upstream shows in the fork's manual.
+    let case = up.join("cases/a.md");
+    let text = std::fs::read_to_string(&case).unwrap();
+    atomic_save(
+        &case,
+        &text.replace("title: 事例 a", "title: 事例 a（上位版）"),
+    );
+    ev.next(|e, v| e == "reload" && v.to_string().contains("cases/a.html"));
+    let (_, body) = s.get("/cases/a.html");
+    assert!(String::from_utf8_lossy(&body).contains("事例 a（上位版）"));
+}
+
+#[test]
 fn edits_show_in_headless_chromium() {
     assert!(
         Path::new("/usr/bin/chromium").exists(),

@@ -11,7 +11,7 @@
 use super::messages::Lang;
 use super::site;
 use super::state::{Bytes, ErrorView, Snapshot, Snippet};
-use crate::load::{LoadOptions, Session, Sources};
+use crate::load::{LoadOptions, Session, Sources, absolute};
 use crate::msg;
 use crate::ops::{self, Checked, Input};
 use crate::report::Resolved;
@@ -206,7 +206,8 @@ impl Builder {
                 return self.failed(errors, vec![self.dir.clone()], ms(start));
             }
         };
-        let dirs = checked.sources.dirs.clone();
+        // Watched as absolute paths without `..` (an upstream is `fork/../support`).
+        let dirs: Vec<PathBuf> = checked.sources.dirs.iter().map(|d| absolute(d)).collect();
         let inputs = inputs_of(&checked.sources);
         if self.inputs == Some(inputs) {
             return Step {
