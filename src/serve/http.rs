@@ -3,7 +3,7 @@
 //! site's own files after percent-decoding, and `.`/`..` segments, backslashes and NUL bytes are
 //! refused before any lookup — nothing is ever read from disk to answer a request.
 
-use super::state::Shared;
+use super::state::{Bytes, Shared};
 use std::io::Write;
 use std::sync::Arc;
 use tiny_http::{Header, Method, Request, Response, StatusCode};
@@ -76,11 +76,23 @@ fn header(name: &str, value: &str) -> Header {
 }
 
 fn respond(req: Request, status: u16, kind: &str, body: Vec<u8>) {
-    let response = Response::from_data(body)
-        .with_status_code(StatusCode(status))
-        .with_header(header("Content-Type", kind))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
+    send(req, status, kind, Bytes::from(body));
+}
+
+/// Answer with bytes shared with the snapshot (a page is not copied to be sent).
+fn send(req: Request, status: u16, kind: &str, body: Bytes) {
+    let len = body.len();
+    let response = Response::new(
+        StatusCode(status),
+        vec![
+            header("Content-Type", kind),
+            header("Cache-Control", "no-store"),
+            header("X-Content-Type-Options", "nosniff"),
+        ],
+        std::io::Cursor::new(body),
+        Some(len),
+        None,
+    );
     let _ = req.respond(response);
 }
 
@@ -147,7 +159,7 @@ pub fn handle(req: Request, shared: &Arc<Shared>) {
     };
     let snap = shared.snapshot();
     match shared.file(&snap, &path) {
-        Some(bytes) => respond(req, 200, content_type(&path), bytes.to_vec()),
+        Some(bytes) => send(req, 200, content_type(&path), bytes),
         None if path.ends_with(".html") => {
             // A page that does not exist (yet): it reloads itself when it appears.
             respond(
