@@ -126,7 +126,7 @@ impl Analysis {
         };
         let end = exact.unwrap_or_else(|| {
             let line = self.line(o.file, at.line);
-            let rest = line.chars().skip(at.col as usize - 1);
+            let rest = line.chars().skip((at.col as usize).saturating_sub(1));
             let len = rest
                 .take_while(|c| !(c.is_whitespace() || matches!(c, ':' | ',' | ']' | '}')))
                 .count()

@@ -608,6 +608,82 @@ fn apply(text: &mut String, change: lsp::TextDocumentContentChangeEvent, enc: En
 mod tests {
     use super::*;
 
+    /// Broken text anywhere in a file, and every feature asked at every position: answers stay
+    /// inside the documents, and nothing panics.
+    #[test]
+    fn every_feature_survives_broken_text_at_every_position() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");
+        let dir = tempfile::tempdir().unwrap();
+        let mut stack = vec![(src.clone(), dir.path().to_path_buf())];
+        while let Some((from, to)) = stack.pop() {
+            std::fs::create_dir_all(&to).unwrap();
+            for e in std::fs::read_dir(&from).unwrap() {
+                let p = e.unwrap().path();
+                let t = to.join(p.file_name().unwrap());
+                if p.is_dir() {
+                    stack.push((p, t));
+                } else {
+                    std::fs::copy(&p, &t).unwrap();
+                }
+            }
+        }
+        let root = absolute(dir.path());
+        for (rel, kind) in [
+            ("flows/phone.yaml", crate::model::Kind::Flow),
+            ("cases/a.md", crate::model::Kind::Case),
+            ("criteria.yaml", crate::model::Kind::Criteria),
+        ] {
+            let path = root.join(rel);
+            let good = std::fs::read_to_string(&path).unwrap();
+            let mut variants: Vec<String> = (0..good.len())
+                .step_by(97)
+                .filter(|i| good.is_char_boundary(*i))
+                .map(|i| good[..i].to_string())
+                .collect();
+            variants.extend([
+                String::new(),
+                good.replace('\n', "\r\n"),
+                format!("\u{feff}{good}"),
+                good.replacen(": ", "：", 3),
+                good.replacen("  ", "\t", 2),
+                good.replacen("- ", "・", 2),
+                good.replace("id: ", "id: 𠮷"),
+                good.lines().rev().collect::<Vec<_>>().join("\n"),
+            ]);
+            for text in variants {
+                let session =
+                    Session::new(Overlay::from([(path.clone(), text.clone().into_bytes())]));
+                let a = Analysis::run(&root, &session).unwrap();
+                let d = a.diagnostics(Encoding::Utf16, Lang::Ja);
+                for list in d.values() {
+                    for x in list {
+                        assert!(x.range.start <= x.range.end, "{x:?}");
+                    }
+                }
+                let lines = text.split('\n').count() as u32;
+                let Some(file) = a.file_of(&path) else {
+                    continue;
+                };
+                features::symbols(&a, file, Encoding::Utf16);
+                for line in 0..lines + 2 {
+                    let width = text::line(&text, line).encode_utf16().count() as u32;
+                    for character in 0..width + 3 {
+                        let at = lsp::Position { line, character };
+                        let pos = a.pos(file, at, Encoding::Utf16);
+                        features::hover(&a, file, pos, Encoding::Utf16, Lang::En);
+                        for l in features::definition(&a, file, pos, Encoding::Utf16)
+                            .into_iter()
+                            .chain(features::references(&a, file, pos, true, Encoding::Utf16))
+                        {
+                            assert!(l.range.start <= l.range.end);
+                        }
+                        features::completion(&a, kind, &text, at, Encoding::Utf16, Lang::Ja);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn incremental_changes_count_utf16_units() {
         let mut t = String::from("title: 𠮷野家\nid: a\n");

@@ -113,8 +113,14 @@ fn view(sources: &Sources, r: Resolved) -> ErrorView {
             .find(|f| Some(&f.path) == r.file.as_ref())?;
         let (line, col) = (r.line?, r.column?);
         let text = file.line(line)?;
-        let before: String = text.chars().take(col as usize - 1).collect();
-        let rest: String = text.chars().skip(col as usize - 1).collect();
+        let before: String = text
+            .chars()
+            .take((col as usize).saturating_sub(1))
+            .collect();
+        let rest: String = text
+            .chars()
+            .skip((col as usize).saturating_sub(1))
+            .collect();
         let len = rest
             .char_indices()
             .find(|(_, c)| c.is_whitespace() || matches!(c, ':' | ',' | ']' | '}'))
