@@ -427,7 +427,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 ));
             }
             opts.load = LoadOptions { follow_links };
-            mamoru::serve::run(opts, &mut |line| say_text(&format!("{line}\n")))?;
+            mamoru::serve::run(
+                opts,
+                std::sync::Arc::new(|line: &str| say_text(&format!("{line}\n"))),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {

@@ -234,9 +234,15 @@ fn the_event_stream_follows_atomic_saves_errors_and_fixes() {
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    assert!(pages.contains(&"cases/a.html"), "{pages:?}");
-    assert!(!pages.contains(&"flows/phone.html"), "{pages:?}");
+    // First the case's own page alone (the pages listing every case come next).
+    assert_eq!(pages, ["cases/a.html"]);
     let (_, body) = s.get("/cases/a.html");
+    assert!(String::from_utf8_lossy(&body).contains("事例 a2"));
+    let whole = ev.next(|e, _| e == "reload");
+    let pages = whole["pages"].to_string();
+    assert!(pages.contains("cases.html") && pages.contains("criteria.html"), "{pages}");
+    assert!(!pages.contains("cases/a.html"), "{pages}");
+    let (_, body) = s.get("/cases.html");
     assert!(String::from_utf8_lossy(&body).contains("事例 a2"));
 
     // A mistake: the errors, with place and snippet; the last good page is still served.

@@ -278,6 +278,10 @@ serve-rebuilt = { $count ->
     [one] updated 1 page in { $ms } ms
    *[other] updated { $count } pages in { $ms } ms
 }
+serve-rebuilt-whole = { $count ->
+    [one] whole site: updated 1 more page in { $ms } ms
+   *[other] whole site: updated { $count } more pages in { $ms } ms
+}
 serve-unchanged = no change to the manual ({ $ms } ms)
 serve-has-errors = { $count ->
     [one] 1 error: still serving the last good manual ({ $ms } ms)

@@ -262,6 +262,7 @@ serve-poll-flag = --poll の指定
 serve-poll-reason = { $fs } では OS の通知が届かないことがあるため
 serve-native-failed = OS の通知を使えません: { $error }
 serve-rebuilt = 更新: { $count } ページ（{ $ms } ms）
+serve-rebuilt-whole = サイト全体: さらに { $count } ページを更新（{ $ms } ms）
 serve-unchanged = マニュアルに変更なし（{ $ms } ms）
 serve-has-errors = エラー { $count } 件: 最後に生成できたマニュアルを表示しています（{ $ms } ms）
 serve-cannot-read = ポリシーを読めません: { $error }

@@ -1,42 +1,75 @@
-//! The rebuild: check the policy, and when it is good, render what changed and work out which
-//! pages moved; when it is not, keep the last good manual and describe the errors for the
-//! overlay.
+//! The rebuild: check the policy; when it has errors, keep the last good manual and describe
+//! the errors for the overlay; when it is good, update the pages in two phases.
+//!
+//! 1. At once, on the watcher's thread: the pages whose inputs changed among those that do not
+//!    read every case (see `site.rs`): after an edit of cases, only their pages; after any other
+//!    edit, every such page, with the case pages open in a browser. The open pages reload.
+//! 2. Then, on a worker thread, the whole site (the case list, the grid with every case, the
+//!    print page, the search index, the bundle, the other case pages); its pages that still
+//!    differ reload. An edit arriving meanwhile makes that result stale: it is dropped and the
+//!    worker starts again from the newer policy, so the whole site follows once edits pause.
 //!
 //! What is not recomputed: files whose text did not change are not parsed again (the
-//! `load::Session` memo); nothing at all runs past loading when no source or asset changed (an
-//! editor saving the same bytes, a `touch`); the site is not rendered again when the compiled
-//! policy, its templates and assets are the same (a comment, whitespace, key order); and a page
-//! whose bytes did not change keeps its place in memory and is not reloaded in any browser.
+//! `load::Session` memo); nothing runs past loading when no source or asset changed (an editor
+//! saving the same bytes, a `touch`); nothing is rendered when the compiled policy, templates
+//! and assets did not change (a comment, whitespace, key order); a page whose bytes did not
+//! change keeps its place in memory and is not reloaded.
 
 use super::messages::Lang;
 use super::site;
-use super::state::{Bytes, ErrorView, Snapshot, Snippet};
+use super::state::{Bytes, ErrorView, Shared, Snapshot, Snippet};
+use crate::emit::site::Meta;
 use crate::load::{LoadOptions, Session, Sources, absolute};
 use crate::msg;
 use crate::ops::{self, Checked, Input};
+use crate::policy::Policy;
 use crate::report::Resolved;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
-/// The last manual that built.
+/// The manual being served (the last good one).
+#[derive(Default)]
 struct Good {
-    /// What the site was rendered from (policy, templates, assets, meta).
-    fingerprint: u64,
+    /// Inputs of the pages that do not read every case, as last rendered.
+    rest: u64,
+    /// Inputs of each case's page, as last rendered.
+    cases: HashMap<String, u64>,
     /// Hash of each file as rendered (before the live script), to tell what changed.
     raw: HashMap<String, u64>,
     files: Arc<HashMap<String, Bytes>>,
     changed: Arc<HashMap<String, u64>>,
 }
 
-/// What one rebuild produced.
+/// What the rebuild and the worker share.
+struct State {
+    generation: u64,
+    errors: Vec<ErrorView>,
+    good: Option<Good>,
+    /// Number of the newest good check; a whole render of an older one is dropped.
+    latest: u64,
+}
+
+/// A whole render to do.
+struct Job {
+    number: u64,
+    policy: Arc<Policy>,
+    assets: Vec<(String, Vec<u8>)>,
+    meta: Meta,
+    rest: u64,
+    cases: Vec<(String, u64)>,
+}
+
+/// Where the rebuild leaves whole renders for the worker (only the newest waits).
+type Jobs = Arc<(Mutex<Option<Job>>, Condvar)>;
+
+/// A line for the console, from either thread.
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What one rebuild tells its caller.
 pub struct Step {
-    /// A snapshot to publish, and the events to send with it (`None`: nothing changed).
-    pub publish: Option<(Snapshot, String)>,
-    /// A line for the console.
-    pub log: String,
     /// The folders the policy was read from (its own, then its upstreams').
     pub dirs: Vec<PathBuf>,
 }
@@ -47,12 +80,22 @@ pub struct Builder {
     session: Session,
     revision: Option<String>,
     lang: Lang,
-    generation: u64,
+    shared: Arc<Shared>,
+    state: Arc<Mutex<State>>,
+    jobs: Jobs,
+    log: Log,
     /// Hash of every source and asset read by the last rebuild, whatever its outcome.
     inputs: Option<u64>,
-    /// Whether the last rebuild found errors.
-    failing: bool,
-    good: Option<Good>,
+    /// The whole-site key of the policy last rendered, to skip identical ones.
+    shown: Option<u64>,
+    checks: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
 }
 
 fn hash_of(bytes: &[u8]) -> u64 {
@@ -61,7 +104,7 @@ fn hash_of(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Hash of everything read: file paths and texts, asset paths and bytes.
+/// Hash of everything read: file paths and texts, asset paths and bytes, folders.
 fn inputs_of(s: &Sources) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for f in &s.files {
@@ -91,6 +134,69 @@ fn inject(html: &[u8], generation: u64) -> Vec<u8> {
     out
 }
 
+/// What a merge changed.
+#[derive(Default)]
+struct Changes {
+    pages: Vec<String>,
+    /// A stylesheet, script or image changed: every page reloads.
+    assets: bool,
+}
+
+impl Good {
+    /// Put rendered files into the site. `whole`: they are the whole site, and files not
+    /// among them go; else they replace only themselves, and `gone` pages go.
+    fn merge(&mut self, files: site::Files, gone: &[String], whole: bool, g: u64) -> Changes {
+        let mut changes = Changes::default();
+        let first = self.raw.is_empty();
+        let served = Arc::make_mut(&mut self.files);
+        let changed = Arc::make_mut(&mut self.changed);
+        let mut seen = std::collections::HashSet::new();
+        for (path, bytes) in files {
+            let h = hash_of(&bytes);
+            seen.insert(path.clone());
+            if self.raw.get(&path) == Some(&h) {
+                continue;
+            }
+            let b = if path.ends_with(".html") {
+                Bytes::from(inject(&bytes, g))
+            } else {
+                Bytes::from(bytes)
+            };
+            if !first {
+                if path.ends_with(".html") {
+                    changes.pages.push(path.clone());
+                } else if !site::needs_all_cases(&path) {
+                    changes.assets = true;
+                }
+            }
+            self.raw.insert(path.clone(), h);
+            changed.insert(path.clone(), g);
+            served.insert(path, b);
+        }
+        let mut dropped: Vec<String> = if whole {
+            self.raw
+                .keys()
+                .filter(|p| !seen.contains(*p))
+                .cloned()
+                .collect()
+        } else {
+            gone.iter()
+                .filter(|p| self.raw.contains_key(*p))
+                .cloned()
+                .collect()
+        };
+        for p in &dropped {
+            self.raw.remove(p);
+            served.remove(p);
+            changed.insert(p.clone(), g);
+        }
+        dropped.retain(|p| p.ends_with(".html"));
+        changes.pages.extend(dropped);
+        changes.pages.sort();
+        changes
+    }
+}
+
 /// The overlay's view of the errors of a check.
 pub fn error_views(checked: &Checked, lang: Lang) -> Vec<ErrorView> {
     crate::report::resolve(&checked.sources, &checked.diagnostics, lang)
@@ -113,14 +219,9 @@ fn view(sources: &Sources, r: Resolved) -> ErrorView {
             .find(|f| Some(&f.path) == r.file.as_ref())?;
         let (line, col) = (r.line?, r.column?);
         let text = file.line(line)?;
-        let before: String = text
-            .chars()
-            .take((col as usize).saturating_sub(1))
-            .collect();
-        let rest: String = text
-            .chars()
-            .skip((col as usize).saturating_sub(1))
-            .collect();
+        let skip = (col as usize).saturating_sub(1);
+        let before: String = text.chars().take(skip).collect();
+        let rest: String = text.chars().skip(skip).collect();
         let len = rest
             .char_indices()
             .find(|(_, c)| c.is_whitespace() || matches!(c, ':' | ',' | ']' | '}'))
@@ -143,56 +244,142 @@ fn view(sources: &Sources, r: Resolved) -> ErrorView {
     }
 }
 
+fn snapshot(state: &State, lang: Lang) -> Snapshot {
+    let (files, changed) = match &state.good {
+        Some(g) => (g.files.clone(), g.changed.clone()),
+        None => (Arc::default(), Arc::default()),
+    };
+    Snapshot {
+        generation: state.generation,
+        files,
+        changed,
+        errors: state.errors.clone(),
+        built: state.good.is_some(),
+        lang,
+    }
+}
+
+/// Publish the state, with a reload of the pages that changed.
+fn publish(shared: &Shared, state: &State, changes: Option<&Changes>, lang: Lang) {
+    let snap = snapshot(state, lang);
+    let mut event = format!("event: state\ndata: {}\n\n", snap.state_json());
+    if let Some(c) = changes.filter(|c| c.assets || !c.pages.is_empty()) {
+        let reload = if c.assets {
+            serde_json::json!({"generation": state.generation, "pages": "all"})
+        } else {
+            serde_json::json!({"generation": state.generation, "pages": c.pages})
+        };
+        event.push_str(&format!("event: reload\ndata: {reload}\n\n"));
+    }
+    shared.publish(snap, &event);
+}
+
+fn ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+/// The worker: whole renders, newest first, dropped when a newer policy came meanwhile.
+fn worker(jobs: Jobs, state: Arc<Mutex<State>>, shared: Arc<Shared>, log: Log, lang: Lang) {
+    let (slot, ready) = &*jobs;
+    loop {
+        let job = {
+            let mut s = lock(slot);
+            loop {
+                if let Some(j) = s.take() {
+                    break j;
+                }
+                s = match ready.wait(s) {
+                    Ok(g) => g,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+            }
+        };
+        let start = Instant::now();
+        let files = site::render(&job.policy, &job.assets, &job.meta);
+        let mut st = lock(&state);
+        if st.latest != job.number {
+            continue;
+        }
+        let files = match files {
+            Ok(f) => f,
+            Err(e) => {
+                log(&msg!("serve-cannot-render", error = e).render(lang));
+                continue;
+            }
+        };
+        let g = st.generation + 1;
+        let Some(good) = st.good.as_mut() else {
+            continue;
+        };
+        let changes = good.merge(files, &[], true, g);
+        good.cases = job.cases.into_iter().collect();
+        good.rest = job.rest;
+        if changes.assets || !changes.pages.is_empty() {
+            st.generation = g;
+            publish(&shared, &st, Some(&changes), lang);
+        }
+        drop(st);
+        log(&msg!(
+            "serve-rebuilt-whole",
+            count = changes.pages.len(),
+            ms = ms(start)
+        )
+        .render(lang));
+    }
+}
+
 impl Builder {
-    pub fn new(dir: PathBuf, opts: LoadOptions, lang: Lang) -> Builder {
+    pub fn new(
+        dir: PathBuf,
+        opts: LoadOptions,
+        lang: Lang,
+        shared: Arc<Shared>,
+        log: Log,
+    ) -> Builder {
         // The revision is read once: `git status` on every keystroke would cost more than the
         // rebuild, and a preview's footer need not follow uncommitted edits.
         let revision = crate::load::revision(&dir);
+        let state = Arc::new(Mutex::new(State {
+            generation: 0,
+            errors: Vec::new(),
+            good: None,
+            latest: 0,
+        }));
+        let jobs: Jobs = Arc::new((Mutex::new(None), Condvar::new()));
+        {
+            let (jobs, state, shared, log) =
+                (jobs.clone(), state.clone(), shared.clone(), log.clone());
+            std::thread::spawn(move || worker(jobs, state, shared, log, lang));
+        }
         Builder {
             dir,
             opts,
             session: Session::default(),
             revision,
             lang,
-            generation: 0,
-            inputs: None,
-            failing: false,
-            good: None,
-        }
-    }
-
-    fn snapshot(&self, errors: Vec<ErrorView>) -> Snapshot {
-        let (files, changed) = match &self.good {
-            Some(g) => (g.files.clone(), g.changed.clone()),
-            None => (Arc::default(), Arc::default()),
-        };
-        Snapshot {
-            generation: self.generation,
-            files,
-            changed,
-            errors,
-            built: self.good.is_some(),
-            lang: self.lang,
-        }
-    }
-
-    fn failed(&mut self, errors: Vec<ErrorView>, dirs: Vec<PathBuf>, ms: f64) -> Step {
-        self.generation += 1;
-        self.failing = true;
-        let log = msg!("serve-has-errors", count = errors.len(), ms = ms as u64).render(self.lang);
-        let snap = self.snapshot(errors);
-        let event = format!("event: state\ndata: {}\n\n", snap.state_json());
-        Step {
-            publish: Some((snap, event)),
+            shared,
+            state,
+            jobs,
             log,
-            dirs,
+            inputs: None,
+            shown: None,
+            checks: 0,
         }
+    }
+
+    fn fail(&mut self, errors: Vec<ErrorView>, start: Instant) {
+        let n = errors.len();
+        let mut st = lock(&self.state);
+        st.generation += 1;
+        st.errors = errors;
+        publish(&self.shared, &st, None, self.lang);
+        drop(st);
+        (self.log)(&msg!("serve-has-errors", count = n, ms = ms(start)).render(self.lang));
     }
 
     /// Read, check and (when good) render the policy again.
     pub fn rebuild(&mut self) -> Step {
         let start = Instant::now();
-        let ms = |s: Instant| s.elapsed().as_secs_f64() * 1000.0;
         let checked = match ops::check_in_session(
             &Input::Dir(self.dir.clone()),
             &self.opts,
@@ -209,50 +396,95 @@ impl Builder {
                     notes: Vec::new(),
                     snippet: None,
                 }];
-                return self.failed(errors, vec![self.dir.clone()], ms(start));
+                self.fail(errors, start);
+                return Step {
+                    dirs: vec![self.dir.clone()],
+                };
             }
         };
         // Watched as absolute paths without `..` (an upstream is `fork/../support`).
         let dirs: Vec<PathBuf> = checked.sources.dirs.iter().map(|d| absolute(d)).collect();
+        let step = Step { dirs };
         let inputs = inputs_of(&checked.sources);
         if self.inputs == Some(inputs) {
-            return Step {
-                publish: None,
-                log: msg!("serve-unchanged", ms = ms(start) as u64).render(self.lang),
-                dirs,
-            };
+            (self.log)(&msg!("serve-unchanged", ms = ms(start)).render(self.lang));
+            return step;
         }
         self.inputs = Some(inputs);
         let errors = error_views(&checked, self.lang);
-        let Some(policy) = checked.policy.as_ref().filter(|_| errors.is_empty()) else {
-            return self.failed(errors, dirs, ms(start));
+        let Some(policy) = checked.policy.filter(|_| errors.is_empty()) else {
+            self.fail(errors, start);
+            return step;
         };
-        let meta = crate::emit::site::Meta {
+        let assets = checked.sources.assets;
+        let meta = Meta {
             revision: self.revision.clone(),
         };
-        let fingerprint = site::fingerprint(policy, &checked.sources.assets, &meta);
-        if let Some(g) = &self.good
-            && g.fingerprint == fingerprint
-        {
-            // Same manual: only the overlay, if any, goes.
-            let was_failing = std::mem::replace(&mut self.failing, false);
-            if !was_failing {
-                return Step {
-                    publish: None,
-                    log: msg!("serve-unchanged", ms = ms(start) as u64).render(self.lang),
-                    dirs,
-                };
+        let rest = site::rest_key(&policy, &assets, &meta);
+        let cases = site::case_keys(&policy);
+        let mut key = std::collections::hash_map::DefaultHasher::new();
+        (rest, &cases).hash(&mut key);
+        let key = key.finish();
+        let was_failing = !lock(&self.state).errors.is_empty();
+        if self.shown == Some(key) {
+            // The same manual: only the overlay, if any, goes.
+            if was_failing {
+                let mut st = lock(&self.state);
+                st.generation += 1;
+                st.errors.clear();
+                publish(&self.shared, &st, None, self.lang);
             }
-            self.generation += 1;
-            let snap = self.snapshot(Vec::new());
-            let event = format!("event: state\ndata: {}\n\n", snap.state_json());
-            return Step {
-                publish: Some((snap, event)),
-                log: msg!("serve-unchanged", ms = ms(start) as u64).render(self.lang),
-                dirs,
-            };
+            (self.log)(&msg!("serve-unchanged", ms = ms(start)).render(self.lang));
+            return step;
         }
-        let files = match site::render(policy, &checked.sources.assets, &meta) {
+        self.shown = Some(key);
+        self.checks += 1;
+        let number = self.checks;
+        let policy = Arc::new(policy);
+
+        // Phase 1: what can be rendered without every case.
+        let first = lock(&self.state).good.is_none();
+        let plan = if first {
+            None
+        } else {
+            let st = lock(&self.state);
+            let good = st.good.as_ref();
+            let open = self.shared.open_pages();
+            let (wanted, gone): (Vec<usize>, Vec<String>) = match good {
+                Some(g) if g.rest == rest => {
+                    let now: std::collections::HashSet<&str> =
+                        cases.iter().map(|(id, _)| id.as_str()).collect();
+                    let wanted = cases
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (id, k))| g.cases.get(id) != Some(k))
+                        .map(|(i, _)| i)
+                        .collect();
+                    let gone = g
+                        .cases
+                        .keys()
+                        .filter(|id| !now.contains(id.as_str()))
+                        .map(|id| site::case_page(id))
+                        .collect();
+                    (wanted, gone)
+                }
+                _ => {
+                    let wanted = cases
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (id, _))| open.contains(&site::case_page(id)))
+                        .map(|(i, _)| i)
+                        .collect();
+                    (wanted, Vec::new())
+                }
+            };
+            Some((wanted, gone))
+        };
+        let rendered = match &plan {
+            None => site::render(&policy, &assets, &meta),
+            Some((wanted, _)) => site::render_part(&policy, wanted, &assets, &meta),
+        };
+        let files = match rendered {
             Ok(f) => f,
             Err(e) => {
                 let errors = vec![ErrorView {
@@ -263,73 +495,51 @@ impl Builder {
                     notes: Vec::new(),
                     snippet: None,
                 }];
-                return self.failed(errors, dirs, ms(start));
+                self.shown = None;
+                self.fail(errors, start);
+                return step;
             }
         };
-        self.generation += 1;
-        self.failing = false;
-        let generation = self.generation;
-        let (old_raw, old_files, old_changed) = match self.good.take() {
-            Some(g) => (g.raw, g.files, g.changed),
-            None => Default::default(),
+        let mut st = lock(&self.state);
+        st.latest = number;
+        st.errors.clear();
+        let g = st.generation + 1;
+        st.generation = g;
+        let good = st.good.get_or_insert_with(Good::default);
+        let (gone, whole) = match &plan {
+            None => (Vec::new(), true),
+            Some((_, gone)) => (gone.clone(), false),
         };
-        let mut raw = HashMap::with_capacity(files.len());
-        let mut out: HashMap<String, Bytes> = HashMap::with_capacity(files.len());
-        let mut changed: HashMap<String, u64> = HashMap::with_capacity(files.len());
-        let mut pages = Vec::new();
-        let mut assets_changed = false;
-        for (path, bytes) in files {
-            let h = hash_of(&bytes);
-            let same = old_raw.get(&path) == Some(&h);
-            let kept = if same { old_files.get(&path) } else { None };
-            let served = match kept {
-                Some(b) => b.clone(),
-                None if path.ends_with(".html") => Bytes::from(inject(&bytes, generation)),
-                None => Bytes::from(bytes),
-            };
-            let at = match (kept, old_changed.get(&path)) {
-                (Some(_), Some(g)) => *g,
-                _ => generation,
-            };
-            if at == generation && !old_raw.is_empty() {
-                if path.ends_with(".html") {
-                    pages.push(path.clone());
-                } else if !path.starts_with("pagefind/") && !path.starts_with("bundle") {
-                    assets_changed = true;
-                }
-            }
-            raw.insert(path.clone(), h);
-            changed.insert(path.clone(), at);
-            out.insert(path, served);
-        }
-        for gone in old_raw.keys().filter(|p| !raw.contains_key(*p)) {
-            if gone.ends_with(".html") {
-                pages.push(gone.clone());
+        let changes = good.merge(files, &gone, whole, g);
+        good.rest = rest;
+        for (i, (id, k)) in cases.iter().enumerate() {
+            let rendered_now = plan.as_ref().is_none_or(|(w, _)| w.contains(&i));
+            if rendered_now {
+                good.cases.insert(id.clone(), *k);
             }
         }
-        pages.sort();
-        self.good = Some(Good {
-            fingerprint,
-            raw,
-            files: Arc::new(out),
-            changed: Arc::new(changed),
-        });
-        let snap = self.snapshot(Vec::new());
-        let reload = if assets_changed {
-            serde_json::json!({"generation": generation, "pages": "all"})
-        } else {
-            serde_json::json!({"generation": generation, "pages": pages})
-        };
-        let event = format!(
-            "event: state\ndata: {}\n\nevent: reload\ndata: {reload}\n\n",
-            snap.state_json()
+        good.cases
+            .retain(|id, _| cases.iter().any(|(c, _)| c == id));
+        publish(&self.shared, &st, Some(&changes), self.lang);
+        drop(st);
+        (self.log)(
+            &msg!("serve-rebuilt", count = changes.pages.len(), ms = ms(start)).render(self.lang),
         );
-        Step {
-            publish: Some((snap, event)),
-            log: msg!("serve-rebuilt", count = pages.len(), ms = ms(start) as u64)
-                .render(self.lang),
-            dirs,
+
+        // Phase 2: the whole site, on the worker.
+        if plan.is_some() {
+            let (slot, ready) = &*self.jobs;
+            *lock(slot) = Some(Job {
+                number,
+                policy,
+                assets,
+                meta,
+                rest,
+                cases,
+            });
+            ready.notify_one();
         }
+        step
     }
 }
 

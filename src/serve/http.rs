@@ -204,7 +204,7 @@ fn events(req: Request, query: &str, shared: &Arc<Shared>) {
     if w.write_all(head.as_bytes()).is_err() {
         return;
     }
-    shared.subscribe(w, |snap| {
+    shared.subscribe(page.clone(), w, |snap| {
         let mut first = format!("event: state\ndata: {}\n\n", snap.state_json());
         if snap.changed_after(&page, seen) {
             first.push_str(&format!(

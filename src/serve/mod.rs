@@ -18,6 +18,8 @@ mod site;
 mod state;
 pub mod watch;
 
+pub use build::Log;
+
 use crate::load::{LoadOptions, absolute};
 use crate::msg;
 use crate::ops::Fatal;
@@ -65,7 +67,7 @@ impl Options {
     }
 }
 
-fn bind(opts: &Options, log: &mut dyn FnMut(&str)) -> Result<tiny_http::Server, Fatal> {
+fn bind(opts: &Options, log: &build::Log) -> Result<tiny_http::Server, Fatal> {
     let at = |port| SocketAddr::new(opts.bind, port);
     let fail = |port, e: &dyn std::fmt::Display| {
         Fatal::Usage(msg!(
@@ -85,7 +87,7 @@ fn bind(opts: &Options, log: &mut dyn FnMut(&str)) -> Result<tiny_http::Server, 
 
 /// Serve until the process is stopped. `log` receives the console lines (the address first,
 /// once the first build is done).
-pub fn run(opts: Options, log: &mut dyn FnMut(&str)) -> Result<(), Fatal> {
+pub fn run(opts: Options, log: build::Log) -> Result<(), Fatal> {
     if !opts.dir.is_dir() {
         return Err(Fatal::Usage(msg!(
             "not-a-folder",
@@ -94,7 +96,7 @@ pub fn run(opts: Options, log: &mut dyn FnMut(&str)) -> Result<(), Fatal> {
     }
     let dir = absolute(&opts.dir);
     let lang = opts.lang;
-    let server = bind(&opts, log)?;
+    let server = bind(&opts, &log)?;
     let addr = server.server_addr().to_ip().ok_or_else(|| {
         Fatal::Usage(msg!(
             "serve-cannot-listen",
@@ -104,13 +106,9 @@ pub fn run(opts: Options, log: &mut dyn FnMut(&str)) -> Result<(), Fatal> {
     })?;
     let shared = Arc::new(Shared::new(lang));
 
-    let mut builder = build::Builder::new(dir.clone(), opts.load, lang);
-    let first = builder.rebuild();
-    let mut dirs = first.dirs.clone();
-    if let Some((snap, event)) = first.publish {
-        shared.publish(snap, &event);
-    }
-    log(&first.log);
+    let mut builder =
+        build::Builder::new(dir.clone(), opts.load, lang, shared.clone(), log.clone());
+    let mut dirs = builder.rebuild().dirs;
 
     let (mode, fs) = match opts.watching {
         Watching::Auto => watch::detect(&dir),
@@ -170,12 +168,8 @@ pub fn run(opts: Options, log: &mut dyn FnMut(&str)) -> Result<(), Fatal> {
             if let Err(e) = watcher.set_dirs(&step.dirs) {
                 log(&msg!("serve-native-failed", error = e).render(lang));
             }
-            dirs = step.dirs.clone();
+            dirs = step.dirs;
         }
-        if let Some((snap, event)) = step.publish {
-            shared.publish(snap, &event);
-        }
-        log(&step.log);
     }
     Ok(())
 }

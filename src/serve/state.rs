@@ -86,8 +86,20 @@ impl Snapshot {
     }
 }
 
-/// An open page's event stream.
-type Client = Box<dyn Write + Send>;
+/// An open page's event stream, and the page.
+struct Client {
+    page: String,
+    stream: Box<dyn Write + Send>,
+}
+
+impl Client {
+    fn send(&mut self, text: &[u8]) -> bool {
+        self.stream
+            .write_all(text)
+            .and_then(|()| self.stream.flush())
+            .is_ok()
+    }
+}
 
 /// Shared by the HTTP threads and the rebuild thread.
 pub struct Shared {
@@ -128,16 +140,18 @@ impl Shared {
         }
     }
 
-    /// Start a page's stream: `first` writes what it must know now, from the current snapshot;
-    /// no rebuild can publish in between.
-    pub fn subscribe(&self, mut client: Client, first: impl FnOnce(&Snapshot) -> String) {
+    /// Start the stream of an open page: `first` writes what it must know now, from the
+    /// current snapshot; no rebuild can publish in between.
+    pub fn subscribe(
+        &self,
+        page: String,
+        stream: Box<dyn Write + Send>,
+        first: impl FnOnce(&Snapshot) -> String,
+    ) {
         let mut clients = self.clients();
         let text = first(&self.snapshot());
-        if client
-            .write_all(text.as_bytes())
-            .and_then(|()| client.flush())
-            .is_ok()
-        {
+        let mut client = Client { page, stream };
+        if client.send(text.as_bytes()) {
             clients.push(client);
         }
     }
@@ -150,20 +164,19 @@ impl Shared {
             Ok(mut s) => *s = Arc::new(snap),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(snap),
         }
-        clients.retain_mut(|c| {
-            c.write_all(event.as_bytes())
-                .and_then(|()| c.flush())
-                .is_ok()
-        });
+        clients.retain_mut(|c| c.send(event.as_bytes()));
     }
 
     /// Keep streams open through proxies, and notice closed ones.
     pub fn ping(&self) {
-        self.clients()
-            .retain_mut(|c| c.write_all(b": ping\n\n").and_then(|()| c.flush()).is_ok());
+        self.clients().retain_mut(|c| c.send(b": ping\n\n"));
     }
 
-    pub fn open_pages(&self) -> usize {
-        self.clients().len()
+    /// The site paths of the pages open in a browser now.
+    pub fn open_pages(&self) -> Vec<String> {
+        let mut pages: Vec<String> = self.clients().iter().map(|c| c.page.clone()).collect();
+        pages.sort();
+        pages.dedup();
+        pages
     }
 }
