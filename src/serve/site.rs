@@ -7,9 +7,10 @@
 //! - every other page but three reads the policy without its cases;
 //! - the case list, the criteria page (every case on the grid), the print page and the search
 //!   index read everything: they are the "whole" group.
+//!
 //! So a page of the first two groups can be rendered by rendering a copy of the policy that
-//! holds only the cases wanted: [`render_part`]. `tests/serve.rs` checks that those pages are
-//! byte for byte the pages of a full render; when `emit::site` renders page by page (issue 9),
+//! holds only the cases wanted: [`render_part`]. A test below checks that those pages are byte
+//! for byte the pages of a full render; when `emit::site` renders page by page (issue 9),
 //! `render_part` becomes a loop over the pages wanted, and that test names the pages that moved
 //! between groups.
 
