@@ -119,6 +119,9 @@ codes! {
     IdMismatch = "E204", Error, "id-mismatch";
     GridShape = "E210", Error, "grid-shape";
     GridIndependentRow = "E211", Error, "independent-row";
+    CapForbidden = "E212", Error, "cap-forbidden";
+    CapNoEffect = "E213", Error, "cap-no-effect";
+    CapCondition = "E214", Error, "cap-condition";
     FlowsOverlap = "E220", Error, "flows-overlap";
     StepUnreachable = "E221", Error, "step-unreachable";
     RouteUnending = "E222", Error, "route-unending";

@@ -15,6 +15,10 @@ pub enum Need {
     Event(usize),
     Minutes,
     Repeats,
+    Party,
+    Targeted,
+    /// A counter's value.
+    Count(usize),
     Type(AxisKind, usize),
     /// The effective levels and the verdict.
     Profile,
@@ -27,6 +31,11 @@ pub trait Probe {
     fn event(&self, event: usize) -> Result<bool, Need>;
     fn minutes(&self) -> Result<u64, Need>;
     fn repeats(&self) -> Result<u64, Need>;
+    /// The other party (`None`: not recorded).
+    fn party(&self) -> Result<Option<usize>, Need>;
+    fn targeted(&self) -> Result<bool, Need>;
+    /// A counter's value (facts over time).
+    fn count(&self, counter: usize) -> Result<u64, Need>;
     /// The contact has the type (listed, or implied by its facts).
     fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need>;
     /// Effective conduct level, after types raised it.
@@ -47,6 +56,19 @@ pub fn holds<P: Probe + ?Sized>(c: &Cond, p: &P) -> Result<bool, Need> {
             }
         }
     };
+    fn any_of<P: Probe + ?Sized>(conds: &[Cond], p: &P) -> Result<bool, Need> {
+        let mut need = None;
+        for c in conds {
+            match holds(c, p) {
+                Ok(true) => return Ok(true),
+                Ok(false) => {}
+                Err(n) => {
+                    need.get_or_insert(n);
+                }
+            }
+        }
+        need.map_or(Ok(false), Err)
+    }
     fn any(items: &[usize], f: impl Fn(usize) -> Result<bool, Need>) -> Result<bool, Need> {
         let mut need = None;
         for &i in items {
@@ -71,6 +93,16 @@ pub fn holds<P: Probe + ?Sized>(c: &Cond, p: &P) -> Result<bool, Need> {
     {
         return Ok(false);
     }
+    if let Some(ps) = &c.party
+        && check(p.party().map(|x| x.is_some_and(|x| ps.contains(&x))))
+    {
+        return Ok(false);
+    }
+    if let Some(t) = c.targeted
+        && check(p.targeted().map(|x| x == t))
+    {
+        return Ok(false);
+    }
     if let Some(m) = c.minutes_at_least
         && check(p.minutes().map(|x| x.saturating_mul(60) >= m))
     {
@@ -80,6 +112,11 @@ pub fn holds<P: Probe + ?Sized>(c: &Cond, p: &P) -> Result<bool, Need> {
         && check(p.repeats().map(|x| x >= r))
     {
         return Ok(false);
+    }
+    for &(counter, at_least) in c.counts_at_least.iter().flatten() {
+        if check(p.count(counter).map(|x| x >= at_least)) {
+            return Ok(false);
+        }
     }
     if let Some(ts) = &c.conduct_types
         && check(any(ts, |t| p.has_type(AxisKind::Conduct, t)))
@@ -108,6 +145,11 @@ pub fn holds<P: Probe + ?Sized>(c: &Cond, p: &P) -> Result<bool, Need> {
     }
     if let Some(n) = &c.not
         && check(holds(n, p).map(|b| !b))
+    {
+        return Ok(false);
+    }
+    if let Some(a) = &c.any
+        && check(any_of(a, p))
     {
         return Ok(false);
     }
@@ -143,6 +185,37 @@ pub enum Reason {
     },
     /// A conduct type's `verdict` override raised the verdict above the cell's.
     Override { ty: usize, verdict: usize },
+    /// A protective cap limited a type's raise: the type would have raised its axis to `from`
+    /// (its `min_level`); under the cap it could raise it only to `to`. Given only when the cap
+    /// lowered the effective level.
+    Capped {
+        /// The cap's index.
+        cap: usize,
+        axis: AxisKind,
+        ty: usize,
+        from: usize,
+        to: usize,
+    },
+}
+
+/// The level a type may raise its axis to, given the caps that hold: its `min_level`, or the
+/// lowest limit of a holding cap that names it, with that cap (the first on a tie).
+pub fn raise_limit(
+    p: &Policy,
+    axis: AxisKind,
+    ty: usize,
+    holding: &[usize],
+) -> (usize, Option<usize>) {
+    let min = p.types(axis)[ty].min_level;
+    let mut best = (min, None);
+    for &c in holding {
+        if let Some(limit) = p.caps[c].limit(axis, ty)
+            && limit < best.0
+        {
+            best = (limit, Some(c));
+        }
+    }
+    best
 }
 
 /// How a contact's verdict came about.
@@ -156,7 +229,8 @@ pub struct Assessment {
     /// Types the contact has (listed or implied), per axis.
     pub conduct_types: Vec<usize>,
     pub demand_types: Vec<usize>,
-    /// Why: types that raised a level, then the cell, then overrides, in that (causal) order.
+    /// Why: per axis the types that raised a level and the caps that limited it, then the
+    /// cell, then overrides, in that (causal) order.
     pub why: Vec<Reason>,
 }
 
@@ -182,6 +256,15 @@ impl Probe for FactsProbe<'_> {
     fn repeats(&self) -> Result<u64, Need> {
         Ok(self.0.repeats)
     }
+    fn party(&self) -> Result<Option<usize>, Need> {
+        Ok(self.0.party)
+    }
+    fn targeted(&self) -> Result<bool, Need> {
+        Ok(self.0.targeted)
+    }
+    fn count(&self, counter: usize) -> Result<u64, Need> {
+        Ok(self.0.count(counter))
+    }
     fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need> {
         Err(Need::Type(axis, ty))
     }
@@ -196,8 +279,54 @@ impl Probe for FactsProbe<'_> {
     }
 }
 
-/// The verdict of a contact: the highest of the given level and each type's `min_level` on both
-/// axes, looked up in the grid, raised by the most severe override.
+/// Facts with the types they give, before levels: what caps' `when` may ask about.
+struct Presence<'a> {
+    facts: FactsProbe<'a>,
+    types: [&'a [usize]; 2],
+}
+
+impl Probe for Presence<'_> {
+    fn channel(&self) -> Result<usize, Need> {
+        self.facts.channel()
+    }
+    fn tag(&self, tag: usize) -> Result<bool, Need> {
+        self.facts.tag(tag)
+    }
+    fn event(&self, event: usize) -> Result<bool, Need> {
+        self.facts.event(event)
+    }
+    fn minutes(&self) -> Result<u64, Need> {
+        self.facts.minutes()
+    }
+    fn repeats(&self) -> Result<u64, Need> {
+        self.facts.repeats()
+    }
+    fn party(&self) -> Result<Option<usize>, Need> {
+        self.facts.party()
+    }
+    fn targeted(&self) -> Result<bool, Need> {
+        self.facts.targeted()
+    }
+    fn count(&self, counter: usize) -> Result<u64, Need> {
+        self.facts.count(counter)
+    }
+    fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need> {
+        Ok(self.types[axis.index()].contains(&ty))
+    }
+    fn conduct(&self) -> Result<usize, Need> {
+        Err(Need::Profile)
+    }
+    fn demand(&self) -> Result<usize, Need> {
+        Err(Need::Profile)
+    }
+    fn verdict(&self) -> Result<usize, Need> {
+        Err(Need::Profile)
+    }
+}
+
+/// The verdict of a contact: on both axes the highest of the given level and each type's
+/// `min_level` (limited by the protective caps that hold), looked up in the grid, raised by the
+/// most severe override.
 pub fn assess(p: &Policy, f: &Facts) -> Assessment {
     let probe = FactsProbe(f);
     let present = |axis: AxisKind, listed: &[usize]| -> Vec<usize> {
@@ -215,16 +344,31 @@ pub fn assess(p: &Policy, f: &Facts) -> Assessment {
     };
     let conduct_types = present(AxisKind::Conduct, &f.conduct_types);
     let demand_types = present(AxisKind::Demand, &f.demand_types);
+    let presence = Presence {
+        facts: FactsProbe(f),
+        types: [&conduct_types, &demand_types],
+    };
+    let caps: Vec<usize> = p
+        .caps
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| holds(&c.when, &presence) == Ok(true))
+        .map(|(i, _)| i)
+        .collect();
     let mut why = Vec::new();
     let mut level = |axis: AxisKind, given: usize, listed: &[usize], types: &[usize]| -> usize {
-        let top = types
+        let limits: Vec<(usize, usize, Option<usize>)> = types
             .iter()
-            .map(|&t| p.types(axis)[t].min_level)
-            .max()
-            .unwrap_or(0);
+            .map(|&t| {
+                let (to, cap) = raise_limit(p, axis, t, &caps);
+                (t, to, cap)
+            })
+            .collect();
+        let top = limits.iter().map(|l| l.1).max().unwrap_or(0);
+        let level = given.max(top);
         if top > given {
-            for &t in types {
-                if p.types(axis)[t].min_level == top {
+            for &(t, to, _) in &limits {
+                if to == top {
                     why.push(Reason::Raised {
                         axis,
                         ty: t,
@@ -235,7 +379,21 @@ pub fn assess(p: &Policy, f: &Facts) -> Assessment {
                 }
             }
         }
-        given.max(top)
+        for &(t, to, cap) in &limits {
+            let min = p.types(axis)[t].min_level;
+            if let Some(cap) = cap
+                && min > level
+            {
+                why.push(Reason::Capped {
+                    cap,
+                    axis,
+                    ty: t,
+                    from: min,
+                    to: to.max(given),
+                });
+            }
+        }
+        level
     };
     let conduct = level(
         AxisKind::Conduct,
@@ -302,6 +460,15 @@ impl Probe for Contact<'_> {
     }
     fn repeats(&self) -> Result<u64, Need> {
         Ok(self.facts.repeats)
+    }
+    fn party(&self) -> Result<Option<usize>, Need> {
+        Ok(self.facts.party)
+    }
+    fn targeted(&self) -> Result<bool, Need> {
+        Ok(self.facts.targeted)
+    }
+    fn count(&self, counter: usize) -> Result<u64, Need> {
+        Ok(self.facts.count(counter))
     }
     fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need> {
         Ok(match axis {

@@ -146,8 +146,11 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
     }
 }
 
+/// A fuzz target: bytes in, nothing out; it must not panic.
+pub type Target = fn(&[u8]);
+
 /// The targets by name.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("policy_file", policy_file),
     ("case_file", case_file),
     ("classify_lines", classify_lines),

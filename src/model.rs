@@ -425,6 +425,15 @@ pub struct CaseMatter {
     /// What happened during the contact.
     #[serde(default)]
     pub events: Vec<Id>,
+    /// Who the other party is (a party id of `vocabulary.yaml`); not recorded when absent.
+    pub party: Option<Id>,
+    /// The other party singled out one staff member (named them, demanded their real name,
+    /// threatened to expose them).
+    #[serde(default)]
+    pub targeted: bool,
+    /// Facts over time: counter id (of `vocabulary.yaml`) → value; an absent counter is 0.
+    #[serde(default)]
+    pub counts: BTreeMap<String, u64>,
     /// The outcome the policy must give.
     pub expect: Expect,
 }
@@ -462,6 +471,32 @@ pub struct Criteria {
     /// What can happen during a contact; flows branch on them.
     #[serde(default)]
     pub events: Vec<Labelled>,
+    /// Protective caps: when a protective fact holds, some types raise a level less far.
+    #[serde(default)]
+    pub caps: Vec<Cap>,
+}
+
+/// A protective cap (保護的な上限): while `when` holds, the types named raise their axis at
+/// most to `max_conduct` / `max_demand` (not at all when no maximum is given). Checked: a cap
+/// never touches a type that is unacceptable whatever the demand, and must change something.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cap {
+    pub id: Id,
+    pub label: String,
+    /// The protective facts (plain facts and types; no verdicts, levels or events).
+    pub when: Condition,
+    /// Conduct types whose raise the cap limits.
+    #[serde(default)]
+    pub conduct_types: Vec<Id>,
+    /// The highest conduct level those types may raise to; absent: no raise at all.
+    pub max_conduct: Option<Id>,
+    /// Demand types whose raise the cap limits.
+    #[serde(default)]
+    pub demand_types: Vec<Id>,
+    /// The highest demand level those types may raise to; absent: no raise at all.
+    pub max_demand: Option<Id>,
+    pub describe: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -547,9 +582,33 @@ pub struct Labelled {
 pub struct FactCondition {
     pub channel: Option<OneOrMany>,
     pub tags: Option<OneOrMany>,
+    /// The other party is one of these parties.
+    pub party: Option<OneOrMany>,
+    /// The other party singled out one staff member (or did not, with `false`).
+    pub targeted: Option<bool>,
     /// Minutes, a duration, or a duration threshold.
     pub minutes_at_least: Option<MinutesRef>,
     pub repeats_at_least: Option<CountRef>,
+    /// Every listed counter (facts over time) is at least its count.
+    pub counts_at_least: Option<BTreeMap<String, CountRef>>,
+    /// Holds when this inner condition does not.
+    pub not: Option<Box<FactCondition>>,
+    /// Holds when at least one of these conditions holds.
+    pub any: Option<Vec<FactCondition>>,
+}
+
+/// A counter: a fact over time that the CRM counts (contacts in the last 24 hours …).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Counter {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
+    pub id: Id,
+    pub label: String,
+    /// The period the CRM counts over (documentation for the systems that fill it in).
+    pub window: Option<DurationRef>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -567,6 +626,12 @@ pub struct Vocabulary {
     pub channels: Vec<Labelled>,
     #[serde(default)]
     pub tags: Vec<Labelled>,
+    /// Who the other party of a contact may be (customer, family, proxy, business partner …).
+    #[serde(default)]
+    pub parties: Vec<Labelled>,
+    /// Facts over time that contacts may carry as `counts`.
+    #[serde(default)]
+    pub counters: Vec<Counter>,
 }
 
 /// Who acts in a flow.
@@ -664,13 +729,21 @@ pub struct Condition {
     pub demand_types: Option<OneOrMany>,
     pub tags: Option<OneOrMany>,
     pub channel: Option<OneOrMany>,
+    /// The other party is one of these parties.
+    pub party: Option<OneOrMany>,
+    /// The other party singled out one staff member (or did not, with `false`).
+    pub targeted: Option<bool>,
     /// Something that happened during the contact.
     pub event: Option<OneOrMany>,
     /// Minutes, a duration, or a duration threshold.
     pub minutes_at_least: Option<MinutesRef>,
     pub repeats_at_least: Option<CountRef>,
+    /// Every listed counter (facts over time) is at least its count.
+    pub counts_at_least: Option<BTreeMap<String, CountRef>>,
     /// Holds when this inner condition does not.
     pub not: Option<Box<Condition>>,
+    /// Holds when at least one of these conditions holds.
+    pub any: Option<Vec<Condition>>,
 }
 
 /// `flows/<id>.yaml`: an escalation flow (対応フロー).

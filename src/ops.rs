@@ -96,6 +96,8 @@ pub struct Checked {
     pub sources: Sources,
     pub policy: Option<Policy>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The policy's cases, judged once by the check.
+    pub judged: Vec<crate::compile::cases::Judgement>,
 }
 
 impl Checked {
@@ -177,6 +179,7 @@ pub fn check_in_session(
     let Compiled {
         policy,
         diagnostics: more,
+        judged,
     } = compile(&layer.validated, &asset_names(&sources));
     diagnostics.extend(more);
     let policy = policy.map(|mut p| {
@@ -188,6 +191,7 @@ pub fn check_in_session(
         sources,
         policy,
         diagnostics,
+        judged,
     })
 }
 
@@ -213,7 +217,7 @@ pub fn test(input: &Input, load: &LoadOptions) -> Result<Tested, Fatal> {
         .cloned()
         .collect();
     let report = checked.policy.as_ref().map(|p| {
-        let mut r = crate::testing::run_all(p);
+        let mut r = crate::testing::report(p, &checked.judged);
         r.errors = crate::report::resolve(&checked.sources, &blocking, crate::i18n::lang())
             .into_iter()
             .map(|d| {

@@ -59,6 +59,16 @@ pub enum AxisKind {
     Demand,
 }
 
+impl AxisKind {
+    /// 0 for conduct, 1 for demand (for per-axis arrays).
+    pub fn index(self) -> usize {
+        match self {
+            AxisKind::Conduct => 0,
+            AxisKind::Demand => 1,
+        }
+    }
+}
+
 /// A conduct or demand type.
 #[derive(Clone, Debug)]
 pub struct Type {
@@ -83,11 +93,64 @@ pub struct Cond {
     pub demand_types: Option<Vec<usize>>,
     pub tags: Option<Vec<usize>>,
     pub channel: Option<Vec<usize>>,
+    pub party: Option<Vec<usize>>,
+    pub targeted: Option<bool>,
     pub event: Option<Vec<usize>>,
     /// Seconds.
     pub minutes_at_least: Option<u64>,
     pub repeats_at_least: Option<u64>,
+    /// (counter, count): every counter is at least its count.
+    pub counts_at_least: Option<Vec<(usize, u64)>>,
     pub not: Option<Box<Cond>>,
+    /// Holds when any of these holds.
+    pub any: Option<Vec<Cond>>,
+}
+
+impl Cond {
+    /// This condition and every condition nested in it (`not`, `any`), depth first.
+    pub fn visit(&self, f: &mut impl FnMut(&Cond)) {
+        f(self);
+        if let Some(n) = &self.not {
+            n.visit(f);
+        }
+        for c in self.any.iter().flatten() {
+            c.visit(f);
+        }
+    }
+}
+
+/// A counter (a fact over time that the CRM counts).
+#[derive(Clone, Debug)]
+pub struct Counter {
+    pub id: String,
+    pub label: String,
+    /// Seconds.
+    pub window: Option<u64>,
+    pub origin: Origin,
+}
+
+/// A protective cap: while `when` holds, the types it names raise their axis at most to the
+/// cap's maximum on that axis (index 0 conduct, 1 demand; `None`: no raise at all).
+#[derive(Clone, Debug)]
+pub struct Cap {
+    pub id: String,
+    pub label: String,
+    pub when: Cond,
+    /// Types it limits, per axis (conduct, demand).
+    pub types: [Vec<usize>; 2],
+    pub max: [Option<usize>; 2],
+    pub describe: Option<Text>,
+    pub origin: Origin,
+}
+
+impl Cap {
+    /// The level a type of `axis` may raise to under this cap, if the cap names it.
+    pub fn limit(&self, axis: AxisKind, ty: usize) -> Option<usize> {
+        let a = axis.index();
+        self.types[a]
+            .contains(&ty)
+            .then(|| self.max[a].unwrap_or(0))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +254,19 @@ pub struct Facts {
     pub repeats: u64,
     /// `None` when the events are not known yet (classification before the contact ends).
     pub events: Option<Vec<usize>>,
+    /// Who the other party is; `None` when not recorded.
+    pub party: Option<usize>,
+    /// The other party singled out one staff member.
+    pub targeted: bool,
+    /// Counter values by counter index; missing entries (a shorter vector) are 0.
+    pub counts: Vec<u64>,
+}
+
+impl Facts {
+    /// The value of a counter (0 when not given).
+    pub fn count(&self, counter: usize) -> u64 {
+        self.counts.get(counter).copied().unwrap_or(0)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -254,8 +330,14 @@ pub struct Policy {
     pub conduct_types: Vec<Type>,
     pub demand_types: Vec<Type>,
     pub events: Vec<Named>,
+    /// Protective caps, in declaration order.
+    pub caps: Vec<Cap>,
     pub channels: Vec<Named>,
     pub tags: Vec<Named>,
+    /// Who the other party of a contact may be.
+    pub parties: Vec<Named>,
+    /// Facts over time.
+    pub counters: Vec<Counter>,
     pub roles: Vec<Role>,
     pub scripts: Vec<Script>,
     pub flows: Vec<Flow>,

@@ -71,3 +71,6 @@ pub fn is_external(dest: &str) -> bool {
                     .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
         })
 }
+pub fn cap(id: &str) -> String {
+    format!("criteria.html#cap-{id}")
+}

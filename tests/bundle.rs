@@ -157,19 +157,50 @@ fn contact() -> impl Strategy<Value = Contact> {
         0u64..200,
         0u64..6,
         proptest::option::of(proptest::sample::subsequence(ids(&b.events), 0..3)),
+        (
+            proptest::option::of(proptest::sample::select(
+                ids(&b.parties)
+                    .into_iter()
+                    .chain([String::new()])
+                    .collect::<Vec<_>>(),
+            )),
+            any::<bool>(),
+            proptest::collection::vec(0u64..12, b.counters.len()),
+        ),
     )
         .prop_map(
-            move |(channel, c, d, ct, dt, tags, minutes, repeats, events)| Contact {
-                id: None,
+            move |(
                 channel,
-                conduct: EXAMPLE.axes.conduct.levels[c].id.clone(),
-                demand: EXAMPLE.axes.demand.levels[d].id.clone(),
-                conduct_types: ct,
-                demand_types: dt,
+                c,
+                d,
+                ct,
+                dt,
                 tags,
                 minutes,
                 repeats,
                 events,
+                (party, targeted, counts),
+            )| {
+                Contact {
+                    id: None,
+                    channel,
+                    conduct: EXAMPLE.axes.conduct.levels[c].id.clone(),
+                    demand: EXAMPLE.axes.demand.levels[d].id.clone(),
+                    conduct_types: ct,
+                    demand_types: dt,
+                    tags,
+                    minutes,
+                    repeats,
+                    events,
+                    party: party.filter(|p| !p.is_empty()),
+                    targeted,
+                    counts: EXAMPLE
+                        .counters
+                        .iter()
+                        .zip(counts)
+                        .map(|(c, n)| (c.id.clone(), n))
+                        .collect(),
+                }
             },
         )
 }

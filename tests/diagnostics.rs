@@ -576,6 +576,149 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// Broken variants of the `facts` fixture: the checks of format 1.1 (parties, counters,
+/// `any`, protective caps).
+const FACT_CASES: &[Case] = &[
+    Case {
+        name: "cap on a type unacceptable whatever the demand",
+        edits: &[(
+            "criteria.yaml",
+            "    conduct_types: [persistent]",
+            "    conduct_types: [persistent, violence]",
+        )],
+        code: "E212",
+        file: "criteria.yaml",
+        line_of: Some("[persistent, violence]"),
+    },
+    Case {
+        name: "cap whose maximum changes nothing",
+        edits: &[(
+            "criteria.yaml",
+            "    conduct_types: [persistent]",
+            "    conduct_types: [persistent]\n    max_conduct: c1",
+        )],
+        code: "E213",
+        file: "criteria.yaml",
+        line_of: Some("    conduct_types: [persistent]"),
+    },
+    Case {
+        name: "cap maximum without types",
+        edits: &[(
+            "criteria.yaml",
+            "    conduct_types: [persistent]",
+            "    conduct_types: [persistent]\n    max_demand: d0",
+        )],
+        code: "E213",
+        file: "criteria.yaml",
+        line_of: Some("max_demand: d0"),
+    },
+    Case {
+        name: "cap without types",
+        edits: &[(
+            "criteria.yaml",
+            "    conduct_types: [persistent]",
+            "    conduct_types: []",
+        )],
+        code: "E213",
+        file: "criteria.yaml",
+        line_of: Some("id: elderly"),
+    },
+    Case {
+        name: "cap testing the verdict",
+        edits: &[(
+            "criteria.yaml",
+            "    when: {tags: [elderly]}",
+            "    when: {tags: [elderly], any: [{verdict: gray}]}",
+        )],
+        code: "E214",
+        file: "criteria.yaml",
+        line_of: Some("any: [{verdict: gray}]"),
+    },
+    Case {
+        name: "unknown type in a cap",
+        edits: &[(
+            "criteria.yaml",
+            "    conduct_types: [persistent]",
+            "    conduct_types: [persistant]",
+        )],
+        code: "E201",
+        file: "criteria.yaml",
+        line_of: Some("[persistant]"),
+    },
+    Case {
+        name: "undeclared party in a branch",
+        edits: &[("flows/phone.yaml", "{party: family}", "{party: familly}")],
+        code: "E202",
+        file: "flows/phone.yaml",
+        line_of: Some("familly"),
+    },
+    Case {
+        name: "undeclared party in a case",
+        edits: &[("cases/i.md", "party: family", "party: famly")],
+        code: "E202",
+        file: "cases/i.md",
+        line_of: Some("famly"),
+    },
+    Case {
+        name: "undeclared counter in a case",
+        edits: &[("cases/g.md", "calls-7d: 4", "calls-8d: 4")],
+        code: "E202",
+        file: "cases/g.md",
+        line_of: Some("calls-8d"),
+    },
+    Case {
+        name: "undeclared counter in a type",
+        edits: &[(
+            "criteria.yaml",
+            "counts_at_least: {calls-7d: busy_week}",
+            "counts_at_least: {calls-7: busy_week}",
+        )],
+        code: "E202",
+        file: "criteria.yaml",
+        line_of: Some("calls-7:"),
+    },
+    Case {
+        name: "duration for a count of contacts",
+        edits: &[(
+            "criteria.yaml",
+            "{calls-7d: busy_week}",
+            "{calls-7d: long_call}",
+        )],
+        code: "E203",
+        file: "criteria.yaml",
+        line_of: Some("long_call}"),
+    },
+    Case {
+        name: "event inside any in applies_to",
+        edits: &[(
+            "flows/other.yaml",
+            "applies_to:\n",
+            "applies_to:\n  any: [{event: continues}]\n",
+        )],
+        code: "E226",
+        file: "flows/other.yaml",
+        line_of: Some("applies_to"),
+    },
+    Case {
+        name: "case verdict moved by facts over time",
+        edits: &[(
+            "cases/a.md",
+            "demand: d0",
+            "demand: d0\ncounts: {calls-7d: 3}",
+        )],
+        code: "E240",
+        file: "cases/a.md",
+        line_of: Some("verdict: complaint"),
+    },
+    Case {
+        name: "case verdict kept by a cap",
+        edits: &[("cases/h.md", "verdict: complaint", "verdict: gray")],
+        code: "E240",
+        file: "cases/h.md",
+        line_of: Some("verdict: gray"),
+    },
+];
+
 fn apply(dir: &Path, edits: &[(&str, &str, &str)]) {
     for (file, find, replace) in edits {
         if find.is_empty() {
@@ -599,9 +742,18 @@ fn the_mini_fixture_is_clean() {
 
 #[test]
 fn every_broken_variant_is_reported_in_the_right_place() {
+    broken_variants("mini", CASES);
+}
+
+#[test]
+fn every_broken_variant_of_the_new_facts_is_reported_in_the_right_place() {
+    broken_variants("facts", FACT_CASES);
+}
+
+fn broken_variants(fixture_name: &str, cases: &[Case]) {
     let mut failures = Vec::new();
-    for case in CASES {
-        let dir = copy_of(&fixture("mini"));
+    for case in cases {
+        let dir = copy_of(&fixture(fixture_name));
         apply(dir.path(), case.edits);
         let diags = check(dir.path());
         let line = case.line_of.map(|m| line_of(dir.path(), case.file, m));

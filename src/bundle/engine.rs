@@ -8,7 +8,7 @@ use crate::model::Org;
 use crate::policy::{self, AxisKind, Cond, Facts, Policy, Text};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A contact as a CRM reports it. Unknown keys are refused.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -34,6 +34,23 @@ pub struct Contact {
     /// What happened during the contact; absent when not known yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<String>>,
+    /// Who the other party is (a party id); absent when not recorded (1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The other party singled out one staff member (1.1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub targeted: bool,
+    /// Facts over time: counter id → value; an absent counter is 0 (1.1).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// The facts of a contact added in bundle format 1.1, as read from a line.
+pub(crate) struct Extra<'a> {
+    pub party: Option<&'a str>,
+    pub targeted: bool,
+    /// (counter id, value); a counter given twice keeps the last value.
+    pub counts: &'a [(&'a str, u64)],
 }
 
 /// Why a contact could not be classified.
@@ -62,6 +79,14 @@ pub enum Reason {
     },
     /// A type's override raised the verdict.
     Override { r#type: String, verdict: String },
+    /// A protective cap let a type raise its axis only to `to` instead of `from` (1.1).
+    Capped {
+        cap: String,
+        r#type: String,
+        axis: &'static str,
+        from: String,
+        to: String,
+    },
 }
 
 /// The result for one contact.
@@ -96,6 +121,8 @@ pub struct Engine {
     /// contacts whose minutes (repeats) fall between the same thresholds evaluate alike.
     minute_steps: Vec<u64>,
     repeat_steps: Vec<u64>,
+    /// Likewise for each counter.
+    count_steps: Vec<Vec<u64>>,
     quoted: Quoted,
 }
 
@@ -109,6 +136,8 @@ pub(crate) enum Vocab {
     DemandType,
     Tag,
     Event,
+    Party,
+    Counter,
 }
 
 /// The ids contacts may use, in index order.
@@ -120,6 +149,8 @@ struct Ids {
     demand_types: Vec<String>,
     tags: Vec<String>,
     events: Vec<String>,
+    parties: Vec<String>,
+    counters: Vec<String>,
 }
 
 fn index<'a>(items: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
@@ -138,7 +169,7 @@ fn text(s: &str) -> Text {
 }
 
 struct Resolver<'a> {
-    maps: [&'a HashMap<String, usize>; 8],
+    maps: [&'a HashMap<String, usize>; 10],
 }
 
 impl Resolver<'_> {
@@ -184,6 +215,26 @@ impl Resolver<'_> {
                 .map(|n| self.cond(n))
                 .transpose()?
                 .map(Box::new),
+            party: self.many(8, "party", &c.party)?,
+            targeted: c.targeted,
+            counts_at_least: c
+                .counts_at_least
+                .as_ref()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, n)| Ok((self.one(9, "counter", k)?, *n)))
+                        .collect::<Result<Vec<_>, BundleError>>()
+                })
+                .transpose()?,
+            any: c
+                .any
+                .as_ref()
+                .map(|l| {
+                    l.iter()
+                        .map(|x| self.cond(x))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
         })
     }
 }
@@ -207,6 +258,8 @@ impl Engine {
         let tags = index(b.tags.iter().map(|v| v.id.as_str()));
         let channels = index(b.channels.iter().map(|v| v.id.as_str()));
         let events = index(b.events.iter().map(|v| v.id.as_str()));
+        let parties = index(b.parties.iter().map(|v| v.id.as_str()));
+        let counters = index(b.counters.iter().map(|v| v.id.as_str()));
         let roles = index(b.roles.iter().map(|v| v.id.as_str()));
         let scripts = index(b.scripts.iter().map(|v| v.id.as_str()));
         let r = Resolver {
@@ -219,6 +272,8 @@ impl Engine {
                 &tags,
                 &channels,
                 &events,
+                &parties,
+                &counters,
             ],
         };
         let mut grid = Vec::new();
@@ -289,6 +344,39 @@ impl Engine {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let caps = b
+            .caps
+            .iter()
+            .map(|c| {
+                Ok(policy::Cap {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    when: r.cond(&c.when)?,
+                    types: [
+                        c.conduct_types
+                            .iter()
+                            .map(|t| r.one(3, "conduct type", t))
+                            .collect::<Result<Vec<_>, _>>()?,
+                        c.demand_types
+                            .iter()
+                            .map(|t| r.one(4, "demand type", t))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ],
+                    max: [
+                        c.max_conduct
+                            .as_deref()
+                            .map(|l| r.one(1, "conduct level", l))
+                            .transpose()?,
+                        c.max_demand
+                            .as_deref()
+                            .map(|l| r.one(2, "demand level", l))
+                            .transpose()?,
+                    ],
+                    describe: None,
+                    origin: origin(),
+                })
+            })
+            .collect::<Result<Vec<_>, BundleError>>()?;
         let role = |id: &str| {
             roles
                 .get(id)
@@ -415,8 +503,20 @@ impl Engine {
             conduct_types: conduct_types_c,
             demand_types: demand_types_c,
             events: b.events.iter().map(|l| named(&l.id, &l.label)).collect(),
+            caps,
             channels: b.channels.iter().map(|l| named(&l.id, &l.label)).collect(),
             tags: b.tags.iter().map(|l| named(&l.id, &l.label)).collect(),
+            parties: b.parties.iter().map(|l| named(&l.id, &l.label)).collect(),
+            counters: b
+                .counters
+                .iter()
+                .map(|c| policy::Counter {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    window: c.window_seconds,
+                    origin: origin(),
+                })
+                .collect(),
             roles: b
                 .roles
                 .iter()
@@ -461,6 +561,8 @@ impl Engine {
             demand_types: policy.demand_types.iter().map(|t| t.id.clone()).collect(),
             tags: names(&policy.tags),
             events: names(&policy.events),
+            parties: names(&policy.parties),
+            counters: policy.counters.iter().map(|c| c.id.clone()).collect(),
         };
         let cells = (0..policy.conduct.levels.len())
             .map(|c| {
@@ -482,7 +584,7 @@ impl Engine {
                     .collect()
             })
             .collect();
-        let (minute_steps, repeat_steps) = thresholds(&policy);
+        let (minute_steps, repeat_steps, count_steps) = thresholds(&policy);
         let quoted = Quoted::new(&policy);
         Ok(Engine {
             policy,
@@ -491,6 +593,7 @@ impl Engine {
             cell_urls,
             minute_steps,
             repeat_steps,
+            count_steps,
             quoted,
         })
     }
@@ -498,6 +601,11 @@ impl Engine {
     /// The compiled policy behind the engine.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// How many counters contacts may carry.
+    pub(crate) fn counters(&self) -> usize {
+        self.ids.counters.len()
     }
 
     /// The index of an id in a vocabulary (vocabularies are short: a scan beats hashing).
@@ -518,6 +626,8 @@ impl Engine {
             Vocab::DemandType => &ids.demand_types,
             Vocab::Tag => &ids.tags,
             Vocab::Event => &ids.events,
+            Vocab::Party => &ids.parties,
+            Vocab::Counter => &ids.counters,
         }
     }
 
@@ -536,6 +646,7 @@ impl Engine {
         fn strs(v: &[String]) -> Vec<&str> {
             v.iter().map(String::as_str).collect()
         }
+        let counts: Vec<(&str, u64)> = c.counts.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         self.facts_of(
             &c.channel,
             &c.conduct,
@@ -546,6 +657,11 @@ impl Engine {
             c.minutes,
             c.repeats,
             c.events.as_deref().map(strs).as_deref(),
+            &Extra {
+                party: c.party.as_deref(),
+                targeted: c.targeted,
+                counts: &counts,
+            },
         )
     }
 
@@ -561,6 +677,7 @@ impl Engine {
         minutes: u64,
         repeats: u64,
         events: Option<&[&str]>,
+        extra: &Extra,
     ) -> Result<Facts, ContactError> {
         let many = |v: Vocab, what, xs: &[&str]| {
             xs.iter()
@@ -577,6 +694,21 @@ impl Engine {
             minutes,
             repeats,
             events: events.map(|e| many(Vocab::Event, "event", e)).transpose()?,
+            party: extra
+                .party
+                .map(|x| self.need(Vocab::Party, "party", x))
+                .transpose()?,
+            targeted: extra.targeted,
+            counts: {
+                let mut counts = vec![0u64; self.ids.counters.len()];
+                for &(k, n) in extra.counts {
+                    let i = self.need(Vocab::Counter, "counter", k)?;
+                    if let Some(slot) = counts.get_mut(i) {
+                        *slot = n;
+                    }
+                }
+                counts
+            },
         })
     }
 
@@ -673,6 +805,25 @@ impl Engine {
                     r#type: p.conduct_types[ty].id.clone(),
                     verdict: p.verdicts[verdict].id.clone(),
                 },
+                eval::Reason::Capped {
+                    cap,
+                    axis,
+                    ty,
+                    from,
+                    to,
+                } => {
+                    let levels = match axis {
+                        AxisKind::Conduct => &p.conduct,
+                        AxisKind::Demand => &p.demand,
+                    };
+                    Reason::Capped {
+                        cap: p.caps[cap].id.clone(),
+                        r#type: p.types(axis)[ty].id.clone(),
+                        axis: axis_name(axis),
+                        from: levels.levels[from].id.clone(),
+                        to: levels.levels[to].id.clone(),
+                    }
+                }
             })
             .collect()
     }
@@ -720,6 +871,23 @@ impl Engine {
             Some(e) => bits(e)?,
             None => u64::MAX,
         };
+        // Party (0: none), targeted, then 6 bits per counter's bucket.
+        let party = match f.party {
+            Some(x) if x < 255 => x as u64 + 1,
+            Some(_) => return None,
+            None => 0,
+        };
+        let mut extra = party | u64::from(f.targeted) << 8;
+        if self.count_steps.len() > 9 {
+            return None;
+        }
+        for (i, steps) in self.count_steps.iter().enumerate() {
+            let b = bucket(steps, f.count(i));
+            if b >= 64 {
+                return None;
+            }
+            extra |= b << (9 + 6 * i);
+        }
         Some([
             (f.channel as u64)
                 | (f.conduct as u64) << 8
@@ -730,7 +898,7 @@ impl Engine {
             bits(&f.demand_types)?,
             bits(&f.tags)?,
             events,
-            0,
+            extra,
         ])
     }
 
@@ -813,6 +981,34 @@ impl Engine {
                         b"}",
                     ],
                 ),
+                eval::Reason::Capped {
+                    cap,
+                    axis,
+                    ty,
+                    from,
+                    to,
+                } => {
+                    let (types, levels) = match axis {
+                        AxisKind::Conduct => (&q.conduct_types, &q.conduct),
+                        AxisKind::Demand => (&q.demand_types, &q.demand),
+                    };
+                    put(
+                        w,
+                        &[
+                            b"{\"kind\":\"capped\",\"cap\":",
+                            &q.caps[cap],
+                            b",\"type\":",
+                            &types[ty],
+                            b",\"axis\":\"",
+                            axis_name(axis).as_bytes(),
+                            b"\",\"from\":",
+                            &levels[from],
+                            b",\"to\":",
+                            &levels[to],
+                            b"}",
+                        ],
+                    );
+                }
             }
         }
         w.extend_from_slice(b"],\"flow\":");
@@ -871,6 +1067,7 @@ struct Quoted {
     flows: Vec<Vec<u8>>,
     steps: Vec<Vec<Vec<u8>>>,
     roles: Vec<Vec<u8>>,
+    caps: Vec<Vec<u8>>,
 }
 
 impl Quoted {
@@ -889,6 +1086,7 @@ impl Quoted {
                 .map(|f| f.steps.iter().map(|s| q(&s.id)).collect())
                 .collect(),
             roles: p.roles.iter().map(|v| q(&v.id)).collect(),
+            caps: p.caps.iter().map(|v| q(&v.id)).collect(),
         }
     }
 }
@@ -902,16 +1100,22 @@ pub(crate) struct Evaluation {
     assessment: eval::Assessment,
 }
 
-/// The thresholds conditions compare minutes (as seconds) and repeats with, sorted.
-fn thresholds(p: &Policy) -> (Vec<u64>, Vec<u64>) {
-    fn walk(c: &Cond, m: &mut Vec<u64>, r: &mut Vec<u64>) {
-        m.extend(c.minutes_at_least);
-        r.extend(c.repeats_at_least);
-        if let Some(n) = &c.not {
-            walk(n, m, r);
-        }
-    }
+/// The thresholds conditions compare minutes (as seconds), repeats and each counter with,
+/// sorted.
+fn thresholds(p: &Policy) -> (Vec<u64>, Vec<u64>, Vec<Vec<u64>>) {
     let (mut m, mut r) = (Vec::new(), Vec::new());
+    let mut counts = vec![Vec::new(); p.counters.len()];
+    let mut walk = |c: &Cond| {
+        c.visit(&mut |c| {
+            m.extend(c.minutes_at_least);
+            r.extend(c.repeats_at_least);
+            for &(i, n) in c.counts_at_least.iter().flatten() {
+                if let Some(v) = counts.get_mut(i) {
+                    v.push(n);
+                }
+            }
+        })
+    };
     let types = p
         .conduct_types
         .iter()
@@ -925,12 +1129,13 @@ fn thresholds(p: &Policy) -> (Vec<u64>, Vec<u64>) {
         )
     });
     let invariants = p.invariants.iter().filter_map(|i| i.when.as_ref());
-    for c in types.chain(flows).chain(invariants) {
-        walk(c, &mut m, &mut r);
+    let caps = p.caps.iter().map(|c| &c.when);
+    for c in types.chain(flows).chain(invariants).chain(caps) {
+        walk(c);
     }
-    for v in [&mut m, &mut r] {
+    for v in [&mut m, &mut r].into_iter().chain(counts.iter_mut()) {
         v.sort_unstable();
         v.dedup();
     }
-    (m, r)
+    (m, r, counts)
 }

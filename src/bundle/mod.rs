@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the bundle format. A change that could break a consumer bumps the major.
-pub const FORMAT: &str = "mamoru-bundle/1.0";
+pub const FORMAT: &str = "mamoru-bundle/1.1";
 
 /// A whole bundle.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -46,6 +46,16 @@ pub struct Bundle {
     pub events: Vec<Labelled>,
     pub channels: Vec<Labelled>,
     pub tags: Vec<Labelled>,
+    /// Who the other party of a contact may be (1.1; absent when none are declared).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<Labelled>,
+    /// Facts over time that contacts carry as `counts` (1.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<Counter>,
+    /// Protective caps (1.1): while `when` holds, the types named raise their axis at most to
+    /// the maximum given (not at all without one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caps: Vec<Cap>,
     pub thresholds: BTreeMap<String, Threshold>,
     pub roles: Vec<Role>,
     pub scripts: Vec<Script>,
@@ -150,6 +160,33 @@ pub struct Labelled {
     pub label: String,
 }
 
+/// A counter: a fact over time the CRM counts and reports in a contact's `counts`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Counter {
+    pub id: String,
+    pub label: String,
+    /// The period counted over, when the policy states one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_seconds: Option<u64>,
+}
+
+/// A protective cap.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cap {
+    pub id: String,
+    pub label: String,
+    pub when: Condition,
+    pub conduct_types: Vec<String>,
+    /// The highest conduct level the conduct types may raise to; absent: no raise.
+    pub max_conduct: Option<String>,
+    pub demand_types: Vec<String>,
+    /// The highest demand level the demand types may raise to; absent: no raise.
+    pub max_demand: Option<String>,
+    pub manual: String,
+}
+
 /// A resolved threshold: exactly one of the two.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -185,6 +222,18 @@ pub struct Condition {
     pub repeats_at_least: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<Condition>>,
+    /// The contact's party is one of these (1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<Vec<String>>,
+    /// The contact's `targeted` equals this (1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeted: Option<bool>,
+    /// Every counter listed is at least its count (1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts_at_least: Option<BTreeMap<String, u64>>,
+    /// At least one of these holds (1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<Vec<Condition>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]

@@ -2,6 +2,7 @@
 //! memory. A malformed line is reported with its number and counted, never dropped silently.
 
 use super::Engine;
+use super::engine::Extra;
 use crate::policy::Facts;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -47,6 +48,7 @@ type Memo = HashMap<[u64; 6], Vec<u8>, BuildHasherDefault<KeyHasher>>;
 fn slow<'a>(engine: &Engine, text: &'a [u8]) -> Result<(Option<Cow<'a, str>>, Facts), String> {
     let l = serde_json::from_slice::<Line>(text).map_err(|e| e.to_string())?;
     let events = l.events.as_deref().map(strs);
+    let counts: Vec<(&str, u64)> = l.counts.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
     let facts = engine
         .facts_of(
             &l.channel,
@@ -58,6 +60,11 @@ fn slow<'a>(engine: &Engine, text: &'a [u8]) -> Result<(Option<Cow<'a, str>>, Fa
             l.minutes,
             l.repeats,
             events.as_deref(),
+            &Extra {
+                party: l.party.as_deref(),
+                targeted: l.targeted,
+                counts: &counts,
+            },
         )
         .map_err(|e| e.to_string())?;
     Ok((l.id, facts))
@@ -141,6 +148,12 @@ pub(crate) struct Line<'a> {
     repeats: u64,
     #[serde(borrow, default)]
     events: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    party: Option<Cow<'a, str>>,
+    #[serde(default)]
+    targeted: bool,
+    #[serde(borrow, default)]
+    counts: std::collections::BTreeMap<Cow<'a, str>, u64>,
 }
 
 fn strs<'a>(v: &'a [Cow<'a, str>]) -> Vec<&'a str> {
@@ -275,6 +288,48 @@ pub(crate) mod fast {
             self.ws();
             self.s[self.i..].starts_with(b"null").then(|| self.i += 4)
         }
+        fn boolean(&mut self) -> Option<bool> {
+            self.ws();
+            let rest = &self.s[self.i..];
+            if rest.starts_with(b"true") {
+                self.i += 4;
+                Some(true)
+            } else if rest.starts_with(b"false") {
+                self.i += 5;
+                Some(false)
+            } else {
+                None
+            }
+        }
+        /// `{"counter": n, …}` into (counter index, n); a counter given twice is left to
+        /// serde_json.
+        fn counts(&mut self, engine: &Engine, n: usize) -> Option<Vec<u64>> {
+            use crate::bundle::engine::Vocab;
+            self.eat(b'{')?;
+            let mut out = vec![0u64; n];
+            let mut seen = vec![false; n];
+            if self.peek()? == b'}' {
+                self.i += 1;
+                return Some(out);
+            }
+            loop {
+                let k = engine.lookup(Vocab::Counter, self.string()?)?;
+                self.eat(b':')?;
+                let v = self.number()?;
+                if std::mem::replace(seen.get_mut(k)?, true) {
+                    return None;
+                }
+                *out.get_mut(k)? = v;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b'}' => {
+                        self.i += 1;
+                        return Some(out);
+                    }
+                    _ => return None,
+                }
+            }
+        }
         fn ids(
             &mut self,
             engine: &Engine,
@@ -371,6 +426,23 @@ pub(crate) mod fast {
                     };
                     512
                 }
+                "party" => {
+                    f.party = if p.peek()? == b'n' {
+                        p.null()?;
+                        None
+                    } else {
+                        Some(engine.lookup(Vocab::Party, p.string()?)?)
+                    };
+                    1024
+                }
+                "targeted" => {
+                    f.targeted = p.boolean()?;
+                    2048
+                }
+                "counts" => {
+                    f.counts = p.counts(engine, engine.counters())?;
+                    4096
+                }
                 _ => return None,
             };
             if seen & bit != 0 {
@@ -387,6 +459,9 @@ pub(crate) mod fast {
             }
         }
         p.ws();
+        if seen & 4096 == 0 {
+            f.counts = vec![0; engine.counters()];
+        }
         (p.i == bytes.len() && seen & 14 == 14).then_some((id, f))
     }
 }
@@ -403,7 +478,47 @@ mod tests {
         b.engine().unwrap()
     });
 
+    /// An engine for a policy with the facts of format 1.1 (parties, counters).
+    static FACTS: LazyLock<Engine> = LazyLock::new(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/facts");
+        let checked = crate::ops::check(&crate::ops::Input::Dir(dir)).unwrap();
+        let b = crate::emit::bundle::build(checked.policy.as_ref().unwrap(), None, vec![]);
+        b.engine().unwrap()
+    });
+
     proptest! {
+        /// The shortcut parser agrees with serde_json + lookups on the keys of format 1.1.
+        #[test]
+        fn fast_path_agrees_on_parties_targeting_and_counts(
+            keys in proptest::collection::vec(0usize..7, 0..7),
+            party in "(family|partner|famly|null|\"family\"|3)",
+            targeted in "(true|false|null|1|\"true\")",
+            counts in "(\\{\\}|\\{\"calls-7d\": ?[0-9]{1,3}\\}|\\{\"calls-7d\":1,\"calls-7d\":2\\}|\\{\"calls-8d\":1\\}|\\{\"calls-7d\":-1\\}|null)",
+        ) {
+            let mut parts = vec!["\"channel\":\"phone\"".to_string(), "\"conduct\":\"c0\"".into(), "\"demand\":\"d1\"".into()];
+            for k in keys {
+                parts.push(match k {
+                    0 | 1 => format!("\"party\":{}", if party == "family" || party == "partner" || party == "famly" { format!("\"{party}\"") } else { party.clone() }),
+                    2 | 3 => format!("\"targeted\":{targeted}"),
+                    4 | 5 => format!("\"counts\":{counts}"),
+                    _ => "\"minutes\":61".into(),
+                });
+            }
+            let text = format!("{{{}}}", parts.join(","));
+            let slow = slow(&FACTS, text.as_bytes());
+            match fast::facts(&FACTS, text.as_bytes()) {
+                Some((id, facts)) => {
+                    let (slow_id, slow_facts) = slow.expect("the slow path accepts what the shortcut accepts");
+                    prop_assert_eq!(id, slow_id.as_deref());
+                    prop_assert_eq!(facts, slow_facts);
+                }
+                None => {
+                    // Declined lines are the slow path's: it reads them or names the problem.
+                    let _ = slow;
+                }
+            }
+        }
+
         /// The shortcut parser agrees with serde_json + lookups whenever it answers.
         #[test]
         fn fast_path_agrees_with_the_slow_path(
@@ -430,6 +545,22 @@ mod tests {
                 prop_assert_eq!(facts, slow_facts);
             }
         }
+    }
+
+    #[test]
+    fn the_shortcut_reads_the_keys_of_format_1_1() {
+        let line = br#"{"id":"x","channel":"phone","conduct":"c0","demand":"d1","party":"family","targeted":true,"counts":{"calls-7d":4}}"#;
+        let (id, facts) = fast::facts(&FACTS, line).expect("the common shape takes the shortcut");
+        assert_eq!(id, Some("x"));
+        assert_eq!(
+            (facts.party, facts.targeted, facts.counts.clone()),
+            (Some(1), true, vec![4])
+        );
+        assert_eq!(slow(&FACTS, line).unwrap().1, facts);
+        // A counter given twice is left to serde_json, which keeps the last value.
+        let twice = br#"{"channel":"phone","conduct":"c0","demand":"d1","counts":{"calls-7d":4,"calls-7d":1}}"#;
+        assert!(fast::facts(&FACTS, twice).is_none());
+        assert_eq!(slow(&FACTS, twice).unwrap().1.counts, vec![1]);
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //! Types no condition mentions are folded into the *profile* (effective levels and verdict): the
 //! set of profiles they can produce is computed directly instead of splitting on each type.
 
-use crate::eval::{Need, Probe, holds};
-use crate::policy::{AxisKind, Cond, Policy};
+use crate::eval::{Assessment, Need, Probe, holds, raise_limit};
+use crate::i18n::{Arg, Msg};
+use crate::msg;
+use crate::policy::{AxisKind, Cond, Facts, Policy};
 use std::collections::BTreeSet;
 
 /// Leaves explored at most for one question before giving up (reported as a warning).
@@ -25,6 +27,8 @@ pub struct Space<'a> {
     /// Representative minutes and repeats: one value per interval between thresholds.
     minutes: Vec<u64>,
     repeats: Vec<u64>,
+    /// Representative values of each counter, likewise.
+    counts: Vec<Vec<u64>>,
 }
 
 fn axis_index(a: AxisKind) -> usize {
@@ -35,10 +39,7 @@ fn axis_index(a: AxisKind) -> usize {
 }
 
 fn visit_conds(c: &Cond, f: &mut impl FnMut(&Cond)) {
-    f(c);
-    if let Some(n) = &c.not {
-        visit_conds(n, f);
-    }
+    c.visit(f);
 }
 
 impl<'a> Space<'a> {
@@ -49,6 +50,7 @@ impl<'a> Space<'a> {
         ];
         let mut minutes = BTreeSet::from([0u64]);
         let mut repeats = BTreeSet::from([0u64]);
+        let mut counts = vec![BTreeSet::from([0u64]); policy.counters.len()];
         let mut all: Vec<&Cond> = Vec::new();
         for f in &policy.flows {
             all.push(&f.applies_to);
@@ -57,6 +59,8 @@ impl<'a> Space<'a> {
             }
         }
         all.extend(policy.invariants.iter().filter_map(|i| i.when.as_ref()));
+        // Caps' conditions decide profiles: the types they test are split like mentioned ones.
+        all.extend(policy.caps.iter().map(|c| &c.when));
         let type_whens: Vec<&Cond> = policy
             .conduct_types
             .iter()
@@ -70,6 +74,11 @@ impl<'a> Space<'a> {
                 }
                 if let Some(r) = c.repeats_at_least {
                     repeats.insert(r);
+                }
+                for &(i, n) in c.counts_at_least.iter().flatten() {
+                    if let Some(set) = counts.get_mut(i) {
+                        set.insert(n);
+                    }
                 }
             });
         }
@@ -88,6 +97,10 @@ impl<'a> Space<'a> {
             mentioned,
             minutes: minutes.into_iter().collect(),
             repeats: repeats.into_iter().collect(),
+            counts: counts
+                .into_iter()
+                .map(|set| set.into_iter().collect())
+                .collect(),
         }
     }
 
@@ -100,6 +113,9 @@ impl<'a> Space<'a> {
             events: vec![None; p.events.len()],
             minutes: None,
             repeats: None,
+            party: None,
+            targeted: None,
+            counts: vec![None; p.counters.len()],
             types: [
                 vec![None; p.conduct_types.len()],
                 vec![None; p.demand_types.len()],
@@ -117,6 +133,10 @@ pub struct Partial {
     pub events: Vec<Option<bool>>,
     pub minutes: Option<u64>,
     pub repeats: Option<u64>,
+    /// `Some(None)`: no party recorded.
+    pub party: Option<Option<usize>>,
+    pub targeted: Option<bool>,
+    pub counts: Vec<Option<u64>>,
     /// Whether the contact has each type (listed or implied), per axis.
     pub types: [Vec<Option<bool>>; 2],
     /// (effective conduct, effective demand, verdict).
@@ -144,6 +164,20 @@ impl Probe for View<'_, '_> {
     }
     fn repeats(&self) -> Result<u64, Need> {
         self.part.repeats.ok_or(Need::Repeats)
+    }
+    fn party(&self) -> Result<Option<usize>, Need> {
+        self.part.party.ok_or(Need::Party)
+    }
+    fn targeted(&self) -> Result<bool, Need> {
+        self.part.targeted.ok_or(Need::Targeted)
+    }
+    fn count(&self, counter: usize) -> Result<u64, Need> {
+        self.part
+            .counts
+            .get(counter)
+            .copied()
+            .flatten()
+            .ok_or(Need::Count(counter))
     }
     fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need> {
         if let Some(b) = self.part.types[axis_index(axis)][ty] {
@@ -199,6 +233,28 @@ impl Space<'_> {
                 .iter()
                 .map(|m| with(&|p| p.repeats = Some(*m)))
                 .collect(),
+            Need::Party => (0..self.policy.parties.len())
+                .map(Some)
+                .chain([None])
+                .map(|x| with(&|p| p.party = Some(x)))
+                .collect(),
+            Need::Targeted => [true, false]
+                .iter()
+                .map(|b| with(&|p| p.targeted = Some(*b)))
+                .collect(),
+            Need::Count(i) => self
+                .counts
+                .get(i)
+                .into_iter()
+                .flatten()
+                .map(|n| {
+                    with(&|p| {
+                        if let Some(slot) = p.counts.get_mut(i) {
+                            *slot = Some(*n);
+                        }
+                    })
+                })
+                .collect(),
             Need::Type(axis, t) => {
                 let view = View { space: self, part };
                 match view.has_type(axis, t) {
@@ -246,13 +302,25 @@ impl Space<'_> {
                 }
             }
         }
+        // Protective caps whose `when` holds limit how far types raise (as in `eval::assess`).
+        let mut holding = Vec::new();
+        for (ci, cap) in p.caps.iter().enumerate() {
+            match holds(&cap.when, &view) {
+                Ok(true) => holding.push(ci),
+                Ok(false) => {}
+                // Only a cap whose `when` tests levels (`E214`, never analysed) needs them.
+                Err(Need::Profile) => {}
+                Err(n) => return self.split(part, n),
+            }
+        }
         // (conduct floor, demand floor, override) reachable with the forced types and any
         // subset of the free ones.
         let effect = |acc: (usize, usize, Option<usize>), (axis, i): (AxisKind, usize)| {
             let t = &p.types(axis)[i];
+            let floor = raise_limit(p, axis, i, &holding).0;
             match axis {
-                AxisKind::Conduct => (acc.0.max(t.min_level), acc.1, acc.2.max(t.verdict)),
-                AxisKind::Demand => (acc.0, acc.1.max(t.min_level), acc.2),
+                AxisKind::Conduct => (acc.0.max(floor), acc.1, acc.2.max(t.verdict)),
+                AxisKind::Demand => (acc.0, acc.1.max(floor), acc.2),
             }
         };
         let base = forced.iter().fold((0, 0, None), |a, t| effect(a, *t));
@@ -315,25 +383,58 @@ impl Space<'_> {
         true
     }
 
+    /// Does this class contain the contact with these facts and this assessment? (Minutes,
+    /// repeats and counts belong to the class of the representative of their interval.) A test
+    /// oracle: every contact lies in some leaf of an exploration, and evaluates as that leaf.
+    pub fn admits(&self, part: &Partial, f: &Facts, a: &Assessment) -> bool {
+        fn rep(reps: &[u64], x: u64) -> Option<u64> {
+            reps.iter().copied().filter(|r| *r <= x).max()
+        }
+        fn fixed(flags: &[Option<bool>], has: impl Fn(usize) -> bool) -> bool {
+            flags
+                .iter()
+                .enumerate()
+                .all(|(i, x)| x.is_none_or(|b| b == has(i)))
+        }
+        let events = f.events.as_deref().unwrap_or_default();
+        part.channel.is_none_or(|c| c == f.channel)
+            && fixed(&part.tags, |i| f.tags.contains(&i))
+            && fixed(&part.events, |i| events.contains(&i))
+            && part
+                .minutes
+                .is_none_or(|m| rep(&self.minutes, f.minutes) == Some(m))
+            && part
+                .repeats
+                .is_none_or(|r| rep(&self.repeats, f.repeats) == Some(r))
+            && part.party.is_none_or(|x| x == f.party)
+            && part.targeted.is_none_or(|t| t == f.targeted)
+            && part.counts.iter().enumerate().all(|(i, n)| {
+                n.is_none_or(|n| {
+                    rep(self.counts.get(i).map_or(&[][..], |v| v), f.count(i)) == Some(n)
+                })
+            })
+            && fixed(&part.types[0], |i| a.conduct_types.contains(&i))
+            && fixed(&part.types[1], |i| a.demand_types.contains(&i))
+            && part
+                .profile
+                .is_none_or(|pr| pr == (a.conduct, a.demand, a.verdict))
+    }
+
     /// A contact class in words: "phone, verdict harassment (c2×d1), tags legal, events ...".
-    pub fn describe(&self, part: &Partial) -> String {
+    /// A class of contacts in words: "channel `phone`; verdict `gray` (cell c1×d1); …".
+    pub fn describe(&self, part: &Partial) -> Msg {
         let p = self.policy;
-        let mut out = Vec::new();
+        let mut out: Vec<Msg> = Vec::new();
         if let Some(c) = part.channel {
-            out.push(format!("channel {}", p.channels[c].id));
+            out.push(msg!("d-channel", id = &p.channels[c].id));
         }
         if let Some((c, d, v)) = part.profile {
-            out.push(format!(
-                "verdict {} (cell {})",
-                p.verdicts[v].id,
-                p.cell_name(c, d)
+            out.push(msg!(
+                "d-verdict",
+                id = &p.verdicts[v].id,
+                cell = p.cell_name(c, d)
             ));
         }
-        let list = |name: &str, ids: Vec<&str>, out: &mut Vec<String>| {
-            if !ids.is_empty() {
-                out.push(format!("{name} {}", ids.join(", ")));
-            }
-        };
         fn pick(
             flags: &[Option<bool>],
             want: bool,
@@ -346,51 +447,57 @@ impl Space<'_> {
                 .map(|(i, _)| names(i))
                 .collect()
         }
-        let tags_in = pick(&part.tags, true, &|i| p.tags[i].id.clone());
-        let tags_out = pick(&part.tags, false, &|i| p.tags[i].id.clone());
+        let mut list = |id: &'static str, ids: Vec<String>| {
+            if !ids.is_empty() {
+                out.push(Msg::new(id).arg("ids", Arg::any_of(&ids)));
+            }
+        };
+        list("d-tags", pick(&part.tags, true, &|i| p.tags[i].id.clone()));
         list(
-            "tags",
-            tags_in.iter().map(String::as_str).collect(),
-            &mut out,
+            "d-no-tags",
+            pick(&part.tags, false, &|i| p.tags[i].id.clone()),
         );
         list(
-            "without tags",
-            tags_out.iter().map(String::as_str).collect(),
-            &mut out,
+            "d-conduct-types",
+            pick(&part.types[axis_index(AxisKind::Conduct)], true, &|i| {
+                p.conduct_types[i].id.clone()
+            }),
         );
-        for axis in [AxisKind::Conduct, AxisKind::Demand] {
-            let has = pick(&part.types[axis_index(axis)], true, &|i| {
-                p.types(axis)[i].id.clone()
-            });
-            let name = if axis == AxisKind::Conduct {
-                "conduct types"
-            } else {
-                "demand types"
-            };
-            list(name, has.iter().map(String::as_str).collect(), &mut out);
-        }
+        list(
+            "d-demand-types",
+            pick(&part.types[axis_index(AxisKind::Demand)], true, &|i| {
+                p.demand_types[i].id.clone()
+            }),
+        );
+        list(
+            "d-events",
+            pick(&part.events, true, &|i| p.events[i].id.clone()),
+        );
+        list(
+            "d-no-events",
+            pick(&part.events, false, &|i| p.events[i].id.clone()),
+        );
         if let Some(m) = part.minutes.filter(|m| *m > 0) {
-            out.push(format!("{m}+ minutes"));
+            out.push(msg!("d-minutes", minutes = m));
         }
         if let Some(r) = part.repeats.filter(|r| *r > 0) {
-            out.push(format!("{r}+ repeats"));
+            out.push(msg!("d-repeats", repeats = r));
         }
-        let ev_in = pick(&part.events, true, &|i| p.events[i].id.clone());
-        let ev_out = pick(&part.events, false, &|i| p.events[i].id.clone());
-        list(
-            "events",
-            ev_in.iter().map(String::as_str).collect(),
-            &mut out,
-        );
-        list(
-            "without events",
-            ev_out.iter().map(String::as_str).collect(),
-            &mut out,
-        );
-        if out.is_empty() {
-            "any contact".into()
-        } else {
-            out.join("; ")
+        match part.party {
+            Some(Some(x)) => out.push(msg!("d-party", id = &p.parties[x].id)),
+            Some(None) => out.push(msg!("d-no-party")),
+            None => {}
         }
+        match part.targeted {
+            Some(true) => out.push(msg!("d-targeted")),
+            Some(false) => out.push(msg!("d-not-targeted")),
+            None => {}
+        }
+        for (i, n) in part.counts.iter().enumerate() {
+            if let Some(n) = n.filter(|n| *n > 0) {
+                out.push(msg!("d-count", id = &p.counters[i].id, count = n));
+            }
+        }
+        msg!("describe", parts = Arg::Parts(out, Box::new(msg!("d-any"))))
     }
 }

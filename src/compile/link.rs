@@ -5,7 +5,7 @@
 //! do not resolve is left out, and its area is marked incomplete so that later analyses do not
 //! report follow-on errors.
 
-use crate::diag::{Code, Diagnostic, Origin, did_you_mean, one_of};
+use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
 use crate::i18n::{Arg, Msg};
 use crate::model::{self, CountRef, DurationRef, Kind, MinutesRef, OneOrMany, ThresholdValue};
 use crate::msg;
@@ -165,6 +165,8 @@ pub(crate) struct Linker {
     events: Table,
     channels: Table,
     tags: Table,
+    parties: Table,
+    counters: Table,
     roles: Table,
     scripts: Table,
     flows: Table,
@@ -358,6 +360,21 @@ impl Linker {
                 ok &= r.is_some();
                 r
             }),
+            party: Self::list_in(
+                &self.parties,
+                true,
+                &c.party,
+                origin,
+                "party",
+                &mut ok,
+                &mut d,
+            ),
+            targeted: c.targeted,
+            counts_at_least: c.counts_at_least.as_ref().and_then(|m| {
+                let r = self.counts_at_least(m, &origin.child("counts_at_least"));
+                ok &= r.is_some();
+                r
+            }),
             not: match &c.not {
                 Some(n) => match self.cond(n, &origin.child("not")) {
                     Some(n) => Some(Box::new(n)),
@@ -368,22 +385,68 @@ impl Linker {
                 },
                 None => None,
             },
+            any: match &c.any {
+                Some(list) => {
+                    let o = origin.child("any");
+                    let linked: Vec<Option<Cond>> = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| self.cond(x, &o.child(i)))
+                        .collect();
+                    let all: Option<Vec<Cond>> = linked.into_iter().collect();
+                    ok &= all.is_some();
+                    all
+                }
+                None => None,
+            },
         };
         self.d.extend(d);
         ok.then_some(out)
     }
 
+    /// `counts_at_least`: declared counters (`E202` otherwise) and counts.
+    fn counts_at_least(
+        &mut self,
+        m: &std::collections::BTreeMap<String, CountRef>,
+        origin: &Origin,
+    ) -> Option<Vec<(usize, u64)>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (name, value) in m {
+            let o = origin.child(crate::load::yaml::escape(name));
+            let mut d = Vec::new();
+            let counter = self.counters.resolve(name, &o.key(), &mut d);
+            self.d.extend(vocab_error(d));
+            let n = self.count(value, &o);
+            match (counter, n) {
+                (Some(c), Some(n)) => out.push((c, n)),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
     fn fact_cond(&mut self, c: &model::FactCondition, origin: &Origin) -> Option<Cond> {
-        self.cond(
-            &model::Condition {
-                channel: c.channel.clone(),
-                tags: c.tags.clone(),
-                minutes_at_least: c.minutes_at_least.clone(),
-                repeats_at_least: c.repeats_at_least.clone(),
-                ..Default::default()
-            },
-            origin,
-        )
+        self.cond(&fact_condition(c), origin)
+    }
+}
+
+/// A plain-fact condition as a general one (its keys are a subset).
+fn fact_condition(c: &model::FactCondition) -> model::Condition {
+    model::Condition {
+        channel: c.channel.clone(),
+        tags: c.tags.clone(),
+        party: c.party.clone(),
+        targeted: c.targeted,
+        minutes_at_least: c.minutes_at_least.clone(),
+        repeats_at_least: c.repeats_at_least.clone(),
+        counts_at_least: c.counts_at_least.clone(),
+        not: c.not.as_deref().map(|n| Box::new(fact_condition(n))),
+        any: c
+            .any
+            .as_ref()
+            .map(|l| l.iter().map(fact_condition).collect()),
+        ..Default::default()
     }
 }
 
@@ -591,6 +654,37 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         |(x, o)| (x.id.as_str(), o.clone()),
         &mut d,
     );
+    let (vocab_parties, vocab_counters) = match &v.vocabulary {
+        Some(voc) => (
+            voc.value
+                .parties
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.clone(), voc.at("parties").child(i)))
+                .collect::<Vec<_>>(),
+            voc.value
+                .counters
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.clone(), voc.at("counters").child(i)))
+                .collect::<Vec<_>>(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let (parties, party_keep) = table(
+        "what-party",
+        inc(Kind::Vocabulary),
+        &vocab_parties,
+        |(x, o)| (x.id.as_str(), o.clone()),
+        &mut d,
+    );
+    let (counters, counter_keep) = table(
+        "what-counter",
+        inc(Kind::Vocabulary),
+        &vocab_counters,
+        |(x, o)| (x.id.as_str(), o.clone()),
+        &mut d,
+    );
     let (roles, role_keep) = table(
         "what-role",
         inc(Kind::Roles),
@@ -638,6 +732,8 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         events,
         channels,
         tags,
+        parties,
+        counters,
         roles,
         scripts,
         flows,
@@ -723,21 +819,14 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::GridShape,
-                    format!("grid row `{row_id}` is not a conduct level"),
+                    msg!("grid-row-unknown", row = row_id.as_str()),
                 )
                 .at(ro.key())
-                .maybe_hint(
-                    did_you_mean(row_id, l.conduct.names.iter().map(String::as_str)).or_else(
-                        || {
-                            Some(
-                                format!(
-                                    "grid rows are the conduct levels: {}",
-                                    one_of(&l.conduct.names)
-                                )
-                                .into(),
-                            )
-                        },
-                    ),
+                .hint(
+                    did_you_mean(row_id, l.conduct.names.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            msg!("grid-rows-are", levels = Arg::any_of(&l.conduct.names))
+                        }),
                 ),
             );
             grid_ok = false;
@@ -747,16 +836,17 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::GridShape,
-                    format!(
-                        "grid row `{row_id}` has {} verdicts, but the demand axis has {} levels",
-                        row.len(),
-                        demand_axis.levels.len()
+                    msg!(
+                        "grid-row-length",
+                        row = row_id.as_str(),
+                        verdicts = row.len(),
+                        levels = demand_axis.levels.len()
                     ),
                 )
                 .at(ro.clone())
-                .hint(format!(
-                    "give one verdict per demand level, in order: {}",
-                    one_of(&l.demand.names)
+                .hint(msg!(
+                    "grid-row-length-hint",
+                    levels = Arg::list(&l.demand.names)
                 )),
             );
             grid_ok = false;
@@ -773,15 +863,9 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     for lvl in &conduct_axis.levels {
         if !c.grid.contains_key(&lvl.id) {
             l.d.push(
-                Diagnostic::new(
-                    Code::GridShape,
-                    format!("the grid has no row for conduct level `{}`", lvl.id),
-                )
-                .at(grid_origin.key())
-                .hint(format!(
-                    "add `{}: [...]` with one verdict per demand level",
-                    lvl.id
-                )),
+                Diagnostic::new(Code::GridShape, msg!("grid-row-missing", level = &lvl.id))
+                    .at(grid_origin.key())
+                    .hint(msg!("grid-row-missing-hint", level = &lvl.id)),
             );
             grid_ok = false;
         }
@@ -892,6 +976,41 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             origin: o.clone(),
         })
         .collect();
+    let parties_c: Vec<Named> = vocab_parties
+        .iter()
+        .zip(&party_keep)
+        .filter(|(_, k)| **k)
+        .map(|((x, o), _)| Named {
+            id: x.id.0.clone(),
+            label: x.label.clone(),
+            describe: None,
+            origin: o.clone(),
+        })
+        .collect();
+    let mut counters_c: Vec<Counter> = Vec::new();
+    for ((x, o), _) in vocab_counters
+        .iter()
+        .zip(&counter_keep)
+        .filter(|(_, k)| **k)
+    {
+        let window = match &x.window {
+            Some(w) => match l.duration(w, &o.child("window")) {
+                Some(s) => Some(s),
+                None => {
+                    l.gaps.criteria = true;
+                    None
+                }
+            },
+            None => None,
+        };
+        counters_c.push(Counter {
+            id: x.id.0.clone(),
+            label: x.label.clone(),
+            window,
+            origin: o.clone(),
+        });
+    }
+    let caps_c = link_caps(&mut l, c, criteria);
     let roles_c: Vec<Role> = v
         .roles
         .iter()
@@ -994,10 +1113,10 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::MissingKey,
-                    format!("invariant `{}` states no rule", x.value.id),
+                    msg!("invariant-no-rule", id = x.value.id.as_str()),
                 )
                 .at(x.origin.clone())
-                .hint("give `reach_role`, `max_hold` or `max_limit`"),
+                .hint(msg!("invariant-no-rule-hint")),
             );
         }
         if matches!(when, Some(None))
@@ -1104,8 +1223,11 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         conduct_types: conduct_types_c,
         demand_types: demand_types_c,
         events: events_c,
+        caps: caps_c,
         channels: channels_c,
         tags: tags_c,
+        parties: parties_c,
+        counters: counters_c,
         roles: roles_c,
         scripts: scripts_c,
         flows: flows_c,
@@ -1164,9 +1286,9 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
     let mut ok = true;
     if tests_events(&fv.applies_to) {
         l.d.push(
-            Diagnostic::new(Code::FlowStructure, "`applies_to` cannot test events: they happen during the contact, after the flow was chosen")
+            Diagnostic::new(Code::FlowStructure, msg!("applies-to-events"))
                 .at(f.at("applies_to"))
-                .hint("branch on the event inside the flow instead"),
+                .hint(msg!("applies-to-events-hint")),
         );
         ok = false;
     }
@@ -1249,10 +1371,10 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
             dd.push(
                 Diagnostic::new(
                     Code::FlowStructure,
-                    format!("step `{}` has both `end` and `next`", s.id),
+                    msg!("step-end-and-next", step = s.id.as_str()),
                 )
                 .at(o.child("end").key())
-                .hint("an `end` step is terminal: remove `next`, or remove `end`"),
+                .hint(msg!("step-end-and-next-hint")),
             );
             ok = false;
         }
@@ -1260,21 +1382,15 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
             dd.push(
                 Diagnostic::new(
                     Code::RouteUnending,
-                    format!(
-                        "step `{}` has no `next` and no `end`: routes stop here without an outcome",
-                        s.id
-                    ),
+                    msg!("step-no-next", step = s.id.as_str()),
                 )
                 .at(o.child("id"))
-                .hint("add `next:` branches, or `end: <outcome>` to make it terminal"),
+                .hint(msg!("step-no-next-hint")),
             );
             ok = false;
         }
         if repeat == Some(Some(0)) {
-            dd.push(
-                Diagnostic::new(Code::InvalidValue, "`repeat` must be at least 1")
-                    .at(o.child("repeat")),
-            );
+            dd.push(Diagnostic::new(Code::InvalidValue, msg!("repeat-zero")).at(o.child("repeat")));
             ok = false;
         }
         match (role, script, limit, hold, repeat) {
@@ -1338,6 +1454,21 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
         .demand_types
         .resolve_all(&c.demand_types, &x.at("demand_types"), &mut vd);
     let ev = l.events.resolve_all(&c.events, &x.at("events"), &mut vd);
+    let mut pd = Vec::new();
+    let party = c
+        .party
+        .as_ref()
+        .map(|id| l.parties.resolve(id.as_str(), &x.at("party"), &mut pd));
+    let mut counts = vec![0u64; l.counters.names.len()];
+    let mut counts_ok = true;
+    for (name, n) in &c.counts {
+        let o = x.at("counts").child(crate::load::yaml::escape(name));
+        match l.counters.resolve(name, &o.key(), &mut pd) {
+            Some(i) => counts[i] = *n,
+            None => counts_ok = false,
+        }
+    }
+    vd.extend(vocab_error(pd));
     let eo = x.at("expect");
     let verdict = l
         .verdicts
@@ -1361,6 +1492,12 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
             minutes: c.minutes,
             repeats: c.repeats,
             events: Some(ev?),
+            party: match party {
+                Some(p) => Some(p?),
+                None => None,
+            },
+            targeted: c.targeted,
+            counts: if counts_ok { counts } else { return None },
         },
         expect: Expect {
             verdict: verdict?,
@@ -1376,7 +1513,63 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
     })
 }
 
-/// Does a condition (or one nested in `not`) test events?
+/// Does a condition (or one nested in `not` or `any`) test events?
 fn tests_events(c: &model::Condition) -> bool {
-    c.event.is_some() || c.not.as_deref().is_some_and(tests_events)
+    c.event.is_some()
+        || c.not.as_deref().is_some_and(tests_events)
+        || c.any.iter().flatten().any(tests_events)
+}
+
+/// Protective caps: references resolved; a `when` that tests what the cap changes (verdicts,
+/// effective levels) or what happens later (events) is `E214`. A cap that cannot be linked is
+/// left out and the criteria are marked incomplete.
+fn link_caps(l: &mut Linker, c: &model::Criteria, criteria: &Item<model::Criteria>) -> Vec<Cap> {
+    let mut out = Vec::new();
+    let mut ids = Table::new("what-cap", true);
+    let mut origins: Vec<Origin> = Vec::new();
+    for (i, x) in c.caps.iter().enumerate() {
+        let o = criteria.at("caps").child(i);
+        if !ids.add(x.id.as_str(), &o.child("id"), &origins, &mut l.d) {
+            l.gaps.criteria = true;
+            continue;
+        }
+        origins.push(o.child("id"));
+        // A `when` testing levels, verdicts or events (`E214`) keeps the cap for the checks on
+        // its types, but the analyses that evaluate caps are skipped.
+        for key in super::caps::forbidden_keys(&x.when) {
+            l.d.push(super::caps::condition_error(&x.id.0, key, o.child("when")));
+            l.gaps.criteria = true;
+        }
+        let when = l.cond(&x.when, &o.child("when"));
+        let mut d = Vec::new();
+        let ct = l
+            .conduct_types
+            .resolve_all(&x.conduct_types, &o.child("conduct_types"), &mut d);
+        let dt = l
+            .demand_types
+            .resolve_all(&x.demand_types, &o.child("demand_types"), &mut d);
+        let mc = x.max_conduct.as_ref().map(|m| {
+            l.conduct
+                .resolve(m.as_str(), &o.child("max_conduct"), &mut d)
+        });
+        let md = x
+            .max_demand
+            .as_ref()
+            .map(|m| l.demand.resolve(m.as_str(), &o.child("max_demand"), &mut d));
+        l.d.extend(d);
+        match (when, ct, dt, mc, md) {
+            (Some(when), Some(ct), Some(dt), None | Some(Some(_)), None | Some(Some(_))) => out
+                .push(Cap {
+                    id: x.id.0.clone(),
+                    label: x.label.clone(),
+                    when,
+                    types: [ct, dt],
+                    max: [mc.flatten(), md.flatten()],
+                    describe: opt_text(&x.describe, o.child("describe")),
+                    origin: o,
+                }),
+            _ => l.gaps.criteria = true,
+        }
+    }
+    out
 }

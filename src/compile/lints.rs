@@ -1,7 +1,7 @@
 //! Lints (warnings) and text checks: threshold placeholders, personal data, spelling variants of
 //! defined terms, unused terms, vague wording in obligations, and what no case covers.
 
-use super::cases::CaseRun;
+use super::cases::Coverage;
 use crate::diag::{Code, Diagnostic, Origin, closest, did_you_mean};
 use crate::i18n::Arg;
 use crate::msg;
@@ -120,7 +120,8 @@ static FULL_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\p{Han}{1,3}[ 　]\p{Han}{1,3}(?:様|さん|氏|くん|ちゃん)").expect("regex")
 });
 
-/// Personal data in a text: (byte offset, what it looks like).
+/// Personal data in a text: (byte offset, end, what it looks like as a catalogue id:
+/// `pii-phone`, `pii-email`, `pii-postal`, `pii-name`).
 pub fn personal_data(text: &str) -> Vec<(usize, usize, &'static str)> {
     let mut out = Vec::new();
     let digit_boundary = |s: usize, e: usize| {
@@ -136,11 +137,11 @@ pub fn personal_data(text: &str) -> Vec<(usize, usize, &'static str)> {
                 .filter(|c| ('０'..='９').contains(c))
                 .count();
         if (10..=13).contains(&digits) && digit_boundary(m.start(), m.end()) {
-            out.push((m.start(), m.end(), "a phone number"));
+            out.push((m.start(), m.end(), "pii-phone"));
         }
     }
     for m in EMAIL.find_iter(text) {
-        out.push((m.start(), m.end(), "an e-mail address"));
+        out.push((m.start(), m.end(), "pii-email"));
     }
     for m in POSTAL.find_iter(text) {
         if (m.as_str().starts_with('〒') || digit_boundary(m.start(), m.end()))
@@ -148,11 +149,11 @@ pub fn personal_data(text: &str) -> Vec<(usize, usize, &'static str)> {
                 .iter()
                 .any(|(s, e, _)| *s <= m.start() && m.start() < *e)
         {
-            out.push((m.start(), m.end(), "a postal code"));
+            out.push((m.start(), m.end(), "pii-postal"));
         }
     }
     for m in FULL_NAME.find_iter(text) {
-        out.push((m.start(), m.end(), "a person's full name"));
+        out.push((m.start(), m.end(), "pii-name"));
     }
     out.sort();
     out
@@ -172,10 +173,14 @@ pub fn personal(p: &Policy, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::new(
                     Code::PersonalData,
-                    format!("this looks like {what} (`{}`): case studies and scripts must not hold personal data", snippet.trim()),
+                    msg!(
+                        "personal-data",
+                        what = crate::i18n::Msg::new(what),
+                        text = snippet.trim()
+                    ),
                 )
                 .at(t.origin.offset(at))
-                .hint("replace it with a placeholder such as 顧客A, 0X0-XXXX-XXXX or ○○"),
+                .hint(msg!("personal-data-hint")),
             );
         }
     }
@@ -291,10 +296,15 @@ pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::new(
                     Code::TermVariant,
-                    format!("`{written}` looks like the defined term `{form}` but is spelled differently, so the manual will not link it"),
+                    msg!("term-variant", written = written, term = *form),
                 )
                 .at(t.origin.offset(s))
-                .hint(format!("write `{form}`, or add `{written}` to the aliases of definition `{}`", p.definitions[*def].id)),
+                .hint(msg!(
+                    "term-variant-hint",
+                    term = *form,
+                    written = written,
+                    def = &p.definitions[*def].id
+                )),
             );
         }
     }
@@ -347,12 +357,9 @@ pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
     for (def, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
         let def = &p.definitions[def];
         d.push(
-            Diagnostic::new(
-                Code::TermUnused,
-                format!("the defined term `{}` is used nowhere else in the manual", def.term),
-            )
-            .at(def.origin.child("term"))
-            .hint("use the term where it applies, add the spelling used instead as an alias, or remove the definition"),
+            Diagnostic::new(Code::TermUnused, msg!("term-unused", term = &def.term))
+                .at(def.origin.child("term"))
+                .hint(msg!("term-unused-hint")),
         );
     }
 }
@@ -389,14 +396,9 @@ pub fn vague(p: &Policy, d: &mut Vec<Diagnostic>) {
                     .find_map(|w| sentence.find(w).map(|at| (*w, at)))
             {
                 d.push(
-                    Diagnostic::new(
-                        Code::VagueWording,
-                        format!(
-                            "vague wording `{w}` in an obligation, with no threshold or number"
-                        ),
-                    )
-                    .at(origin.offset(start + at))
-                    .hint("say how or by when, e.g. `{{hold}}以内に` or a concrete action"),
+                    Diagnostic::new(Code::VagueWording, msg!("vague-wording", word = w))
+                        .at(origin.offset(start + at))
+                        .hint(msg!("vague-wording-hint")),
                 );
             }
             start = i + c.len_utf8();
@@ -405,46 +407,32 @@ pub fn vague(p: &Policy, d: &mut Vec<Diagnostic>) {
 }
 
 /// Steps no case's route visits and grid cells no case falls in.
-pub fn coverage(p: &Policy, runs: &[CaseRun], d: &mut Vec<Diagnostic>) {
-    let mut cells = BTreeSet::new();
-    let mut steps = BTreeSet::new();
-    for r in runs {
-        cells.insert((r.assessment.conduct, r.assessment.demand));
-        if let (Some(route), [f]) = (&r.route, r.flows.as_slice()) {
-            steps.extend(route.steps.iter().map(|s| (*f, *s)));
-        }
+/// Cells and steps no case covers (warnings: the casebook is what trains the judgment).
+pub fn coverage(p: &Policy, cov: &Coverage, d: &mut Vec<Diagnostic>) {
+    for &(c, dm) in &cov.uncovered_cells {
+        d.push(
+            Diagnostic::new(
+                Code::CellUncovered,
+                msg!(
+                    "cell-uncovered",
+                    cell = p.cell_name(c, dm),
+                    verdict = &p.verdicts[p.grid[c][dm]].id
+                ),
+            )
+            .at(p.grid_origin.child(&p.conduct.levels[c].id).child(dm))
+            .hint(msg!("cell-uncovered-hint")),
+        );
     }
-    for (c, row) in p.grid.iter().enumerate() {
-        for (dm, verdict) in row.iter().enumerate() {
-            if !cells.contains(&(c, dm)) {
-                d.push(
-                    Diagnostic::new(
-                        Code::CellUncovered,
-                        format!(
-                            "no case falls in grid cell {} ({})",
-                            p.cell_name(c, dm),
-                            p.verdicts[*verdict].id
-                        ),
-                    )
-                    .at(p.grid_origin.child(&p.conduct.levels[c].id).child(dm))
-                    .hint("add a case study for this cell: it is what trains the judgment"),
-                );
-            }
-        }
-    }
-    for (fi, f) in p.flows.iter().enumerate() {
-        for (si, s) in f.steps.iter().enumerate() {
-            if !steps.contains(&(fi, si)) {
-                d.push(
-                    Diagnostic::new(
-                        Code::StepUncovered,
-                        format!("no case exercises step `{}` of flow `{}`", s.id, f.id),
-                    )
-                    .at(s.origin.child("id"))
-                    .hint("add a case whose route passes this step"),
-                );
-            }
-        }
+    for &(fi, si) in &cov.uncovered_steps {
+        let (f, s) = (&p.flows[fi], &p.flows[fi].steps[si]);
+        d.push(
+            Diagnostic::new(
+                Code::StepUncovered,
+                msg!("step-uncovered", step = &s.id, flow = &f.id),
+            )
+            .at(s.origin.child("id"))
+            .hint(msg!("step-uncovered-hint")),
+        );
     }
 }
 

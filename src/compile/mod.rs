@@ -4,6 +4,7 @@
 //! it reports through diagnostics and never fails. Analyses whose inputs could not be linked
 //! completely are skipped, so one mistake gives one error, not a cascade.
 
+pub mod caps;
 pub mod cases;
 pub mod explore;
 pub mod flows;
@@ -11,6 +12,7 @@ mod link;
 pub mod lints;
 
 use crate::diag::{Code, Diagnostic};
+use crate::msg;
 use crate::policy::Policy;
 use crate::validate::Validated;
 pub use link::valid_date;
@@ -19,6 +21,9 @@ pub use link::valid_date;
 pub struct Compiled {
     pub policy: Option<Policy>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every case judged once (in case order; empty when the criteria could not be linked):
+    /// the manual and `mamoru test` read these instead of running the cases again.
+    pub judged: Vec<cases::Judgement>,
 }
 
 /// Compile validated sources. `assets` are the files the manual publishes under `assets/`
@@ -29,14 +34,17 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
         return Compiled {
             policy: None,
             diagnostics: d,
+            judged: Vec::new(),
         };
     };
     let p = &policy;
     lints::placeholders(p, !gaps.thresholds, &mut d);
+    caps::check(p, &mut d);
     if !gaps.criteria {
         grid(p, &mut d);
     }
     let space = explore::Space::new(p);
+    let mut judged = Vec::new();
     let mut flows_ok = !gaps.flows && !gaps.criteria;
     if !gaps.criteria {
         let mut sound = Vec::new();
@@ -55,9 +63,10 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
                 }
             }
         }
-        let runs = cases::check(p, flows_ok, &mut d);
+        judged = cases::judge_all(p, flows_ok);
+        cases::diagnostics(p, &judged, &mut d);
         if flows_ok && !gaps.cases {
-            lints::coverage(p, &runs, &mut d);
+            lints::coverage(p, &cases::coverage(p, &judged), &mut d);
         }
     }
     lints::personal(p, &mut d);
@@ -69,6 +78,7 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
     Compiled {
         policy: Some(policy),
         diagnostics: d,
+        judged,
     }
 }
 
@@ -116,16 +126,19 @@ fn grid(p: &Policy, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::new(
                     Code::GridIndependentRow,
-                    format!(
-                        "conduct type `{}` is unacceptable whatever the demand, but grid row `{}` gives {}",
-                        t.id,
-                        p.conduct.levels[t.min_level].id,
-                        verdicts.join(", ")
+                    msg!(
+                        "independent-row",
+                        ty = &t.id,
+                        row = &p.conduct.levels[t.min_level].id,
+                        verdicts = crate::i18n::Arg::list(&verdicts)
                     ),
                 )
                 .at(t.origin.child("independent_of_demand"))
-                .hint("raise its `min_level` to a row with one verdict, or make that row uniform")
-                .related(p.grid_origin.child(&p.conduct.levels[t.min_level].id), "the row"),
+                .hint(msg!("independent-row-hint"))
+                .related(
+                    p.grid_origin.child(&p.conduct.levels[t.min_level].id),
+                    msg!("the-row"),
+                ),
             );
         }
     }

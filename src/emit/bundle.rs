@@ -23,6 +23,17 @@ fn cond(p: &Policy, c: &Cond) -> b::Condition {
         seconds_at_least: c.minutes_at_least,
         repeats_at_least: c.repeats_at_least,
         not: c.not.as_deref().map(|n| Box::new(cond(p, n))),
+        party: list(&c.party, &|i| p.parties[i].id.clone()),
+        targeted: c.targeted,
+        counts_at_least: c.counts_at_least.as_ref().map(|v| {
+            v.iter()
+                .map(|&(i, n)| (p.counters[i].id.clone(), n))
+                .collect()
+        }),
+        any: c
+            .any
+            .as_ref()
+            .map(|v| v.iter().map(|x| cond(p, x)).collect()),
     }
 }
 
@@ -115,6 +126,30 @@ pub fn build(p: &Policy, revision: Option<String>, lineage: Vec<b::Lineage>) -> 
         events: p.events.iter().map(labelled).collect(),
         channels: p.channels.iter().map(labelled).collect(),
         tags: p.tags.iter().map(labelled).collect(),
+        parties: p.parties.iter().map(labelled).collect(),
+        counters: p
+            .counters
+            .iter()
+            .map(|c| b::Counter {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                window_seconds: c.window,
+            })
+            .collect(),
+        caps: p
+            .caps
+            .iter()
+            .map(|c| b::Cap {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                when: cond(p, &c.when),
+                conduct_types: ids(&c.types[0], |i| p.conduct_types[i].id.clone()),
+                max_conduct: c.max[0].map(|l| p.conduct.levels[l].id.clone()),
+                demand_types: ids(&c.types[1], |i| p.demand_types[i].id.clone()),
+                max_demand: c.max[1].map(|l| p.demand.levels[l].id.clone()),
+                manual: urls::cap(&c.id),
+            })
+            .collect(),
         thresholds: p
             .thresholds
             .iter()
@@ -260,6 +295,15 @@ pub fn build(p: &Policy, revision: Option<String>, lineage: Vec<b::Lineage>) -> 
                             .events
                             .as_ref()
                             .map(|e| ids(e, |i| p.events[i].id.clone())),
+                        party: f.party.map(|i| p.parties[i].id.clone()),
+                        targeted: f.targeted,
+                        counts: f
+                            .counts
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, n)| **n > 0)
+                            .map(|(i, n)| (p.counters[i].id.clone(), *n))
+                            .collect(),
                     },
                     expect: b::Expect {
                         verdict: p.verdicts[c.expect.verdict].id.clone(),

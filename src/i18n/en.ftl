@@ -224,6 +224,190 @@ link-no-page = link `{ $dest }` leads to no page of the manual
 link-no-anchor = link `{ $dest }` leads to no section of that page
 link-hint = write links from the manual's root: `criteria.html`, `flows/ID.html#step-ID`, `cases/ID.html`, `pages/ID.html`, `assets/FILE`
 page-name = the file name of `{ $path }` becomes the page's URL, so it must be an id (lowercase letters, digits and hyphens)
+what-party = party
+what-counter = counter
+what-cap = cap
+
+## Forks (stage resolve).
+part-definitions = definitions
+part-roles = roles
+part-scripts = scripts
+part-flows = flows
+part-aftercare = aftercare
+part-invariants = invariants
+part-cases = cases
+part-pages = pages
+part-criteria = criteria
+part-stance = stance
+part-vocabulary = vocabulary
+part-thresholds = thresholds
+part-other = items
+what-item = { $kind } `{ $id }`
+what-adds = { $kind } (adds `{ $id }`)
+what-removes = { $kind } (removes `{ $id }`)
+what-removal = the removal of { $kind } `{ $id }`
+what-part = the { $kind }
+vendor-may-not = a vendor fork may not change { $what }
+vendor-may-not-hint = vendor forks may only set display names and contact points (title, slogan, owners, vendors, role labels, pages)
+locked = `{ $part }` is locked by upstream `{ $upstream }`: a fork may not change { $what }
+locked-hint = remove this change, or ask the owners of `{ $upstream }` to unlock `{ $part }`
+missing-record = { $what } replaces the upstream's without an override record
+missing-record-hint = add `override: {"{"}why: …, owner: …, review_by: YYYY-MM-DD{ $digest }{"}"}`
+override-drift = the upstream's { $what } changed since this override was reviewed
+override-drift-hint = review the upstream change, then set `upstream_digest: "{ $digest }"`
+review-due = the deviation for { $what } was due for review on { $date }
+review-due-hint = review it and set a new `review_by`, or drop the deviation
+remove-unknown = `remove` names { $kind } `{ $id }`, which upstream `{ $upstream }` does not have
+record-without-upstream = { $kind } `{ $id }` has an override record but replaces no upstream item
+record-without-upstream-hint = upstream `{ $upstream }` has no { $kind } `{ $id }`: remove the record, or fix the id
+vendor-role-org = a vendor fork may rename a role, not change its organisation
+vendor-add-role = a vendor fork may not add role `{ $id }`
+bound-exceeded = step `{ $step }` allows a { $key } of { $value }, above the { $max } upstream `{ $upstream }` allows its forks
+bound-exceeded-hint = use at most { $max } (bounds are inclusive)
+
+## Contacts described (the checker's classes of contacts).
+describe = { $parts }
+d-any = any contact
+d-channel = channel `{ $id }`
+d-verdict = verdict `{ $id }` (cell { $cell })
+d-tags = tags { $ids }
+d-no-tags = without tags { $ids }
+d-conduct-types = conduct types { $ids }
+d-demand-types = demand types { $ids }
+d-events = events { $ids }
+d-no-events = without events { $ids }
+d-minutes = { $minutes }+ minutes
+d-repeats = { $repeats }+ repeats
+d-party = party `{ $id }`
+d-no-party = no party recorded
+d-targeted = targeting a staff member
+d-not-targeted = not targeting a staff member
+d-count = { $id } { $count }+
+
+## Flows (stage compile).
+step-unreachable = step `{ $step }` of flow `{ $flow }` is not reachable from `{ $start }`
+step-unreachable-hint = add a branch that leads here, or remove the step
+flow-loops = flow `{ $flow }` can loop forever: { $route }
+flow-loops-hint = a branch back to an earlier step must go into or out of a step with `repeat: N`, which bounds the loop
+key-hold = hold (保留)
+key-limit = time limit
+step-exceeds-invariant = step `{ $step }` of flow `{ $flow }` allows a { $what } of { $value }, above the { $max } of invariant `{ $invariant }`
+use-at-most = use at most { $max }
+invariant-declared-here = invariant declared here
+flows-overlap = flows `{ $a }` and `{ $b }` both admit some contacts, e.g. { $contacts }
+flows-overlap-hint = a contact must follow exactly one flow: narrow one `applies_to` (e.g. with `not:`)
+flow-admits-here = `{ $flow }` admits them here
+flow-gap = no flow admits { $channel } contacts with verdict `{ $verdict }` (e.g. { $contacts })
+flow-gap-hint = widen a flow's `applies_to`, or add a flow for them
+analysis-flow-choice = flow choice
+analysis-flow = flow `{ $flow }`
+analysis-invariant = invariant `{ $invariant }` on flow `{ $flow }`
+analysis-limit = the analysis of { $what } stopped after { $max } classes of contacts; some errors may be missed
+analysis-limit-hint = conditions that test many tags, types or events at once multiply the cases to check
+no-branch-holds = no branch of step `{ $step }` holds for some contacts of flow `{ $flow }`: { $contacts }
+no-branch-holds-hint = add `- otherwise: STEP` as the last branch, or cover these contacts
+note-route = route: { $route }
+route-unending = a route of flow `{ $flow }` never reaches an `end` step ({ $contacts })
+note-route-starts = route starts: { $route }
+why-step-not-reached = no contact of this flow reaches step `{ $step }` with these facts
+why-shadowed = every contact it matches is caught first by an earlier branch ({ $earlier }) or never reaches step `{ $step }` with these facts
+why-never-holds = its condition never holds for a contact of this flow
+branch-never-taken = branch #{ $n } of step `{ $step }` (to `{ $to }`) is never taken: { $why }
+branch-never-taken-hint = reorder the branches, narrow the earlier ones, or remove this one
+invariant-violated = flow `{ $flow }` violates invariant `{ $invariant }`: the route { $route } never reaches role { $roles }
+invariant-violated-hint = route such contacts through a step whose role is { $roles }
+note-for-contacts = for contacts with { $contacts }
+note-invariant = invariant: { $text }
+how-branch = branch #{ $n } to `{ $to }`
+how-otherwise = otherwise to `{ $to }`
+how-ends = ends
+how-ends-with = ends: { $end }
+note-route-step = {"  "}{ $n }. { $step } (role { $role }): { $how }
+
+## Cases as tests.
+axis-conduct = conduct
+axis-demand = demand
+why = { $parts }
+why-raised = type `{ $ty }`{ $implied ->
+    [yes] {" "}(implied by the facts)
+   *[no] {""}
+} raised { $axis } from { $from } to { $to }
+why-cell = cell { $cell } gives `{ $verdict }`
+why-override = type `{ $ty }` overrides the verdict to `{ $verdict }`
+why-capped = cap `{ $cap }` lets type `{ $ty }` raise { $axis } only to { $to } instead of { $from }
+fail-verdict = verdict: expected `{ $expected }`, got `{ $got }`
+fail-no-flow = flow: no flow admits this contact
+fail-several-flows = flow: admitted by several flows: { $flows }
+fail-flow = flow: expected `{ $expected }`, got `{ $got }`
+fail-route = route: expected { $expected }, got { $got }{ $stuck ->
+    [yes] {" "}(stuck: no branch holds)
+   *[no] {""}
+}
+case-verdict = case `{ $case }` expects verdict `{ $expected }`, but the policy gives `{ $got }`
+case-verdict-hint = fix the case's facts or expectation, or the grid and types if the policy is wrong
+case-no-flow = no flow admits case `{ $case }`
+case-no-flow-hint = a flow's `applies_to` must admit this contact
+case-several-flows = case `{ $case }` is admitted by several flows: { $flows }
+case-flow = case `{ $case }` expects flow `{ $expected }`, but follows `{ $got }`
+case-route = case `{ $case }` takes another route in flow `{ $flow }`
+note-expected-route = expected: { $route }
+note-actual-route = actual:   { $route }
+note-route-stuck = the route stops where no branch holds
+note-routes-part = the routes part after `{ $step }`, where branch #{ $n } was taken
+note-the-contact = the contact: { $why }
+cell-uncovered = no case falls in grid cell { $cell } ({ $verdict })
+cell-uncovered-hint = add a case study for this cell: it is what trains the judgment
+step-uncovered = no case exercises step `{ $step }` of flow `{ $flow }`
+step-uncovered-hint = add a case whose route passes this step
+
+## The grid, types and caps.
+grid-row-unknown = grid row `{ $row }` is not a conduct level
+grid-rows-are = grid rows are the conduct levels: { $levels }
+grid-row-length = grid row `{ $row }` has { $verdicts } verdicts, but the demand axis has { $levels } levels
+grid-row-length-hint = give one verdict per demand level, in order: { $levels }
+grid-row-missing = the grid has no row for conduct level `{ $level }`
+grid-row-missing-hint = add `{ $level }: [...]` with one verdict per demand level
+independent-row = conduct type `{ $ty }` is unacceptable whatever the demand, but grid row `{ $row }` gives { $verdicts }
+independent-row-hint = raise its `min_level` to a row with one verdict, or make that row uniform
+the-row = the row
+cap-condition = the `when` of cap `{ $cap }` tests `{ $key }`, which the cap itself changes or which happens later
+cap-condition-hint = a cap's `when` may test plain facts (channel, tags, party, targeted, minutes, repeats, counts) and types
+cap-forbidden = cap `{ $cap }` limits type `{ $ty }`, which { $why }: protection never excuses it
+cap-why-independent = is unacceptable whatever the demand (`independent_of_demand`)
+cap-why-verdict = overrides the verdict
+cap-forbidden-hint = remove the type from the cap; protect the customer in the flow instead (e.g. more time, a written answer)
+cap-no-types = cap `{ $cap }` names no types, so it changes nothing
+cap-no-types-hint = list the types whose raise it limits under `conduct_types` or `demand_types`
+cap-max-without-types = cap `{ $cap }` gives `{ $key }` but no `{ $types }`, so that maximum changes nothing
+cap-max-without-types-hint = add `{ $types }`, or remove `{ $key }`
+cap-type-unaffected = cap `{ $cap }` cannot lower type `{ $ty }`: it raises only to { $min }, and the cap allows { $limit }
+cap-type-unaffected-hint = lower the cap's maximum below the type's `min_level`, or remove the type from the cap
+
+## Invariants and flow structure.
+invariant-no-rule = invariant `{ $id }` states no rule
+invariant-no-rule-hint = give `reach_role`, `max_hold` or `max_limit`
+applies-to-events = `applies_to` cannot test events: they happen during the contact, after the flow was chosen
+applies-to-events-hint = branch on the event inside the flow instead
+step-end-and-next = step `{ $step }` has both `end` and `next`
+step-end-and-next-hint = an `end` step is terminal: remove `next`, or remove `end`
+step-no-next = step `{ $step }` has no `next` and no `end`: routes stop here without an outcome
+step-no-next-hint = add `next:` branches, or `end: <outcome>` to make it terminal
+repeat-zero = `repeat` must be at least 1
+
+## Lints.
+pii-phone = a phone number
+pii-email = an e-mail address
+pii-postal = a postal code
+pii-name = a person's full name
+personal-data = this looks like { $what } (`{ $text }`): case studies and scripts must not hold personal data
+personal-data-hint = replace it with a placeholder such as 顧客A, 0X0-XXXX-XXXX or ○○
+term-variant = `{ $written }` looks like the defined term `{ $term }` but is spelled differently, so the manual will not link it
+term-variant-hint = write `{ $term }`, or add `{ $written }` to the aliases of definition `{ $def }`
+term-unused = the defined term `{ $term }` is used nowhere else in the manual
+term-unused-hint = use the term where it applies, add the spelling used instead as an alias, or remove the definition
+vague-wording = vague wording `{ $word }` in an obligation, with no threshold or number
+vague-wording-hint = say how or by when, e.g. `{"{{"}hold{"}}"}以内に` or a concrete action
+
 
 ## The language server (`mamoru lsp`).
 what-page = page

@@ -217,6 +217,190 @@ link-no-page = リンク `{ $dest }` の先にマニュアルのページがあ�
 link-no-anchor = リンク `{ $dest }` の先に、そのページの該当箇所がありません
 link-hint = リンクはマニュアルのルートから書きます: `criteria.html`、`flows/ID.html#step-ID`、`cases/ID.html`、`pages/ID.html`、`assets/ファイル`
 page-name = `{ $path }` のファイル名はページの URL になるため、id（半角の英小文字・数字・ハイフン）にしてください
+what-party = 相手方
+what-counter = 回数カウンター
+what-cap = 保護の上限
+
+## 派生版（resolve）
+part-definitions = 用語
+part-roles = 役割
+part-scripts = 文例
+part-flows = フロー
+part-aftercare = 事後対応
+part-invariants = 不変条件
+part-cases = 事例
+part-pages = ページ
+part-criteria = 判断基準
+part-stance = 基本姿勢
+part-vocabulary = 語彙
+part-thresholds = しきい値
+part-other = 項目
+what-item = { $kind } `{ $id }`
+what-adds = { $kind }（`{ $id }` の追加）
+what-removes = { $kind }（`{ $id }` の削除）
+what-removal = { $kind } `{ $id }` の削除
+what-part = { $kind }
+vendor-may-not = 委託先の派生版は{ $what }を変更できません
+vendor-may-not-hint = 委託先の派生版で変更できるのは表示名と連絡先（タイトル、スローガン、管理者、委託先、役割の表示名、ページ）だけです
+locked = `{ $part }` は上位版 `{ $upstream }` がロックしているため、派生版では{ $what }を変更できません
+locked-hint = この変更を取り消すか、`{ $upstream }` の管理者に `{ $part }` のロック解除を依頼してください
+missing-record = { $what }が上位版を置き換えていますが、override の記録がありません
+missing-record-hint = `override: {"{"}why: …, owner: …, review_by: YYYY-MM-DD{ $digest }{"}"}` を追加してください
+override-drift = この override を確認した後で、上位版の{ $what }が変わりました
+override-drift-hint = 上位版の変更を確認してから `upstream_digest: "{ $digest }"` を設定してください
+review-due = { $what }の差分は { $date } に見直し期限を過ぎています
+review-due-hint = 見直して新しい `review_by` を設定するか、差分をやめてください
+remove-unknown = `remove` に { $kind } `{ $id }` がありますが、上位版 `{ $upstream }` にはありません
+record-without-upstream = { $kind } `{ $id }` に override の記録がありますが、置き換える上位版の項目がありません
+record-without-upstream-hint = 上位版 `{ $upstream }` に { $kind } `{ $id }` はありません。記録を削除するか id を直してください
+vendor-role-org = 委託先の派生版は役割の表示名を変えられますが、所属は変えられません
+vendor-add-role = 委託先の派生版は役割 `{ $id }` を追加できません
+bound-exceeded = ステップ `{ $step }` の { $key } が { $value } で、上位版 `{ $upstream }` が派生版に認める { $max } を超えています
+bound-exceeded-hint = { $max } 以下にしてください（上限の値ちょうどは認められます）
+
+## 応対の分類の説明
+describe = { $parts }
+d-any = すべての応対
+d-channel = 窓口 `{ $id }`
+d-verdict = 判定 `{ $id }`（マス { $cell }）
+d-tags = タグ { $ids }
+d-no-tags = タグ { $ids } なし
+d-conduct-types = 行為の類型 { $ids }
+d-demand-types = 要求の類型 { $ids }
+d-events = 事象 { $ids }
+d-no-events = 事象 { $ids } なし
+d-minutes = { $minutes } 分以上
+d-repeats = 繰り返し { $repeats } 回以上
+d-party = 相手方 `{ $id }`
+d-no-party = 相手方の記録なし
+d-targeted = 特定の従業員を標的にしている
+d-not-targeted = 特定の従業員を標的にしていない
+d-count = { $id } { $count } 回以上
+
+## フロー（compile）
+step-unreachable = フロー `{ $flow }` のステップ `{ $step }` には `{ $start }` からたどり着けません
+step-unreachable-hint = ここへ進む分岐を追加するか、ステップを削除してください
+flow-loops = フロー `{ $flow }` は終わりなく繰り返す可能性があります: { $route }
+flow-loops-hint = 前のステップへ戻る分岐は、`repeat: N` を持つステップに入るか出るものにしてください。それで繰り返しの回数が決まります
+key-hold = 保留時間
+key-limit = 目安時間
+step-exceeds-invariant = フロー `{ $flow }` のステップ `{ $step }` の{ $what }が { $value } で、不変条件 `{ $invariant }` の上限 { $max } を超えています
+use-at-most = { $max } 以下にしてください
+invariant-declared-here = 不変条件の定義
+flows-overlap = フロー `{ $a }` と `{ $b }` の両方が受け付ける応対があります（例: { $contacts }）
+flows-overlap-hint = 1つの応対が従うフローは1つだけです。どちらかの `applies_to` を（`not:` などで）絞ってください
+flow-admits-here = `{ $flow }` はここで受け付けています
+flow-gap = 窓口 { $channel } で判定 `{ $verdict }` の応対を受け付けるフローがありません（例: { $contacts }）
+flow-gap-hint = フローの `applies_to` を広げるか、これらの応対のためのフローを追加してください
+analysis-flow-choice = フローの選択
+analysis-flow = フロー `{ $flow }`
+analysis-invariant = フロー `{ $flow }` での不変条件 `{ $invariant }`
+analysis-limit = { $what }の分析は応対の分類 { $max } 件で打ち切りました。見落としたエラーがあるかもしれません
+analysis-limit-hint = 多くのタグ・類型・事象を一度に調べる条件は、確かめる場合の数を大きくします
+no-branch-holds = フロー `{ $flow }` のステップ `{ $step }` で、どの分岐も当てはまらない応対があります: { $contacts }
+no-branch-holds-hint = 最後の分岐として `- otherwise: ステップ` を追加するか、これらの応対を受け止める分岐を書いてください
+note-route = 経路: { $route }
+route-unending = フロー `{ $flow }` に `end` のステップへたどり着かない経路があります（{ $contacts }）
+note-route-starts = 経路の始まり: { $route }
+why-step-not-reached = この条件の応対は、このフローでステップ `{ $step }` までたどり着きません
+why-shadowed = 当てはまる応対はすべて前の分岐（{ $earlier }）が先に受け止めるか、この条件ではステップ `{ $step }` までたどり着きません
+why-never-holds = この条件は、このフローの応対で成り立つことがありません
+branch-never-taken = ステップ `{ $step }` の分岐 #{ $n }（`{ $to }` へ）は使われません: { $why }
+branch-never-taken-hint = 分岐の順序を変えるか、前の分岐を絞るか、この分岐を削除してください
+invariant-violated = フロー `{ $flow }` が不変条件 `{ $invariant }` を満たしていません: 経路 { $route } は役割 { $roles } にたどり着きません
+invariant-violated-hint = このような応対が、役割 { $roles } のステップを通るようにしてください
+note-for-contacts = 対象の応対: { $contacts }
+note-invariant = 不変条件: { $text }
+how-branch = 分岐 #{ $n } で `{ $to }` へ
+how-otherwise = otherwise で `{ $to }` へ
+how-ends = 終了
+how-ends-with = 終了: { $end }
+note-route-step = {"  "}{ $n }. { $step }（役割 { $role }）: { $how }
+
+## 事例（テスト）
+axis-conduct = 行為
+axis-demand = 要求
+why = { $parts }
+why-raised = 類型 `{ $ty }`{ $implied ->
+    [yes] （事実から該当）
+   *[no] {""}
+}により{ $axis }が { $from } から { $to } に上がる
+why-cell = マス { $cell } の判定は `{ $verdict }`
+why-override = 類型 `{ $ty }` により判定は `{ $verdict }`
+why-capped = 保護の上限 `{ $cap }` により、類型 `{ $ty }` による{ $axis }の引き上げは { $from } ではなく { $to } まで
+fail-verdict = 判定: 期待 `{ $expected }`、結果 `{ $got }`
+fail-no-flow = フロー: この応対を受け付けるフローがありません
+fail-several-flows = フロー: 複数のフローが受け付けます: { $flows }
+fail-flow = フロー: 期待 `{ $expected }`、結果 `{ $got }`
+fail-route = 経路: 期待 { $expected }、結果 { $got }{ $stuck ->
+    [yes] （行き止まり: どの分岐も当てはまりません）
+   *[no] {""}
+}
+case-verdict = 事例 `{ $case }` の期待する判定は `{ $expected }` ですが、ポリシーの判定は `{ $got }` です
+case-verdict-hint = 事例の事実か期待を直すか、ポリシーが誤っているならマスや類型を直してください
+case-no-flow = 事例 `{ $case }` を受け付けるフローがありません
+case-no-flow-hint = この応対をどれかのフローの `applies_to` が受け付けるようにしてください
+case-several-flows = 事例 `{ $case }` を複数のフローが受け付けます: { $flows }
+case-flow = 事例 `{ $case }` の期待するフローは `{ $expected }` ですが、`{ $got }` に従います
+case-route = 事例 `{ $case }` はフロー `{ $flow }` で別の経路をたどります
+note-expected-route = 期待: { $route }
+note-actual-route = 結果: { $route }
+note-route-stuck = 経路は、どの分岐も当てはまらない所で止まります
+note-routes-part = 経路は `{ $step }` の後で分かれます（分岐 #{ $n } が選ばれました）
+note-the-contact = この応対: { $why }
+cell-uncovered = マス { $cell }（{ $verdict }）に入る事例がありません
+cell-uncovered-hint = このマスの事例を追加してください。判断を揃えるのは事例です
+step-uncovered = フロー `{ $flow }` のステップ `{ $step }` を通る事例がありません
+step-uncovered-hint = 経路がこのステップを通る事例を追加してください
+
+## 判断基準の表・類型・保護の上限
+grid-row-unknown = 表の行 `{ $row }` は行為のレベルではありません
+grid-rows-are = 表の行は行為のレベルです: { $levels }
+grid-row-length = 表の行 `{ $row }` の判定は { $verdicts } 個ですが、要求の軸のレベルは { $levels } 個です
+grid-row-length-hint = 要求のレベルごとに1つずつ、この順に判定を書いてください: { $levels }
+grid-row-missing = 表に行為のレベル `{ $level }` の行がありません
+grid-row-missing-hint = 要求のレベルごとに1つの判定で `{ $level }: [...]` を追加してください
+independent-row = 行為の類型 `{ $ty }` は要求の内容によらず受け入れられない行為ですが、表の行 `{ $row }` の判定は { $verdicts } です
+independent-row-hint = `min_level` を判定が1つだけの行に上げるか、その行の判定を揃えてください
+the-row = その行
+cap-condition = 保護の上限 `{ $cap }` の `when` が `{ $key }` を調べていますが、それは上限自体が変えるものか、後で起きることです
+cap-condition-hint = 保護の上限の `when` で調べられるのは、事実（窓口、タグ、相手方、標的、時間、繰り返し、回数）と類型です
+cap-forbidden = 保護の上限 `{ $cap }` が類型 `{ $ty }` を抑えていますが、この類型は{ $why }ため、保護を理由に許すことはできません
+cap-why-independent = 要求の内容によらず受け入れられない（`independent_of_demand`）
+cap-why-verdict = 判定を上書きする
+cap-forbidden-hint = 類型を上限から外してください。お客さまへの配慮はフローの中で行います（時間を延ばす、書面で回答する など）
+cap-no-types = 保護の上限 `{ $cap }` は類型を1つも挙げていないため、何も変えません
+cap-no-types-hint = 引き上げを抑える類型を `conduct_types` か `demand_types` に挙げてください
+cap-max-without-types = 保護の上限 `{ $cap }` に `{ $key }` がありますが `{ $types }` がないため、その上限は何も変えません
+cap-max-without-types-hint = `{ $types }` を追加するか、`{ $key }` を削除してください
+cap-type-unaffected = 保護の上限 `{ $cap }` は類型 `{ $ty }` を抑えられません。この類型の引き上げは { $min } までで、上限は { $limit } です
+cap-type-unaffected-hint = 上限を類型の `min_level` より下げるか、類型を上限から外してください
+
+## 不変条件とフローの構造
+invariant-no-rule = 不変条件 `{ $id }` に規則がありません
+invariant-no-rule-hint = `reach_role`、`max_hold`、`max_limit` のいずれかを書いてください
+applies-to-events = `applies_to` では事象を調べられません。事象は応対の途中、フローが選ばれた後で起きます
+applies-to-events-hint = 事象による分岐はフローの中に書いてください
+step-end-and-next = ステップ `{ $step }` に `end` と `next` の両方があります
+step-end-and-next-hint = `end` のステップは終点です。`next` か `end` のどちらかを削除してください
+step-no-next = ステップ `{ $step }` に `next` も `end` もないため、経路が結果のないままここで止まります
+step-no-next-hint = `next:` の分岐を書くか、`end: 結果` として終点にしてください
+repeat-zero = `repeat` は1以上にしてください
+
+## 注意（lint）
+pii-phone = 電話番号
+pii-email = メールアドレス
+pii-postal = 郵便番号
+pii-name = 個人の氏名
+personal-data = { $what }のようです（`{ $text }`）。事例と文例に個人情報を書いてはいけません
+personal-data-hint = 顧客A、0X0-XXXX-XXXX、○○ のような仮の表記に置き換えてください
+term-variant = `{ $written }` は用語 `{ $term }` に似ていますが表記が違うため、マニュアルでリンクされません
+term-variant-hint = `{ $term }` と書くか、用語 `{ $def }` の aliases に `{ $written }` を追加してください
+term-unused = 用語 `{ $term }` はマニュアルのほかの所で使われていません
+term-unused-hint = 当てはまる所でこの用語を使うか、代わりに使っている表記を aliases に追加するか、用語を削除してください
+vague-wording = 義務を定める文に、しきい値や数値のないあいまいな表現 `{ $word }` があります
+vague-wording-hint = `{"{{"}hold{"}}"}以内に` のように、どのように・いつまでにを書くか、具体的な行動を書いてください
+
 
 ## 言語サーバー（mamoru lsp）
 what-page = ページ

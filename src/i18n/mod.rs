@@ -86,6 +86,8 @@ pub enum Arg {
     AnyOf(Vec<String>),
     /// Plain items listed: "a, b, c" / "a、b、c".
     List(Vec<String>),
+    /// Messages listed: "a; b" / "a、b", or a given message when empty.
+    Parts(Vec<Msg>, Box<Msg>),
 }
 
 macro_rules! arg_from {
@@ -140,6 +142,14 @@ impl Arg {
                 Lang::En => items.join(", "),
                 Lang::Ja => items.join("、"),
             }),
+            Arg::Parts(parts, empty) => {
+                let rendered: Vec<String> = parts.iter().map(|m| m.render(lang)).collect();
+                FluentValue::from(match (lang, rendered.is_empty()) {
+                    (_, true) => empty.render(lang),
+                    (Lang::En, false) => rendered.join("; "),
+                    (Lang::Ja, false) => rendered.join("、"),
+                })
+            }
         }
     }
 }

@@ -516,6 +516,26 @@ impl<'a> Data<'a> {
             "grid_rows": rows,
             "conduct_types": types(&p.conduct_types, &p.conduct, "ctype"),
             "demand_types": types(&p.demand_types, &p.demand, "dtype"),
+            "caps": p.caps.iter().map(|c| {
+                let limits: Vec<String> = [(0, &p.conduct, "行為"), (1, &p.demand, "要求")]
+                    .into_iter()
+                    .filter(|(a, _, _)| !c.types[*a].is_empty())
+                    .map(|(a, levels, name)| {
+                        let axis = if a == 0 { crate::policy::AxisKind::Conduct } else { crate::policy::AxisKind::Demand };
+                        let types: Vec<String> = c.types[a].iter().map(|&t| format!("「{}」", p.types(axis)[t].label)).collect();
+                        match c.max[a] {
+                            Some(m) => format!("{}による{name}の引き上げは {} {} まで", types.join(""), levels.levels[m].id, levels.levels[m].label),
+                            None => format!("{}による{name}の引き上げを行わない", types.join("")),
+                        }
+                    })
+                    .collect();
+                json!({
+                    "id": c.id, "anchor": format!("cap-{}", c.id), "label": c.label,
+                    "when": expand(p, &words::condition(p, &c.when)),
+                    "limits": limits,
+                    "describe": c.describe.as_ref().map(|d| self.r.md(&d.src, self.root, None)),
+                })
+            }).collect::<Vec<_>>(),
         })
     }
 
@@ -604,6 +624,9 @@ impl<'a> Data<'a> {
                 "minutes": f.minutes,
                 "repeats": f.repeats,
                 "events": names(f.events.as_deref().unwrap_or_default(), &|i| p.events[i].label.clone()),
+                "party": f.party.map(|i| p.parties[i].label.clone()),
+                "targeted": f.targeted,
+                "counts": f.counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| format!("{} {n}回", p.counters[i].label)).collect::<Vec<_>>(),
             },
             "small_grid": svg::grid(p, &[], self.root, Some((a.conduct, a.demand)), true),
             "flow": flow,

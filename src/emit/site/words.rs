@@ -46,6 +46,22 @@ pub fn condition(p: &Policy, c: &Cond) -> String {
     if let Some(v) = &c.tags {
         parts.push(format!("該当: {}", names(v, &|i| p.tags[i].label.clone())));
     }
+    if let Some(v) = &c.party {
+        parts.push(format!(
+            "相手方: {}",
+            names(v, &|i| p.parties[i].label.clone())
+        ));
+    }
+    if let Some(t) = c.targeted {
+        parts.push(if t {
+            "担当者個人を標的にしている".to_string()
+        } else {
+            "担当者個人を標的にしていない".to_string()
+        });
+    }
+    for &(i, n) in c.counts_at_least.iter().flatten() {
+        parts.push(format!("{} {n}回以上", p.counters[i].label));
+    }
     if let Some(s) = c.minutes_at_least {
         parts.push(format!("{}以上", format_duration_ja(s)));
     }
@@ -60,6 +76,17 @@ pub fn condition(p: &Policy, c: &Cond) -> String {
     }
     if let Some(n) = &c.not {
         parts.push(format!("（{}）を除く", condition(p, n)));
+    }
+    if let Some(a) = &c.any {
+        let alts: Vec<String> = a
+            .iter()
+            .map(|x| format!("（{}）", condition(p, x)))
+            .collect();
+        parts.push(if alts.is_empty() {
+            "該当なし".to_string()
+        } else {
+            format!("{}のいずれか", alts.join("または"))
+        });
     }
     if parts.is_empty() {
         "すべて".into()
@@ -114,6 +141,23 @@ pub fn explain(p: &Policy, a: &Assessment) -> String {
             Reason::Override { ty, verdict } => format!(
                 "類型「{}」により判定は「{}」",
                 p.conduct_types[ty].label, p.verdicts[verdict].label
+            ),
+            Reason::Capped {
+                cap,
+                axis,
+                ty,
+                from,
+                to,
+            } => format!(
+                "「{}」に当たるため、類型「{}」による{}の引き上げを{}ではなく{}までにとどめる",
+                p.caps[cap].label,
+                p.types(axis)[ty].label,
+                match axis {
+                    AxisKind::Conduct => "行為",
+                    AxisKind::Demand => "要求",
+                },
+                level(axis, from),
+                level(axis, to)
             ),
         })
         .collect();
