@@ -70,6 +70,7 @@ impl Server {
         s
     }
 
+    #[track_caller]
     fn wait_log(&mut self, want: impl Fn(&str) -> bool) -> String {
         if let Some(i) = self.seen.iter().position(|l| want(l)) {
             return self.seen.remove(i);
@@ -142,11 +143,14 @@ struct Events {
 }
 
 impl Events {
+    #[track_caller]
     fn next(&self, want: impl Fn(&str, &serde_json::Value) -> bool) -> serde_json::Value {
         let deadline = Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let (e, v) = self.rx.recv_timeout(left).expect("an event in time");
+            let Ok((e, v)) = self.rx.recv_timeout(left) else {
+                panic!("no such event in time");
+            };
             if want(&e, &v) {
                 return v;
             }
@@ -240,7 +244,10 @@ fn the_event_stream_follows_atomic_saves_errors_and_fixes() {
     assert!(String::from_utf8_lossy(&body).contains("事例 a2"));
     let whole = ev.next(|e, _| e == "reload");
     let pages = whole["pages"].to_string();
-    assert!(pages.contains("cases.html") && pages.contains("criteria.html"), "{pages}");
+    assert!(
+        pages.contains("cases.html") && pages.contains("criteria.html"),
+        "{pages}"
+    );
     assert!(!pages.contains("cases/a.html"), "{pages}");
     let (_, body) = s.get("/cases.html");
     assert!(String::from_utf8_lossy(&body).contains("事例 a2"));
@@ -336,6 +343,31 @@ fn a_fork_follows_its_upstream() {
     ev.next(|e, v| e == "reload" && v.to_string().contains("cases/a.html"));
     let (_, body) = s.get("/cases/a.html");
     assert!(String::from_utf8_lossy(&body).contains("事例 a（上位版）"));
+}
+
+#[test]
+fn a_policy_folder_deleted_and_created_again_is_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p");
+    copy_tree(&fixture("mini"), &policy);
+    let s = Server::start(&policy, &[]);
+    let ev = s.events("cases%2Fa.html", 1);
+    ev.next(|e, _| e == "state");
+    std::fs::remove_dir_all(&policy).unwrap();
+    ev.next(|e, v| e == "state" && v["errors"].as_array().is_some_and(|a| !a.is_empty()));
+    // The last good manual is still served.
+    assert_eq!(s.get("/cases/a.html").0, 200);
+    copy_tree(&fixture("mini"), &policy);
+    ev.next(|e, v| e == "state" && v["errors"] == serde_json::json!([]));
+    // The new folder is watched: an edit in it shows.
+    let case = policy.join("cases/a.md");
+    let text = std::fs::read_to_string(&case).unwrap();
+    std::fs::write(
+        &case,
+        text.replace("title: 事例 a", "title: 事例 a（再作成後）"),
+    )
+    .unwrap();
+    ev.next(|e, v| e == "reload" && v.to_string().contains("cases/a.html"));
 }
 
 #[test]

@@ -72,6 +72,8 @@ pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
 pub struct Step {
     /// The folders the policy was read from (its own, then its upstreams').
     pub dirs: Vec<PathBuf>,
+    /// The policy folder could not be read at all (deleted, renamed away).
+    pub unreadable: bool,
 }
 
 pub struct Builder {
@@ -370,6 +372,9 @@ impl Builder {
     fn fail(&mut self, errors: Vec<ErrorView>, start: Instant) {
         let n = errors.len();
         let mut st = lock(&self.state);
+        if st.errors == errors {
+            return;
+        }
         st.generation += 1;
         st.errors = errors;
         publish(&self.shared, &st, None, self.lang);
@@ -399,12 +404,16 @@ impl Builder {
                 self.fail(errors, start);
                 return Step {
                     dirs: vec![self.dir.clone()],
+                    unreadable: true,
                 };
             }
         };
         // Watched as absolute paths without `..` (an upstream is `fork/../support`).
         let dirs: Vec<PathBuf> = checked.sources.dirs.iter().map(|d| absolute(d)).collect();
-        let step = Step { dirs };
+        let step = Step {
+            dirs,
+            unreadable: false,
+        };
         let inputs = inputs_of(&checked.sources);
         if self.inputs == Some(inputs) {
             (self.log)(&msg!("serve-unchanged", ms = ms(start)).render(self.lang));

@@ -108,7 +108,8 @@ pub fn run(opts: Options, log: build::Log) -> Result<(), Fatal> {
 
     let mut builder =
         build::Builder::new(dir.clone(), opts.load, lang, shared.clone(), log.clone());
-    let mut dirs = builder.rebuild().dirs;
+    let first = builder.rebuild();
+    let (mut dirs, mut unreadable) = (first.dirs, first.unreadable);
 
     let (mode, fs) = match opts.watching {
         Watching::Auto => watch::detect(&dir),
@@ -162,7 +163,19 @@ pub fn run(opts: Options, log: build::Log) -> Result<(), Fatal> {
     )
     .render(lang));
 
-    while watcher.next_batch().is_some() {
+    // While the folder cannot be read (deleted, or renamed away), look for it every second: a
+    // folder created again is not the one the system was watching, so it is watched afresh
+    // before it is read.
+    while watcher
+        .next_batch(unreadable.then_some(Duration::from_secs(1)))
+        .is_some()
+    {
+        if unreadable
+            && dir.is_dir()
+            && let Err(e) = watcher.rewatch(&dirs)
+        {
+            log(&msg!("serve-native-failed", error = e).render(lang));
+        }
         let step = builder.rebuild();
         if step.dirs != dirs {
             if let Err(e) = watcher.set_dirs(&step.dirs) {
@@ -170,6 +183,7 @@ pub fn run(opts: Options, log: build::Log) -> Result<(), Fatal> {
             }
             dirs = step.dirs;
         }
+        unreadable = step.unreadable;
     }
     Ok(())
 }

@@ -165,12 +165,29 @@ impl Watch {
         Ok(())
     }
 
-    /// Wait for the next batch of changed paths (`None` once the watcher is gone). Paths under
-    /// a folder or file whose name starts with `.` (`.git/`, editors' swap files) are left out.
-    pub fn next_batch(&self) -> Option<BTreeSet<PathBuf>> {
+    /// Watch the folders afresh (a folder deleted and created again is a new folder to the
+    /// system's notifications).
+    pub fn rewatch(&mut self, dirs: &[PathBuf]) -> Result<(), String> {
+        for old in std::mem::take(&mut self.watched) {
+            let _ = self.watcher.unwatch(&old);
+        }
+        self.set_dirs(dirs)
+    }
+
+    /// Wait for the next batch of changed paths (`None` once the watcher is gone; an empty
+    /// batch when `timeout` passed first). Paths under a folder or file whose name starts with
+    /// `.` (`.git/`, editors' swap files) are left out.
+    pub fn next_batch(&self, timeout: Option<Duration>) -> Option<BTreeSet<PathBuf>> {
         let mut batch = BTreeSet::new();
         loop {
-            let first = self.rx.recv().ok()?;
+            let first = match timeout {
+                None => self.rx.recv().ok()?,
+                Some(t) => match self.rx.recv_timeout(t) {
+                    Ok(ev) => ev,
+                    Err(RecvTimeoutError::Timeout) => return Some(batch),
+                    Err(RecvTimeoutError::Disconnected) => return None,
+                },
+            };
             self.add(&mut batch, first);
             let opened = Instant::now();
             loop {
