@@ -242,6 +242,36 @@ enum Command {
     },
     /// Start a department's fork of a policy: a policy.yaml that extends UPSTREAM.
     Fork { upstream: PathBuf, dir: PathBuf },
+    /// Language server for editors (LSP on standard input and output): check's diagnostics as
+    /// you type, hover, go to definition, references, completion of ids, outline.
+    Lsp {
+        /// Accepted for editors that pass it; standard I/O is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
+    /// Serve the manual and the bundle from memory on a local web server; every saved edit
+    /// shows in the open pages, and policy errors show over the last good manual.
+    Serve {
+        /// Policy folder (default: `.` when it holds policy.yaml, else `./policy`).
+        dir: Option<PathBuf>,
+        /// Port to listen on (default: 3737, or a free one when it is taken).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to listen on; anything but loopback makes the draft manual visible to
+        /// the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Poll the folders for changes instead of waiting for the system's notifications
+        /// (chosen by itself on network drives, WSL's Windows drives and Docker shared folders).
+        #[arg(long)]
+        poll: bool,
+        /// Polling interval in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 250)]
+        poll_interval: u64,
+        /// Read files that symbolic links in the policy folder point to outside it.
+        #[arg(long)]
+        follow_links: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -648,6 +678,37 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Lsp { stdio: _ } => {
+            mamoru::lsp::run_stdio()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            dir,
+            port,
+            bind,
+            poll,
+            poll_interval,
+            follow_links,
+        } => {
+            let dir = match Input::from_arg(dir, false) {
+                Input::Dir(d) => d,
+                _ => PathBuf::from("policy"),
+            };
+            let mut opts = mamoru::serve::Options::new(dir);
+            opts.port = port;
+            opts.bind = bind;
+            if poll {
+                opts.watching = mamoru::serve::Watching::Poll(std::time::Duration::from_millis(
+                    poll_interval.max(10),
+                ));
+            }
+            opts.load = LoadOptions { follow_links };
+            mamoru::serve::run(
+                opts,
+                std::sync::Arc::new(|line: &str| say_text(&format!("{line}\n"))),
+            )?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {
             let n = ops::init(&dir)?;

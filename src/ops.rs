@@ -2,8 +2,8 @@
 
 pub use crate::error::Fatal;
 pub use crate::pipeline::{
-    BUILTIN, Checked, Input, MAX_UPSTREAMS, builtin_files, check, check_signed, check_with,
-    lineage_of,
+    BUILTIN, Checked, Input, MAX_UPSTREAMS, builtin_files, check, check_in_session, check_signed,
+    check_with, lineage_of,
 };
 
 use crate::diag::{Code, Diagnostic};

@@ -89,6 +89,29 @@ pub fn check_signed(
     opts: &LoadOptions,
     upstream_keys: Option<&[crate::sign::PublicKey]>,
 ) -> Result<Checked, Fatal> {
+    check_all(input, opts, upstream_keys, None)
+}
+
+/// [`check_with`] for a long-running reader (language server, development server): the
+/// session's open documents are read from memory instead of the disk, and files unchanged since
+/// its last read are not parsed again.
+pub fn check_in_session(
+    input: &Input,
+    opts: &LoadOptions,
+    session: Option<&crate::load::Session>,
+) -> Result<Checked, Fatal> {
+    check_all(input, opts, None, session)
+}
+
+fn check_all(
+    input: &Input,
+    opts: &LoadOptions,
+    upstream_keys: Option<&[crate::sign::PublicKey]>,
+    session: Option<&crate::load::Session>,
+) -> Result<Checked, Fatal> {
+    if let Some(s) = session {
+        s.next_read();
+    }
     let (sources, mut diagnostics, layer) = match input {
         Input::Builtin | Input::Memory { .. } => {
             let (sources, mut d) = match input {
@@ -125,7 +148,7 @@ pub fn check_signed(
                 0,
                 &mut Vec::new(),
                 &mut d,
-                (opts, upstream_keys),
+                (opts, upstream_keys, session),
             );
             (sources, d, layer)
         }
@@ -183,10 +206,14 @@ fn check_layer(
     layer: usize,
     visited: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
-    (opts, upstream_keys): (&LoadOptions, Option<&[crate::sign::PublicKey]>),
+    (opts, upstream_keys, session): (
+        &LoadOptions,
+        Option<&[crate::sign::PublicKey]>,
+        Option<&crate::load::Session>,
+    ),
 ) -> Layer {
-    diags.extend(crate::load::load_dir_into(
-        sources, dir, prefix, layer, opts,
+    diags.extend(crate::load::load_dir_session_into(
+        sources, dir, prefix, layer, opts, session,
     ));
     let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
     diags.extend(d);
@@ -258,7 +285,7 @@ fn check_layer(
         layer + 1,
         visited,
         &mut up_diags,
-        (opts, upstream_keys),
+        (opts, upstream_keys, session),
     );
     // The upstream on its own: its errors, its version and its digest.
     let up_compiled = compile(&up.validated, &asset_names(sources));

@@ -534,3 +534,70 @@ review-label-unknown = unknown { $what } `{ $id }` for the label `{ $label }`
 review-label-taken = the label `{ $label }` already names { $what } `{ $other }`, so it cannot also mean `{ $id }`
 review-label-taken-hint = ids and the policy's own labels are always read as themselves: remove this mapping or map another label
 review-bad-timezone = the bundle's time zone `{ $zone }` is not known: { $detail }
+
+## The language server (`mamoru lsp`).
+what-page = page
+lsp-defined-at = defined in { $place }
+lsp-references = { $count ->
+    [one] 1 reference
+   *[other] { $count } references
+}
+lsp-in-flow = in flow `{ $flow }`
+lsp-steps = steps: { $list }
+lsp-undefined = no { $what } `{ $id }` is defined
+lsp-inherited = inherited from { $upstream } { $version }
+lsp-overridden = changed from { $upstream } { $version }
+lsp-added = added in this policy
+lsp-cond-verdict = the verdict is any of
+lsp-cond-conduct-at-least = the effective conduct level is at least
+lsp-cond-demand-at-least = the effective demand level is at least
+lsp-cond-conduct-types = has any of these conduct types
+lsp-cond-demand-types = has any of these demand types
+lsp-cond-tags = carries any of these tags
+lsp-cond-channel = came through any of these channels
+lsp-cond-event = any of these events happened
+lsp-cond-minutes-at-least = lasted at least
+lsp-cond-repeats-at-least = the same claim was repeated at least
+lsp-cond-not = the inner condition does not hold
+lsp-checked = { $root }: { $summary } ({ $ms } ms)
+lsp-unreadable = cannot read { $root }: { $error }
+lsp-failed = language server: { $error }
+lsp-client-gone = language server: the editor closed the connection
+
+## The development server (`mamoru serve`).
+serve-overlay-title = { $count ->
+    [one] The policy has 1 error
+   *[other] The policy has { $count } errors
+}
+serve-overlay-note = Fix and save: this goes away. Underneath is the last manual that built.
+serve-overlay-note-first = Fix and save: the manual appears.
+serve-overlay-close = Close
+serve-overlay-hint = hint
+serve-not-found-title = No such page
+serve-not-found-body = { $path } is not part of this manual. It shows here once it exists.
+serve-first-title = The manual has not been built yet
+serve-first-body = Fix the policy's errors and the manual appears here.
+serve-serving = serving the manual of { $dir } at { $url } (Ctrl+C to stop)
+serve-watching = watching for changes: { $how }
+serve-native = native notifications ({ $fs })
+serve-polling = polling every { $ms } ms ({ $why })
+serve-poll-flag = --poll
+serve-poll-reason = { $fs } may not deliver native notifications
+serve-native-failed = native notifications unavailable: { $error }
+serve-rebuilt = { $count ->
+    [one] updated 1 page in { $ms } ms
+   *[other] updated { $count } pages in { $ms } ms
+}
+serve-rebuilt-whole = { $count ->
+    [one] whole site: updated 1 more page in { $ms } ms
+   *[other] whole site: updated { $count } more pages in { $ms } ms
+}
+serve-unchanged = no change to the manual ({ $ms } ms)
+serve-has-errors = { $count ->
+    [one] 1 error: still serving the last good manual ({ $ms } ms)
+   *[other] { $count } errors: still serving the last good manual ({ $ms } ms)
+}
+serve-cannot-read = cannot read the policy: { $error }
+serve-cannot-render = cannot render the manual: { $error }
+serve-port-taken = port { $port } is taken; using a free one
+serve-cannot-listen = cannot listen on { $addr }: { $error }

@@ -14,7 +14,7 @@ use crate::model::Kind;
 use crate::msg;
 use rayon::prelude::*;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use yaml::{Spans, Style, YamlErrorKind};
 
 /// Largest policy file read.
@@ -75,6 +75,7 @@ impl SourceFile {
 }
 
 /// The Markdown body of a file with front matter.
+#[derive(Clone)]
 pub struct Body {
     pub text: String,
     /// Byte offset of the body in its file.
@@ -309,6 +310,121 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> (Sources, Vec<Diagnostic>) {
     (s, diags)
 }
 
+/// Files being edited and not saved yet, by absolute path ([`absolute`]): they stand in for the
+/// file on disk, or add a file that is not on disk yet.
+pub type Overlay = std::collections::BTreeMap<PathBuf, Vec<u8>>;
+
+/// What a long-running reader (an editor's language server, the development server) keeps
+/// between reads of the same folders: the documents it holds in memory, and the files it parsed
+/// last time, so that reading again parses only the files whose text changed.
+#[derive(Default)]
+pub struct Session {
+    pub overlay: Overlay,
+    parsed: std::sync::Mutex<Parsed>,
+}
+
+/// Parsed documents by (kind, length, hash of the text): those of the read in progress, and
+/// those of the previous read (forgotten unless used again).
+#[derive(Default)]
+struct Parsed {
+    now: std::collections::HashMap<(Kind, usize, u64), ParsedDoc>,
+    before: std::collections::HashMap<(Kind, usize, u64), ParsedDoc>,
+}
+
+#[derive(Clone)]
+struct ParsedDoc {
+    value: Value,
+    spans: Spans,
+    body: Option<Body>,
+}
+
+impl Session {
+    pub fn new(overlay: Overlay) -> Session {
+        Session {
+            overlay,
+            ..Session::default()
+        }
+    }
+
+    /// Start a read of the folders: what the previous read parsed and this one does not use is
+    /// dropped at the next.
+    pub fn next_read(&self) {
+        let mut p = self.parsed_lock();
+        p.before = std::mem::take(&mut p.now);
+    }
+
+    fn parsed_lock(&self) -> std::sync::MutexGuard<'_, Parsed> {
+        match self.parsed.lock() {
+            Ok(p) => p,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn key(kind: Kind, text: &str) -> (Kind, usize, u64) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        (kind, text.len(), h.finish())
+    }
+
+    /// The document of this text, parsed now or remembered from the last read.
+    fn parse(
+        &self,
+        file: FileId,
+        kind: Kind,
+        layer: usize,
+        text: &str,
+    ) -> Result<Document, Vec<Diagnostic>> {
+        let key = Session::key(kind, text);
+        let known = {
+            let mut p = self.parsed_lock();
+            match p.now.get(&key) {
+                Some(d) => Some(d.clone()),
+                None => p.before.remove(&key).inspect(|d| {
+                    p.now.insert(key, d.clone());
+                }),
+            }
+        };
+        if let Some(d) = known {
+            return Ok(Document {
+                file,
+                layer,
+                kind,
+                value: d.value,
+                spans: d.spans,
+                body: d.body,
+            });
+        }
+        let doc = parse_document(file, kind, layer, text)?;
+        self.parsed_lock().now.insert(
+            key,
+            ParsedDoc {
+                value: doc.value.clone(),
+                spans: doc.spans.clone(),
+                body: doc.body.clone(),
+            },
+        );
+        Ok(doc)
+    }
+}
+
+/// A path made absolute against the current folder, with `.` and `..` resolved lexically (not
+/// through symlinks), so that the same file has one name however it was reached.
+pub fn absolute(p: &Path) -> PathBuf {
+    let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Read a policy folder into existing sources, as layer `layer` (an upstream of the policy),
 /// its paths shown with `prefix` (e.g. `../support/`).
 ///
@@ -322,6 +438,21 @@ pub fn load_dir_into(
     layer: usize,
     opts: &LoadOptions,
 ) -> Vec<Diagnostic> {
+    load_dir_session_into(s, dir, prefix, layer, opts, None)
+}
+
+/// [`load_dir_into`] for a long-running reader: the files of the session's overlay are read
+/// from memory instead of the disk, and files parsed by its last read are not parsed again.
+pub fn load_dir_session_into(
+    s: &mut Sources,
+    dir: &Path,
+    prefix: &str,
+    layer: usize,
+    opts: &LoadOptions,
+    session: Option<&Session>,
+) -> Vec<Diagnostic> {
+    let no_overlay = Overlay::new();
+    let overlay = session.map_or(&no_overlay, |x| &x.overlay);
     s.dirs.push(dir.to_path_buf());
     let mut diags = Vec::new();
     let mut files = Vec::new();
@@ -474,6 +605,12 @@ pub fn load_dir_into(
                 );
                 break 'walk;
             }
+            if !overlay.is_empty()
+                && let Some(bytes) = overlay.get(&absolute(&entry.path()))
+            {
+                files.push((rel_path, bytes.clone()));
+                continue;
+            }
             match read_bounded(&entry.path(), MAX_FILE_SIZE) {
                 Ok(bytes) => files.push((rel_path, bytes)),
                 Err(e) => diags.push(
@@ -486,13 +623,30 @@ pub fn load_dir_into(
             }
         }
     }
+    if !overlay.is_empty() {
+        // Files open in an editor that are not on disk (yet, or any more).
+        let base = absolute(dir);
+        for (path, bytes) in overlay.range(base.clone()..) {
+            let Ok(rel) = path.strip_prefix(&base) else {
+                break;
+            };
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let rel = rel.join("/");
+            if !rel.is_empty() && !files.iter().any(|(p, _)| *p == rel) {
+                files.push((rel, bytes.clone()));
+            }
+        }
+    }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     for d in &mut diags {
         if let Some(p) = &mut d.path {
             *p = format!("{prefix}{p}");
         }
     }
-    diags.extend(load_files_into(s, files, prefix, layer));
+    diags.extend(load_files_with(s, files, prefix, layer, session));
     diags
 }
 
@@ -528,6 +682,16 @@ pub fn load_files_into(
     files: Vec<(String, Vec<u8>)>,
     prefix: &str,
     layer: usize,
+) -> Vec<Diagnostic> {
+    load_files_with(s, files, prefix, layer, None)
+}
+
+fn load_files_with(
+    s: &mut Sources,
+    files: Vec<(String, Vec<u8>)>,
+    prefix: &str,
+    layer: usize,
+    session: Option<&Session>,
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut pending = Vec::new();
@@ -611,7 +775,13 @@ pub fn load_files_into(
     // Parsing is the costly part: files are parsed in parallel, then kept in file order.
     let parsed: Vec<_> = pending
         .par_iter()
-        .map(|(file, kind)| parse_document(*file, *kind, layer, &s.files[file.0 as usize].text))
+        .map(|(file, kind)| {
+            let text = &s.files[file.0 as usize].text;
+            match session {
+                Some(x) => x.parse(*file, *kind, layer, text),
+                None => parse_document(*file, *kind, layer, text),
+            }
+        })
         .collect();
     for ((_, kind), result) in pending.into_iter().zip(parsed) {
         match result {
@@ -824,6 +994,63 @@ mod tests {
         assert_eq!(d[0].code, Code::InvalidUtf8);
         let loc = s.locate(d[0].origin.as_ref().unwrap()).unwrap();
         assert_eq!((loc.line, loc.col), (2, 10));
+    }
+
+    #[test]
+    fn a_session_reads_its_overlay_and_parses_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("roles.yaml"),
+            "- id: a\n  label: A\n  org: vendor\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("stance.md"), "---\ntitle: t\n---\nbody\n").unwrap();
+        let roles = absolute(&dir.path().join("roles.yaml"));
+        let added = absolute(&dir.path().join("definitions/new.md"));
+        let mut session = Session::new(Overlay::from([
+            (
+                roles.clone(),
+                b"- id: b\n  label: B\n  org: vendor\n".to_vec(),
+            ),
+            (added, b"---\nid: new\nterm: x\n---\n".to_vec()),
+        ]));
+        let read = |session: &Session| {
+            session.next_read();
+            let mut s = Sources::default();
+            let d = load_dir_session_into(
+                &mut s,
+                dir.path(),
+                "",
+                0,
+                &LoadOptions::default(),
+                Some(session),
+            );
+            assert!(d.is_empty(), "{d:?}");
+            s
+        };
+        let s = read(&session);
+        let ids: Vec<&str> = s
+            .docs
+            .iter()
+            .filter_map(|d| d.value.pointer("/0/id").or(d.value.get("id")))
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            ["new", "b"],
+            "the overlay wins over the disk and adds files"
+        );
+        assert_eq!(session.parsed_lock().now.len(), 3);
+        // Read again after an edit of one file: the others come from memory, the old text goes.
+        session
+            .overlay
+            .insert(roles, b"- id: c\n  label: C\n  org: vendor\n".to_vec());
+        let s = read(&session);
+        assert_eq!(s.docs[1].value[0]["id"], "c");
+        assert_eq!(session.parsed_lock().before.len(), 1);
+        read(&session);
+        assert!(session.parsed_lock().before.is_empty());
+        assert_eq!(session.parsed_lock().now.len(), 3);
     }
 
     #[test]

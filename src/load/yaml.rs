@@ -40,15 +40,25 @@ pub struct NodeSpan {
     pub key: Option<Pos>,
     pub value: Pos,
     pub style: Style,
+    /// Where the node ends (just after a scalar; where the next token starts for a
+    /// collection), for editors that need ranges rather than positions.
+    pub end: Pos,
+    /// Where the member's key ends, when the node is a mapping member.
+    pub key_end: Option<Pos>,
 }
 
 /// Positions of the nodes of one document, by JSON pointer.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Spans {
     map: HashMap<String, NodeSpan>,
 }
 
 impl Spans {
+    /// The node at exactly `pointer`, if it has a position.
+    pub fn get(&self, pointer: &str) -> Option<NodeSpan> {
+        self.map.get(pointer).copied()
+    }
+
     /// The node at `pointer`, or failing that its nearest ancestor that has a position
     /// (values inside an expanded alias point at the alias).
     pub fn locate(&self, pointer: &str) -> Option<NodeSpan> {
@@ -95,6 +105,13 @@ fn pos(span: &Span, line_offset: u32) -> Pos {
     }
 }
 
+fn end_pos(span: &Span, line_offset: u32) -> Pos {
+    Pos {
+        line: span.end.line() as u32 + line_offset,
+        col: span.end.col() as u32 + 1,
+    }
+}
+
 /// Escape one JSON pointer segment.
 pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
@@ -108,7 +125,7 @@ enum Frame {
     Map {
         map: Map<String, Value>,
         anchor: usize,
-        key: Option<(String, Pos)>,
+        key: Option<(String, Pos, Pos)>,
     },
 }
 
@@ -142,17 +159,19 @@ fn weight(v: &Value) -> (usize, usize) {
 }
 
 impl Builder {
-    /// The pointer of the next value to be added, and the key position if it is a map member.
-    fn next_pointer(&self) -> (String, Option<Pos>) {
+    /// The pointer of the next value to be added, and the key's start and end if it is a map
+    /// member.
+    fn next_pointer(&self) -> (String, Option<(Pos, Pos)>) {
         match self.stack.last() {
             None => (String::new(), None),
             Some((Frame::Seq { items, .. }, p)) => (format!("{p}/{}", items.len()), None),
             Some((
                 Frame::Map {
-                    key: Some((k, kp)), ..
+                    key: Some((k, kp, ke)),
+                    ..
                 },
                 p,
-            )) => (format!("{p}/{}", escape(k)), Some(*kp)),
+            )) => (format!("{p}/{}", escape(k)), Some((*kp, *ke))),
             // A key is being read: keys have no pointer of their own.
             Some((Frame::Map { key: None, .. }, p)) => (p.clone(), None),
         }
@@ -171,7 +190,7 @@ impl Builder {
             None => self.root = Some(value),
             Some((Frame::Seq { items, .. }, _)) => items.push(value),
             Some((Frame::Map { map, key, .. }, _)) => {
-                let (k, _) = key.take().ok_or_else(|| YamlError {
+                let (k, _, _) = key.take().ok_or_else(|| YamlError {
                     kind: YamlErrorKind::Unsupported,
                     message: msg!("yaml-key-not-plain"),
                     pos: at,
@@ -197,14 +216,29 @@ impl Builder {
         Ok(())
     }
 
-    fn record(&mut self, pointer: String, key: Option<Pos>, value: Pos, style: Style) {
-        self.spans
-            .map
-            .insert(pointer, NodeSpan { key, value, style });
+    fn record(
+        &mut self,
+        pointer: String,
+        key: Option<(Pos, Pos)>,
+        value: Pos,
+        end: Pos,
+        style: Style,
+    ) {
+        self.spans.map.insert(
+            pointer,
+            NodeSpan {
+                key: key.map(|k| k.0),
+                key_end: key.map(|k| k.1),
+                value,
+                end,
+                style,
+            },
+        );
     }
 
     fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), YamlError> {
         let at = pos(&span, self.line_offset);
+        let end = end_pos(&span, self.line_offset);
         match ev {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
             Event::DocumentStart(_) => {
@@ -228,10 +262,10 @@ impl Builder {
                 self.charge(n, b, at)?;
                 if self.expecting_key() {
                     let key = scalar_key(&value, at)?;
-                    self.set_key(key, at)?;
+                    self.set_key(key, at, end)?;
                 } else {
                     let (p, k) = self.next_pointer();
-                    self.record(p, k, at, Style::Plain);
+                    self.record(p, k, at, end, Style::Plain);
                     self.push_value(value, 0, at)?;
                 }
             }
@@ -239,7 +273,7 @@ impl Builder {
                 self.charge(1, text.len(), at)?;
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 if self.expecting_key() {
-                    self.set_key(text.into_owned(), at)?;
+                    self.set_key(text.into_owned(), at, end)?;
                     return Ok(());
                 }
                 let value = resolve_scalar(&text, style, tag.as_deref(), at)?;
@@ -249,7 +283,7 @@ impl Builder {
                     ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
                     _ => Style::Quoted,
                 };
-                self.record(p, k, at, st);
+                self.record(p, k, at, end, st);
                 self.push_value(value, anchor, at)?;
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -271,7 +305,7 @@ impl Builder {
                     });
                 }
                 let (p, k) = self.next_pointer();
-                self.record(p.clone(), k, at, Style::Collection);
+                self.record(p.clone(), k, at, end, Style::Collection);
                 let frame = if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq {
                         items: Vec::new(),
@@ -287,7 +321,10 @@ impl Builder {
                 self.stack.push((frame, p));
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (frame, _) = self.stack.pop().expect("parser balances collections");
+                let (frame, pointer) = self.stack.pop().expect("parser balances collections");
+                if let Some(s) = self.spans.map.get_mut(&pointer) {
+                    s.end = end;
+                }
                 let (value, anchor) = match frame {
                     Frame::Seq { items, anchor } => (Value::Array(items), anchor),
                     Frame::Map { map, anchor, .. } => (Value::Object(map), anchor),
@@ -302,7 +339,7 @@ impl Builder {
         Ok(())
     }
 
-    fn set_key(&mut self, key: String, at: Pos) -> Result<(), YamlError> {
+    fn set_key(&mut self, key: String, at: Pos, end: Pos) -> Result<(), YamlError> {
         if let Some((Frame::Map { map, key: slot, .. }, p)) = self.stack.last_mut() {
             if map.contains_key(&key) {
                 let first = self
@@ -320,7 +357,7 @@ impl Builder {
                     }),
                 });
             }
-            *slot = Some((key, at));
+            *slot = Some((key, at, end));
         }
         Ok(())
     }
