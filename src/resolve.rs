@@ -66,6 +66,7 @@ fn part_name(p: LockablePart) -> &'static str {
         LockablePart::Cases => "cases",
         LockablePart::Pages => "pages",
         LockablePart::Thresholds => "thresholds",
+        LockablePart::Compliance => "compliance",
     }
 }
 
@@ -439,6 +440,7 @@ pub fn merge(
         mm.lang = mm.lang.clone().or(u.lang.clone());
         mm.slogan = mm.slogan.clone().or(u.slogan.clone());
         mm.effective_from = mm.effective_from.clone().or(u.effective_from.clone());
+        mm.organization = mm.organization.clone().or(u.organization.clone());
         if mm.owners.is_empty() {
             mm.owners = u.owners.clone();
         }
@@ -492,6 +494,9 @@ pub fn merge(
         x.override_record.as_ref()
     });
     out.criteria = m.single("criteria", &uv.criteria, &own.criteria, |x| {
+        x.override_record.as_ref()
+    });
+    out.compliance = m.single("compliance", &uv.compliance, &own.compliance, |x| {
         x.override_record.as_ref()
     });
     out.vocabulary = match (&uv.vocabulary, &own.vocabulary) {

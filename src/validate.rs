@@ -53,6 +53,7 @@ pub struct Validated {
     pub invariants: Vec<Item<Invariant>>,
     pub cases: Vec<Item<CaseMatter>>,
     pub pages: Vec<(String, Item<PageMatter>)>,
+    pub compliance: Option<Item<Compliance>>,
     /// Kinds with a file or item that failed: references into them are not checked.
     pub incomplete: Vec<Kind>,
 }
@@ -141,6 +142,7 @@ pub fn validate_layer(
             Kind::Stance => single!(out.stance),
             Kind::Criteria => single!(out.criteria),
             Kind::Vocabulary => single!(out.vocabulary),
+            Kind::Compliance => single!(out.compliance),
             Kind::Definition => many!(out.definitions),
             Kind::Flow => many!(out.flows),
             Kind::Case => many!(out.cases),

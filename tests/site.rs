@@ -41,6 +41,58 @@ fn page(files: &BTreeMap<String, Vec<u8>>, path: &str) -> String {
 }
 
 #[test]
+fn every_page_names_the_company_and_the_dates_and_the_law_page_lists_every_measure() {
+    let out = tempfile::tempdir().unwrap();
+    let files = build(Input::Builtin, &out.path().join("site"));
+    let checked = ops::check(&Input::Builtin).unwrap();
+    let p = checked.policy.as_ref().unwrap();
+    let org = p.manifest.organization.clone().unwrap();
+    let (created, revised) = (
+        p.manifest.created.clone().unwrap(),
+        p.manifest.revised.clone().unwrap(),
+    );
+    let mut pages = 0;
+    for (path, bytes) in &files {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        pages += 1;
+        assert!(html.contains(&org), "{path} does not name {org}");
+        assert!(
+            html.contains(&created) && html.contains(&revised),
+            "{path} has no dates"
+        );
+    }
+    assert!(pages > 80);
+    // The law page: every measure of every framework, each with links to its items.
+    let law = page(&files, "compliance.html");
+    let c = p.compliance.as_ref().unwrap();
+    for f in &c.frameworks {
+        for m in &f.measures {
+            let row = format!("id=\"measure-{}-{}\"", f.id, m.id);
+            let at = law.find(&row).unwrap_or_else(|| panic!("no row {row}"));
+            let rest = &law[at..];
+            let end = rest.find("</tr>").unwrap();
+            assert_eq!(
+                rest[..end].matches("<li><a href=").count(),
+                m.items.len(),
+                "{row}"
+            );
+        }
+    }
+    assert!(law.contains("周知の記録"));
+    // The public basic policy: for customers, without the internal menu, listing the conduct
+    // the criteria hold unacceptable whatever the demand.
+    let public = page(&files, "kasuhara-policy.html");
+    assert!(!public.contains("class=\"side\""));
+    for t in p.conduct_types.iter().filter(|t| t.independent_of_demand) {
+        assert!(public.contains(&t.label), "{}", t.label);
+    }
+    assert!(public.contains("東京都カスタマー・ハラスメント防止条例"));
+}
+
+#[test]
 fn golden_pages_of_the_example() {
     // Regenerate with: UPDATE_GOLDEN=1 cargo test --test site
     let out = tempfile::tempdir().unwrap();
@@ -52,7 +104,10 @@ fn golden_pages_of_the_example() {
         "criteria.html",
         "flows/phone.html",
         "cases/h01-abusive-valid-demand.html",
+        "cases/c14-elderly-daily-calls.html",
         "aftercare.html",
+        "compliance.html",
+        "kasuhara-policy.html",
     ] {
         let want = golden.join(path);
         let got = page(&files, path);

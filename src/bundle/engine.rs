@@ -462,6 +462,9 @@ impl Engine {
                 slogan: None,
                 owners: Vec::new(),
                 effective_from: b.manifest.effective_from.clone(),
+                organization: None,
+                created: None,
+                revised: None,
                 legal_refs: Vec::new(),
                 vendors: Vec::new(),
             },
@@ -549,6 +552,7 @@ impl Engine {
             definitions: Vec::new(),
             cases: Vec::new(),
             pages: Vec::new(),
+            compliance: None,
             provenance: Default::default(),
             lineage: Vec::new(),
         };

@@ -6,6 +6,7 @@
 
 pub mod caps;
 pub mod cases;
+pub mod compliance;
 pub mod explore;
 pub mod flows;
 mod link;
@@ -24,12 +25,13 @@ pub struct Compiled {
 
 pub fn compile(v: &Validated) -> Compiled {
     let (policy, mut d, gaps) = link::link(v);
-    let Some(policy) = policy else {
+    let Some(mut policy) = policy else {
         return Compiled {
             policy: None,
             diagnostics: d,
         };
     };
+    policy.compliance = compliance::link(v, &policy, &mut d);
     let p = &policy;
     lints::placeholders(p, &mut d);
     caps::check(p, &mut d);

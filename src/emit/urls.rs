@@ -46,3 +46,12 @@ pub fn page(id: &str) -> String {
 pub fn cap(id: &str) -> String {
     format!("criteria.html#cap-{id}")
 }
+pub fn compliance() -> String {
+    "compliance.html".into()
+}
+pub fn measure(framework: &str, measure: &str) -> String {
+    format!("compliance.html#measure-{framework}-{measure}")
+}
+pub fn public_policy() -> String {
+    "kasuhara-policy.html".into()
+}

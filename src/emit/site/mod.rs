@@ -204,6 +204,9 @@ pub fn render(
         "version": m.version,
         "revision": meta.revision,
         "effective_from": m.effective_from,
+        "organization": m.organization,
+        "created": m.created,
+        "revised": m.revised,
         "owners": m.owners,
     });
     let mut nav = vec![
@@ -224,6 +227,12 @@ pub fn render(
     }
     if !p.lineage.is_empty() {
         nav.push(json!({"title": "上位版との差分", "url": "deviations.html"}));
+    }
+    if p.compliance.is_some() {
+        nav.push(json!({"title": "法令・指針との対応", "url": urls::compliance()}));
+    }
+    if p.stance.as_ref().is_some_and(|s| s.public.is_some()) {
+        nav.push(json!({"title": "公開用 基本方針", "url": urls::public_policy()}));
     }
     nav.push(json!({"title": "印刷用", "url": "print.html"}));
     nav.push(json!({"title": "検索", "url": "search.html"}));
@@ -324,6 +333,22 @@ pub fn render(
         print,
     )?);
 
+    if p.compliance.is_some() {
+        out.push(r.page(
+            "compliance.html",
+            &urls::compliance(),
+            "法令・指針との対応",
+            top.compliance(),
+        )?);
+    }
+    if let Some(public) = p.stance.as_ref().and_then(|s| s.public.as_ref()) {
+        out.push(r.page(
+            "public.html",
+            &urls::public_policy(),
+            &public.title,
+            top.public_policy(public),
+        )?);
+    }
     if !p.lineage.is_empty() {
         use crate::resolve::Provenance::*;
         let rows: Vec<Value> = p
@@ -536,6 +561,119 @@ impl<'a> Data<'a> {
                     "describe": c.describe.as_ref().map(|d| self.r.md(&d.src, self.root, None)),
                 })
             }).collect::<Vec<_>>(),
+        })
+    }
+
+    /// An item a compliance measure names: its label and link.
+    fn item(&self, link: crate::policy::ItemLink) -> Value {
+        use crate::policy::{AxisKind, ItemLink::*};
+        let (p, root) = (self.r.p, self.root);
+        let (label, url) = match link {
+            Stance => (
+                p.stance
+                    .as_ref()
+                    .map_or("基本姿勢".into(), |s| s.title.clone()),
+                "index.html#stance".to_string(),
+            ),
+            PublicPolicy => (
+                p.stance
+                    .as_ref()
+                    .and_then(|s| s.public.as_ref())
+                    .map_or("公開用 基本方針".into(), |s| {
+                        format!("公開用「{}」", s.title)
+                    }),
+                urls::public_policy(),
+            ),
+            Criteria => ("判断基準".into(), "criteria.html".into()),
+            Compliance => ("法令・指針との対応".into(), urls::compliance()),
+            Definition(i) => (
+                format!("用語「{}」", p.definitions[i].term),
+                urls::definition(&p.definitions[i].id),
+            ),
+            Flow(i) => (p.flows[i].title.clone(), urls::flow(&p.flows[i].id)),
+            Step(f, s) => (
+                format!("{}：{}", p.flows[f].title, p.flows[f].steps[s].title),
+                urls::step(&p.flows[f].id, &p.flows[f].steps[s].id),
+            ),
+            Script(i) => (
+                format!("文例「{}」", p.scripts[i].purpose),
+                urls::script(&p.scripts[i].id),
+            ),
+            Aftercare(i) => (
+                format!("事後対応「{}」", expand(p, &p.aftercare[i].title)),
+                urls::aftercare(&p.aftercare[i].id),
+            ),
+            Invariant(i) => (
+                format!("必ず守ること: {}", expand(p, &p.invariants[i].text)),
+                urls::invariant(&p.invariants[i].id),
+            ),
+            Role(i) => (
+                format!("体制「{}」", p.roles[i].label),
+                urls::role(&p.roles[i].id),
+            ),
+            Case(i) => (
+                format!("事例「{}」", p.cases[i].title),
+                urls::case(&p.cases[i].id),
+            ),
+            Page(i) => (p.pages[i].title.clone(), urls::page(&p.pages[i].id)),
+            Cap(i) => (
+                format!("保護のための上限「{}」", p.caps[i].label),
+                urls::cap(&p.caps[i].id),
+            ),
+            Type(AxisKind::Conduct, i) => (
+                format!("行為の類型「{}」", p.conduct_types[i].label),
+                urls::conduct_type(&p.conduct_types[i].id),
+            ),
+            Type(AxisKind::Demand, i) => (
+                format!("要求の類型「{}」", p.demand_types[i].label),
+                urls::demand_type(&p.demand_types[i].id),
+            ),
+        };
+        json!({"label": label, "url": format!("{root}{url}")})
+    }
+
+    fn compliance(&self) -> Value {
+        let p = self.r.p;
+        let Some(c) = &p.compliance else {
+            return json!({"frameworks": [], "announcements": []});
+        };
+        json!({
+            "frameworks": c.frameworks.iter().map(|f| json!({
+                "id": f.id, "title": f.title, "source": f.source,
+                "describe": f.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None)),
+                "measures": f.measures.iter().map(|m| json!({
+                    "id": m.id, "title": m.title, "required": m.required,
+                    "describe": m.describe.as_ref().map(|t| self.r.md(&t.src, self.root, None)),
+                    "items": m.items.iter().map(|&i| self.item(i)).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "announcements": c.announcements.iter().map(|a| json!({"date": a.date.0, "audience": a.audience, "method": a.method})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The customer-facing basic policy: the stance's public text, the conduct the criteria
+    /// hold unacceptable whatever the demand, and the organisation and dates (from the site).
+    fn public_policy(&self, public: &crate::policy::PublicStance) -> Value {
+        let p = self.r.p;
+        let md = |t: &crate::policy::Text| {
+            markdown::render(
+                p,
+                &self.r.terms,
+                &t.src,
+                &Place {
+                    root: self.root,
+                    skip_term: None,
+                    link_terms: false,
+                },
+            )
+        };
+        json!({
+            "public": {
+                "title": public.title,
+                "text": md(&public.text),
+                "closing": public.closing.as_ref().map(md),
+            },
+            "unacceptable": p.conduct_types.iter().filter(|t| t.independent_of_demand).map(|t| t.label.clone()).collect::<Vec<_>>(),
         })
     }
 
