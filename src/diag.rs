@@ -3,6 +3,7 @@
 //! JSON pointer or text offset); the source database turns origins into line and column when the
 //! report is rendered, so no stage after `load` needs to know about YAML positions.
 
+use crate::i18n::Msg;
 use serde::Serialize;
 use std::fmt;
 
@@ -102,6 +103,11 @@ codes! {
     LinkOutside = "E012", Error, "link-outside";
     LinkLoop = "E013", Error, "link-loop";
     BrokenLink = "E014", Error, "broken-link";
+    FullWidthSymbol = "E015", Error, "full-width-symbol";
+    FullWidthSpace = "E016", Error, "full-width-space";
+    MissingSpace = "E017", Error, "missing-space";
+    FullWidthDigits = "E018", Error, "full-width-digits";
+    JapaneseUnit = "E019", Error, "japanese-unit";
     UnknownKey = "E100", Error, "unknown-key";
     MissingKey = "E101", Error, "missing-key";
     WrongType = "E102", Error, "wrong-type";
@@ -127,6 +133,7 @@ codes! {
     CaseVerdict = "E240", Error, "case-verdict";
     CaseFlow = "E241", Error, "case-flow";
     CaseRoute = "E242", Error, "case-route";
+    LinkTarget = "E250", Error, "link-target";
     ExtendsMissing = "E300", Error, "upstream-missing";
     ExtendsCycle = "E301", Error, "upstream-cycle";
     ExtendsVersion = "E302", Error, "upstream-version";
@@ -167,7 +174,7 @@ impl Serialize for Code {
 #[derive(Clone, Debug)]
 pub struct Related {
     pub origin: Origin,
-    pub message: String,
+    pub message: Msg,
 }
 
 /// One finding about the sources.
@@ -175,18 +182,18 @@ pub struct Related {
 pub struct Diagnostic {
     pub code: Code,
     pub severity: Severity,
-    pub message: String,
+    pub message: Msg,
     pub origin: Option<Origin>,
     /// A path for diagnostics about files that were never read (missing, unreadable).
     pub path: Option<String>,
-    pub hint: Option<String>,
+    pub hint: Option<Msg>,
     /// Further lines of explanation (a route step by step, expected vs actual).
-    pub notes: Vec<String>,
+    pub notes: Vec<Msg>,
     pub related: Vec<Related>,
 }
 
 impl Diagnostic {
-    pub fn new(code: Code, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<Msg>) -> Self {
         Diagnostic {
             code,
             severity: code.severity(),
@@ -206,19 +213,19 @@ impl Diagnostic {
         self.path = Some(path.into());
         self
     }
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub fn hint(mut self, hint: impl Into<Msg>) -> Self {
         self.hint = Some(hint.into());
         self
     }
-    pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
-        self.hint = hint;
+    pub fn maybe_hint(mut self, hint: Option<impl Into<Msg>>) -> Self {
+        self.hint = hint.map(Into::into);
         self
     }
-    pub fn note(mut self, note: impl Into<String>) -> Self {
+    pub fn note(mut self, note: impl Into<Msg>) -> Self {
         self.notes.push(note.into());
         self
     }
-    pub fn related(mut self, origin: Origin, message: impl Into<String>) -> Self {
+    pub fn related(mut self, origin: Origin, message: impl Into<Msg>) -> Self {
         self.related.push(Related {
             origin,
             message: message.into(),
@@ -231,8 +238,8 @@ impl Diagnostic {
 }
 
 /// "did you mean `x`?" for a misspelt name among the known ones.
-pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    closest(name, known).map(|k| format!("did you mean `{k}`?"))
+pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<Msg> {
+    closest(name, known).map(|k| crate::msg!("did-you-mean", name = k))
 }
 
 /// The known name closest to `name`, if it is close enough to be a likely typo.

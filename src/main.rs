@@ -1,11 +1,13 @@
 //! The `mamoru` command: parses arguments, calls one library operation, prints, picks the exit code
-//! (0 ok, 1 policy errors or failed tests, 2 usage or I/O errors).
+//! (0 ok, 1 policy errors, failed tests or rejected lines, 2 usage or I/O errors).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mamoru::i18n::{self, Lang, Msg};
 use mamoru::load::LoadOptions;
+use mamoru::msg;
 use mamoru::ops::{self, BuildOptions, Checked, Fatal, Input};
 use mamoru::report;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,8 +18,17 @@ use std::process::ExitCode;
     about = "Policy-as-code compiler for customer-harassment response manuals"
 )]
 struct Cli {
+    /// Language of messages: `ja` or `en` (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, global = true, value_enum)]
+    lang: Option<LangArg>,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LangArg {
+    Ja,
+    En,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -92,7 +103,8 @@ enum Command {
     Build {
         #[command(flatten)]
         source: Source,
-        /// Output folder; replaced only when the whole build succeeded.
+        /// Output folder; replaced only when the whole build succeeded, and only if it is empty
+        /// or was written by mamoru.
         #[arg(long, default_value = "public")]
         out: PathBuf,
         /// Write only bundle.json and bundle.schema.json.
@@ -148,17 +160,49 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    i18n::set_lang(match cli.lang {
+        Some(LangArg::Ja) => Lang::Ja,
+        Some(LangArg::En) => Lang::En,
+        None => Lang::from_env(),
+    });
     match run(cli) {
         Ok(code) => code,
-        Err(Fatal(msg)) => {
-            eprintln!("error: {msg}");
+        // The reader of our output went away (`| head`): stop quietly, like other tools.
+        Err(Fatal::OutputClosed) => ExitCode::SUCCESS,
+        Err(e) => {
+            say(&msg!("cli-error", error = e.to_string()));
             ExitCode::from(2)
         }
     }
 }
 
+/// Write to standard output; a closed pipe or a full disk is a [`Fatal`], never a panic.
+fn out(text: &str) -> Result<(), Fatal> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Fatal::OutputClosed,
+            _ => Fatal::Io {
+                action: "io-write",
+                path: PathBuf::from("-"),
+                source: e,
+            },
+        })
+}
+
+/// A line for people on standard error (errors writing it are ignored: there is nowhere left).
+fn say(m: &Msg) {
+    let _ = writeln!(std::io::stderr().lock(), "{m}");
+}
+
+fn say_text(text: &str) {
+    let _ = write!(std::io::stderr().lock(), "{text}");
+}
+
 /// Print diagnostics; returns the exit code they call for (0, 1, or 2 for I/O errors).
-fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
+fn report_check(checked: &Checked, source: &Source, format: Format) -> Result<u8, Fatal> {
     let mut diags = checked.diagnostics.clone();
     if source.deny_warnings {
         for d in &mut diags {
@@ -166,8 +210,9 @@ fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
         }
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
+    let lang = i18n::lang();
     match format {
-        Format::Json => print!("{}", report::json(&checked.sources, &diags)),
+        Format::Json => out(&report::json(&checked.sources, &diags, lang))?,
         Format::Human => {
             let color = match source.color {
                 Color::Always => true,
@@ -176,58 +221,65 @@ fn report_check(checked: &Checked, source: &Source, format: Format) -> u8 {
                     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            eprint!("{}", report::human(&checked.sources, &diags, color));
-            let what = checked.policy.as_ref().map_or_else(String::new, |p| {
-                format!(
-                    " ({} {}: {} cases, {} flows)",
-                    p.manifest.id,
-                    p.manifest.version,
-                    p.cases.len(),
-                    p.flows.len()
-                )
+            say_text(&report::human(&checked.sources, &diags, color, lang));
+            let summary = report::summary(&diags);
+            say(&match checked.policy.as_ref() {
+                Some(p) => msg!(
+                    "check-summary-policy",
+                    root = &checked.sources.root,
+                    summary = summary,
+                    id = &p.manifest.id,
+                    version = &p.manifest.version,
+                    cases = p.cases.len(),
+                    flows = p.flows.len()
+                ),
+                None => msg!(
+                    "check-summary",
+                    root = &checked.sources.root,
+                    summary = summary
+                ),
             });
-            eprintln!(
-                "{}: {}{what}",
-                checked.sources.root,
-                report::summary(&diags)
-            );
         }
     }
-    if checked.io_failed() {
+    Ok(if checked.io_failed() {
         2
     } else if errors > 0 {
         1
     } else {
         0
-    }
+    })
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
         Command::Check { source, format } => {
             let checked = ops::check_with(&source.input(), &source.load())?;
-            Ok(ExitCode::from(report_check(&checked, &source, format)))
+            Ok(ExitCode::from(report_check(&checked, &source, format)?))
         }
         Command::Build {
             source,
-            out,
+            out: dir,
             bundle_only,
             force,
         } => {
             let opts = BuildOptions {
-                out: out.clone(),
+                out: dir.clone(),
                 bundle_only,
                 force,
                 load: source.load(),
             };
             let (checked, written) = ops::build(&source.input(), &opts)?;
-            let code = report_check(&checked, &source, Format::Human);
+            let code = report_check(&checked, &source, Format::Human)?;
             if code != 0 {
-                eprintln!("nothing written: fix the errors above first");
+                say(&msg!("build-nothing-written"));
                 return Ok(ExitCode::from(code));
             }
             if let Some(files) = written {
-                eprintln!("wrote {} files to {}", files.len(), out.display());
+                say(&msg!(
+                    "build-wrote",
+                    count = files.len(),
+                    path = dir.display().to_string()
+                ));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -236,39 +288,30 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             format,
             min_coverage,
         } => {
-            let checked = ops::check_with(&source.input(), &source.load())?;
-            let Some(policy) = &checked.policy else {
-                return Ok(ExitCode::from(
-                    report_check(&checked, &source, Format::Human).max(1),
-                ));
+            let tested = ops::test(&source.input(), &source.load())?;
+            let Some(r) = &tested.report else {
+                report_check(&tested.checked, &source, Format::Human)?;
+                return Ok(ExitCode::from(1));
             };
-            // Errors other than the cases' own would make the results meaningless.
-            let others: Vec<_> = checked
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error() && !matches!(d.code.as_str(), "E240" | "E241" | "E242"))
-                .collect();
-            if !others.is_empty() {
-                report_check(&checked, &source, Format::Human);
-                eprintln!(
-                    "the policy has errors besides its cases: fix them first (`mamoru check`)"
-                );
+            if !tested.blocking.is_empty() && format != TestFormat::Junit {
+                report_check(&tested.checked, &source, Format::Human)?;
+                say(&msg!("test-blocked"));
                 return Ok(ExitCode::from(1));
             }
-            let r = mamoru::testing::run_all(policy);
-            match format {
-                TestFormat::Human => print!("{}", r.human()),
-                TestFormat::Json => print!("{}", r.json()),
-                TestFormat::Junit => print!("{}", r.junit()),
-            }
-            let mut ok = r.failed == 0;
+            out(&match format {
+                TestFormat::Human => r.human(),
+                TestFormat::Json => r.json(),
+                TestFormat::Junit => r.junit(),
+            })?;
+            let mut ok = r.failed == 0 && r.errors.is_empty();
             if let Some(min) = min_coverage
                 && r.min_coverage() < min
             {
-                eprintln!(
-                    "coverage {:.1}% is below --min-coverage {min}%",
-                    r.min_coverage()
-                );
+                say(&msg!(
+                    "test-coverage-low",
+                    coverage = format!("{:.1}", r.min_coverage()),
+                    min = min.to_string()
+                ));
                 ok = false;
             }
             Ok(if ok {
@@ -282,38 +325,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             input,
             keep_going,
         } => {
-            let text = std::fs::read_to_string(&bundle)
-                .map_err(|e| Fatal(format!("cannot read `{}`: {e}", bundle.display())))?;
-            let b = mamoru::bundle::Bundle::from_json(&text)
-                .map_err(|e| Fatal(format!("{}: {e}", bundle.display())))?;
-            let engine = b
-                .engine()
-                .map_err(|e| Fatal(format!("{}: {e}", bundle.display())))?;
-            let stdout = std::io::stdout().lock();
-            let stderr = std::io::stderr();
-            let stats = match input.filter(|p| p.as_os_str() != "-") {
-                Some(path) => {
-                    let f = std::fs::File::open(&path)
-                        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
-                    mamoru::bundle::stream::classify(
-                        &engine,
-                        std::io::BufReader::with_capacity(1 << 16, f),
-                        stdout,
-                        stderr.lock(),
-                    )
-                }
-                None => mamoru::bundle::stream::classify(
-                    &engine,
-                    std::io::stdin().lock(),
-                    stdout,
-                    stderr.lock(),
-                ),
-            }
-            .map_err(|e| Fatal(format!("classify: {e}")))?;
-            eprintln!(
-                "read {} = classified {} + rejected {}",
-                stats.read, stats.classified, stats.rejected
-            );
+            let input = input.filter(|p| p.as_os_str() != "-");
+            let stats = ops::classify(
+                &bundle,
+                input.as_deref(),
+                std::io::stdout().lock(),
+                std::io::stderr().lock(),
+            )?;
+            say(&msg!(
+                "classify-summary",
+                read = stats.read,
+                classified = stats.classified,
+                rejected = stats.rejected
+            ));
             Ok(if stats.rejected > 0 && !keep_going {
                 ExitCode::from(1)
             } else {
@@ -326,38 +350,36 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             } else {
                 ops::schema(kind.as_deref())?
             };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&s).expect("serialisable")
-            );
+            out(&format!("{}\n", ops::pretty_json(&s)))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, format } => {
             let d = ops::diff(&old, &new)?;
-            print!(
-                "{}",
-                match format {
-                    DiffFormat::Text => d.text(),
-                    DiffFormat::Markdown => d.markdown(),
-                    DiffFormat::Json => d.json(),
-                }
-            );
+            out(&match format {
+                DiffFormat::Text => d.text(),
+                DiffFormat::Markdown => d.markdown(),
+                DiffFormat::Json => d.json(),
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Fork { upstream, dir } => {
             let rel = ops::fork(&upstream, &dir)?;
-            eprintln!(
-                "wrote {} (extends {})",
-                dir.join("policy.yaml").display(),
-                rel.display()
-            );
-            eprintln!("next: mamoru check {}", dir.display());
+            say(&msg!(
+                "fork-wrote",
+                path = dir.join("policy.yaml").display().to_string(),
+                upstream = rel.display().to_string()
+            ));
+            say(&msg!("next-check", path = dir.display().to_string()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {
             let n = ops::init(&dir)?;
-            eprintln!("wrote the example policy ({n} files) to {}", dir.display());
-            eprintln!("next: mamoru check {}", dir.display());
+            say(&msg!(
+                "init-wrote",
+                count = n,
+                path = dir.display().to_string()
+            ));
+            say(&msg!("next-check", path = dir.display().to_string()));
             Ok(ExitCode::SUCCESS)
         }
     }

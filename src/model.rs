@@ -52,7 +52,7 @@ string_newtype!(
 string_newtype!(
     /// A calendar date, `YYYY-MM-DD`.
     Date,
-    {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "a date as YYYY-MM-DD"}
+    {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date", "description": "a date as YYYY-MM-DD"}
 );
 string_newtype!(
     /// A semantic version such as `1.2.0`.

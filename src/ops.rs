@@ -1,339 +1,64 @@
 //! The commands as library operations: each returns data and diagnostics, never prints.
 
-use crate::compile::{Compiled, compile};
+pub use crate::error::Fatal;
+pub use crate::pipeline::{
+    BUILTIN, Checked, Input, MAX_UPSTREAMS, builtin_files, check, check_with, lineage_of,
+};
+
 use crate::diag::{Code, Diagnostic};
-use crate::load::{LoadOptions, Sources, load_files};
+use crate::i18n::Arg;
+use crate::load::LoadOptions;
 use crate::model::Kind;
+use crate::msg;
 use crate::policy::Policy;
-use crate::resolve;
-use include_dir::{Dir, include_dir};
 use std::path::{Path, PathBuf};
 
-/// The example policy, embedded in the binary.
-pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policy");
-
-/// Where a policy comes from.
-#[derive(Clone, Debug)]
-pub enum Input {
-    Dir(PathBuf),
-    Builtin,
+/// The result of `mamoru test`.
+pub struct Tested {
+    pub checked: Checked,
+    /// The cases run as tests (absent when the policy could not be compiled).
+    pub report: Option<crate::testing::TestReport>,
+    /// Errors other than the cases' own: they make the results unreliable. They are also in
+    /// the report's `errors`, so JUnit and JSON consumers see them.
+    pub blocking: Vec<Diagnostic>,
 }
 
-impl Input {
-    /// DIR as given, else the current folder when it holds `policy.yaml`, else `./policy`.
-    pub fn from_arg(dir: Option<PathBuf>, builtin: bool) -> Input {
-        if builtin {
-            return Input::Builtin;
-        }
-        match dir {
-            Some(d) => Input::Dir(d),
-            None if Path::new("policy.yaml").exists() => Input::Dir(PathBuf::from(".")),
-            None => Input::Dir(PathBuf::from("policy")),
-        }
-    }
-}
-
-/// A usage or I/O problem that stops a command before it can judge the policy (exit code 2).
-#[derive(Debug)]
-pub struct Fatal(pub String);
-
-impl std::fmt::Display for Fatal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The files of the built-in policy, by relative path.
-pub fn builtin_files() -> Vec<(String, Vec<u8>)> {
-    crate::load::embedded_files(&BUILTIN)
-}
-
-/// The result of `mamoru check`.
-pub struct Checked {
-    pub sources: Sources,
-    pub policy: Option<Policy>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Checked {
-    pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.is_error()).count()
-    }
-    pub fn warnings(&self) -> usize {
-        self.diagnostics.len() - self.errors()
-    }
-    /// An I/O error while reading makes the run a usage/I-O failure (exit 2).
-    pub fn io_failed(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.code == Code::Io)
-    }
-}
-
-/// Read a policy (and, for a fork, its upstreams) and run every check.
-pub fn check(input: &Input) -> Result<Checked, Fatal> {
-    check_with(input, &LoadOptions::default())
-}
-
-/// [`check`] with options for reading the folders.
-pub fn check_with(input: &Input, opts: &LoadOptions) -> Result<Checked, Fatal> {
-    let (sources, mut diagnostics, layer) = match input {
-        Input::Builtin => {
-            let (sources, mut d) = load_files("(built-in policy)".into(), builtin_files());
-            let (validated, more) = crate::validate::validate(&sources);
-            d.extend(more);
-            let layer = Layer {
-                rules: resolve::root_rules(&validated),
-                validated,
-                provenance: Default::default(),
-                lineage: Vec::new(),
-            };
-            (sources, d, layer)
-        }
-        Input::Dir(dir) => {
-            if !dir.is_dir() {
-                return Err(Fatal(format!(
-                    "`{}` is not a folder{}",
-                    dir.display(),
-                    if dir.exists() {
-                        ""
-                    } else {
-                        " (it does not exist)"
-                    }
-                )));
-            }
-            let mut sources = Sources {
-                root: dir.display().to_string(),
-                ..Sources::default()
-            };
-            let mut d = Vec::new();
-            let layer = check_layer(&mut sources, dir, "", 0, &mut Vec::new(), &mut d, opts);
-            (sources, d, layer)
-        }
-    };
-    let Compiled {
-        policy,
-        diagnostics: more,
-    } = compile(&layer.validated);
-    diagnostics.extend(more);
-    let policy = policy.map(|mut p| {
-        p.provenance = layer.provenance;
-        p.lineage = layer.lineage;
-        p
+/// `mamoru test`: check, then run every case and measure coverage.
+pub fn test(input: &Input, load: &LoadOptions) -> Result<Tested, Fatal> {
+    let checked = check_with(input, load)?;
+    let blocking: Vec<Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.is_error() && !matches!(d.code, Code::CaseVerdict | Code::CaseFlow | Code::CaseRoute)
+        })
+        .cloned()
+        .collect();
+    let report = checked.policy.as_ref().map(|p| {
+        let mut r = crate::testing::report(p, &checked.judged);
+        r.errors = crate::report::resolve(&checked.sources, &blocking, crate::i18n::lang())
+            .into_iter()
+            .map(|d| {
+                let at = match (&d.file, d.line, d.column) {
+                    (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+                    (Some(f), _, _) => format!("{f}: "),
+                    _ => String::new(),
+                };
+                format!("{}[{}] {at}{}", "error", d.code, d.message)
+            })
+            .collect();
+        r
     });
-    Ok(Checked {
-        sources,
-        policy,
-        diagnostics,
+    Ok(Tested {
+        checked,
+        report,
+        blocking,
     })
 }
 
-/// Most upstreams a fork may stand on.
-pub const MAX_UPSTREAMS: usize = 8;
-
-/// One policy folder merged over its upstreams.
-struct Layer {
-    validated: crate::validate::Validated,
-    provenance: std::collections::BTreeMap<String, resolve::Provenance>,
-    rules: resolve::Rules,
-    lineage: Vec<(String, String, String)>,
-}
-
-/// Load and validate one folder as `layer`; for a fork, load its upstream chain and merge.
-fn check_layer(
-    sources: &mut Sources,
-    dir: &Path,
-    prefix: &str,
-    layer: usize,
-    visited: &mut Vec<PathBuf>,
-    diags: &mut Vec<Diagnostic>,
-    opts: &LoadOptions,
-) -> Layer {
-    diags.extend(crate::load::load_dir_into(
-        sources, dir, prefix, layer, opts,
-    ));
-    let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
-    diags.extend(d);
-    let alone = |own: crate::validate::Validated| Layer {
-        rules: resolve::root_rules(&own),
-        validated: own,
-        provenance: Default::default(),
-        lineage: Vec::new(),
-    };
-    let Some((ext, manifest_origin)) = own
-        .manifest
-        .as_ref()
-        .and_then(|m| m.value.extends.clone().map(|e| (e, m.origin.clone())))
-    else {
-        return alone(own);
-    };
-    let at = manifest_origin.child("extends");
-    let up_dir = dir.join(&ext.path);
-    let here = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    visited.push(here);
-    if layer + 1 > MAX_UPSTREAMS {
-        diags.push(
-            Diagnostic::new(
-                Code::ExtendsDepth,
-                format!("more than {MAX_UPSTREAMS} upstreams in a row"),
-            )
-            .at(at.child("path"))
-            .hint("extend the upstream's own upstream directly, or merge intermediate forks"),
-        );
-        return alone(own);
-    }
-    if !up_dir.join("policy.yaml").is_file() {
-        diags.push(
-            Diagnostic::new(
-                Code::ExtendsMissing,
-                format!(
-                    "no policy at `{}` (resolved to `{}`)",
-                    ext.path,
-                    up_dir.display()
-                ),
-            )
-            .at(at.child("path"))
-            .hint("`extends.path` is the upstream's folder, relative to this policy.yaml"),
-        );
-        return alone(own);
-    }
-    let up_canon = std::fs::canonicalize(&up_dir).unwrap_or_else(|_| up_dir.clone());
-    if visited.contains(&up_canon) {
-        diags.push(
-            Diagnostic::new(
-                Code::ExtendsCycle,
-                format!("`{}` extends itself through its upstreams", ext.path),
-            )
-            .at(at.child("path"))
-            .hint("a policy cannot be its own upstream: break the cycle"),
-        );
-        return alone(own);
-    }
-    let up_prefix = format!("{prefix}{}/", ext.path.trim_end_matches('/'));
-    let mut up_diags = Vec::new();
-    let up = check_layer(
-        sources,
-        &up_dir,
-        &up_prefix,
-        layer + 1,
-        visited,
-        &mut up_diags,
-        opts,
-    );
-    // The upstream on its own: its errors, its version and its digest.
-    let up_compiled = compile(&up.validated);
-    let errors: Vec<&Diagnostic> = up_diags
-        .iter()
-        .chain(&up_compiled.diagnostics)
-        .filter(|d| d.is_error())
-        .collect();
-    if !errors.is_empty() {
-        let mut d = Diagnostic::new(
-            Code::UpstreamErrors,
-            format!("upstream `{}` has {} error(s)", ext.path, errors.len()),
-        )
-        .at(at.child("path"))
-        .hint(format!(
-            "run `mamoru check {}` and fix the upstream first",
-            up_dir.display()
-        ));
-        for e in errors.iter().take(5) {
-            d = d.note(format!("{}: {}", e.code, e.message));
-        }
-        diags.push(d);
-    }
-    // Keep the upstream's own structural findings (missing upstream, cycles) visible.
-    diags.extend(up_diags.into_iter().filter(|d| {
-        matches!(
-            d.code,
-            Code::ExtendsMissing | Code::ExtendsCycle | Code::ExtendsDepth | Code::Io
-        )
-    }));
-    let Some(mut up_policy) = up_compiled.policy else {
-        return alone(own);
-    };
-    up_policy.lineage = up.lineage.clone();
-    match (
-        semver::VersionReq::parse(&ext.version),
-        semver::Version::parse(&up_policy.manifest.version),
-    ) {
-        (Err(e), _) => diags.push(
-            Diagnostic::new(
-                Code::InvalidValue,
-                format!("`{}` is not a version requirement: {e}", ext.version),
-            )
-            .at(at.child("version"))
-            .hint("write e.g. `^1.2` (any 1.x from 1.2), `~1.2` (1.2.x) or `=1.2.0`"),
-        ),
-        (Ok(req), Ok(v)) if !req.matches(&v) => diags.push(
-            Diagnostic::new(
-                Code::ExtendsVersion,
-                format!(
-                    "upstream `{}` is version {v}, which `{}` does not accept",
-                    up_policy.manifest.id, ext.version
-                ),
-            )
-            .at(at.child("version"))
-            .hint("review the upstream's changes (`mamoru diff`), then update `extends.version`"),
-        ),
-        _ => {}
-    }
-    let lineage: Vec<crate::bundle::Lineage> = lineage_of(&up.lineage);
-    let digest = crate::emit::bundle::build(&up_policy, None, lineage)
-        .manifest
-        .digest;
-    match &ext.reviewed {
-        Some(r) if r.digest != digest => diags.push(
-            Diagnostic::new(
-                Code::Drift,
-                format!(
-                    "upstream `{}` changed since this fork was reviewed (reviewed {}, now {})",
-                    up_policy.manifest.id, r.version, up_policy.manifest.version
-                ),
-            )
-            .at(at.child("reviewed"))
-            .note("overridden items whose upstream changed are listed as separate warnings")
-            .hint(format!(
-                "review the changes (`mamoru diff`), then set `reviewed: {{version: \"{}\", digest: \"{digest}\"}}`",
-                up_policy.manifest.version
-            )),
-        ),
-        None => diags.push(
-            Diagnostic::new(Code::Drift, "this fork does not record the upstream it was reviewed against")
-                .at(at.child("path"))
-                .hint(format!("add `reviewed: {{version: \"{}\", digest: \"{digest}\"}}` under `extends`", up_policy.manifest.version)),
-        ),
-        _ => {}
-    }
-    let upstream = resolve::Upstream {
-        validated: &up.validated,
-        id: up_policy.manifest.id.clone(),
-        version: up_policy.manifest.version.clone(),
-        rules: up.rules.clone(),
-    };
-    let (merged, provenance, rules, d) = resolve::merge(&own, &upstream, resolve::today());
-    diags.extend(d);
-    let mut lineage = vec![(
-        up_policy.manifest.id.clone(),
-        up_policy.manifest.version.clone(),
-        digest,
-    )];
-    lineage.extend(up.lineage);
-    Layer {
-        validated: merged,
-        provenance,
-        rules,
-        lineage,
-    }
-}
-
-/// Lineage as the bundle lists it.
-pub fn lineage_of(l: &[(String, String, String)]) -> Vec<crate::bundle::Lineage> {
-    l.iter()
-        .map(|(policy, version, digest)| crate::bundle::Lineage {
-            policy: policy.clone(),
-            version: version.clone(),
-            digest: Some(digest.clone()),
-        })
-        .collect()
+/// JSON as `mamoru` prints it: pretty, keys in order.
+pub fn pretty_json(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
 /// `mamoru schema`: the JSON Schema of all sources, or of one kind.
@@ -346,9 +71,10 @@ pub fn schema(kind: Option<&str>) -> Result<serde_json::Value, Fatal> {
             .map(|k| crate::schema::kind_schema(*k))
             .ok_or_else(|| {
                 let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                Fatal(format!(
-                    "unknown kind `{name}`; kinds: {}",
-                    names.join(", ")
+                Fatal::Usage(msg!(
+                    "unknown-kind",
+                    kind = name,
+                    kinds = Arg::any_of(&names)
                 ))
             }),
     }
@@ -373,12 +99,11 @@ pub fn schema_files() -> Vec<(String, Vec<u8>)> {
 /// `mamoru init DIR`: write the built-in policy (with fresh schema files) to an empty folder.
 pub fn init(dir: &Path) -> Result<usize, Fatal> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir)
-            .map_err(|e| Fatal(format!("cannot read `{}`: {e}", dir.display())))?;
+        let mut entries = std::fs::read_dir(dir).map_err(Fatal::io("io-read", dir))?;
         if entries.next().is_some() {
-            return Err(Fatal(format!(
-                "`{}` is not empty; choose a new or empty folder",
-                dir.display()
+            return Err(Fatal::Usage(msg!(
+                "folder-not-empty",
+                path = dir.display().to_string()
             )));
         }
     }
@@ -387,8 +112,19 @@ pub fn init(dir: &Path) -> Result<usize, Fatal> {
         .filter(|(p, _)| !p.starts_with("schema/"))
         .collect();
     files.extend(schema_files());
+    files.push(gitignore());
     write_tree(dir, &files)?;
     Ok(files.len())
+}
+
+/// `.gitignore` of a new policy folder: the build's output and its staging folders.
+fn gitignore() -> (String, Vec<u8>) {
+    (
+        ".gitignore".into(),
+        b"# Written by mamoru: the manual built from this policy, and folders a build was writing\n\
+          # when it stopped. Neither is a source of the policy.\n/public/\n/.mamoru-staging-*\n"
+            .to_vec(),
+    )
 }
 
 /// Write files under a folder, creating parents.
@@ -396,11 +132,9 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
     for (rel, bytes) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Fatal(format!("cannot create `{}`: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(Fatal::io("io-create", parent))?;
         }
-        std::fs::write(&path, bytes)
-            .map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())))?;
+        std::fs::write(&path, bytes).map_err(Fatal::io("io-write", &path))?;
     }
     Ok(())
 }
@@ -422,8 +156,7 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// Returns the check (whose errors stop the build) and the files written.
 pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<Files>), Fatal> {
     let checked = check_with(input, &opts.load)?;
-    crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)
-        .map_err(|e| Fatal(e.to_string()))?;
+    crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
         return Ok((checked, None));
     }
@@ -433,7 +166,7 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         .expect("a policy without errors is compiled");
     let revision = match input {
         Input::Dir(dir) => crate::load::revision(dir),
-        Input::Builtin => None,
+        Input::Builtin | Input::Memory { .. } => None,
     };
     let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
     let mut files: Files = vec![
@@ -450,8 +183,7 @@ pub fn build(input: &Input, opts: &BuildOptions) -> Result<(Checked, Option<File
         files.extend(site_files(&checked, policy, revision)?);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)
-        .map_err(|e| Fatal(e.to_string()))?;
+    crate::publish::publish(&opts.out, &checked.sources.dirs, opts.force, &files)?;
     Ok((checked, Some(files)))
 }
 
@@ -462,7 +194,7 @@ fn site_files(
 ) -> Result<Files, Fatal> {
     let meta = crate::emit::site::Meta { revision };
     crate::emit::site::render(policy, &checked.sources.assets, &meta)
-        .map_err(|e| Fatal(format!("cannot render the manual: {}", e.0)))
+        .map_err(|e| Fatal::Usage(msg!("cannot-render", detail = e.0)))
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {
@@ -492,11 +224,10 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
 pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     let checked = check(&Input::Dir(upstream.to_path_buf()))?;
     if checked.errors() > 0 {
-        return Err(Fatal(format!(
-            "the upstream `{}` has {} error(s); run `mamoru check {}` first",
-            upstream.display(),
-            checked.errors(),
-            upstream.display()
+        return Err(Fatal::Usage(msg!(
+            "upstream-has-errors",
+            path = upstream.display().to_string(),
+            errors = checked.errors()
         )));
     }
     let p = checked.policy.as_ref().expect("checked");
@@ -505,18 +236,17 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
             .map(|mut e| e.next().is_some())
             .unwrap_or(true)
     {
-        return Err(Fatal(format!(
-            "`{}` is not empty; choose a new or empty folder",
-            dir.display()
+        return Err(Fatal::Usage(msg!(
+            "folder-not-empty",
+            path = dir.display().to_string()
         )));
     }
     let digest = crate::emit::bundle::build(p, None, lineage_of(&p.lineage))
         .manifest
         .digest;
     let v = semver::Version::parse(&p.manifest.version)
-        .map_err(|e| Fatal(format!("upstream version: {e}")))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Fatal(format!("cannot create `{}`: {e}", dir.display())))?;
+        .map_err(|e| Fatal::Usage(msg!("bad-upstream-version", detail = e.to_string())))?;
+    std::fs::create_dir_all(dir).map_err(Fatal::io("io-create", dir))?;
     let rel = relative(dir, upstream).to_string_lossy().replace('\\', "/");
     let q = |s: &str| serde_json::to_string(s).expect("string");
     let manifest = format!(
@@ -536,7 +266,10 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
         ver = q(&p.manifest.version),
         digest = q(&digest),
     );
-    let mut files = vec![("policy.yaml".to_string(), manifest.into_bytes())];
+    let mut files = vec![
+        ("policy.yaml".to_string(), manifest.into_bytes()),
+        gitignore(),
+    ];
     files.extend(schema_files());
     write_tree(dir, &files)?;
     Ok(PathBuf::from(rel))
@@ -547,11 +280,7 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
     if path.is_dir() {
         let checked = check(&Input::Dir(path.to_path_buf()))?;
         let p = checked.policy.as_ref().ok_or_else(|| {
-            Fatal(format!(
-                "`{}` cannot be compiled: run `mamoru check {}`",
-                path.display(),
-                path.display()
-            ))
+            Fatal::Usage(msg!("cannot-compile", path = path.display().to_string()))
         })?;
         return Ok(crate::emit::bundle::build(
             p,
@@ -559,9 +288,61 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
             lineage_of(&p.lineage),
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
-    crate::bundle::Bundle::from_json(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
+    read_bundle(path)
+}
+
+/// Largest `bundle.json` read.
+pub const MAX_BUNDLE_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Read a `bundle.json` (at most [`MAX_BUNDLE_SIZE`] bytes, so `/dev/zero` cannot exhaust
+/// memory), refusing another major format version.
+pub fn read_bundle(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
+    let bytes =
+        crate::load::read_bounded(path, MAX_BUNDLE_SIZE).map_err(Fatal::io("io-read", path))?;
+    let text = String::from_utf8(bytes).map_err(|e| Fatal::Bundle {
+        path: path.to_path_buf(),
+        source: crate::bundle::BundleError(format!("not UTF-8 text: {e}")),
+    })?;
+    crate::bundle::Bundle::from_json(&text).map_err(|source| Fatal::Bundle {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// `mamoru classify`: contacts (JSON Lines) from `input` (a file, or standard input when `None`)
+/// to `out`, one line each; rejected lines to `err`. Returns the counts.
+pub fn classify(
+    bundle: &Path,
+    input: Option<&Path>,
+    out: impl std::io::Write,
+    err: impl std::io::Write,
+) -> Result<crate::bundle::stream::Stats, Fatal> {
+    let engine = read_bundle(bundle)?
+        .engine()
+        .map_err(|source| Fatal::Bundle {
+            path: bundle.to_path_buf(),
+            source,
+        })?;
+    let stats = match input {
+        Some(path) => {
+            let f = std::fs::File::open(path).map_err(Fatal::io("io-read", path))?;
+            crate::bundle::stream::classify(
+                &engine,
+                std::io::BufReader::with_capacity(1 << 16, f),
+                out,
+                err,
+            )
+        }
+        None => crate::bundle::stream::classify(&engine, std::io::stdin().lock(), out, err),
+    };
+    stats.map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Fatal::OutputClosed,
+        _ => Fatal::Io {
+            action: "io-write",
+            path: PathBuf::from("-"),
+            source: e,
+        },
+    })
 }
 
 /// `mamoru diff OLD NEW`: the semantic difference of two policies or bundles.

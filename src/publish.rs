@@ -17,6 +17,8 @@
 //! Architecture invariant: knows paths and files, nothing about policies; the policy folders to
 //! protect are given by the caller.
 
+use crate::i18n::Msg;
+use crate::msg;
 use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -53,13 +55,13 @@ pub enum PublishError {
     },
     /// The output exists, is not empty and was not written by mamoru.
     NotOurs { out: PathBuf, entries: usize },
-    /// `--force` was given for a folder that is never replaced.
+    /// `--force` was given for a folder that is never replaced (`why` is a catalogue id).
     Precious { out: PathBuf, why: &'static str },
     /// The output exists and is a file (or a link).
     NotAFolder { out: PathBuf },
     /// A relative path that would leave the output folder.
     BadPath { rel: String },
-    /// An I/O error, with what was being done.
+    /// An I/O error, with what was being done (a catalogue id: `io-read`, `io-write` …).
     Io {
         action: &'static str,
         path: PathBuf,
@@ -67,53 +69,56 @@ pub enum PublishError {
     },
 }
 
-impl fmt::Display for PublishError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl PublishError {
+    /// The message, in any language.
+    pub fn message(&self) -> Msg {
+        let shown = |p: &Path| p.display().to_string();
         match self {
             PublishError::Overlap {
                 out,
                 policy,
                 inside: true,
-            } => write!(
-                f,
-                "--out `{}` is inside the policy folder `{}` where the policy reads its sources; \
-                 choose another folder (e.g. `public`)",
-                out.display(),
-                policy.display()
+            } => msg!(
+                "out-inside-policy",
+                out = shown(out),
+                policy = shown(policy)
             ),
-            PublishError::Overlap { out, policy, .. } => write!(
-                f,
-                "--out `{}` is the policy folder `{}` or contains it; choose another folder \
-                 (e.g. `public`)",
-                out.display(),
-                policy.display()
-            ),
-            PublishError::NotOurs { out, entries } => write!(
-                f,
-                "--out `{}` is not empty ({entries} entries) and was not written by mamoru \
-                 (it has no `{MARKER}` file); choose a new or empty folder, or pass --force to \
-                 replace it and everything in it",
-                out.display()
-            ),
-            PublishError::Precious { out, why } => write!(
-                f,
-                "--out `{}` is {why}; mamoru never replaces it, even with --force",
-                out.display()
-            ),
-            PublishError::NotAFolder { out } => write!(
-                f,
-                "--out `{}` exists and is not a folder (a file or a link); choose another path",
-                out.display()
-            ),
-            PublishError::BadPath { rel } => {
-                write!(f, "refusing to write `{rel}`: it leaves the output folder")
+            PublishError::Overlap { out, policy, .. } => {
+                msg!(
+                    "out-contains-policy",
+                    out = shown(out),
+                    policy = shown(policy)
+                )
             }
+            PublishError::NotOurs { out, entries } => msg!(
+                "out-not-ours",
+                out = shown(out),
+                entries = *entries,
+                marker = MARKER
+            ),
+            PublishError::Precious { out, why } => {
+                msg!("out-precious", out = shown(out), why = Msg::new(why))
+            }
+            PublishError::NotAFolder { out } => msg!("out-not-folder", out = shown(out)),
+            PublishError::BadPath { rel } => msg!("out-bad-path", path = rel),
             PublishError::Io {
                 action,
                 path,
                 source,
-            } => write!(f, "cannot {action} `{}`: {source}", path.display()),
+            } => msg!(
+                "cannot-io",
+                action = Msg::new(action),
+                path = shown(path),
+                error = source.to_string()
+            ),
         }
+    }
+}
+
+/// Rendered in the process language.
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message().to_string())
     }
 }
 
@@ -207,7 +212,7 @@ pub fn check_target(out: &Path, policies: &[PathBuf], force: bool) -> Result<(),
     let meta = match std::fs::symlink_metadata(out) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_err("read", out)(e)),
+        Err(e) => return Err(io_err("io-read", out)(e)),
     };
     if !meta.is_dir() {
         return Err(PublishError::NotAFolder {
@@ -215,7 +220,7 @@ pub fn check_target(out: &Path, policies: &[PathBuf], force: bool) -> Result<(),
         });
     }
     let entries: Vec<_> = std::fs::read_dir(out)
-        .map_err(io_err("read", out))?
+        .map_err(io_err("io-read", out))?
         .filter_map(Result::ok)
         .collect();
     if entries.is_empty() || out.join(MARKER).is_file() {
@@ -234,17 +239,17 @@ pub fn check_target(out: &Path, policies: &[PathBuf], force: bool) -> Result<(),
         })
     };
     if target.parent().is_none() {
-        return precious("the root of the file system");
+        return precious("precious-root");
     }
     if let Some(home) = std::env::var_os("HOME").map(|h| resolved(Path::new(&h)))
         && home.starts_with(&target)
     {
-        return precious("the home folder or contains it");
+        return precious("precious-home");
     }
     if let Ok(cwd) = std::env::current_dir()
         && resolved(&cwd).starts_with(&target)
     {
-        return precious("the current folder or contains it");
+        return precious("precious-cwd");
     }
     Ok(())
 }
@@ -296,7 +301,7 @@ impl Staging {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        std::fs::create_dir_all(&parent).map_err(io_err("create", &parent))?;
+        std::fs::create_dir_all(&parent).map_err(io_err("io-create", &parent))?;
         clean_leftovers(&parent);
         let dir = parent.join(format!(
             "{STAGING_PREFIX}{}-{}",
@@ -304,9 +309,9 @@ impl Staging {
             SEQ.fetch_add(1, Ordering::Relaxed)
         ));
         if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(io_err("remove", &dir))?;
+            std::fs::remove_dir_all(&dir).map_err(io_err("io-remove", &dir))?;
         }
-        std::fs::create_dir(&dir).map_err(io_err("create", &dir))?;
+        std::fs::create_dir(&dir).map_err(io_err("io-create", &dir))?;
         let staging = Staging {
             dir,
             out: out.to_path_buf(),
@@ -328,9 +333,9 @@ impl Staging {
         }
         let path = self.dir.join(rel_path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io_err("create", parent))?;
+            std::fs::create_dir_all(parent).map_err(io_err("io-create", parent))?;
         }
-        std::fs::write(&path, bytes).map_err(io_err("write", &path))
+        std::fs::write(&path, bytes).map_err(io_err("io-write", &path))
     }
 
     /// Swap the staged folder in place of the output.
@@ -338,19 +343,19 @@ impl Staging {
         let out = self.out.clone();
         match std::fs::symlink_metadata(&out) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                std::fs::rename(&self.dir, &out).map_err(io_err("write", &out))?;
+                std::fs::rename(&self.dir, &out).map_err(io_err("io-write", &out))?;
             }
-            Err(e) => return Err(io_err("read", &out)(e)),
+            Err(e) => return Err(io_err("io-read", &out)(e)),
             Ok(m) if !m.is_dir() => return Err(PublishError::NotAFolder { out }),
             Ok(_) => {
                 if !exchange(&self.dir, &out) {
                     // Two renames: the old output moves into the staging name, then the new one
                     // into place.
                     let old = self.dir.with_extension("old");
-                    std::fs::rename(&out, &old).map_err(io_err("replace", &out))?;
+                    std::fs::rename(&out, &old).map_err(io_err("io-replace", &out))?;
                     if let Err(e) = std::fs::rename(&self.dir, &out) {
                         let _ = std::fs::rename(&old, &out);
-                        return Err(io_err("write", &out)(e));
+                        return Err(io_err("io-write", &out)(e));
                     }
                     let _ = std::fs::rename(&old, &self.dir);
                 }

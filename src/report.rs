@@ -2,6 +2,7 @@
 //! machines (`--format json`). Origins are resolved to file, line and column here.
 
 use crate::diag::{Diagnostic, Severity};
+use crate::i18n::Lang;
 use crate::load::Sources;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFiles;
@@ -33,8 +34,9 @@ pub struct RelatedResolved {
     pub message: String,
 }
 
-/// Resolve every diagnostic's origin, sorted by file, line and column.
-pub fn resolve(sources: &Sources, diags: &[Diagnostic]) -> Vec<Resolved> {
+/// Resolve every diagnostic's origin and render its messages in a language, sorted by file,
+/// line and column.
+pub fn resolve(sources: &Sources, diags: &[Diagnostic], lang: Lang) -> Vec<Resolved> {
     let mut out: Vec<Resolved> = diags
         .iter()
         .map(|d| {
@@ -43,15 +45,15 @@ pub fn resolve(sources: &Sources, diags: &[Diagnostic]) -> Vec<Resolved> {
                 severity: d.severity,
                 code: d.code.as_str().to_string(),
                 name: d.code.slug(),
-                message: d.message.clone(),
+                message: d.message.render(lang),
                 file: loc
                     .as_ref()
                     .map(|l| l.path.to_string())
                     .or_else(|| d.path.clone()),
                 line: loc.as_ref().map(|l| l.line),
                 column: loc.as_ref().map(|l| l.col),
-                hint: d.hint.clone(),
-                notes: d.notes.clone(),
+                hint: d.hint.as_ref().map(|h| h.render(lang)),
+                notes: d.notes.iter().map(|n| n.render(lang)).collect(),
                 related: d
                     .related
                     .iter()
@@ -61,7 +63,7 @@ pub fn resolve(sources: &Sources, diags: &[Diagnostic]) -> Vec<Resolved> {
                             file: l.path.to_string(),
                             line: l.line,
                             column: l.col,
-                            message: r.message.clone(),
+                            message: r.message.render(lang),
                         })
                     })
                     .collect(),
@@ -103,8 +105,8 @@ fn token_len(text: &str, at: usize) -> usize {
 }
 
 /// Human-readable rendering, coloured with ANSI escapes when `color`.
-pub fn human(sources: &Sources, diags: &[Diagnostic], color: bool) -> String {
-    let resolved = resolve(sources, diags);
+pub fn human(sources: &Sources, diags: &[Diagnostic], color: bool, lang: Lang) -> String {
+    let resolved = resolve(sources, diags, lang);
     let mut files = SimpleFiles::new();
     let ids: Vec<usize> = sources
         .files
@@ -150,13 +152,13 @@ pub fn human(sources: &Sources, diags: &[Diagnostic], color: bool) -> String {
             }
             _ => {
                 if let Some(f) = &r.file {
-                    notes.push(format!("in {f}"));
+                    notes.push(crate::msg!("report-in-file", file = f).render(lang));
                 }
             }
         }
         notes.extend(r.notes.iter().cloned());
         if let Some(h) = &r.hint {
-            notes.push(format!("hint: {h}"));
+            notes.push(crate::msg!("report-hint", hint = h).render(lang));
         }
         d = d.with_notes(notes);
         let _ = term::emit_to_write_style(&mut buf, &config, &files, &d);
@@ -165,8 +167,8 @@ pub fn human(sources: &Sources, diags: &[Diagnostic], color: bool) -> String {
 }
 
 /// `--format json`: an array with one object per diagnostic.
-pub fn json(sources: &Sources, diags: &[Diagnostic]) -> String {
-    let resolved = resolve(sources, diags);
+pub fn json(sources: &Sources, diags: &[Diagnostic], lang: Lang) -> String {
+    let resolved = resolve(sources, diags, lang);
     let mut out = String::from("[");
     for (i, r) in resolved.iter().enumerate() {
         out.push_str(if i == 0 { "\n  " } else { ",\n  " });
@@ -177,13 +179,11 @@ pub fn json(sources: &Sources, diags: &[Diagnostic]) -> String {
 }
 
 /// "2 errors, 1 warning".
-pub fn summary(diags: &[Diagnostic]) -> String {
+pub fn summary(diags: &[Diagnostic]) -> crate::i18n::Msg {
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{}, {}",
-        plural(errors, "error"),
-        plural(warnings, "warning")
+    crate::msg!(
+        "report-summary",
+        errors = errors,
+        warnings = diags.len() - errors
     )
 }

@@ -9,8 +9,10 @@
 //! records the provenance of every item for the emitters.
 
 use crate::diag::{Code, Diagnostic, Origin};
-use crate::duration::parse_duration;
+use crate::duration::{format_duration, parse_duration};
+use crate::i18n::Msg;
 use crate::model::*;
+use crate::msg;
 use crate::validate::{Item, Validated};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,14 +72,21 @@ fn part_name(p: LockablePart) -> &'static str {
     }
 }
 
-/// Today's date (`MAMORU_TODAY` overrides it, for reproducible runs).
+/// Today's date, for review dates: `MAMORU_TODAY` (YYYY-MM-DD), else the reproducible-builds
+/// `SOURCE_DATE_EPOCH` (seconds), else the clock. No output of mamoru carries a timestamp; this
+/// date only decides which `review_by` dates have passed.
 pub fn today() -> String {
     if let Ok(d) = std::env::var("MAMORU_TODAY") {
         return d;
     }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        });
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = (secs / 86400) as i64 + 719_468;
     let era = z.div_euclid(146_097);
@@ -145,6 +154,25 @@ impl Keyed for (String, PageMatter) {
     }
 }
 
+/// A part of a policy (`flows`, `criteria` …) named in a message.
+fn part(kind: &'static str) -> Msg {
+    Msg::new(match kind {
+        "definitions" => "part-definitions",
+        "roles" => "part-roles",
+        "scripts" => "part-scripts",
+        "flows" => "part-flows",
+        "aftercare" => "part-aftercare",
+        "invariants" => "part-invariants",
+        "cases" => "part-cases",
+        "pages" => "part-pages",
+        "criteria" => "part-criteria",
+        "stance" => "part-stance",
+        "vocabulary" => "part-vocabulary",
+        "thresholds" => "part-thresholds",
+        _ => "part-other",
+    })
+}
+
 struct Merger<'a> {
     up: &'a Upstream<'a>,
     vendor: bool,
@@ -161,12 +189,15 @@ impl Merger<'_> {
         }
     }
 
-    fn locked(&mut self, part: &'static str, origin: &Origin, what: &str) -> bool {
+    fn locked(&mut self, part: &'static str, origin: &Origin, what: &Msg) -> bool {
         if self.vendor {
             self.d.push(
-                Diagnostic::new(Code::VendorLimit, format!("a vendor fork may not change {what}"))
-                    .at(origin.clone())
-                    .hint("vendor forks may only set display names and contact points (title, slogan, owners, vendors, role labels, pages)"),
+                Diagnostic::new(
+                    Code::VendorLimit,
+                    msg!("vendor-may-not", what = what.clone()),
+                )
+                .at(origin.clone())
+                .hint(msg!("vendor-may-not-hint")),
             );
             return true;
         }
@@ -174,16 +205,15 @@ impl Merger<'_> {
             self.d.push(
                 Diagnostic::new(
                     Code::Locked,
-                    format!(
-                        "`{part}` is locked by upstream `{}`: a fork may not change {what}",
-                        self.up.id
+                    msg!(
+                        "locked",
+                        part = part,
+                        upstream = &self.up.id,
+                        what = what.clone()
                     ),
                 )
                 .at(origin.clone())
-                .hint(format!(
-                    "remove this change, or ask the owners of `{}` to unlock `{part}`",
-                    self.up.id
-                )),
+                .hint(msg!("locked-hint", part = part, upstream = &self.up.id)),
             );
             return true;
         }
@@ -194,19 +224,19 @@ impl Merger<'_> {
         &mut self,
         record: Option<&OverrideRecord>,
         origin: &Origin,
-        what: &str,
+        what: &Msg,
         upstream_digest: Option<String>,
     ) {
         match record {
             None => self.d.push(
                 Diagnostic::new(
                     Code::MissingRecord,
-                    format!("{what} replaces the upstream's without an override record"),
+                    msg!("missing-record", what = what.clone()),
                 )
                 .at(origin.clone())
-                .hint(format!(
-                    "add `override: {{why: …, owner: …, review_by: YYYY-MM-DD{}}}`",
-                    upstream_digest
+                .hint(msg!(
+                    "missing-record-hint",
+                    digest = upstream_digest
                         .map(|d| format!(", upstream_digest: \"{d}\""))
                         .unwrap_or_default()
                 )),
@@ -221,34 +251,24 @@ impl Merger<'_> {
                     && reviewed != current
                 {
                     self.d.push(
-                        Diagnostic::new(
-                            Code::Drift,
-                            format!(
-                                "the upstream's {what} changed since this override was reviewed"
-                            ),
-                        )
-                        .at(origin.child("override").child("upstream_digest"))
-                        .hint(format!(
-                            "review the upstream change, then set `upstream_digest: \"{current}\"`"
-                        )),
+                        Diagnostic::new(Code::Drift, msg!("override-drift", what = what.clone()))
+                            .at(origin.child("override").child("upstream_digest"))
+                            .hint(msg!("override-drift-hint", digest = current)),
                     );
                 }
             }
         }
     }
 
-    fn check_review(&mut self, date: &Date, origin: &Origin, what: &str) {
+    fn check_review(&mut self, date: &Date, origin: &Origin, what: &Msg) {
         if date.as_str() < self.today.as_str() {
             self.d.push(
                 Diagnostic::new(
                     Code::ReviewDue,
-                    format!(
-                        "the deviation for {what} was due for review on {}",
-                        date.as_str()
-                    ),
+                    msg!("review-due", what = what.clone(), date = date.as_str()),
                 )
                 .at(origin.clone())
-                .hint("review it and set a new `review_by`, or drop the deviation"),
+                .hint(msg!("review-due-hint")),
             );
         }
     }
@@ -274,13 +294,17 @@ impl Merger<'_> {
                 .clone()
                 .map(|o| o.child(i).child("id"))
                 .expect("removals have an origin");
-            if self.locked(kind, &o, &format!("{kind} (removes `{}`)", r.id)) {
+            if self.locked(
+                kind,
+                &o,
+                &msg!("what-removes", kind = part(kind), id = r.id.as_str()),
+            ) {
                 continue;
             }
             match out.iter().position(|u| id(&u.value) == r.id.as_str()) {
                 Some(pos) => {
                     out.remove(pos);
-                    let what = format!("the removal of {kind} `{}`", r.id);
+                    let what = msg!("what-removal", kind = part(kind), id = r.id.as_str());
                     self.check_review(&r.review_by, &o.key(), &what);
                     let record = OverrideRecord {
                         why: r.why.clone(),
@@ -300,9 +324,11 @@ impl Merger<'_> {
                 None => self.d.push(
                     Diagnostic::new(
                         Code::RemoveUnknown,
-                        format!(
-                            "`remove` names {kind} `{}`, which upstream `{}` does not have",
-                            r.id, self.up.id
+                        msg!(
+                            "remove-unknown",
+                            kind = part(kind),
+                            id = r.id.as_str(),
+                            upstream = &self.up.id
                         ),
                     )
                     .at(o)
@@ -318,7 +344,7 @@ impl Merger<'_> {
             let rec = item.value.record();
             match out.iter().position(|u| id(&u.value) == key) {
                 Some(pos) => {
-                    let what = format!("{kind} `{key}`");
+                    let what = msg!("what-item", kind = part(kind), id = &key);
                     if self.locked(kind, &item.origin.child("id"), &what) {
                         continue;
                     }
@@ -341,15 +367,23 @@ impl Merger<'_> {
                     if self.locked(
                         kind,
                         &item.origin.child("id"),
-                        &format!("{kind} (adds `{key}`)"),
+                        &msg!("what-adds", kind = part(kind), id = &key),
                     ) {
                         continue;
                     }
                     if rec.is_some() {
                         self.d.push(
-                            Diagnostic::new(Code::RecordWithoutUpstream, format!("{kind} `{key}` has an override record but replaces no upstream item"))
-                                .at(item.origin.child("override").key())
-                                .hint(format!("upstream `{}` has no {kind} `{key}`: remove the record, or fix the id", self.up.id)),
+                            Diagnostic::new(
+                                Code::RecordWithoutUpstream,
+                                msg!("record-without-upstream", kind = part(kind), id = &key),
+                            )
+                            .at(item.origin.child("override").key())
+                            .hint(msg!(
+                                "record-without-upstream-hint",
+                                upstream = &self.up.id,
+                                kind = part(kind),
+                                id = &key
+                            )),
                         );
                     }
                     self.provenance
@@ -375,13 +409,13 @@ impl Merger<'_> {
                 up.clone()
             }
             (Some(u), Some(o)) => {
-                if self.locked(kind, &o.origin, &format!("the {kind}")) {
+                if self.locked(kind, &o.origin, &msg!("what-part", kind = part(kind))) {
                     return up.clone();
                 }
                 self.check_record(
                     record(&o.value),
                     &o.origin,
-                    &format!("the {kind}"),
+                    &msg!("what-part", kind = part(kind)),
                     Some(item_digest(&u.value)),
                 );
                 self.provenance.insert(
@@ -459,7 +493,11 @@ pub fn merge(
             match u.thresholds.get(name) {
                 Some(old) if old == value => {}
                 Some(_) => {
-                    if !m.locked("thresholds", &origin, &format!("threshold `{name}`")) {
+                    if !m.locked(
+                        "thresholds",
+                        &origin,
+                        &msg!("what-item", kind = part("thresholds"), id = name),
+                    ) {
                         m.provenance.insert(
                             format!("thresholds/{name}"),
                             Provenance::Overridden {
@@ -475,7 +513,7 @@ pub fn merge(
                     if !m.locked(
                         "thresholds",
                         &origin,
-                        &format!("thresholds (adds `{name}`)"),
+                        &msg!("what-adds", kind = part("thresholds"), id = name),
                     ) {
                         thresholds.insert(name.clone(), value.clone());
                     }
@@ -566,18 +604,14 @@ pub fn merge(
             if let Some(u) = uv.roles.iter().find(|u| u.value.id == r.value.id) {
                 if u.value.org != r.value.org {
                     m.d.push(
-                        Diagnostic::new(
-                            Code::VendorLimit,
-                            "a vendor fork may rename a role, not change its organisation",
-                        )
-                        .at(r.at("org")),
+                        Diagnostic::new(Code::VendorLimit, msg!("vendor-role-org")).at(r.at("org")),
                     );
                 }
             } else {
                 m.d.push(
                     Diagnostic::new(
                         Code::VendorLimit,
-                        format!("a vendor fork may not add role `{}`", r.value.id),
+                        msg!("vendor-add-role", id = r.value.id.as_str()),
                     )
                     .at(r.at("id")),
                 );
@@ -704,16 +738,17 @@ pub fn merge(
                     m.d.push(
                         Diagnostic::new(
                             Code::Bound,
-                            format!(
-                                "step `{}` allows a {key} of {}, above the {} upstream `{}` allows its forks",
-                                s.id,
-                                crate::policy::format_duration(v),
-                                crate::policy::format_duration(max),
-                                up.id
+                            msg!(
+                                "bound-exceeded",
+                                step = s.id.as_str(),
+                                key = key,
+                                value = format_duration(v),
+                                max = format_duration(max),
+                                upstream = &up.id
                             ),
                         )
                         .at(f.at("steps").child(i).child(key))
-                        .hint(format!("use at most {} (bounds are inclusive)", crate::policy::format_duration(max))),
+                        .hint(msg!("bound-exceeded-hint", max = format_duration(max))),
                     );
                 }
             }
@@ -724,6 +759,73 @@ pub fn merge(
     let mut rules = up.rules.clone();
     tighten(&mut rules, fm.fork.as_ref(), thresholds);
     (out, m.provenance, rules, m.d)
+}
+
+/// A fork against the upstream it found: the version it accepts, and the upstream it was
+/// reviewed against (`extends.reviewed`, by bundle digest).
+pub fn check_upstream(
+    ext: &Extends,
+    at: &Origin,
+    up_id: &str,
+    up_version: &str,
+    digest: &str,
+) -> Vec<Diagnostic> {
+    let mut d = Vec::new();
+    match (
+        semver::VersionReq::parse(&ext.version),
+        semver::Version::parse(up_version),
+    ) {
+        (Err(e), _) => d.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                msg!(
+                    "bad-version-requirement",
+                    requirement = &ext.version,
+                    detail = e.to_string()
+                ),
+            )
+            .at(at.child("version"))
+            .hint(msg!("bad-version-requirement-hint")),
+        ),
+        (Ok(req), Ok(v)) if !req.matches(&v) => d.push(
+            Diagnostic::new(
+                Code::ExtendsVersion,
+                msg!(
+                    "extends-version",
+                    upstream = up_id,
+                    version = v.to_string(),
+                    requirement = &ext.version
+                ),
+            )
+            .at(at.child("version"))
+            .hint(msg!("extends-version-hint")),
+        ),
+        _ => {}
+    }
+    let reviewed_hint = || msg!("reviewed-hint", version = up_version, digest = digest);
+    match &ext.reviewed {
+        Some(r) if r.digest != digest => d.push(
+            Diagnostic::new(
+                Code::Drift,
+                msg!(
+                    "upstream-drift",
+                    upstream = up_id,
+                    reviewed = &r.version,
+                    now = up_version
+                ),
+            )
+            .at(at.child("reviewed"))
+            .note(msg!("upstream-drift-note"))
+            .hint(reviewed_hint()),
+        ),
+        None => d.push(
+            Diagnostic::new(Code::Drift, msg!("upstream-not-reviewed"))
+                .at(at.child("path"))
+                .hint(reviewed_hint()),
+        ),
+        _ => {}
+    }
+    d
 }
 
 /// A duration literal or threshold name in seconds, with the given thresholds.

@@ -82,6 +82,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         .map(|s| {
             jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
                 .build(s)
                 .expect("the derived schema is a valid JSON Schema")
         })

@@ -1,11 +1,9 @@
 //! `mamoru test`: the case studies as tests, with coverage of grid cells, flow steps and
 //! branches, reported like `cargo test`, as JSON, or as JUnit XML for CI dashboards.
 
-use crate::compile::cases::{explain, run};
-use crate::eval::Outcome;
+use crate::compile::cases::{Judgement, coverage, explain, failure_text};
 use crate::policy::Policy;
 use serde::Serialize;
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 #[derive(Clone, Debug, Serialize)]
@@ -22,29 +20,7 @@ pub struct CaseResult {
     pub explanation: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct Measure {
-    pub covered: usize,
-    pub total: usize,
-    pub missing: Vec<String>,
-}
-
-impl Measure {
-    pub fn percent(&self) -> f64 {
-        if self.total == 0 {
-            100.0
-        } else {
-            100.0 * self.covered as f64 / self.total as f64
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Coverage {
-    pub cells: Measure,
-    pub steps: Measure,
-    pub branches: Measure,
-}
+pub use crate::compile::cases::{Coverage, Measure};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TestReport {
@@ -54,133 +30,46 @@ pub struct TestReport {
     pub passed: usize,
     pub failed: usize,
     pub coverage: Coverage,
+    /// Errors of the policy besides its cases (`error[CODE] file:line:col: message`): the
+    /// results cannot be trusted while there are any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
 }
 
-/// Run every case of a compiled policy.
-pub fn run_all(p: &Policy) -> TestReport {
-    let mut cells = BTreeSet::new();
-    let mut steps = BTreeSet::new();
-    let mut branches = BTreeSet::new();
-    let mut cases = Vec::new();
-    for case in &p.cases {
-        let r = run(p, case);
-        let a = &r.assessment;
-        cells.insert((a.conduct, a.demand));
-        let mut failures = Vec::new();
-        if a.verdict != case.expect.verdict {
-            failures.push(format!(
-                "verdict: expected `{}`, got `{}`",
-                p.verdicts[case.expect.verdict].id, p.verdicts[a.verdict].id
-            ));
-        }
-        let flow = match r.flows.as_slice() {
-            [f] => Some(*f),
-            [] => {
-                failures.push("flow: no flow admits this contact".into());
-                None
+/// The report of a policy's judged cases (see [`crate::compile::cases::judge`]), in the
+/// process language.
+pub fn report(p: &Policy, judged: &[Judgement]) -> TestReport {
+    let lang = crate::i18n::lang();
+    let cases: Vec<CaseResult> = p
+        .cases
+        .iter()
+        .zip(judged)
+        .map(|(case, j)| {
+            let a = &j.run.assessment;
+            let flow = j.run.flow();
+            CaseResult {
+                id: case.id.clone(),
+                passed: j.failures.is_empty(),
+                failures: j
+                    .failures
+                    .iter()
+                    .map(|f| failure_text(p, f).render(lang))
+                    .collect(),
+                verdict: p.verdicts[a.verdict].id.clone(),
+                cell: p.cell_name(a.conduct, a.demand),
+                flow: flow.map(|f| p.flows[f].id.clone()),
+                route: match (flow, &j.run.route) {
+                    (Some(f), Some(r)) => r
+                        .steps
+                        .iter()
+                        .map(|&s| p.flows[f].steps[s].id.clone())
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                explanation: explain(p, a).render(lang),
             }
-            many => {
-                let names: Vec<&str> = many.iter().map(|f| p.flows[*f].id.as_str()).collect();
-                failures.push(format!(
-                    "flow: admitted by several flows: {}",
-                    names.join(", ")
-                ));
-                None
-            }
-        };
-        if let (Some(want), Some(f)) = (case.expect.flow, flow)
-            && want != f
-        {
-            failures.push(format!(
-                "flow: expected `{}`, got `{}`",
-                p.flows[want].id, p.flows[f].id
-            ));
-        }
-        let mut route = Vec::new();
-        if let (Some(f), Some(rt)) = (flow, &r.route) {
-            let fl = &p.flows[f];
-            route = rt.steps.iter().map(|&s| fl.steps[s].id.clone()).collect();
-            for (i, &s) in rt.steps.iter().enumerate() {
-                steps.insert((f, s));
-                if let Some(&b) = rt.taken.get(i) {
-                    branches.insert((f, s, b));
-                }
-            }
-            if let Some(want) = &case.expect.route
-                && (*want != route || rt.outcome != Outcome::End)
-            {
-                failures.push(format!(
-                    "route: expected {}, got {}{}",
-                    want.join(" → "),
-                    route.join(" → "),
-                    if rt.outcome == Outcome::Stuck {
-                        " (stuck: no branch holds)"
-                    } else {
-                        ""
-                    }
-                ));
-            }
-        }
-        cases.push(CaseResult {
-            id: case.id.clone(),
-            passed: failures.is_empty(),
-            failures,
-            verdict: p.verdicts[a.verdict].id.clone(),
-            cell: p.cell_name(a.conduct, a.demand),
-            flow: flow.map(|f| p.flows[f].id.clone()),
-            route,
-            explanation: explain(p, a),
-        });
-    }
-    let mut cell_m = Measure {
-        covered: 0,
-        total: 0,
-        missing: Vec::new(),
-    };
-    for (c, row) in p.grid.iter().enumerate() {
-        for d in 0..row.len() {
-            cell_m.total += 1;
-            if cells.contains(&(c, d)) {
-                cell_m.covered += 1;
-            } else {
-                cell_m.missing.push(p.cell_name(c, d));
-            }
-        }
-    }
-    let mut step_m = Measure {
-        covered: 0,
-        total: 0,
-        missing: Vec::new(),
-    };
-    let mut branch_m = Measure {
-        covered: 0,
-        total: 0,
-        missing: Vec::new(),
-    };
-    for (fi, f) in p.flows.iter().enumerate() {
-        for (si, s) in f.steps.iter().enumerate() {
-            step_m.total += 1;
-            if steps.contains(&(fi, si)) {
-                step_m.covered += 1;
-            } else {
-                step_m.missing.push(format!("{}/{}", f.id, s.id));
-            }
-            for (bi, b) in s.next.iter().enumerate() {
-                branch_m.total += 1;
-                if branches.contains(&(fi, si, bi)) {
-                    branch_m.covered += 1;
-                } else {
-                    branch_m.missing.push(format!(
-                        "{}/{}#{} → {}",
-                        f.id,
-                        s.id,
-                        bi + 1,
-                        f.steps[b.to].id
-                    ));
-                }
-            }
-        }
-    }
+        })
+        .collect();
     let failed = cases.iter().filter(|c| !c.passed).count();
     TestReport {
         policy: p.manifest.id.clone(),
@@ -188,11 +77,8 @@ pub fn run_all(p: &Policy) -> TestReport {
         passed: cases.len() - failed,
         failed,
         cases,
-        coverage: Coverage {
-            cells: cell_m,
-            steps: step_m,
-            branches: branch_m,
-        },
+        errors: Vec::new(),
+        coverage: coverage(p, judged),
     }
 }
 
@@ -289,16 +175,18 @@ impl TestReport {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             s,
-            "<testsuites name=\"mamoru\" tests=\"{}\" failures=\"{}\">",
-            self.cases.len(),
-            self.failed
+            "<testsuites name=\"mamoru\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+            self.cases.len() + usize::from(!self.errors.is_empty()),
+            self.failed,
+            usize::from(!self.errors.is_empty())
         );
         let _ = writeln!(
             s,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\">",
             esc(&format!("{} {}", self.policy, self.version)),
-            self.cases.len(),
-            self.failed
+            self.cases.len() + usize::from(!self.errors.is_empty()),
+            self.failed,
+            usize::from(!self.errors.is_empty())
         );
         let cov = &self.coverage;
         let _ = writeln!(s, "    <properties>");
@@ -314,6 +202,17 @@ impl TestReport {
             );
         }
         let _ = writeln!(s, "    </properties>");
+        if !self.errors.is_empty() {
+            let _ = writeln!(
+                s,
+                "    <testcase classname=\"{}.policy\" name=\"check\">",
+                esc(&self.policy)
+            );
+            for e in &self.errors {
+                let _ = writeln!(s, "      <error message=\"{}\">{}</error>", esc(e), esc(e));
+            }
+            let _ = writeln!(s, "    </testcase>");
+        }
         for c in &self.cases {
             let _ = write!(
                 s,

@@ -6,10 +6,12 @@
 //! origin, with the allowed keys or values as a hint. A document (or list item) that fails is left
 //! out and its kind marked incomplete, so later stages do not report follow-on errors.
 
-use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean, one_of};
+use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
+use crate::i18n::{Arg, Msg};
 use crate::load::{Document, Sources};
 use crate::model::*;
-use jsonschema::error::{TypeKind, ValidationErrorKind};
+use crate::msg;
+use jsonschema::error::ValidationErrorKind;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -100,11 +102,9 @@ pub fn validate_layer(
         if !present && !out.incomplete.contains(kind) {
             let name = format!("{prefix}{}", kind.file_name().expect("single-file kind"));
             diags.push(
-                Diagnostic::new(Code::MissingFile, format!("the policy has no `{name}`"))
+                Diagnostic::new(Code::MissingFile, msg!("missing-file", path = &name))
                     .path(name.clone())
-                    .hint(format!(
-                        "create `{name}`; `mamoru init DIR` writes a complete example to start from"
-                    )),
+                    .hint(msg!("missing-file-hint", path = &name)),
             );
             out.incomplete.push(*kind);
         }
@@ -112,6 +112,7 @@ pub fn validate_layer(
     let schema_results: Vec<Vec<Diagnostic>> = docs.par_iter().map(|d| schema_errors(d)).collect();
     for (doc, errors) in docs.iter().copied().zip(schema_results) {
         let ok = errors.is_empty();
+        let bad_items = failing_items(&errors);
         diags.extend(errors);
         let path = &sources.file(doc.file).path;
         let stem = path
@@ -150,10 +151,10 @@ pub fn validate_layer(
                 Some(v) => out.pages.push((stem.clone(), item(doc, "", v, body))),
                 None => out.incomplete.push(doc.kind),
             },
-            Kind::Roles => list(doc, &mut out.roles, &mut out.incomplete),
-            Kind::Scripts => list(doc, &mut out.scripts, &mut out.incomplete),
-            Kind::Aftercare => list(doc, &mut out.aftercare, &mut out.incomplete),
-            Kind::Invariants => list(doc, &mut out.invariants, &mut out.incomplete),
+            Kind::Roles => list(doc, &bad_items, &mut out.roles, &mut out.incomplete),
+            Kind::Scripts => list(doc, &bad_items, &mut out.scripts, &mut out.incomplete),
+            Kind::Aftercare => list(doc, &bad_items, &mut out.aftercare, &mut out.incomplete),
+            Kind::Invariants => list(doc, &bad_items, &mut out.invariants, &mut out.incomplete),
         }
         // Files named after their item must carry that id.
         if matches!(doc.kind, Kind::Definition | Kind::Flow | Kind::Case)
@@ -162,17 +163,29 @@ pub fn validate_layer(
             && !stem.is_empty()
         {
             diags.push(
-                Diagnostic::new(
-                    Code::IdMismatch,
-                    format!("id `{id}` differs from the file name `{path}`"),
-                )
-                .at(Origin::value(doc.file, "/id"))
-                .hint(format!(
-                    "an item's id is its file name: rename the file or set `id: {stem}`"
-                )),
+                Diagnostic::new(Code::IdMismatch, msg!("id-mismatch", id = id, path = path))
+                    .at(Origin::value(doc.file, "/id"))
+                    .hint(msg!("id-mismatch-hint", stem = &stem)),
             );
         }
     }
+    // A free page's file name becomes its URL: it must be an id like every other.
+    for doc in &docs {
+        let path = &sources.file(doc.file).path;
+        let stem = path
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.strip_suffix(".md"))
+            .unwrap_or_default();
+        if doc.kind == Kind::Page && !is_id(stem) {
+            diags.push(
+                Diagnostic::new(Code::InvalidValue, msg!("page-name", path = path))
+                    .at(Origin::new(doc.file, At::File))
+                    .hint(msg!("hint-slug", slug = slug_of(stem))),
+            );
+        }
+    }
+    out.pages.retain(|(id, _)| is_id(id));
     out.incomplete.sort();
     out.incomplete.dedup();
     (out, diags)
@@ -197,7 +210,7 @@ fn typed<T: DeserializeOwned>(doc: &Document, ok: bool, diags: &mut Vec<Diagnost
             diags.push(
                 Diagnostic::new(
                     Code::InvalidValue,
-                    format!("cannot read this document: {e}"),
+                    msg!("cannot-deserialize", detail = e.to_string()),
                 )
                 .at(Origin::value(doc.file, "")),
             );
@@ -206,13 +219,37 @@ fn typed<T: DeserializeOwned>(doc: &Document, ok: bool, diags: &mut Vec<Diagnost
     }
 }
 
-/// Deserialise a list file item by item, keeping the good items of a file with bad ones.
-fn list<T: DeserializeOwned>(doc: &Document, out: &mut Vec<Item<T>>, incomplete: &mut Vec<Kind>) {
-    let Some(items) = doc.value.as_array() else {
+/// The list items (first pointer segment) that schema errors point into; `None` when an error
+/// is about the document as a whole.
+fn failing_items(errors: &[Diagnostic]) -> Option<std::collections::BTreeSet<usize>> {
+    let mut out = std::collections::BTreeSet::new();
+    for d in errors {
+        let pointer = match d.origin.as_ref().map(|o| &o.at) {
+            Some(At::Value(p) | At::Key(p) | At::InValue(p, _)) => p.as_str(),
+            _ => "",
+        };
+        out.insert(pointer.split('/').nth(1)?.parse().ok()?);
+    }
+    Some(out)
+}
+
+/// Deserialise a list file item by item, keeping the good items of a file with bad ones (items
+/// with schema errors are left out: their errors are reported, not follow-on ones).
+fn list<T: DeserializeOwned>(
+    doc: &Document,
+    bad: &Option<std::collections::BTreeSet<usize>>,
+    out: &mut Vec<Item<T>>,
+    incomplete: &mut Vec<Kind>,
+) {
+    let (Some(items), Some(bad)) = (doc.value.as_array(), bad) else {
         incomplete.push(doc.kind);
         return;
     };
     for (i, v) in items.iter().enumerate() {
+        if bad.contains(&i) {
+            incomplete.push(doc.kind);
+            continue;
+        }
         match serde_json::from_value(v.clone()) {
             Ok(value) => out.push(item(doc, &format!("/{i}"), value, None)),
             Err(_) => incomplete.push(doc.kind),
@@ -220,15 +257,38 @@ fn list<T: DeserializeOwned>(doc: &Document, out: &mut Vec<Item<T>>, incomplete:
     }
 }
 
-fn json_type(v: &Value) -> &'static str {
+/// An id: `[a-z0-9][a-z0-9-]*` (see [`ID_PATTERN`]).
+fn is_id(s: &str) -> bool {
+    s.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A text made into an id-like slug, for hints (`Old FAQ#2` → `old-faq-2`).
+fn slug_of(s: &str) -> String {
+    crate::duration::half_width(s)
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// What a value is, for "found …" in messages.
+fn found(v: &Value) -> Msg {
     match v {
-        Value::Null => "nothing (null)",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "a number",
-        Value::Number(_) => "a decimal number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
+        Value::Null => msg!("found-null"),
+        Value::Bool(_) => msg!("found-bool"),
+        Value::Number(n) if n.is_i64() || n.is_u64() => msg!("found-integer"),
+        Value::Number(_) => msg!("found-decimal"),
+        Value::String(s) => msg!("found-string", value = s),
+        Value::Array(_) => msg!("found-list"),
+        Value::Object(_) => msg!("found-mapping"),
     }
 }
 
@@ -252,8 +312,10 @@ fn schema_for_instance<'a>(root: &'a Value, instance_path: &str) -> Option<&'a V
                     Some(t) => n = t,
                     None => break,
                 }
-            } else if let Some(any) = n.get("anyOf").and_then(Value::as_array) {
-                // Option<T> and OneOrMany: prefer the branch that is an object or array.
+            } else if let Some(any) = n.get("anyOf").and_then(Value::as_array)
+                && n.get("description").is_none()
+            {
+                // Option<T>: the branch that is not null.
                 match any
                     .iter()
                     .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
@@ -282,35 +344,114 @@ fn schema_for_instance<'a>(root: &'a Value, instance_path: &str) -> Option<&'a V
     Some(node)
 }
 
-fn describe_schema(node: &Value) -> Option<String> {
-    // Descriptions written as an expected value ("a duration such as …") read well in a
-    // message; other doc comments do not.
+/// The kinds of values the format's types describe, by the start of their schema description
+/// (written in `model.rs` as "a duration such as …").
+const EXPECTED: &[(&str, &str)] = &[
+    ("an id, or a list", "expect-ids"),
+    ("an id", "expect-id"),
+    ("a date", "expect-date"),
+    ("a semantic version", "expect-version"),
+    (
+        "a duration such as 60m, or a whole number",
+        "expect-threshold-value",
+    ),
+    ("a duration", "expect-duration"),
+    ("a number of minutes", "expect-minutes"),
+    ("a whole number, or the name", "expect-count"),
+];
+
+/// What the schema expects of a value, as a message.
+fn expected(node: &Value) -> Msg {
     if let Some(d) = node.get("description").and_then(Value::as_str)
-        && (d.starts_with("a ") || d.starts_with("an "))
+        && let Some((_, id)) = EXPECTED.iter().find(|(prefix, _)| d.starts_with(prefix))
     {
-        return Some(d.to_string());
+        return Msg::new(id);
     }
-    let t = node.get("type")?;
-    let one = |t: &str| match t {
-        "string" => "a string",
-        "integer" => "a whole number",
-        "number" => "a number",
-        "boolean" => "true or false",
-        "array" => "a list",
-        "object" => "a mapping",
-        "null" => "nothing",
-        _ => "a value",
+    if node.get("pattern").and_then(Value::as_str) == Some("^#[0-9a-fA-F]{6}$") {
+        return msg!("expect-colour");
+    }
+    let one = |t: &str| {
+        Msg::new(match t {
+            "string" => "expect-string",
+            "integer" => "expect-integer",
+            "number" => "expect-number",
+            "boolean" => "expect-boolean",
+            "array" => "expect-list",
+            "object" => "expect-mapping",
+            _ => "expect-value",
+        })
     };
-    match t {
-        Value::String(s) => Some(one(s).to_string()),
-        Value::Array(a) => Some(
-            a.iter()
+    match node.get("type") {
+        Some(Value::String(t)) => one(t),
+        Some(Value::Array(ts)) => {
+            let names: Vec<Msg> = ts
+                .iter()
                 .filter_map(Value::as_str)
-                .filter(|s| *s != "null")
+                .filter(|t| *t != "null")
                 .map(one)
-                .collect::<Vec<_>>()
-                .join(" or "),
-        ),
+                .collect();
+            match names.as_slice() {
+                [a] => a.clone(),
+                [a, b, ..] => msg!("expect-either", a = a.clone(), b = b.clone()),
+                [] => msg!("expect-value"),
+            }
+        }
+        _ => msg!("expect-value"),
+    }
+}
+
+/// The field a message is about: `` `limit` `` or "this value" (list items).
+fn field_name(ip: &str) -> Msg {
+    match ip
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty() && !s.bytes().all(|b| b.is_ascii_digit()))
+    {
+        Some(s) => msg!("field", name = s.replace("~1", "/").replace("~0", "~")),
+        None => msg!("field-this"),
+    }
+}
+
+/// What a Japanese input method typed instead of a value: full-width digits for a number, or a
+/// duration with a Japanese unit. The diagnostic names what was typed and what to write.
+fn input_method_slip(doc: &Document, ip: &str, instance: &Value, want: &str) -> Option<Diagnostic> {
+    let s = instance.as_str()?;
+    let here = Origin::value(doc.file, ip);
+    let half = crate::duration::half_width(s);
+    match want {
+        "expect-integer" | "expect-count" | "expect-minutes" | "expect-threshold-value"
+            if half != s && half.parse::<u64>().is_ok() =>
+        {
+            Some(
+                Diagnostic::new(Code::FullWidthDigits, msg!("slip-digits", typed = s))
+                    .at(here)
+                    .hint(msg!("slip-write-instead", write = half)),
+            )
+        }
+        "expect-duration" | "expect-minutes" | "expect-threshold-value" if !s.is_ascii() => {
+            let fix = crate::duration::suggest_duration(s)?;
+            Some(
+                Diagnostic::new(Code::JapaneseUnit, msg!("slip-duration", typed = s))
+                    .at(here)
+                    .hint(msg!("slip-duration-hint", write = fix)),
+            )
+        }
+        "expect-date" => {
+            let digits: Vec<String> = half
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect();
+            let [y, m, d] = digits.as_slice() else {
+                return None;
+            };
+            let fix = format!("{y:0>4}-{m:0>2}-{d:0>2}");
+            Some(
+                Diagnostic::new(Code::InvalidValue, msg!("slip-date", typed = s))
+                    .at(here)
+                    .hint(msg!("slip-write-instead", write = fix)),
+            )
+        }
         _ => None,
     }
 }
@@ -320,149 +461,207 @@ fn schema_errors(doc: &Document) -> Vec<Diagnostic> {
     let root = crate::schema::schema_of(doc.kind);
     let mut out: Vec<Diagnostic> = Vec::new();
     for err in crate::schema::validator(doc.kind).iter_errors(&doc.value) {
-        let ip = err.instance_path().as_str().to_string();
-        let here = Origin::value(doc.file, ip.clone());
-        let field = ip
-            .rsplit('/')
-            .next()
-            .filter(|s| !s.is_empty() && !s.bytes().all(|b| b.is_ascii_digit()))
-            .map(|s| format!("`{s}`"))
-            .unwrap_or_else(|| "this value".into());
-        let instance = err.instance();
-        let d = match err.kind() {
-            ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let allowed: Vec<String> = schema_node(root, parent(err.schema_path().as_str()))
-                    .and_then(|n| n.get("properties"))
-                    .and_then(Value::as_object)
-                    .map(|p| p.keys().cloned().collect())
-                    .unwrap_or_default();
-                for key in unexpected {
-                    let origin = Origin::new(
-                        doc.file,
-                        At::Key(format!("{ip}/{}", crate::load::yaml::escape(key))),
-                    );
-                    let known: Vec<&str> = allowed.iter().map(String::as_str).collect();
-                    let hint = did_you_mean(key, known.iter().copied())
-                        .unwrap_or_else(|| format!("the keys allowed here are {}", one_of(&known)));
-                    out.push(
-                        Diagnostic::new(Code::UnknownKey, format!("unknown key `{key}`"))
-                            .at(origin)
-                            .hint(hint),
-                    );
-                }
-                continue;
-            }
-            ValidationErrorKind::Required { property } => {
-                let name = property.as_str().unwrap_or_default();
-                let expected = schema_for_instance(root, &format!("{ip}/{name}"))
-                    .and_then(describe_schema)
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default();
-                Diagnostic::new(Code::MissingKey, format!("missing key `{name}`"))
-                    .at(here)
-                    .hint(format!("add `{name}:` to this mapping{expected}"))
-            }
-            ValidationErrorKind::Type { kind } => {
-                let expected = schema_for_instance(root, &ip)
-                    .and_then(describe_schema)
-                    .unwrap_or_else(|| match kind {
-                        TypeKind::Single(t) => format!("{t}"),
-                        TypeKind::Multiple(ts) => format!("{ts:?}"),
-                    });
-                let mut d = Diagnostic::new(
-                    Code::WrongType,
-                    format!(
-                        "{field} must be {expected}, found {}",
-                        json_type(instance.as_ref())
-                    ),
-                )
-                .at(here);
-                if instance.is_number()
-                    && (expected.contains("string") || expected.contains("version"))
-                {
-                    d = d.hint("quote the value so YAML reads it as text, e.g. \"1.0\"");
-                } else if instance.is_null() {
-                    d = d.hint("the value is empty: write it after the colon");
-                } else if expected.contains("list") && !instance.is_array() {
-                    d = d.hint("write a list, e.g. `[a, b]`");
-                }
-                d
-            }
-            ValidationErrorKind::Enum { options } => {
-                let opts: Vec<String> = options
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let got = instance.as_str().unwrap_or_default();
-                Diagnostic::new(
-                    Code::InvalidValue,
-                    format!("{field} must be one of {}, found `{}`", one_of(&opts), got),
-                )
-                .at(here)
-                .maybe_hint(did_you_mean(got, opts.iter().map(String::as_str)))
-            }
-            ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. }
-                if !constants(root, err.schema_path().as_str()).is_empty() =>
-            {
-                let opts = constants(root, err.schema_path().as_str());
-                let got = instance.as_str().unwrap_or_default();
-                Diagnostic::new(
-                    Code::InvalidValue,
-                    format!("{field} must be one of {}, found `{got}`", one_of(&opts)),
-                )
-                .at(here)
-                .maybe_hint(did_you_mean(got, opts.iter().map(String::as_str)))
-            }
-            ValidationErrorKind::Pattern { .. }
-            | ValidationErrorKind::AnyOf { .. }
-            | ValidationErrorKind::OneOfNotValid { .. } => {
-                let expected = schema_for_instance(root, &ip)
-                    .and_then(describe_schema)
-                    .unwrap_or_else(|| "a different value".into());
-                let shown = match instance.as_ref() {
-                    Value::String(s) => format!("`{s}`"),
-                    v => json_type(v).to_string(),
-                };
-                let mut d = Diagnostic::new(
-                    Code::InvalidValue,
-                    format!("{field} must be {expected}, found {shown}"),
-                )
-                .at(here);
-                if let Some(s) = instance.as_str() {
-                    let slug: String = s
-                        .to_lowercase()
-                        .chars()
-                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                        .collect::<String>()
-                        .split('-')
-                        .filter(|p| !p.is_empty())
-                        .collect::<Vec<_>>()
-                        .join("-");
-                    if expected.starts_with("an id") && !slug.is_empty() && slug != s {
-                        d = d.hint(format!("ids are slugs, e.g. `{slug}`"));
-                    }
-                }
-                d
-            }
-            ValidationErrorKind::MinItems { limit } => Diagnostic::new(
-                Code::InvalidValue,
-                format!("{field} needs at least {limit} item(s)"),
-            )
-            .at(here),
-            ValidationErrorKind::Minimum { limit } => Diagnostic::new(
-                Code::InvalidValue,
-                format!("{field} must be at least {limit}"),
-            )
-            .at(here),
-            _ => Diagnostic::new(Code::InvalidValue, format!("{field}: {err}")).at(here),
-        };
-        out.push(d);
+        map_error(doc, root, &err, &mut out);
     }
     out
+}
+
+/// One schema error as diagnostics (an error inside an optional record becomes the errors of
+/// the record's own fields).
+fn map_error(
+    doc: &Document,
+    root: &Value,
+    err: &jsonschema::ValidationError<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let ip = err.instance_path().as_str().to_string();
+    let here = Origin::value(doc.file, ip.clone());
+    let field = field_name(&ip);
+    let instance = err.instance();
+    let d = match err.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let allowed: Vec<String> = schema_node(root, parent(err.schema_path().as_str()))
+                .and_then(|n| n.get("properties"))
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            for key in unexpected {
+                let origin = Origin::new(
+                    doc.file,
+                    At::Key(format!("{ip}/{}", crate::load::yaml::escape(key))),
+                );
+                let hint = did_you_mean(key, allowed.iter().map(String::as_str))
+                    .unwrap_or_else(|| msg!("keys-allowed", keys = Arg::any_of(&allowed)));
+                out.push(
+                    Diagnostic::new(Code::UnknownKey, msg!("unknown-key", key = key))
+                        .at(origin)
+                        .hint(hint),
+                );
+            }
+            return;
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let want = schema_for_instance(root, &format!("{ip}/{name}"))
+                .map_or_else(|| msg!("expect-value"), expected);
+            Diagnostic::new(Code::MissingKey, msg!("missing-key", key = name))
+                .at(here)
+                .hint(msg!("missing-key-hint", key = name, expected = want))
+        }
+        ValidationErrorKind::Type { .. } => {
+            let node = schema_for_instance(root, &ip);
+            let want = node.map_or_else(|| msg!("expect-value"), expected);
+            if let Some(slip) = input_method_slip(doc, &ip, instance.as_ref(), want.id()) {
+                out.push(slip);
+                return;
+            }
+            let mut d = Diagnostic::new(
+                Code::WrongType,
+                msg!(
+                    "wrong-type",
+                    field = field,
+                    expected = want.clone(),
+                    found = found(instance.as_ref())
+                ),
+            )
+            .at(here);
+            if instance.is_number() && matches!(want.id(), "expect-string" | "expect-version") {
+                d = d.hint(msg!("hint-quote-number"));
+            } else if instance.is_null() {
+                d = d.hint(msg!("hint-empty-value"));
+            } else if matches!(want.id(), "expect-list" | "expect-ids") && !instance.is_array() {
+                d = d.hint(msg!("hint-write-list"));
+            }
+            d
+        }
+        ValidationErrorKind::Enum { options } => {
+            let opts: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let got = instance.as_str().unwrap_or_default();
+            Diagnostic::new(
+                Code::InvalidValue,
+                msg!(
+                    "must-be-one-of",
+                    field = field,
+                    options = Arg::any_of(&opts),
+                    found = found(instance.as_ref())
+                ),
+            )
+            .at(here)
+            .maybe_hint(did_you_mean(got, opts.iter().map(String::as_str)))
+        }
+        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. }
+            if !constants(root, err.schema_path().as_str()).is_empty() =>
+        {
+            let opts = constants(root, err.schema_path().as_str());
+            let got = instance.as_str().unwrap_or_default();
+            Diagnostic::new(
+                Code::InvalidValue,
+                msg!(
+                    "must-be-one-of",
+                    field = field,
+                    options = Arg::any_of(&opts),
+                    found = found(instance.as_ref())
+                ),
+            )
+            .at(here)
+            .maybe_hint(did_you_mean(got, opts.iter().map(String::as_str)))
+        }
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context }
+            if instance.is_object() || instance.is_array() =>
+        {
+            // An optional record or a list given with the right shape but wrong contents: the
+            // errors of the branch of that shape, not "must be a mapping, found a mapping".
+            let fits = context.iter().find(|branch| {
+                !branch.iter().any(|e| {
+                    e.instance_path().as_str() == ip
+                        && matches!(e.kind(), ValidationErrorKind::Type { .. })
+                })
+            });
+            if let Some(branch) = fits
+                && !branch.is_empty()
+            {
+                for e in branch {
+                    map_error(doc, root, e, out);
+                }
+                return;
+            }
+            let want =
+                schema_for_instance(root, &ip).map_or_else(|| msg!("expect-value"), expected);
+            Diagnostic::new(
+                Code::InvalidValue,
+                msg!(
+                    "wrong-value",
+                    field = field,
+                    expected = want,
+                    found = found(instance.as_ref())
+                ),
+            )
+            .at(here)
+        }
+        ValidationErrorKind::Pattern { .. }
+        | ValidationErrorKind::AnyOf { .. }
+        | ValidationErrorKind::OneOfNotValid { .. } => {
+            let want =
+                schema_for_instance(root, &ip).map_or_else(|| msg!("expect-value"), expected);
+            if let Some(slip) = input_method_slip(doc, &ip, instance.as_ref(), want.id()) {
+                out.push(slip);
+                return;
+            }
+            let mut d = Diagnostic::new(
+                Code::InvalidValue,
+                msg!(
+                    "wrong-value",
+                    field = field,
+                    expected = want.clone(),
+                    found = found(instance.as_ref())
+                ),
+            )
+            .at(here);
+            if let Some(s) = instance.as_str() {
+                let slug = slug_of(s);
+                if want.id().starts_with("expect-id") && !slug.is_empty() && slug != s {
+                    d = d.hint(msg!("hint-slug", slug = slug));
+                } else if let Some(fix) = crate::duration::suggest_duration(s)
+                    && matches!(want.id(), "expect-duration" | "expect-minutes")
+                {
+                    d = d.hint(msg!("slip-duration-hint", write = fix));
+                }
+            }
+            d
+        }
+        ValidationErrorKind::Format { format } if format == "date" => Diagnostic::new(
+            Code::InvalidValue,
+            msg!(
+                "not-a-calendar-date",
+                value = instance.as_str().unwrap_or_default()
+            ),
+        )
+        .at(here)
+        .hint(msg!("not-a-calendar-date-hint")),
+        ValidationErrorKind::MinItems { limit } => Diagnostic::new(
+            Code::InvalidValue,
+            msg!("min-items", field = field, min = *limit),
+        )
+        .at(here),
+        ValidationErrorKind::Minimum { limit } => Diagnostic::new(
+            Code::InvalidValue,
+            msg!("minimum", field = field, min = limit.to_string()),
+        )
+        .at(here),
+        _ => Diagnostic::new(
+            Code::InvalidValue,
+            msg!("schema-other", field = field, detail = err.to_string()),
+        )
+        .at(here),
+    };
+    out.push(d);
 }
 
 fn parent(pointer: &str) -> &str {

@@ -17,6 +17,107 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a link to a page the manual does not have",
+        edits: &[(
+            "pages/about.md",
+            "order: 1\n---\n",
+            "order: 1\n---\n[電話](flows/fone.html)\n",
+        )],
+        code: "E250",
+        file: "pages/about.md",
+        line_of: Some("[電話](flows/fone.html)"),
+    },
+    Case {
+        name: "an image that is not in site/",
+        edits: &[("cases/b.md", "顧客A", "![図](assets/missing.png)\n顧客A")],
+        code: "E250",
+        file: "cases/b.md",
+        line_of: Some("![図](assets/missing.png)"),
+    },
+    Case {
+        name: "a link to a step that does not exist",
+        edits: &[(
+            "definitions/claim.md",
+            "妥当な要求。",
+            "[警告](flows/phone.html#step-warning)",
+        )],
+        code: "E250",
+        file: "definitions/claim.md",
+        line_of: Some("[警告](flows/phone.html#step-warning)"),
+    },
+    Case {
+        name: "full-width colon after a key",
+        edits: &[("policy.yaml", "title: ミニ", "title：ミニ")],
+        code: "E015",
+        file: "policy.yaml",
+        line_of: Some("title：ミニ"),
+    },
+    Case {
+        name: "full-width space in the indentation",
+        edits: &[(
+            "flows/phone.yaml",
+            "    role: sv\n    title: 相談",
+            "　　role: sv\n    title: 相談",
+        )],
+        code: "E016",
+        file: "flows/phone.yaml",
+        line_of: Some("　　role: sv"),
+    },
+    Case {
+        name: "no space after a colon",
+        edits: &[("cases/a.md", "title: 事例 a", "title:事例a")],
+        code: "E017",
+        file: "cases/a.md",
+        line_of: Some("title:事例a"),
+    },
+    Case {
+        name: "full-width digits for a number",
+        edits: &[("cases/a.md", "events: []", "events: []\nminutes: １２５")],
+        code: "E018",
+        file: "cases/a.md",
+        line_of: Some("minutes: １２５"),
+    },
+    Case {
+        name: "a duration with a Japanese unit",
+        edits: &[("policy.yaml", "hold: 3m", "hold: 3分")],
+        code: "E019",
+        file: "policy.yaml",
+        line_of: Some("hold: 3分"),
+    },
+    Case {
+        name: "full-width separators in a list",
+        edits: &[(
+            "flows/phone.yaml",
+            "channel: [phone]",
+            "channel: [phone、chat]",
+        )],
+        code: "E015",
+        file: "flows/phone.yaml",
+        line_of: Some("channel: [phone、chat]"),
+    },
+    Case {
+        name: "a date that does not exist",
+        edits: &[(
+            "policy.yaml",
+            "effective_from: 2026-04-01",
+            "effective_from: 2026-02-30",
+        )],
+        code: "E103",
+        file: "policy.yaml",
+        line_of: Some("effective_from: 2026-02-30"),
+    },
+    Case {
+        name: "an otherwise branch no contact reaches",
+        edits: &[(
+            "flows/phone.yaml",
+            "      - when: {verdict: [harassment]}\n        to: warn\n      - otherwise: consult",
+            "      - when: {verdict: [harassment, gray]}\n        to: warn\n      - otherwise: consult",
+        )],
+        code: "E223",
+        file: "flows/phone.yaml",
+        line_of: Some("      - otherwise: consult"),
+    },
+    Case {
         name: "duplicate key",
         edits: &[("policy.yaml", "lang: ja", "lang: ja\ntitle: 重複")],
         code: "E010",

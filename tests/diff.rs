@@ -16,7 +16,8 @@ fn bundle_of(input: &Input) -> Bundle {
             "the edit stopped compilation:\n{}",
             show(&mamoru::report::resolve(
                 &checked.sources,
-                &checked.diagnostics
+                &checked.diagnostics,
+                mamoru::i18n::Lang::En
             ))
         )
     });

@@ -60,7 +60,7 @@ fn a_cap_limits_the_raise_and_says_so() {
     // The type is still present: flows can still see it.
     assert!(h.conduct_types.contains(&persistent));
     // The three renderers show the cap.
-    let english = mamoru::compile::cases::explain(p, &h);
+    let english = mamoru::compile::cases::explain(p, &h).render(mamoru::i18n::Lang::En);
     assert!(
         english.contains(
             "cap `elderly` lets type `persistent` raise conduct only to c0 instead of c1"

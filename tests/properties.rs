@@ -84,9 +84,9 @@ proptest! {
         let name = ["policy.yaml", "criteria.yaml", "flows/x.yaml", "cases/x.md", "roles.yaml", "stance.md"][kind];
         let (sources, diags) = load_files("p".into(), vec![(name.into(), bytes)]);
         let (validated, _) = mamoru::validate::validate(&sources);
-        let compiled = mamoru::compile::compile(&validated);
-        let _ = mamoru::report::resolve(&sources, &diags);
-        let _ = mamoru::report::human(&sources, &compiled.diagnostics, false);
+        let compiled = mamoru::compile::compile(&validated, &[]);
+        let _ = mamoru::report::resolve(&sources, &diags, mamoru::i18n::Lang::En);
+        let _ = mamoru::report::human(&sources, &compiled.diagnostics, false, mamoru::i18n::Lang::En);
     }
 
     /// YAML-looking noise (anchors, aliases, tags, flow collections) never panics either.
@@ -96,8 +96,8 @@ proptest! {
             let body = if name.ends_with(".md") { format!("---\n{text}\n---\nbody") } else { text.clone() };
             let (sources, _) = load_files("p".into(), vec![(name.into(), body.into_bytes())]);
             let (validated, d) = mamoru::validate::validate(&sources);
-            let _ = mamoru::compile::compile(&validated);
-            let _ = mamoru::report::human(&sources, &d, true);
+            let _ = mamoru::compile::compile(&validated, &[]);
+            let _ = mamoru::report::human(&sources, &d, true, mamoru::i18n::Lang::Ja);
         }
     }
 }
@@ -130,7 +130,7 @@ fn corrupting_any_byte_of_a_real_policy_never_panics() {
         let (sources, mut diags) = load_files("p".into(), fs);
         let (validated, d) = mamoru::validate::validate(&sources);
         diags.extend(d);
-        diags.extend(mamoru::compile::compile(&validated).diagnostics);
-        let _ = mamoru::report::human(&sources, &diags, false);
+        diags.extend(mamoru::compile::compile(&validated, &[]).diagnostics);
+        let _ = mamoru::report::human(&sources, &diags, false, mamoru::i18n::Lang::Ja);
     }
 }

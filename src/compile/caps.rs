@@ -5,7 +5,9 @@
 //! Every message these checks give is written here, one function per message.
 
 use crate::diag::{Code, Diagnostic, Origin};
+use crate::i18n::Msg;
 use crate::model;
+use crate::msg;
 use crate::policy::{AxisKind, Policy};
 
 /// Keys of a cap's `when` that test what the cap changes or what happens later.
@@ -35,48 +37,50 @@ pub fn forbidden_keys(c: &model::Condition) -> Vec<&'static str> {
 pub fn condition_error(cap: &str, key: &str, at: Origin) -> Diagnostic {
     Diagnostic::new(
         Code::CapCondition,
-        format!("the `when` of cap `{cap}` tests `{key}`, which the cap itself changes or which happens later"),
+        msg!("cap-condition", cap = cap, key = key),
     )
     .at(at)
-    .hint("a cap's `when` may test plain facts (channel, tags, party, targeted, minutes, repeats, counts) and types")
+    .hint(msg!("cap-condition-hint"))
 }
 
-fn forbidden(cap: &str, ty: &str, why: &str, at: Origin) -> Diagnostic {
+/// `why` is a catalogue id: `cap-why-independent`, `cap-why-verdict`.
+fn forbidden(cap: &str, ty: &str, why: &'static str, at: Origin) -> Diagnostic {
     Diagnostic::new(
         Code::CapForbidden,
-        format!("cap `{cap}` limits type `{ty}`, which {why}: protection never excuses it"),
+        msg!("cap-forbidden", cap = cap, ty = ty, why = Msg::new(why)),
     )
     .at(at)
-    .hint("remove the type from the cap; protect the customer in the flow instead (e.g. more time, a written answer)")
+    .hint(msg!("cap-forbidden-hint"))
 }
 
 fn no_types(cap: &str, at: Origin) -> Diagnostic {
-    Diagnostic::new(
-        Code::CapNoEffect,
-        format!("cap `{cap}` names no types, so it changes nothing"),
-    )
-    .at(at)
-    .hint("list the types whose raise it limits under `conduct_types` or `demand_types`")
+    Diagnostic::new(Code::CapNoEffect, msg!("cap-no-types", cap = cap))
+        .at(at)
+        .hint(msg!("cap-no-types-hint"))
 }
 
 fn max_without_types(cap: &str, key: &str, types: &str, at: Origin) -> Diagnostic {
     Diagnostic::new(
         Code::CapNoEffect,
-        format!("cap `{cap}` gives `{key}` but no `{types}`, so that maximum changes nothing"),
+        msg!("cap-max-without-types", cap = cap, key = key, types = types),
     )
     .at(at)
-    .hint(format!("add `{types}`, or remove `{key}`"))
+    .hint(msg!("cap-max-without-types-hint", key = key, types = types))
 }
 
 fn type_unaffected(cap: &str, ty: &str, min: &str, limit: &str, at: Origin) -> Diagnostic {
     Diagnostic::new(
         Code::CapNoEffect,
-        format!(
-            "cap `{cap}` cannot lower type `{ty}`: it raises only to {min}, and the cap allows {limit}"
+        msg!(
+            "cap-type-unaffected",
+            cap = cap,
+            ty = ty,
+            min = min,
+            limit = limit
         ),
     )
     .at(at)
-    .hint("lower the cap's maximum below the type's `min_level`, or remove the type from the cap")
+    .hint(msg!("cap-type-unaffected-hint"))
 }
 
 /// `E212` and `E213` on the compiled caps.
@@ -110,14 +114,9 @@ pub fn check(p: &Policy, d: &mut Vec<Diagnostic>) {
                 let ty = &p.types(axis)[t];
                 let at = cap.origin.child(types_key).child(i);
                 if ty.independent_of_demand {
-                    d.push(forbidden(
-                        &cap.id,
-                        &ty.id,
-                        "is unacceptable whatever the demand (`independent_of_demand`)",
-                        at,
-                    ));
+                    d.push(forbidden(&cap.id, &ty.id, "cap-why-independent", at));
                 } else if ty.verdict.is_some() {
-                    d.push(forbidden(&cap.id, &ty.id, "overrides the verdict", at));
+                    d.push(forbidden(&cap.id, &ty.id, "cap-why-verdict", at));
                 } else if ty.min_level <= limit {
                     d.push(type_unaffected(
                         &cap.id,

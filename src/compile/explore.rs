@@ -11,6 +11,8 @@
 //! set of profiles they can produce is computed directly instead of splitting on each type.
 
 use crate::eval::{Assessment, Need, Probe, holds, raise_limit};
+use crate::i18n::{Arg, Msg};
+use crate::msg;
 use crate::policy::{AxisKind, Cond, Facts, Policy};
 use std::collections::BTreeSet;
 
@@ -499,31 +501,27 @@ impl Space<'_> {
     }
 
     /// A contact class in words: "phone, verdict harassment (c2×d1), tags legal, events ...".
-    pub fn describe(&self, part: &Partial) -> String {
+    /// A class of contacts in words: "channel `phone`; verdict `gray` (cell c1×d1); …".
+    pub fn describe(&self, part: &Partial) -> Msg {
         let p = self.policy;
-        let mut out = Vec::new();
+        let mut out: Vec<Msg> = Vec::new();
         if let Some(c) = part.channel {
             match &self.channels {
                 Some((named, Some(others))) if c == *others && !named.is_empty() => {
                     let named: Vec<&str> =
                         named.iter().map(|&i| p.channels[i].id.as_str()).collect();
-                    out.push(format!("channel other than {}", named.join(", ")));
+                    out.push(Msg::new("d-channel-other").arg("ids", Arg::any_of(&named)));
                 }
-                _ => out.push(format!("channel {}", p.channels[c].id)),
+                _ => out.push(msg!("d-channel", id = &p.channels[c].id)),
             }
         }
         if let Some((c, d, v)) = part.profile {
-            out.push(format!(
-                "verdict {} (cell {})",
-                p.verdicts[v].id,
-                p.cell_name(c, d)
+            out.push(msg!(
+                "d-verdict",
+                id = &p.verdicts[v].id,
+                cell = p.cell_name(c, d)
             ));
         }
-        let list = |name: &str, ids: Vec<&str>, out: &mut Vec<String>| {
-            if !ids.is_empty() {
-                out.push(format!("{name} {}", ids.join(", ")));
-            }
-        };
         fn pick(
             flags: &[Option<bool>],
             want: bool,
@@ -536,74 +534,65 @@ impl Space<'_> {
                 .map(|(i, _)| names(i))
                 .collect()
         }
-        let tags_in = pick(&part.tags, true, &|i| p.tags[i].id.clone());
-        let tags_out = pick(&part.tags, false, &|i| p.tags[i].id.clone());
+        let mut list = |id: &'static str, ids: Vec<String>| {
+            if !ids.is_empty() {
+                out.push(Msg::new(id).arg("ids", Arg::any_of(&ids)));
+            }
+        };
+        list("d-tags", pick(&part.tags, true, &|i| p.tags[i].id.clone()));
         list(
-            "tags",
-            tags_in.iter().map(String::as_str).collect(),
-            &mut out,
+            "d-no-tags",
+            pick(&part.tags, false, &|i| p.tags[i].id.clone()),
         );
         list(
-            "without tags",
-            tags_out.iter().map(String::as_str).collect(),
-            &mut out,
+            "d-conduct-types",
+            pick(&part.types[axis_index(AxisKind::Conduct)], true, &|i| {
+                p.conduct_types[i].id.clone()
+            }),
         );
-        for axis in [AxisKind::Conduct, AxisKind::Demand] {
-            let has = pick(&part.types[axis_index(axis)], true, &|i| {
-                p.types(axis)[i].id.clone()
-            });
-            let name = if axis == AxisKind::Conduct {
-                "conduct types"
-            } else {
-                "demand types"
-            };
-            list(name, has.iter().map(String::as_str).collect(), &mut out);
-        }
+        list(
+            "d-demand-types",
+            pick(&part.types[axis_index(AxisKind::Demand)], true, &|i| {
+                p.demand_types[i].id.clone()
+            }),
+        );
+        list(
+            "d-events",
+            pick(&part.events, true, &|i| p.events[i].id.clone()),
+        );
+        list(
+            "d-no-events",
+            pick(&part.events, false, &|i| p.events[i].id.clone()),
+        );
         if let Some(m) = part.minutes.filter(|m| *m > 0) {
-            out.push(format!("{m}+ minutes"));
+            out.push(msg!("d-minutes", minutes = m));
         }
         if let Some(r) = part.repeats.filter(|r| *r > 0) {
-            out.push(format!("{r}+ repeats"));
+            out.push(msg!("d-repeats", repeats = r));
         }
         match part.party {
-            Some(Some(x)) => out.push(format!("party {}", p.parties[x].id)),
-            Some(None) if self.parties.is_empty() => out.push("no party recorded".into()),
+            Some(Some(x)) => out.push(msg!("d-party", id = &p.parties[x].id)),
+            Some(None) if self.parties.is_empty() => out.push(msg!("d-no-party")),
             Some(None) => {
                 let named: Vec<&str> = self
                     .parties
                     .iter()
                     .map(|&i| p.parties[i].id.as_str())
                     .collect();
-                out.push(format!("party other than {}", named.join(", ")));
+                out.push(Msg::new("d-party-other").arg("ids", Arg::any_of(&named)));
             }
             None => {}
         }
         match part.targeted {
-            Some(true) => out.push("targeting a staff member".into()),
-            Some(false) => out.push("not targeting a staff member".into()),
+            Some(true) => out.push(msg!("d-targeted")),
+            Some(false) => out.push(msg!("d-not-targeted")),
             None => {}
         }
         for (i, n) in part.counts.iter().enumerate() {
             if let Some(n) = n.filter(|n| *n > 0) {
-                out.push(format!("{} {n}+", p.counters[i].id));
+                out.push(msg!("d-count", id = &p.counters[i].id, count = n));
             }
         }
-        let ev_in = pick(&part.events, true, &|i| p.events[i].id.clone());
-        let ev_out = pick(&part.events, false, &|i| p.events[i].id.clone());
-        list(
-            "events",
-            ev_in.iter().map(String::as_str).collect(),
-            &mut out,
-        );
-        list(
-            "without events",
-            ev_out.iter().map(String::as_str).collect(),
-            &mut out,
-        );
-        if out.is_empty() {
-            "any contact".into()
-        } else {
-            out.join("; ")
-        }
+        msg!("describe", parts = Arg::Parts(out, Box::new(msg!("d-any"))))
     }
 }

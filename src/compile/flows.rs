@@ -4,6 +4,8 @@
 use super::explore::{Partial, Space};
 use crate::diag::{Code, Diagnostic};
 use crate::eval::{Outcome, Route, flows_for, holds, route};
+use crate::i18n::{Arg, Msg};
+use crate::msg;
 use crate::policy::{Flow, format_duration};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -89,13 +91,15 @@ pub fn structure(space: &Space, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
             d.push(
                 Diagnostic::new(
                     Code::StepUnreachable,
-                    format!(
-                        "step `{}` of flow `{}` is not reachable from `{}`",
-                        s.id, flow.id, flow.steps[flow.start].id
+                    msg!(
+                        "step-unreachable",
+                        step = &s.id,
+                        flow = &flow.id,
+                        start = &flow.steps[flow.start].id
                     ),
                 )
                 .at(s.origin.child("id"))
-                .hint("add a branch that leads here, or remove the step"),
+                .hint(msg!("step-unreachable-hint")),
             );
         }
     }
@@ -104,10 +108,14 @@ pub fn structure(space: &Space, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
         d.push(
             Diagnostic::new(
                 Code::RouteUnending,
-                format!("flow `{}` can loop forever: {}", flow.id, route_text(flow, &cycle)),
+                msg!(
+                    "flow-loops",
+                    flow = &flow.id,
+                    route = route_text(flow, &cycle)
+                ),
             )
             .at(flow.steps[first].origin.child("id"))
-            .hint("a branch back to an earlier step must go into or out of a step with `repeat: N`, which bounds the loop"),
+            .hint(msg!("flow-loops-hint")),
         );
         sound = false;
     }
@@ -123,24 +131,29 @@ pub fn structure(space: &Space, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
         }
         for s in &flow.steps {
             for (val, max, key, what) in [
-                (s.hold, inv.max_hold, "hold", "hold (保留)"),
-                (s.limit, inv.max_limit, "limit", "time limit"),
+                (s.hold, inv.max_hold, "hold", "key-hold"),
+                (s.limit, inv.max_limit, "limit", "key-limit"),
             ] {
                 if let (Some(v), Some(m)) = (val, max)
                     && v > m
                 {
                     d.push(
-                            Diagnostic::new(
-                                Code::StepExceedsInvariant,
-                                format!(
-                                    "step `{}` of flow `{}` allows a {what} of {}, above the {} of invariant `{}`",
-                                    s.id, flow.id, format_duration(v), format_duration(m), inv.id
-                                ),
-                            )
-                            .at(s.origin.child(key))
-                            .hint(format!("use at most {}", format_duration(m)))
-                            .related(inv.origin.clone(), "invariant declared here"),
-                        );
+                        Diagnostic::new(
+                            Code::StepExceedsInvariant,
+                            msg!(
+                                "step-exceeds-invariant",
+                                step = &s.id,
+                                flow = &flow.id,
+                                what = Msg::new(what),
+                                value = format_duration(v),
+                                max = format_duration(m),
+                                invariant = &inv.id
+                            ),
+                        )
+                        .at(s.origin.child(key))
+                        .hint(msg!("use-at-most", max = format_duration(m)))
+                        .related(inv.origin.clone(), msg!("invariant-declared-here")),
+                    );
                 }
             }
         }
@@ -181,24 +194,32 @@ pub fn choice(space: &Space, d: &mut Vec<Diagnostic>) -> bool {
         d.push(
             Diagnostic::new(
                 Code::FlowsOverlap,
-                format!("flows `{}` and `{}` both admit some contacts, e.g. {}", fa.id, fb.id, space.describe(part)),
+                msg!(
+                    "flows-overlap",
+                    a = &fa.id,
+                    b = &fb.id,
+                    contacts = space.describe(part)
+                ),
             )
             .at(fb.origin.child("applies_to"))
-            .hint("a contact must follow exactly one flow: narrow one `applies_to` (e.g. with `not:`)")
-            .related(fa.origin.child("applies_to"), format!("`{}` admits them here", fa.id)),
+            .hint(msg!("flows-overlap-hint"))
+            .related(
+                fa.origin.child("applies_to"),
+                msg!("flow-admits-here", flow = &fa.id),
+            ),
         );
     }
     for ((ch, v), part) in &gaps {
         let mut diag = Diagnostic::new(
             Code::FlowGap,
-            format!(
-                "no flow admits {} contacts with verdict `{}` (e.g. {})",
-                p.channels[*ch].id,
-                p.verdicts[*v].id,
-                space.describe(part)
+            msg!(
+                "flow-gap",
+                channel = &p.channels[*ch].id,
+                verdict = &p.verdicts[*v].id,
+                contacts = space.describe(part)
             ),
         )
-        .hint("widen a flow's `applies_to`, or add a flow for them");
+        .hint(msg!("flow-gap-hint"));
         if let Some(f) = p.flows.first() {
             diag = diag.at(f.origin.child("applies_to"));
         } else {
@@ -207,20 +228,21 @@ pub fn choice(space: &Space, d: &mut Vec<Diagnostic>) -> bool {
         d.push(diag);
     }
     if !complete {
-        d.push(limit_warning("flow choice", None));
+        d.push(limit_warning(msg!("analysis-flow-choice"), None));
     }
     overlaps.is_empty()
 }
 
-fn limit_warning(what: &str, flow: Option<&Flow>) -> Diagnostic {
+fn limit_warning(what: Msg, flow: Option<&Flow>) -> Diagnostic {
     let d = Diagnostic::new(
         Code::AnalysisLimit,
-        format!(
-            "the analysis of {what} stopped after {} classes of contacts; some errors may be missed",
-            super::explore::MAX_LEAVES
+        msg!(
+            "analysis-limit",
+            what = what,
+            max = super::explore::MAX_LEAVES
         ),
     )
-    .hint("conditions that test many tags, types or events at once multiply the cases to check");
+    .hint(msg!("analysis-limit-hint"));
     match flow {
         Some(f) => d.at(f.origin.child("id")),
         None => d.path("flows/"),
@@ -268,39 +290,42 @@ pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
         },
     );
     if !complete {
-        d.push(limit_warning(&format!("flow `{}`", flow.id), Some(flow)));
+        d.push(limit_warning(
+            msg!("analysis-flow", flow = &flow.id),
+            Some(flow),
+        ));
     }
     for (s, (part, r)) in &stuck {
         let step = &flow.steps[*s];
         d.push(
             Diagnostic::new(
                 Code::NoBranchHolds,
-                format!(
-                    "no branch of step `{}` holds for some contacts of flow `{}`: {}",
-                    step.id,
-                    flow.id,
-                    space.describe(part)
+                msg!(
+                    "no-branch-holds",
+                    step = &step.id,
+                    flow = &flow.id,
+                    contacts = space.describe(part)
                 ),
             )
             .at(step.origin.child("next"))
-            .note(format!("route: {}", route_text(flow, &r.steps)))
-            .hint("add `- otherwise: STEP` as the last branch, or cover these contacts"),
+            .note(msg!("note-route", route = route_text(flow, &r.steps)))
+            .hint(msg!("no-branch-holds-hint")),
         );
     }
     if let Some((part, r)) = too_long {
         d.push(
             Diagnostic::new(
                 Code::RouteUnending,
-                format!(
-                    "a route of flow `{}` never reaches an `end` step ({})",
-                    flow.id,
-                    space.describe(&part)
+                msg!(
+                    "route-unending",
+                    flow = &flow.id,
+                    contacts = space.describe(&part)
                 ),
             )
             .at(flow.origin.child("start"))
-            .note(format!(
-                "route starts: {}",
-                route_text(flow, &r.steps[..r.steps.len().min(12)])
+            .note(msg!(
+                "note-route-starts",
+                route = route_text(flow, &r.steps[..r.steps.len().min(12)])
             )),
         );
     }
@@ -313,40 +338,51 @@ pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
             continue;
         }
         for (bi, b) in s.next.iter().enumerate() {
-            let Some(cond) = &b.when else { continue };
             if taken.contains(&(si, bi)) {
                 continue;
             }
+            let Some(cond) = &b.when else {
+                // An `otherwise` that no contact reaches: the branches above cover them all.
+                if taken.iter().any(|(x, _)| *x == si) {
+                    d.push(
+                        Diagnostic::new(
+                            Code::BranchNeverTaken,
+                            msg!(
+                                "otherwise-never-taken",
+                                step = &s.id,
+                                to = &flow.steps[b.to].id
+                            ),
+                        )
+                        .at(b.origin.child("otherwise"))
+                        .hint(msg!("otherwise-never-taken-hint")),
+                    );
+                }
+                continue;
+            };
             // Is the branch's condition possible at all for this flow's contacts?
             let possible = satisfiable(space, &[&flow.applies_to, cond]);
             let visited = taken.iter().any(|(x, _)| *x == si);
             let why = if !visited {
-                format!(
-                    "no contact of this flow reaches step `{}` with these facts",
-                    s.id
-                )
+                msg!("why-step-not-reached", step = &s.id)
             } else if possible {
                 let earlier: Vec<String> = (0..bi).map(|k| format!("#{}", k + 1)).collect();
-                format!(
-                    "every contact it matches is caught first by an earlier branch ({}) or never reaches step `{}` with these facts",
-                    earlier.join(", "),
-                    s.id
-                )
+                msg!("why-shadowed", earlier = Arg::list(&earlier), step = &s.id)
             } else {
-                "its condition never holds for a contact of this flow".to_string()
+                msg!("why-never-holds")
             };
             d.push(
                 Diagnostic::new(
                     Code::BranchNeverTaken,
-                    format!(
-                        "branch #{} of step `{}` (to `{}`) is never taken: {why}",
-                        bi + 1,
-                        s.id,
-                        flow.steps[b.to].id
+                    msg!(
+                        "branch-never-taken",
+                        n = bi + 1,
+                        step = &s.id,
+                        to = &flow.steps[b.to].id,
+                        why = why
                     ),
                 )
                 .at(b.origin.child("when"))
-                .hint("reorder the branches, narrow the earlier ones, or remove this one"),
+                .hint(msg!("branch-never-taken-hint")),
             );
         }
     }
@@ -394,7 +430,7 @@ pub fn invariants(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
         );
         if !complete {
             d.push(limit_warning(
-                &format!("invariant `{}` on flow `{}`", inv.id, flow.id),
+                msg!("analysis-invariant", invariant = &inv.id, flow = &flow.id),
                 Some(flow),
             ));
         }
@@ -403,41 +439,42 @@ pub fn invariants(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
             let last = *r.steps.last().expect("route");
             let mut diag = Diagnostic::new(
                 Code::InvariantViolated,
-                format!(
-                    "flow `{}` violates invariant `{}`: the route {} never reaches role {}",
-                    flow.id,
-                    inv.id,
-                    route_text(flow, &r.steps),
-                    role_names.join(" or ")
+                msg!(
+                    "invariant-violated",
+                    flow = &flow.id,
+                    invariant = &inv.id,
+                    route = route_text(flow, &r.steps),
+                    roles = Arg::any_of(&role_names)
                 ),
             )
             .at(flow.steps[last].origin.child("id"))
-            .note(format!("for contacts with {}", space.describe(&part)))
-            .note(format!("invariant: {}", inv.text))
-            .related(inv.origin.clone(), "invariant declared here")
-            .hint(format!(
-                "route such contacts through a step whose role is {}",
-                role_names.join(" or ")
+            .note(msg!("note-for-contacts", contacts = space.describe(&part)))
+            .note(msg!("note-invariant", text = &inv.text))
+            .related(inv.origin.clone(), msg!("invariant-declared-here"))
+            .hint(msg!(
+                "invariant-violated-hint",
+                roles = Arg::any_of(&role_names)
             ));
             for (i, &s) in r.steps.iter().enumerate() {
                 let st = &flow.steps[s];
                 let how = match r.taken.get(i) {
                     Some(&b) => match &st.next[b].when {
                         Some(_) => {
-                            format!("branch #{} to `{}`", b + 1, flow.steps[st.next[b].to].id)
+                            msg!("how-branch", n = b + 1, to = &flow.steps[st.next[b].to].id)
                         }
-                        None => format!("otherwise to `{}`", flow.steps[st.next[b].to].id),
+                        None => msg!("how-otherwise", to = &flow.steps[st.next[b].to].id),
                     },
-                    None => st
-                        .end
-                        .clone()
-                        .map_or("ends".into(), |e| format!("ends: {e}")),
+                    None => match &st.end {
+                        Some(e) => msg!("how-ends-with", end = e),
+                        None => msg!("how-ends"),
+                    },
                 };
-                diag = diag.note(format!(
-                    "  {}. {} (role {}): {how}",
-                    i + 1,
-                    st.id,
-                    p.roles[st.role].id
+                diag = diag.note(msg!(
+                    "note-route-step",
+                    n = i + 1,
+                    step = &st.id,
+                    role = &p.roles[st.role].id,
+                    how = how
                 ));
             }
             d.push(diag);

@@ -5,8 +5,10 @@
 //! do not resolve is left out, and its area is marked incomplete so that later analyses do not
 //! report follow-on errors.
 
-use crate::diag::{Code, Diagnostic, Origin, did_you_mean, one_of};
+use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
+use crate::i18n::{Arg, Msg};
 use crate::model::{self, CountRef, DurationRef, Kind, MinutesRef, OneOrMany, ThresholdValue};
+use crate::msg;
 use crate::policy::*;
 use crate::validate::{Item, Validated};
 use std::collections::HashMap;
@@ -14,6 +16,8 @@ use std::collections::HashMap;
 /// What could not be linked completely; analyses that depend on it are skipped.
 #[derive(Clone, Debug, Default)]
 pub struct Gaps {
+    /// Some threshold (or the whole manifest) could not be read: names are not checked.
+    pub thresholds: bool,
     pub criteria: bool,
     pub flows: bool,
     pub cases: bool,
@@ -22,6 +26,7 @@ pub struct Gaps {
 
 /// An id table of one kind.
 struct Table {
+    /// The catalogue id naming the kind (`what-role`).
     what: &'static str,
     ids: HashMap<String, usize>,
     names: Vec<String>,
@@ -39,6 +44,10 @@ impl Table {
         }
     }
 
+    fn what(&self) -> Msg {
+        Msg::new(self.what)
+    }
+
     /// Add an id; a duplicate is reported and gets no index.
     fn add(
         &mut self,
@@ -50,15 +59,12 @@ impl Table {
         if let Some(&i) = self.ids.get(id) {
             let mut diag = Diagnostic::new(
                 Code::DuplicateId,
-                format!("{} id `{id}` is used twice", self.what),
+                msg!("duplicate-id", what = self.what(), id = id),
             )
             .at(origin.clone())
-            .hint(format!(
-                "each {} needs its own id; rename one of them",
-                self.what
-            ));
+            .hint(msg!("duplicate-id-hint", what = self.what()));
             if let Some(o) = first.get(i) {
-                diag = diag.related(o.clone(), "first used here");
+                diag = diag.related(o.clone(), msg!("first-used-here"));
             }
             d.push(diag);
             return false;
@@ -80,19 +86,19 @@ impl Table {
         if self.complete {
             let hint = did_you_mean(id, self.names.iter().map(String::as_str)).unwrap_or_else(
                 || match self.names.len() {
-                    0 => format!("no {} is declared", self.what),
-                    n if n <= 12 => format!("known {}s: {}", self.what, one_of(&self.names)),
-                    _ => format!(
-                        "declare it, or use one of the {} known {}s",
-                        self.names.len(),
-                        self.what
+                    0 => msg!("none-declared", what = self.what()),
+                    n if n <= 12 => msg!(
+                        "known-ids",
+                        what = self.what(),
+                        ids = Arg::any_of(&self.names)
                     ),
+                    n => msg!("many-known-ids", count = n),
                 },
             );
             d.push(
                 Diagnostic::new(
                     Code::UnknownReference,
-                    format!("unknown {} `{id}`", self.what),
+                    msg!("unknown-reference", what = self.what(), id = id),
                 )
                 .at(origin.clone())
                 .hint(hint),
@@ -137,17 +143,17 @@ fn vocab_error(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     for d in &mut diags {
         if d.code == Code::UnknownReference {
             d.code = Code::Undeclared;
-            d.message = d.message.replace("unknown", "undeclared");
-            if let Some(h) = &mut d.hint {
-                *h = format!("{h} (declare it in vocabulary.yaml)");
-            }
+            d.message = d.message.clone().with_id("undeclared-reference");
+            d.hint = Some(match d.hint.take() {
+                Some(h) => msg!("undeclared-hint", hint = h),
+                None => msg!("undeclared-hint-alone"),
+            });
         }
     }
     diags
 }
 
-pub(crate) struct Linker<'a> {
-    v: &'a Validated,
+pub(crate) struct Linker {
     pub d: Vec<Diagnostic>,
     pub gaps: Gaps,
     thresholds: Vec<Threshold>,
@@ -167,11 +173,7 @@ pub(crate) struct Linker<'a> {
     definitions: Table,
 }
 
-impl<'a> Linker<'a> {
-    fn incomplete(&self, k: Kind) -> bool {
-        self.v.incomplete.contains(&k)
-    }
-
+impl Linker {
     /// A duration field: a literal or a duration threshold.
     fn duration(&mut self, r: &DurationRef, origin: &Origin) -> Option<u64> {
         if let Some(s) = parse_duration(r.as_str()) {
@@ -198,17 +200,22 @@ impl<'a> Linker<'a> {
     fn threshold(&mut self, name: &str, origin: &Origin, want_duration: bool) -> Option<u64> {
         let Some(t) = self.thresholds.iter().find(|t| t.name == name) else {
             let names: Vec<&str> = self.thresholds.iter().map(|t| t.name.as_str()).collect();
-            if !self.incomplete(Kind::Manifest) {
+            if !self.gaps.thresholds {
                 let hint = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
-                    format!(
-                        "write a value (e.g. {}) or declare `{name}` under `thresholds:` in policy.yaml",
-                        if want_duration { "`3m`" } else { "`3`" }
+                    msg!(
+                        "threshold-hint",
+                        name = name,
+                        example = if want_duration { "3m" } else { "3" }
                     )
                 });
                 self.d.push(
                     Diagnostic::new(
                         Code::UnknownReference,
-                        format!("unknown threshold `{name}`"),
+                        msg!(
+                            "unknown-reference",
+                            what = msg!("what-threshold"),
+                            id = name
+                        ),
                     )
                     .at(origin.clone())
                     .hint(hint),
@@ -220,77 +227,46 @@ impl<'a> Linker<'a> {
             (Quantity::Duration(s), true) => Some(s),
             (Quantity::Count(n), false) => Some(n),
             (q, _) => {
-                let (want, got) = if want_duration {
-                    (
-                        "a duration",
-                        format!(
-                            "the count {}",
-                            match q {
-                                Quantity::Count(n) => n,
-                                _ => 0,
-                            }
-                        ),
-                    )
-                } else {
-                    (
-                        "a count",
-                        format!(
-                            "the duration {}",
-                            match q {
-                                Quantity::Duration(s) => format_duration(s),
-                                _ => String::new(),
-                            }
-                        ),
-                    )
+                let (want, got) = match q {
+                    Quantity::Count(n) => (msg!("expect-duration"), msg!("the-count", count = n)),
+                    Quantity::Duration(s) => (
+                        msg!("expect-count"),
+                        msg!("the-duration", duration = format_duration(s)),
+                    ),
                 };
                 self.d.push(
                     Diagnostic::new(
                         Code::QuantityKind,
-                        format!("`{name}` is {got}, but {want} is needed here"),
+                        msg!("quantity-kind", name = name, got = got, want = want),
                     )
                     .at(origin.clone())
-                    .related(t.origin.clone(), "threshold declared here"),
+                    .related(t.origin.clone(), msg!("threshold-declared-here")),
                 );
                 None
             }
         }
     }
 
-    fn list_of(
-        &mut self,
-        which: &str,
+    /// Resolve the ids under `key` of a condition in `table` (vocabulary tables report
+    /// undeclared ids); clears `ok` when one fails.
+    fn list_in(
+        table: &Table,
+        vocabulary: bool,
         v: &Option<OneOrMany>,
         origin: &Origin,
+        key: &str,
         ok: &mut bool,
+        d: &mut Vec<Diagnostic>,
     ) -> Option<Vec<usize>> {
         let v = v.as_ref()?;
-        let o = origin.child(which);
-        let mut d = Vec::new();
-        let r = match which {
-            "verdict" => self.verdicts.resolve_list(v, &o, &mut d),
-            "conduct_types" => self.conduct_types.resolve_list(v, &o, &mut d),
-            "demand_types" => self.demand_types.resolve_list(v, &o, &mut d),
-            "event" => self.events.resolve_list(v, &o, &mut d),
-            "tags" => {
-                let r = self.tags.resolve_list(v, &o, &mut d);
-                d = vocab_error(d);
-                r
-            }
-            "party" => {
-                let r = self.parties.resolve_list(v, &o, &mut d);
-                d = vocab_error(d);
-                r
-            }
-            _ => {
-                let r = self.channels.resolve_list(v, &o, &mut d);
-                d = vocab_error(d);
-                r
-            }
-        };
-        self.d.extend(d);
-        if r.is_none() {
-            *ok = false;
-        }
+        let mut found = Vec::new();
+        let r = table.resolve_list(v, &origin.child(key), &mut found);
+        d.extend(if vocabulary {
+            vocab_error(found)
+        } else {
+            found
+        });
+        *ok &= r.is_some();
         r
     }
 
@@ -325,16 +301,55 @@ impl<'a> Linker<'a> {
             &mut d,
             &mut ok,
         );
-        self.d.extend(d);
         let out = Cond {
-            verdict: self.list_of("verdict", &c.verdict, origin, &mut ok),
+            verdict: Self::list_in(
+                &self.verdicts,
+                false,
+                &c.verdict,
+                origin,
+                "verdict",
+                &mut ok,
+                &mut d,
+            ),
             conduct_at_least,
             demand_at_least,
-            conduct_types: self.list_of("conduct_types", &c.conduct_types, origin, &mut ok),
-            demand_types: self.list_of("demand_types", &c.demand_types, origin, &mut ok),
-            tags: self.list_of("tags", &c.tags, origin, &mut ok),
-            channel: self.list_of("channel", &c.channel, origin, &mut ok),
-            event: self.list_of("event", &c.event, origin, &mut ok),
+            conduct_types: Self::list_in(
+                &self.conduct_types,
+                false,
+                &c.conduct_types,
+                origin,
+                "conduct_types",
+                &mut ok,
+                &mut d,
+            ),
+            demand_types: Self::list_in(
+                &self.demand_types,
+                false,
+                &c.demand_types,
+                origin,
+                "demand_types",
+                &mut ok,
+                &mut d,
+            ),
+            tags: Self::list_in(&self.tags, true, &c.tags, origin, "tags", &mut ok, &mut d),
+            channel: Self::list_in(
+                &self.channels,
+                true,
+                &c.channel,
+                origin,
+                "channel",
+                &mut ok,
+                &mut d,
+            ),
+            event: Self::list_in(
+                &self.events,
+                false,
+                &c.event,
+                origin,
+                "event",
+                &mut ok,
+                &mut d,
+            ),
             minutes_at_least: c.minutes_at_least.as_ref().and_then(|m| {
                 let r = self.minutes(m, &origin.child("minutes_at_least"));
                 ok &= r.is_some();
@@ -345,7 +360,15 @@ impl<'a> Linker<'a> {
                 ok &= r.is_some();
                 r
             }),
-            party: self.list_of("party", &c.party, origin, &mut ok),
+            party: Self::list_in(
+                &self.parties,
+                true,
+                &c.party,
+                origin,
+                "party",
+                &mut ok,
+                &mut d,
+            ),
             targeted: c.targeted,
             counts_at_least: c.counts_at_least.as_ref().and_then(|m| {
                 let r = self.counts_at_least(m, &origin.child("counts_at_least"));
@@ -377,6 +400,7 @@ impl<'a> Linker<'a> {
                 None => None,
             },
         };
+        self.d.extend(d);
         ok.then_some(out)
     }
 
@@ -467,6 +491,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     let mut d = Vec::new();
     let Some(criteria) = &v.criteria else {
         let gaps = Gaps {
+            thresholds: true,
             criteria: true,
             flows: true,
             cases: true,
@@ -509,16 +534,18 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
 
     // Thresholds.
     let mut thresholds = Vec::new();
+    let mut broken_thresholds = v.incomplete.contains(&Kind::Manifest);
     for (name, value) in &manifest.value.thresholds {
         let origin = manifest
             .at("thresholds")
             .child(crate::load::yaml::escape(name));
         if !regex_threshold(name) {
             d.push(
-                Diagnostic::new(Code::InvalidValue, format!("threshold name `{name}` is not valid"))
+                Diagnostic::new(Code::InvalidValue, msg!("bad-threshold-name", name = name))
                     .at(origin.key())
-                    .hint("threshold names use lowercase letters, digits, `_` and `-`, starting with a letter"),
+                    .hint(msg!("bad-threshold-name-hint")),
             );
+            broken_thresholds = true;
             continue;
         }
         let value = match value {
@@ -527,10 +554,11 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
                 Some(secs) => Quantity::Duration(secs),
                 None => {
                     d.push(
-                        Diagnostic::new(Code::InvalidValue, format!("duration `{s}` is too large"))
+                        Diagnostic::new(Code::InvalidValue, msg!("duration-too-large", value = s))
                             .at(origin)
-                            .hint("use a smaller value"),
+                            .hint(msg!("duration-too-large-hint")),
                     );
+                    broken_thresholds = true;
                     continue;
                 }
             },
@@ -557,17 +585,17 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     let conduct = level_tables(
         &c.axes.conduct,
         axes_origin.child("conduct"),
-        "conduct level",
+        "what-conduct-level",
         &mut d,
     );
     let demand = level_tables(
         &c.axes.demand,
         axes_origin.child("demand"),
-        "demand level",
+        "what-demand-level",
         &mut d,
     );
     let verdicts = table(
-        "verdict",
+        "what-verdict",
         true,
         &c.verdicts.iter().enumerate().collect::<Vec<_>>(),
         |(i, x)| (x.id.as_str(), criteria.at("verdicts").child(i)),
@@ -575,7 +603,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     )
     .0;
     let conduct_types = table(
-        "conduct type",
+        "what-conduct-type",
         true,
         &c.conduct_types.iter().enumerate().collect::<Vec<_>>(),
         |(i, x)| (x.id.as_str(), criteria.at("conduct_types").child(i)),
@@ -583,7 +611,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     )
     .0;
     let demand_types = table(
-        "demand type",
+        "what-demand-type",
         true,
         &c.demand_types.iter().enumerate().collect::<Vec<_>>(),
         |(i, x)| (x.id.as_str(), criteria.at("demand_types").child(i)),
@@ -591,7 +619,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     )
     .0;
     let events = table(
-        "event",
+        "what-event",
         true,
         &c.events.iter().enumerate().collect::<Vec<_>>(),
         |(i, x)| (x.id.as_str(), criteria.at("events").child(i)),
@@ -616,14 +644,14 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         None => (Vec::new(), Vec::new()),
     };
     let (channels, ch_keep) = table(
-        "channel",
+        "what-channel",
         inc(Kind::Vocabulary),
         &vocab_channels,
         |(x, o)| (x.id.as_str(), o.clone()),
         &mut d,
     );
     let (tags, tag_keep) = table(
-        "tag",
+        "what-tag",
         inc(Kind::Vocabulary),
         &vocab_tags,
         |(x, o)| (x.id.as_str(), o.clone()),
@@ -647,42 +675,42 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         None => (Vec::new(), Vec::new()),
     };
     let (parties, party_keep) = table(
-        "party",
+        "what-party",
         inc(Kind::Vocabulary),
         &vocab_parties,
         |(x, o)| (x.id.as_str(), o.clone()),
         &mut d,
     );
     let (counters, counter_keep) = table(
-        "counter",
+        "what-counter",
         inc(Kind::Vocabulary),
         &vocab_counters,
         |(x, o)| (x.id.as_str(), o.clone()),
         &mut d,
     );
     let (roles, role_keep) = table(
-        "role",
+        "what-role",
         inc(Kind::Roles),
         &v.roles,
         |x| (x.value.id.as_str(), x.at("id")),
         &mut d,
     );
     let (scripts, script_keep) = table(
-        "script",
+        "what-script",
         inc(Kind::Scripts),
         &v.scripts,
         |x| (x.value.id.as_str(), x.at("id")),
         &mut d,
     );
     let (flows, flow_keep) = table(
-        "flow",
+        "what-flow",
         inc(Kind::Flow),
         &v.flows,
         |x| (x.value.id.as_str(), x.at("id")),
         &mut d,
     );
     let (definitions, def_keep) = table(
-        "definition",
+        "what-definition",
         inc(Kind::Definition),
         &v.definitions,
         |x| (x.value.id.as_str(), x.at("id")),
@@ -690,9 +718,9 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     );
 
     let mut l = Linker {
-        v,
         d,
         gaps: Gaps {
+            thresholds: broken_thresholds,
             criteria: !inc(Kind::Criteria),
             flows: !inc(Kind::Flow),
             cases: !inc(Kind::Case),
@@ -716,7 +744,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     };
 
     // Vendors and fork bounds.
-    let mut vendor_ids = Table::new("vendor", true);
+    let mut vendor_ids = Table::new("what-vendor", true);
     let mut vendor_origins = Vec::new();
     for (i, x) in manifest.value.vendors.iter().enumerate() {
         let o = manifest.at("vendors").child(i).child("id");
@@ -794,18 +822,14 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::GridShape,
-                    format!("grid row `{row_id}` is not a conduct level"),
+                    msg!("grid-row-unknown", row = row_id.as_str()),
                 )
                 .at(ro.key())
-                .maybe_hint(
-                    did_you_mean(row_id, l.conduct.names.iter().map(String::as_str)).or_else(
-                        || {
-                            Some(format!(
-                                "grid rows are the conduct levels: {}",
-                                one_of(&l.conduct.names)
-                            ))
-                        },
-                    ),
+                .hint(
+                    did_you_mean(row_id, l.conduct.names.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            msg!("grid-rows-are", levels = Arg::any_of(&l.conduct.names))
+                        }),
                 ),
             );
             grid_ok = false;
@@ -815,16 +839,17 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::GridShape,
-                    format!(
-                        "grid row `{row_id}` has {} verdicts, but the demand axis has {} levels",
-                        row.len(),
-                        demand_axis.levels.len()
+                    msg!(
+                        "grid-row-length",
+                        row = row_id.as_str(),
+                        verdicts = row.len(),
+                        levels = demand_axis.levels.len()
                     ),
                 )
                 .at(ro.clone())
-                .hint(format!(
-                    "give one verdict per demand level, in order: {}",
-                    one_of(&l.demand.names)
+                .hint(msg!(
+                    "grid-row-length-hint",
+                    levels = Arg::list(&l.demand.names)
                 )),
             );
             grid_ok = false;
@@ -841,15 +866,9 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     for lvl in &conduct_axis.levels {
         if !c.grid.contains_key(&lvl.id) {
             l.d.push(
-                Diagnostic::new(
-                    Code::GridShape,
-                    format!("the grid has no row for conduct level `{}`", lvl.id),
-                )
-                .at(grid_origin.key())
-                .hint(format!(
-                    "add `{}: [...]` with one verdict per demand level",
-                    lvl.id
-                )),
+                Diagnostic::new(Code::GridShape, msg!("grid-row-missing", level = &lvl.id))
+                    .at(grid_origin.key())
+                    .hint(msg!("grid-row-missing-hint", level = &lvl.id)),
             );
             grid_ok = false;
         }
@@ -1058,7 +1077,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             });
         }
     }
-    let mut ac_ids = Table::new("aftercare item", true);
+    let mut ac_ids = Table::new("what-aftercare", true);
     let mut ac_origins: Vec<Origin> = Vec::new();
     for a in &aftercare {
         if ac_ids.add(&a.id, &a.origin.child("id"), &ac_origins, &mut l.d) {
@@ -1068,7 +1087,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
 
     // Invariants.
     let mut invariants = Vec::new();
-    let mut inv_ids = Table::new("invariant", true);
+    let mut inv_ids = Table::new("what-invariant", true);
     let mut inv_origins = Vec::new();
     for x in &v.invariants {
         if !inv_ids.add(x.value.id.as_str(), &x.at("id"), &inv_origins, &mut l.d) {
@@ -1097,10 +1116,10 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             l.d.push(
                 Diagnostic::new(
                     Code::MissingKey,
-                    format!("invariant `{}` states no rule", x.value.id),
+                    msg!("invariant-no-rule", id = x.value.id.as_str()),
                 )
                 .at(x.origin.clone())
-                .hint("give `reach_role`, `max_hold` or `max_limit`"),
+                .hint(msg!("invariant-no-rule-hint")),
             );
         }
         if matches!(when, Some(None))
@@ -1144,7 +1163,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     // Cases.
     let mut cases = Vec::new();
     let (_, case_keep) = table(
-        "case",
+        "what-case",
         true,
         &v.cases,
         |x| (x.value.id.as_str(), x.at("id")),
@@ -1287,9 +1306,9 @@ pub fn valid_date(s: &str) -> bool {
 fn check_date(s: &str, origin: &Origin, d: &mut Vec<Diagnostic>) {
     if !valid_date(s) {
         d.push(
-            Diagnostic::new(Code::InvalidValue, format!("`{s}` is not a calendar date"))
+            Diagnostic::new(Code::InvalidValue, msg!("not-a-calendar-date", value = s))
                 .at(origin.clone())
-                .hint("write a real date as YYYY-MM-DD"),
+                .hint(msg!("not-a-calendar-date-hint")),
         );
     }
 }
@@ -1299,15 +1318,15 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
     let mut ok = true;
     if tests_events(&fv.applies_to) {
         l.d.push(
-            Diagnostic::new(Code::FlowStructure, "`applies_to` cannot test events: they happen during the contact, after the flow was chosen")
+            Diagnostic::new(Code::FlowStructure, msg!("applies-to-events"))
                 .at(f.at("applies_to"))
-                .hint("branch on the event inside the flow instead"),
+                .hint(msg!("applies-to-events-hint")),
         );
         ok = false;
     }
     let applies_to = l.cond(&fv.applies_to, &f.at("applies_to"));
     let (steps_t, keep) = table(
-        "step",
+        "what-step",
         true,
         &fv.steps.iter().enumerate().collect::<Vec<_>>(),
         |(i, s)| (s.id.as_str(), f.at("steps").child(i).child("id")),
@@ -1384,10 +1403,10 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
             dd.push(
                 Diagnostic::new(
                     Code::FlowStructure,
-                    format!("step `{}` has both `end` and `next`", s.id),
+                    msg!("step-end-and-next", step = s.id.as_str()),
                 )
                 .at(o.child("end").key())
-                .hint("an `end` step is terminal: remove `next`, or remove `end`"),
+                .hint(msg!("step-end-and-next-hint")),
             );
             ok = false;
         }
@@ -1395,21 +1414,15 @@ fn link_flow(l: &mut Linker, f: &Item<model::Flow>) -> Option<Flow> {
             dd.push(
                 Diagnostic::new(
                     Code::RouteUnending,
-                    format!(
-                        "step `{}` has no `next` and no `end`: routes stop here without an outcome",
-                        s.id
-                    ),
+                    msg!("step-no-next", step = s.id.as_str()),
                 )
                 .at(o.child("id"))
-                .hint("add `next:` branches, or `end: <outcome>` to make it terminal"),
+                .hint(msg!("step-no-next-hint")),
             );
             ok = false;
         }
         if repeat == Some(Some(0)) {
-            dd.push(
-                Diagnostic::new(Code::InvalidValue, "`repeat` must be at least 1")
-                    .at(o.child("repeat")),
-            );
+            dd.push(Diagnostic::new(Code::InvalidValue, msg!("repeat-zero")).at(o.child("repeat")));
             ok = false;
         }
         match (role, script, limit, hold, repeat) {
@@ -1544,7 +1557,7 @@ fn tests_events(c: &model::Condition) -> bool {
 /// left out and the criteria are marked incomplete.
 fn link_caps(l: &mut Linker, c: &model::Criteria, criteria: &Item<model::Criteria>) -> Vec<Cap> {
     let mut out = Vec::new();
-    let mut ids = Table::new("cap", true);
+    let mut ids = Table::new("what-cap", true);
     let mut origins: Vec<Origin> = Vec::new();
     for (i, x) in c.caps.iter().enumerate() {
         let o = criteria.at("caps").child(i);

@@ -1,8 +1,10 @@
 //! Lints (warnings) and text checks: threshold placeholders, personal data, spelling variants of
 //! defined terms, unused terms, vague wording in obligations, and what no case covers.
 
-use super::cases::CaseRun;
-use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
+use super::cases::Coverage;
+use crate::diag::{Code, Diagnostic, Origin, closest, did_you_mean};
+use crate::i18n::Arg;
+use crate::msg;
 use crate::policy::{Policy, Text};
 use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
@@ -11,9 +13,7 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 use unicode_normalization::UnicodeNormalization;
 
-/// `{{name}}`: a threshold's value in text.
-pub static PLACEHOLDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{\{\s*([^{}\s]*)\s*\}\}").expect("regex"));
+pub use crate::text::PLACEHOLDER;
 
 /// Every prose text of the policy, with whether it states an obligation (flow steps, aftercare).
 pub fn texts(p: &Policy) -> Vec<(&Text, bool)> {
@@ -62,7 +62,13 @@ pub fn texts(p: &Policy) -> Vec<(&Text, bool)> {
     out
 }
 
-pub fn placeholders(p: &Policy, d: &mut Vec<Diagnostic>) {
+/// `{{name}}` placeholders must name a threshold. `thresholds_known` is false when the
+/// manifest or one of its thresholds could not be read: unknown names are then not reported
+/// (the root error is).
+pub fn placeholders(p: &Policy, thresholds_known: bool, d: &mut Vec<Diagnostic>) {
+    if !thresholds_known {
+        return;
+    }
     let names: Vec<&str> = p.thresholds.iter().map(|t| t.name.as_str()).collect();
     // Prose, and the short strings that are shown in the manual too.
     let mut all: Vec<(&str, Origin)> = texts(p)
@@ -100,15 +106,12 @@ pub fn placeholders(p: &Policy, d: &mut Vec<Diagnostic>) {
                 d.push(
                     Diagnostic::new(
                         Code::UnknownReference,
-                        format!("unknown threshold `{{{{{name}}}}}` in text"),
+                        msg!("unknown-placeholder", name = name),
                     )
                     .at(t.origin.offset(at))
                     .hint(
                         did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
-                            format!(
-                                "`{{{{name}}}}` shows a threshold of policy.yaml; known: {}",
-                                names.join(", ")
-                            )
+                            msg!("placeholder-hint", names = Arg::any_of(&names))
                         }),
                     ),
                 );
@@ -130,7 +133,8 @@ static FULL_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\p{Han}{1,3}[ 　]\p{Han}{1,3}(?:様|さん|氏|くん|ちゃん)").expect("regex")
 });
 
-/// Personal data in a text: (byte offset, what it looks like).
+/// Personal data in a text: (byte offset, end, what it looks like as a catalogue id:
+/// `pii-phone`, `pii-email`, `pii-postal`, `pii-name`).
 pub fn personal_data(text: &str) -> Vec<(usize, usize, &'static str)> {
     let mut out = Vec::new();
     let digit_boundary = |s: usize, e: usize| {
@@ -146,11 +150,11 @@ pub fn personal_data(text: &str) -> Vec<(usize, usize, &'static str)> {
                 .filter(|c| ('０'..='９').contains(c))
                 .count();
         if (10..=13).contains(&digits) && digit_boundary(m.start(), m.end()) {
-            out.push((m.start(), m.end(), "a phone number"));
+            out.push((m.start(), m.end(), "pii-phone"));
         }
     }
     for m in EMAIL.find_iter(text) {
-        out.push((m.start(), m.end(), "an e-mail address"));
+        out.push((m.start(), m.end(), "pii-email"));
     }
     for m in POSTAL.find_iter(text) {
         if (m.as_str().starts_with('〒') || digit_boundary(m.start(), m.end()))
@@ -158,11 +162,11 @@ pub fn personal_data(text: &str) -> Vec<(usize, usize, &'static str)> {
                 .iter()
                 .any(|(s, e, _)| *s <= m.start() && m.start() < *e)
         {
-            out.push((m.start(), m.end(), "a postal code"));
+            out.push((m.start(), m.end(), "pii-postal"));
         }
     }
     for m in FULL_NAME.find_iter(text) {
-        out.push((m.start(), m.end(), "a person's full name"));
+        out.push((m.start(), m.end(), "pii-name"));
     }
     out.sort();
     out
@@ -182,10 +186,14 @@ pub fn personal(p: &Policy, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::new(
                     Code::PersonalData,
-                    format!("this looks like {what} (`{}`): case studies and scripts must not hold personal data", snippet.trim()),
+                    msg!(
+                        "personal-data",
+                        what = crate::i18n::Msg::new(what),
+                        text = snippet.trim()
+                    ),
                 )
                 .at(t.origin.offset(at))
-                .hint("replace it with a placeholder such as 顧客A, 0X0-XXXX-XXXX or ○○"),
+                .hint(msg!("personal-data-hint")),
             );
         }
     }
@@ -301,10 +309,15 @@ pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::new(
                     Code::TermVariant,
-                    format!("`{written}` looks like the defined term `{form}` but is spelled differently, so the manual will not link it"),
+                    msg!("term-variant", written = written, term = *form),
                 )
                 .at(t.origin.offset(s))
-                .hint(format!("write `{form}`, or add `{written}` to the aliases of definition `{}`", p.definitions[*def].id)),
+                .hint(msg!(
+                    "term-variant-hint",
+                    term = *form,
+                    written = written,
+                    def = &p.definitions[*def].id
+                )),
             );
         }
     }
@@ -357,12 +370,9 @@ pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
     for (def, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
         let def = &p.definitions[def];
         d.push(
-            Diagnostic::new(
-                Code::TermUnused,
-                format!("the defined term `{}` is used nowhere else in the manual", def.term),
-            )
-            .at(def.origin.child("term"))
-            .hint("use the term where it applies, add the spelling used instead as an alias, or remove the definition"),
+            Diagnostic::new(Code::TermUnused, msg!("term-unused", term = &def.term))
+                .at(def.origin.child("term"))
+                .hint(msg!("term-unused-hint")),
         );
     }
 }
@@ -399,14 +409,9 @@ pub fn vague(p: &Policy, d: &mut Vec<Diagnostic>) {
                     .find_map(|w| sentence.find(w).map(|at| (*w, at)))
             {
                 d.push(
-                    Diagnostic::new(
-                        Code::VagueWording,
-                        format!(
-                            "vague wording `{w}` in an obligation, with no threshold or number"
-                        ),
-                    )
-                    .at(origin.offset(start + at))
-                    .hint("say how or by when, e.g. `{{hold}}以内に` or a concrete action"),
+                    Diagnostic::new(Code::VagueWording, msg!("vague-wording", word = w))
+                        .at(origin.offset(start + at))
+                        .hint(msg!("vague-wording-hint")),
                 );
             }
             start = i + c.len_utf8();
@@ -415,43 +420,150 @@ pub fn vague(p: &Policy, d: &mut Vec<Diagnostic>) {
 }
 
 /// Steps no case's route visits and grid cells no case falls in.
-pub fn coverage(p: &Policy, runs: &[CaseRun], d: &mut Vec<Diagnostic>) {
-    let mut cells = BTreeSet::new();
-    let mut steps = BTreeSet::new();
-    for r in runs {
-        cells.insert((r.assessment.conduct, r.assessment.demand));
-        if let (Some(route), [f]) = (&r.route, r.flows.as_slice()) {
-            steps.extend(route.steps.iter().map(|s| (*f, *s)));
+/// Cells and steps no case covers (warnings: the casebook is what trains the judgment).
+pub fn coverage(p: &Policy, cov: &Coverage, d: &mut Vec<Diagnostic>) {
+    for &(c, dm) in &cov.uncovered_cells {
+        d.push(
+            Diagnostic::new(
+                Code::CellUncovered,
+                msg!(
+                    "cell-uncovered",
+                    cell = p.cell_name(c, dm),
+                    verdict = &p.verdicts[p.grid[c][dm]].id
+                ),
+            )
+            .at(p.grid_origin.child(&p.conduct.levels[c].id).child(dm))
+            .hint(msg!("cell-uncovered-hint")),
+        );
+    }
+    for &(fi, si) in &cov.uncovered_steps {
+        let (f, s) = (&p.flows[fi], &p.flows[fi].steps[si]);
+        d.push(
+            Diagnostic::new(
+                Code::StepUncovered,
+                msg!("step-uncovered", step = &s.id, flow = &f.id),
+            )
+            .at(s.origin.child("id"))
+            .hint(msg!("step-uncovered-hint")),
+        );
+    }
+}
+
+/// Where a relative link in policy Markdown may lead: the manual's pages and their anchors, and
+/// the policy's assets. Links are written from the manual's root (`flows/phone.html#step-warn`,
+/// `assets/logo.png`); external links (`https:`, `mailto:`) are not checked.
+pub fn links(p: &Policy, assets: &[String], d: &mut Vec<Diagnostic>) {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut pages: BTreeSet<String> = crate::urls::FIXED_PAGES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    pages.extend(p.flows.iter().map(|f| crate::urls::flow(&f.id)));
+    pages.extend(p.cases.iter().map(|c| crate::urls::case(&c.id)));
+    pages.extend(p.pages.iter().map(|x| crate::urls::page(&x.id)));
+    if !p.lineage.is_empty() {
+        pages.insert("deviations.html".into());
+    }
+    // Anchors the manual renders, by page.
+    let mut anchors: BTreeSet<String> = BTreeSet::new();
+    let mut add = |url: String| {
+        anchors.insert(url);
+    };
+    for l in &p.conduct.levels {
+        add(crate::urls::level(&l.id));
+    }
+    for l in &p.demand.levels {
+        add(crate::urls::level(&l.id));
+    }
+    for c in &p.conduct.levels {
+        for dm in &p.demand.levels {
+            add(crate::urls::cell(&c.id, &dm.id));
         }
     }
-    for (c, row) in p.grid.iter().enumerate() {
-        for (dm, verdict) in row.iter().enumerate() {
-            if !cells.contains(&(c, dm)) {
-                d.push(
-                    Diagnostic::new(
-                        Code::CellUncovered,
-                        format!(
-                            "no case falls in grid cell {} ({})",
-                            p.cell_name(c, dm),
-                            p.verdicts[*verdict].id
-                        ),
-                    )
-                    .at(p.grid_origin.child(&p.conduct.levels[c].id).child(dm))
-                    .hint("add a case study for this cell: it is what trains the judgment"),
-                );
+    p.verdicts
+        .iter()
+        .for_each(|v| add(crate::urls::verdict(&v.id)));
+    p.conduct_types
+        .iter()
+        .for_each(|t| add(crate::urls::conduct_type(&t.id)));
+    p.demand_types
+        .iter()
+        .for_each(|t| add(crate::urls::demand_type(&t.id)));
+    p.definitions
+        .iter()
+        .for_each(|x| add(crate::urls::definition(&x.id)));
+    p.roles.iter().for_each(|x| add(crate::urls::role(&x.id)));
+    p.scripts
+        .iter()
+        .for_each(|x| add(crate::urls::script(&x.id)));
+    p.invariants
+        .iter()
+        .for_each(|x| add(crate::urls::invariant(&x.id)));
+    p.aftercare
+        .iter()
+        .for_each(|x| add(crate::urls::aftercare(&x.id)));
+    for f in &p.flows {
+        f.steps
+            .iter()
+            .for_each(|s| add(crate::urls::step(&f.id, &s.id)));
+    }
+    // Anchor prefixes the manual generates: a fragment with one of them must exist.
+    const GENERATED: &[&str] = &[
+        "level-",
+        "verdict-",
+        "cell-",
+        "ctype-",
+        "dtype-",
+        "def-",
+        "role-",
+        "script-",
+        "invariant-",
+        "item-",
+        "step-",
+    ];
+    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES;
+    for (text, _) in texts(p) {
+        for (ev, range) in Parser::new_ext(&text.src, options).into_offset_iter() {
+            let (dest, image) = match &ev {
+                Event::Start(Tag::Link { dest_url, .. }) => (dest_url.to_string(), false),
+                Event::Start(Tag::Image { dest_url, .. }) => (dest_url.to_string(), true),
+                _ => continue,
+            };
+            if crate::urls::is_external(&dest) || dest.starts_with('#') || dest.is_empty() {
+                continue;
             }
-        }
-    }
-    for (fi, f) in p.flows.iter().enumerate() {
-        for (si, s) in f.steps.iter().enumerate() {
-            if !steps.contains(&(fi, si)) {
+            let (path, fragment) = match dest.split_once('#') {
+                Some((p, f)) => (p, Some(f)),
+                None => (dest.as_str(), None),
+            };
+            let path = path.split('?').next().unwrap_or("");
+            let path = path.strip_prefix("./").unwrap_or(path);
+            let origin = text.origin.offset(range.start);
+            let problem = if path.starts_with('/') {
+                Some(msg!("link-absolute", dest = &dest))
+            } else if let Some(asset) = path.strip_prefix("assets/") {
+                (!assets.iter().any(|a| a == asset)).then(|| msg!("link-no-asset", dest = &dest))
+            } else if image {
+                Some(msg!("image-not-asset", dest = &dest))
+            } else if !pages.contains(path) {
+                Some(msg!("link-no-page", dest = &dest))
+            } else if let Some(f) = fragment
+                && GENERATED.iter().any(|g| f.starts_with(g))
+                && !anchors.contains(&format!("{path}#{f}"))
+            {
+                Some(msg!("link-no-anchor", dest = &dest))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                let near = closest(path, pages.iter().map(String::as_str));
                 d.push(
-                    Diagnostic::new(
-                        Code::StepUncovered,
-                        format!("no case exercises step `{}` of flow `{}`", s.id, f.id),
-                    )
-                    .at(s.origin.child("id"))
-                    .hint("add a case whose route passes this step"),
+                    Diagnostic::new(Code::LinkTarget, message)
+                        .at(origin)
+                        .hint(match near {
+                            Some(n) if !image => msg!("did-you-mean", name = n),
+                            _ => msg!("link-hint"),
+                        }),
                 );
             }
         }

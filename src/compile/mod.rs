@@ -13,6 +13,7 @@ mod link;
 pub mod lints;
 
 use crate::diag::{Code, Diagnostic};
+use crate::msg;
 use crate::policy::Policy;
 use crate::validate::Validated;
 pub use link::valid_date;
@@ -21,24 +22,31 @@ pub use link::valid_date;
 pub struct Compiled {
     pub policy: Option<Policy>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every case judged once (in case order; empty when the criteria could not be linked):
+    /// the manual and `mamoru test` read these instead of running the cases again.
+    pub judged: Vec<cases::Judgement>,
 }
 
-pub fn compile(v: &Validated) -> Compiled {
+/// Compile validated sources. `assets` are the files the manual publishes under `assets/`
+/// (built-in and the policy's own `site/`), for checking links in Markdown.
+pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
     let (policy, mut d, gaps) = link::link(v);
     let Some(mut policy) = policy else {
         return Compiled {
             policy: None,
             diagnostics: d,
+            judged: Vec::new(),
         };
     };
     policy.compliance = compliance::link(v, &policy, &mut d);
     let p = &policy;
-    lints::placeholders(p, &mut d);
+    lints::placeholders(p, !gaps.thresholds, &mut d);
     caps::check(p, &mut d);
     if !gaps.criteria {
         grid(p, &mut d);
     }
     let space = explore::Space::new(p);
+    let mut judged = Vec::new();
     let mut flows_ok = !gaps.flows && !gaps.criteria;
     if !gaps.criteria {
         let mut sound = Vec::new();
@@ -57,17 +65,54 @@ pub fn compile(v: &Validated) -> Compiled {
                 }
             }
         }
-        let runs = cases::check(p, flows_ok, &mut d);
+        judged = cases::judge_all(p, flows_ok);
+        cases::diagnostics(p, &judged, &mut d);
         if flows_ok && !gaps.cases {
-            lints::coverage(p, &runs, &mut d);
+            lints::coverage(p, &cases::coverage(p, &judged), &mut d);
         }
     }
     lints::personal(p, &mut d);
     lints::terms(p, &mut d);
     lints::vague(p, &mut d);
+    lints::links(p, assets, &mut d);
+    let mut policy = policy;
+    expand_titles(&mut policy);
     Compiled {
         policy: Some(policy),
         diagnostics: d,
+        judged,
+    }
+}
+
+/// Short texts every output shows as they are (titles, end outcomes, invariant rules): their
+/// `{{threshold}}` placeholders are filled here, once, after the placeholder check has read
+/// them. Prose (Markdown) keeps its placeholders: renderers expand them with its offsets.
+fn expand_titles(p: &mut Policy) {
+    use crate::text::expand;
+    let snapshot = p.clone();
+    let x = |t: &mut String| *t = expand(&snapshot, t);
+    x(&mut p.manifest.title);
+    if let Some(s) = &mut p.stance {
+        x(&mut s.title);
+    }
+    for f in &mut p.flows {
+        x(&mut f.title);
+        for s in &mut f.steps {
+            x(&mut s.title);
+            if let Some(e) = &mut s.end {
+                x(e);
+            }
+        }
+    }
+    p.aftercare.iter_mut().for_each(|a| x(&mut a.title));
+    p.invariants.iter_mut().for_each(|i| x(&mut i.text));
+    p.cases.iter_mut().for_each(|c| x(&mut c.title));
+    p.pages.iter_mut().for_each(|c| x(&mut c.title));
+    p.scripts.iter_mut().for_each(|c| x(&mut c.purpose));
+    for d in &mut p.definitions {
+        if let Some(s) = &mut d.summary {
+            x(s);
+        }
     }
 }
 
@@ -83,16 +128,19 @@ fn grid(p: &Policy, d: &mut Vec<Diagnostic>) {
             d.push(
                 Diagnostic::new(
                     Code::GridIndependentRow,
-                    format!(
-                        "conduct type `{}` is unacceptable whatever the demand, but grid row `{}` gives {}",
-                        t.id,
-                        p.conduct.levels[t.min_level].id,
-                        verdicts.join(", ")
+                    msg!(
+                        "independent-row",
+                        ty = &t.id,
+                        row = &p.conduct.levels[t.min_level].id,
+                        verdicts = crate::i18n::Arg::list(&verdicts)
                     ),
                 )
                 .at(t.origin.child("independent_of_demand"))
-                .hint("raise its `min_level` to a row with one verdict, or make that row uniform")
-                .related(p.grid_origin.child(&p.conduct.levels[t.min_level].id), "the row"),
+                .hint(msg!("independent-row-hint"))
+                .related(
+                    p.grid_origin.child(&p.conduct.levels[t.min_level].id),
+                    msg!("the-row"),
+                ),
             );
         }
     }

@@ -5,5 +5,7 @@
 
 pub mod bundle;
 pub mod site;
-pub mod text;
-pub mod urls;
+/// Placeholders in text (shared vocabulary, see [`crate::text`]).
+pub use crate::text;
+/// The manual's URL scheme (shared vocabulary, see [`crate::urls`]).
+pub use crate::urls;

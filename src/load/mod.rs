@@ -5,10 +5,13 @@
 //! verdicts or flows. It never fails: it returns what it could read and a diagnostic for the rest.
 //! Only here is the file system touched (`load_dir`); everything else reads [`Sources`].
 
+pub mod slips;
 pub mod yaml;
 
 use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
+use crate::i18n::{Arg, Msg};
 use crate::model::Kind;
+use crate::msg;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::path::Path;
@@ -204,7 +207,7 @@ enum Class {
     Source(Kind),
     Asset,
     Ignored,
-    Unknown(String),
+    Unknown(Msg),
 }
 
 fn classify(path: &str) -> Class {
@@ -230,14 +233,11 @@ fn classify(path: &str) -> Class {
             let known: Vec<&str> = Kind::ALL.iter().filter_map(|k| k.file_name()).collect();
             let hint = if let Some(k) = known.iter().find(|k| k.rsplit_once('.').unwrap().0 == stem)
             {
-                format!("rename it to `{k}`")
+                msg!("rename-to", name = *k)
             } else if let Some(h) = did_you_mean(name, known.iter().copied()) {
                 h
             } else {
-                format!(
-                    "a policy folder holds {}, and the folders definitions/, flows/, cases/, pages/",
-                    known.join(", ")
-                )
+                msg!("policy-folder-holds", files = Arg::list(&known))
             };
             Class::Unknown(hint)
         }
@@ -252,14 +252,14 @@ fn classify(path: &str) -> Class {
             match name.rsplit_once('.') {
                 Some((stem, e)) if e == *ext && !stem.is_empty() => Class::Source(*kind),
                 Some((stem, "yml")) if *ext == "yaml" => {
-                    Class::Unknown(format!("rename it to `{dir}/{stem}.yaml`"))
+                    Class::Unknown(msg!("rename-to", name = format!("{dir}/{stem}.yaml")))
                 }
-                _ => Class::Unknown(format!("{dir}/ holds `.{ext}` files, one per item")),
+                _ => Class::Unknown(msg!("dir-holds-files", dir = *dir, ext = *ext)),
             }
         }
-        [dir, ..] if ITEM_DIRS.iter().any(|(d, ..)| d == dir) => Class::Unknown(format!(
-            "{dir}/ is read one level deep; move the file up into {dir}/"
-        )),
+        [dir, ..] if ITEM_DIRS.iter().any(|(d, ..)| d == dir) => {
+            Class::Unknown(msg!("dir-one-level", dir = *dir))
+        }
         _ => Class::Ignored,
     }
 }
@@ -277,14 +277,10 @@ fn check_top_dir(name: &str) -> Option<Diagnostic> {
     let near = known
         .iter()
         .find(|k| strsim::damerau_levenshtein(name, k) <= 1 || format!("{name}s") == **k)?;
-    let hint = format!("did you mean `{near}/`?");
     Some(
-        Diagnostic::new(
-            Code::UnknownFile,
-            format!("folder `{name}/` is not part of a policy and is not read"),
-        )
-        .path(format!("{name}/"))
-        .hint(hint),
+        Diagnostic::new(Code::UnknownFile, msg!("folder-not-policy", name = name))
+            .path(format!("{name}/"))
+            .hint(msg!("did-you-mean", name = format!("{near}/"))),
     )
 }
 
@@ -342,8 +338,11 @@ pub fn load_dir_into(
                     rel.clone()
                 };
                 diags.push(
-                    Diagnostic::new(Code::Io, format!("cannot read folder `{shown}`: {e}"))
-                        .path(shown),
+                    Diagnostic::new(
+                        Code::Io,
+                        msg!("cannot-read-folder", path = &shown, error = e.to_string()),
+                    )
+                    .path(shown),
                 );
                 continue;
             }
@@ -367,10 +366,10 @@ pub fn load_dir_into(
                         diags.push(
                             Diagnostic::new(
                                 Code::BrokenLink,
-                                format!("`{rel_path}` is a link to nothing"),
+                                msg!("broken-link", path = &rel_path),
                             )
                             .path(rel_path)
-                            .hint("remove the link, or make it point to a file of the policy"),
+                            .hint(msg!("broken-link-hint")),
                         );
                         continue;
                     }
@@ -378,13 +377,14 @@ pub fn load_dir_into(
                         diags.push(
                             Diagnostic::new(
                                 Code::LinkOutside,
-                                format!(
-                                    "`{rel_path}` is a link to `{}`, outside the policy folder; it is not read",
-                                    target.display()
+                                msg!(
+                                    "link-outside",
+                                    path = &rel_path,
+                                    target = target.display().to_string()
                                 ),
                             )
                             .path(rel_path)
-                            .hint("copy the file into the policy folder, or pass --follow-links if it must be read from there"),
+                            .hint(msg!("link-outside-hint")),
                         );
                         continue;
                     }
@@ -395,8 +395,11 @@ pub fn load_dir_into(
                 Ok(m) => m,
                 Err(e) => {
                     diags.push(
-                        Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
-                            .path(rel_path),
+                        Diagnostic::new(
+                            Code::Io,
+                            msg!("cannot-read", path = &rel_path, error = e.to_string()),
+                        )
+                        .path(rel_path),
                     );
                     continue;
                 }
@@ -410,12 +413,9 @@ pub fn load_dir_into(
                     let here = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
                     if is_link && (here.starts_with(&canon) || visited.contains(&canon)) {
                         diags.push(
-                            Diagnostic::new(
-                                Code::LinkLoop,
-                                format!("`{rel_path}` leads back into a folder already read"),
-                            )
-                            .path(rel_path)
-                            .hint("remove the link: a folder that contains itself would be read forever"),
+                            Diagnostic::new(Code::LinkLoop, msg!("link-loop", path = &rel_path))
+                                .path(rel_path)
+                                .hint(msg!("link-loop-hint")),
                         );
                         continue;
                     }
@@ -427,10 +427,10 @@ pub fn load_dir_into(
                     diags.push(
                         Diagnostic::new(
                             Code::UnknownFile,
-                            format!("folder `{rel_path}/` is not read"),
+                            msg!("folder-not-read", path = &rel_path),
                         )
                         .path(format!("{rel_path}/"))
-                        .hint(format!("{rel}/ is read one level deep; move its files up")),
+                        .hint(msg!("dir-one-level", dir = &rel)),
                     );
                 }
                 continue;
@@ -442,14 +442,15 @@ pub fn load_dir_into(
                 diags.push(
                     Diagnostic::new(
                         Code::FileTooLarge,
-                        format!(
-                            "`{rel_path}` is {} bytes; policy files may be at most {} MiB",
-                            meta.len(),
-                            MAX_FILE_SIZE / 1024 / 1024
+                        msg!(
+                            "file-too-large",
+                            path = &rel_path,
+                            bytes = meta.len(),
+                            max = MAX_FILE_SIZE >> 20
                         ),
                     )
                     .path(rel_path)
-                    .hint("split the content into several files"),
+                    .hint(msg!("file-too-large-hint")),
                 );
                 continue;
             }
@@ -459,21 +460,26 @@ pub fn load_dir_into(
                 diags.push(
                     Diagnostic::new(
                         Code::FileTooLarge,
-                        format!(
-                            "the policy folder holds more than {MAX_FILES} files or {} MiB; reading stopped at `{rel_path}`",
-                            MAX_TOTAL_SIZE >> 20
+                        msg!(
+                            "folder-too-large",
+                            files = MAX_FILES,
+                            max = MAX_TOTAL_SIZE >> 20,
+                            path = &rel_path
                         ),
                     )
                     .path(rel_path)
-                    .hint("keep only the policy's sources, templates and assets in the folder"),
+                    .hint(msg!("folder-too-large-hint")),
                 );
                 break 'walk;
             }
             match read_bounded(&entry.path(), MAX_FILE_SIZE) {
                 Ok(bytes) => files.push((rel_path, bytes)),
                 Err(e) => diags.push(
-                    Diagnostic::new(Code::Io, format!("cannot read `{rel_path}`: {e}"))
-                        .path(rel_path),
+                    Diagnostic::new(
+                        Code::Io,
+                        msg!("cannot-read", path = &rel_path, error = e.to_string()),
+                    )
+                    .path(rel_path),
                 ),
             }
         }
@@ -537,12 +543,9 @@ pub fn load_files_into(
             Class::Ignored => continue,
             Class::Unknown(hint) => {
                 diags.push(
-                    Diagnostic::new(
-                        Code::UnknownFile,
-                        format!("`{path}` is not a policy file mamoru knows"),
-                    )
-                    .path(path)
-                    .hint(hint),
+                    Diagnostic::new(Code::UnknownFile, msg!("unknown-file", path = &path))
+                        .path(path)
+                        .hint(hint),
                 );
                 continue;
             }
@@ -551,9 +554,15 @@ pub fn load_files_into(
             diags.push(
                 Diagnostic::new(
                     Code::FileTooLarge,
-                    format!("`{path}` is larger than {} MiB", MAX_FILE_SIZE >> 20),
+                    msg!(
+                        "file-too-large",
+                        path = &path,
+                        bytes = bytes.len(),
+                        max = MAX_FILE_SIZE >> 20
+                    ),
                 )
-                .path(path),
+                .path(path)
+                .hint(msg!("file-too-large-hint")),
             );
             s.unreadable.push((layer, kind));
             continue;
@@ -572,10 +581,10 @@ pub fn load_files_into(
                 diags.push(
                     Diagnostic::new(
                         Code::InvalidUtf8,
-                        format!("`{path}` is not valid UTF-8 (byte {valid})"),
+                        msg!("invalid-utf8", path = &path, byte = valid),
                     )
                     .at(Origin::new(file, At::Pos(line, col)))
-                    .hint("save the file as UTF-8 (Shift_JIS and other encodings are not read)"),
+                    .hint(msg!("invalid-utf8-hint")),
                 );
                 s.unreadable.push((layer, kind));
                 continue;
@@ -588,9 +597,9 @@ pub fn load_files_into(
         s.files.push(SourceFile::new(path.clone(), text));
         if s.files[file.0 as usize].text.trim().is_empty() {
             diags.push(
-                Diagnostic::new(Code::EmptyFile, format!("`{path}` is empty"))
+                Diagnostic::new(Code::EmptyFile, msg!("empty-file", path = &path))
                     .at(Origin::new(file, At::File))
-                    .hint("write its content, or delete the file"),
+                    .hint(msg!("empty-file-hint")),
             );
             s.unreadable.push((layer, kind));
             continue;
@@ -606,7 +615,7 @@ pub fn load_files_into(
         match result {
             Ok(doc) => s.docs.push(doc),
             Err(d) => {
-                diags.push(*d);
+                diags.extend(d);
                 s.unreadable.push((layer, kind));
             }
         }
@@ -616,24 +625,37 @@ pub fn load_files_into(
     diags
 }
 
+/// Parse one file. A file with input-method slips is reported by its slips (each on its line
+/// and column) rather than by the YAML error they cause further down, and is not read.
 fn parse_document(
     file: FileId,
     kind: Kind,
     layer: usize,
     text: &str,
-) -> Result<Document, Box<Diagnostic>> {
+) -> Result<Document, Vec<Diagnostic>> {
     let (yaml_text, line_offset, body) = if kind.is_markdown() {
         let fm = split_front_matter(text).map_err(|(msg, hint, line)| {
-            Box::new(
+            vec![
                 Diagnostic::new(Code::FrontMatter, msg)
                     .at(Origin::new(file, At::Pos(line, 1)))
                     .hint(hint),
-            )
+            ]
         })?;
         (fm.yaml, 1, Some(fm.body))
     } else {
         (text, 0, None)
     };
+    let found = slips::scan(yaml_text, line_offset);
+    if !found.is_empty() {
+        return Err(found
+            .into_iter()
+            .map(|s| {
+                Diagnostic::new(s.code, s.message)
+                    .at(Origin::new(file, At::Pos(s.line, s.col)))
+                    .hint(s.hint)
+            })
+            .collect());
+    }
     let doc = yaml::parse(yaml_text, line_offset).map_err(|e| {
         let code = match e.kind {
             YamlErrorKind::Syntax => Code::YamlSyntax,
@@ -642,11 +664,11 @@ fn parse_document(
             YamlErrorKind::Unsupported => Code::YamlUnsupported,
             YamlErrorKind::Empty => Code::EmptyFile,
         };
-        Box::new(
+        vec![
             Diagnostic::new(code, e.message)
                 .at(Origin::new(file, At::Pos(e.pos.line, e.pos.col)))
                 .maybe_hint(e.hint),
-        )
+        ]
     })?;
     Ok(Document {
         file,
@@ -664,12 +686,12 @@ struct FrontMatter<'a> {
 }
 
 /// Split `---\nyaml\n---\nbody`. Errors carry a message, a hint and a line.
-fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (String, String, u32)> {
+fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (Msg, Msg, u32)> {
     let first_end = text.find('\n').unwrap_or(text.len());
     if text[..first_end].trim_end() != "---" {
         return Err((
-            "expected YAML front matter: the file must start with a `---` line".into(),
-            "start the file with `---`, the front matter keys, then `---` and the Markdown".into(),
+            msg!("front-matter-missing"),
+            msg!("front-matter-missing-hint"),
             1,
         ));
     }
@@ -693,14 +715,16 @@ fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, (String, String, u3
         line += 1;
     }
     Err((
-        "the front matter is never closed".into(),
-        "end the front matter with a line holding only `---`".into(),
+        msg!("front-matter-unclosed"),
+        msg!("front-matter-unclosed-hint"),
         line.max(2) - 1,
     ))
 }
 
-/// The source revision of a policy folder: its git commit, with `+dirty` when the folder has
-/// uncommitted changes; `None` outside a git work tree or without git.
+/// The source revision of a policy folder: its git commit, with `+dirty` when a file of a kind
+/// the policy is read from (a source, a template, an asset) differs from that commit — changed,
+/// added or deleted. Other files — the build's own `public/`, notes, editor backups — never make
+/// it dirty. `None` outside a git work tree or without git.
 pub fn revision(dir: &Path) -> Option<String> {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -711,10 +735,37 @@ pub fn revision(dir: &Path) -> Option<String> {
             .output()
             .ok()
             .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
     };
-    let commit = git(&["rev-parse", "HEAD"]).filter(|c| !c.is_empty())?;
-    let dirty = git(&["status", "--porcelain", "--", "."]).is_some_and(|s| !s.is_empty());
+    let commit = git(&["rev-parse", "HEAD"])
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())?;
+    let prefix = git(&["rev-parse", "--show-prefix"]).unwrap_or_default();
+    let prefix = prefix.trim();
+    let status = git(&[
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--",
+        ".",
+    ])
+    .unwrap_or_default();
+    // A file of a kind the loader reads (a source, a template, an asset), whether it changed,
+    // was added or was deleted.
+    let read = |rel: &str| matches!(classify(rel), Class::Source(_) | Class::Asset);
+    let mut entries = status.split('\0').filter(|e| e.len() > 3);
+    let mut dirty = false;
+    while let Some(entry) = entries.next() {
+        let (code, path) = entry.split_at(3);
+        if code.starts_with('R') || code.starts_with('C') {
+            // The original path of a rename or copy follows.
+            if let Some(from) = entries.next() {
+                dirty |= read(from.strip_prefix(prefix).unwrap_or(from));
+            }
+        }
+        dirty |= read(path.strip_prefix(prefix).unwrap_or(path));
+    }
     Some(if dirty {
         format!("{commit}+dirty")
     } else {
@@ -784,6 +835,12 @@ mod tests {
         );
         assert_eq!(d.len(), 2);
         assert!(d.iter().all(|d| d.code == Code::UnknownFile));
-        assert!(d[0].hint.as_deref().unwrap().contains("criteria.yaml"));
+        assert!(
+            d[0].hint
+                .as_ref()
+                .unwrap()
+                .render(crate::i18n::Lang::En)
+                .contains("criteria.yaml")
+        );
     }
 }

@@ -5,12 +5,17 @@
 //! pointers; [`Spans::locate`] turns a pointer back into a line and column. Aliases are expanded
 //! against a node budget, so an alias bomb is an error, not an out-of-memory.
 
+use crate::i18n::Msg;
+use crate::msg;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
 /// Most nodes a file may expand to, aliases included.
 pub const NODE_BUDGET: usize = 1_000_000;
+/// Most bytes of scalar text a file may expand to, aliases included (a long anchored string
+/// aliased many times would otherwise multiply memory without adding nodes).
+pub const BYTE_BUDGET: usize = 64 * 1024 * 1024;
 /// Deepest nesting accepted.
 pub const MAX_DEPTH: usize = 128;
 
@@ -64,9 +69,9 @@ impl Spans {
 #[derive(Debug, Clone, PartialEq)]
 pub struct YamlError {
     pub kind: YamlErrorKind,
-    pub message: String,
+    pub message: Msg,
     pub pos: Pos,
-    pub hint: Option<String>,
+    pub hint: Option<Msg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,15 +117,27 @@ struct Builder {
     anchors: HashMap<usize, Value>,
     spans: Spans,
     nodes: usize,
+    bytes: usize,
     root: Option<Value>,
     line_offset: u32,
 }
 
-fn count_nodes(v: &Value) -> usize {
+/// Nodes and scalar bytes of a value (keys included).
+fn weight(v: &Value) -> (usize, usize) {
     match v {
-        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
-        Value::Object(o) => 1 + o.values().map(count_nodes).sum::<usize>(),
-        _ => 1,
+        Value::Array(a) => a
+            .iter()
+            .map(weight)
+            .fold((1, 0), |x, y| (x.0 + y.0, x.1 + y.1)),
+        Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| {
+                let (n, b) = weight(v);
+                (n, b + k.len())
+            })
+            .fold((1, 0), |x, y| (x.0 + y.0, x.1 + y.1)),
+        Value::String(s) => (1, s.len()),
+        _ => (1, 8),
     }
 }
 
@@ -156,7 +173,7 @@ impl Builder {
             Some((Frame::Map { map, key, .. }, _)) => {
                 let (k, _) = key.take().ok_or_else(|| YamlError {
                     kind: YamlErrorKind::Unsupported,
-                    message: "a mapping key must be a plain value, not a list or mapping".into(),
+                    message: msg!("yaml-key-not-plain"),
                     pos: at,
                     hint: None,
                 })?;
@@ -166,19 +183,15 @@ impl Builder {
         Ok(())
     }
 
-    fn charge(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
+    fn charge(&mut self, n: usize, bytes: usize, at: Pos) -> Result<(), YamlError> {
         self.nodes += n;
-        if self.nodes > NODE_BUDGET {
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.nodes > NODE_BUDGET || self.bytes > BYTE_BUDGET {
             return Err(YamlError {
                 kind: YamlErrorKind::Budget,
-                message: format!(
-                    "the document expands to more than {NODE_BUDGET} nodes (aliases included)"
-                ),
+                message: msg!("yaml-budget", nodes = NODE_BUDGET, mib = BYTE_BUDGET >> 20),
                 pos: at,
-                hint: Some(
-                    "this looks like an alias bomb; write the values out or use fewer aliases"
-                        .into(),
-                ),
+                hint: Some(msg!("yaml-budget-hint")),
             });
         }
         Ok(())
@@ -198,21 +211,21 @@ impl Builder {
                 if self.root.is_some() {
                     return Err(YamlError {
                         kind: YamlErrorKind::Unsupported,
-                        message: "a second YAML document starts here; a policy file holds one"
-                            .into(),
+                        message: msg!("yaml-second-document"),
                         pos: at,
-                        hint: Some("remove the `---` line or split the file".into()),
+                        hint: Some(msg!("yaml-second-document-hint")),
                     });
                 }
             }
             Event::Alias(id) => {
                 let value = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
                     kind: YamlErrorKind::Syntax,
-                    message: "this alias names no anchor defined before it".into(),
+                    message: msg!("yaml-unknown-alias"),
                     pos: at,
                     hint: None,
                 })?;
-                self.charge(count_nodes(&value), at)?;
+                let (n, b) = weight(&value);
+                self.charge(n, b, at)?;
                 if self.expecting_key() {
                     let key = scalar_key(&value, at)?;
                     self.set_key(key, at)?;
@@ -223,7 +236,7 @@ impl Builder {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                self.charge(1, at)?;
+                self.charge(1, text.len(), at)?;
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 if self.expecting_key() {
                     self.set_key(text.into_owned(), at)?;
@@ -240,12 +253,11 @@ impl Builder {
                 self.push_value(value, anchor, at)?;
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                self.charge(1, at)?;
+                self.charge(1, 0, at)?;
                 if self.expecting_key() {
                     return Err(YamlError {
                         kind: YamlErrorKind::Unsupported,
-                        message: "a mapping key must be a plain value, not a list or mapping"
-                            .into(),
+                        message: msg!("yaml-key-not-plain"),
                         pos: at,
                         hint: None,
                     });
@@ -253,7 +265,7 @@ impl Builder {
                 if self.stack.len() >= MAX_DEPTH {
                     return Err(YamlError {
                         kind: YamlErrorKind::Budget,
-                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                        message: msg!("yaml-too-deep", max = MAX_DEPTH),
                         pos: at,
                         hint: None,
                     });
@@ -281,7 +293,8 @@ impl Builder {
                     Frame::Map { map, anchor, .. } => (Value::Object(map), anchor),
                 };
                 if anchor != 0 {
-                    self.charge(count_nodes(&value), at)?;
+                    let (n, b) = weight(&value);
+                    self.charge(n, b, at)?;
                 }
                 self.push_value(value, anchor, at)?;
             }
@@ -299,14 +312,11 @@ impl Builder {
                     .and_then(|s| s.key);
                 return Err(YamlError {
                     kind: YamlErrorKind::DuplicateKey,
-                    message: format!("duplicate key `{key}` in this mapping"),
+                    message: msg!("yaml-duplicate-key", key = &key),
                     pos: at,
                     hint: Some(match first {
-                        Some(f) => format!(
-                            "`{key}` is already set on line {}; keep one of the two",
-                            f.line
-                        ),
-                        None => "keep one of the two".into(),
+                        Some(f) => msg!("yaml-duplicate-key-hint", key = &key, line = f.line),
+                        None => msg!("yaml-keep-one"),
                     }),
                 });
             }
@@ -323,7 +333,7 @@ fn scalar_key(v: &Value, at: Pos) -> Result<String, YamlError> {
         Value::Bool(b) => Ok(b.to_string()),
         _ => Err(YamlError {
             kind: YamlErrorKind::Unsupported,
-            message: "a mapping key must be a plain value".into(),
+            message: msg!("yaml-key-not-plain"),
             pos: at,
             hint: None,
         }),
@@ -343,9 +353,9 @@ fn resolve_scalar(
         Some(t) => {
             return Err(YamlError {
                 kind: YamlErrorKind::Unsupported,
-                message: format!("YAML tag `{t}` is not supported here"),
+                message: msg!("yaml-tag", tag = t),
                 pos: at,
-                hint: Some("remove the tag; write the value plainly or quote it".into()),
+                hint: Some(msg!("yaml-tag-hint")),
             });
         }
     }
@@ -402,6 +412,7 @@ pub fn parse(text: &str, line_offset: u32) -> Result<Document, YamlError> {
         anchors: HashMap::new(),
         spans: Spans::default(),
         nodes: 0,
+        bytes: 0,
         root: None,
         line_offset,
     };
@@ -410,14 +421,11 @@ pub fn parse(text: &str, line_offset: u32) -> Result<Document, YamlError> {
             Ok((ev, span)) => b.event(ev, span)?,
             Err(e) => {
                 let m = e.marker();
-                let mut message = e.info().to_string();
-                if let Some(first) = message.get(..1) {
-                    message = first.to_lowercase() + &message[1..];
-                }
+                let (message, hint) = syntax_message(e.info());
                 return Err(YamlError {
                     kind: YamlErrorKind::Syntax,
-                    hint: syntax_hint(&message),
-                    message: format!("YAML syntax error: {message}"),
+                    hint,
+                    message,
                     pos: Pos {
                         line: m.line() as u32 + line_offset,
                         col: m.col() as u32 + 1,
@@ -429,12 +437,12 @@ pub fn parse(text: &str, line_offset: u32) -> Result<Document, YamlError> {
     match b.root {
         None | Some(Value::Null) => Err(YamlError {
             kind: YamlErrorKind::Empty,
-            message: "this document holds no YAML content".into(),
+            message: msg!("yaml-empty"),
             pos: Pos {
                 line: 1 + line_offset,
                 col: 1,
             },
-            hint: Some("write the keys this file needs (see `mamoru schema`)".into()),
+            hint: Some(msg!("yaml-empty-hint")),
         }),
         Some(value) => Ok(Document {
             value,
@@ -443,17 +451,29 @@ pub fn parse(text: &str, line_offset: u32) -> Result<Document, YamlError> {
     }
 }
 
-fn syntax_hint(message: &str) -> Option<String> {
-    if message.contains("tab") {
-        Some("YAML indents with spaces, never tabs".into())
-    } else if message.contains("mapping values are not allowed") {
-        Some("a value holding `: ` must be quoted, e.g. `title: \"A: B\"`".into())
-    } else if message.contains("did not find expected key")
-        || message.contains("did not find expected")
-    {
-        Some("check the indentation of this line against the lines above".into())
+/// The parser's English text, classified into a message in the reader's language and a hint.
+fn syntax_message(info: &str) -> (Msg, Option<Msg>) {
+    let lower = info.to_lowercase();
+    let detail = lower.clone();
+    if lower.contains("tab") {
+        (msg!("yaml-syntax-tab"), Some(msg!("yaml-syntax-tab-hint")))
+    } else if lower.contains("mapping values are not allowed") {
+        (
+            msg!("yaml-syntax-mapping-values"),
+            Some(msg!("yaml-syntax-mapping-values-hint")),
+        )
+    } else if lower.contains("could not find expected ':'") {
+        (
+            msg!("yaml-syntax-no-colon"),
+            Some(msg!("yaml-syntax-no-colon-hint")),
+        )
+    } else if lower.contains("did not find expected") {
+        (
+            msg!("yaml-syntax-indent", detail = detail),
+            Some(msg!("yaml-syntax-indent-hint")),
+        )
     } else {
-        None
+        (msg!("yaml-syntax", detail = detail), None)
     }
 }
 

@@ -55,7 +55,11 @@ pub fn line_of(dir: &Path, file: &str, marker: &str) -> u32 {
 /// Check a folder and resolve every diagnostic.
 pub fn check(dir: &Path) -> Vec<Resolved> {
     let checked = ops::check(&Input::Dir(dir.to_path_buf())).expect("readable folder");
-    resolve(&checked.sources, &checked.diagnostics)
+    resolve(
+        &checked.sources,
+        &checked.diagnostics,
+        mamoru::i18n::Lang::En,
+    )
 }
 
 pub fn show(diags: &[Resolved]) -> String {

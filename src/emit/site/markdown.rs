@@ -129,6 +129,30 @@ pub fn render(p: &Policy, terms: &Terms, markdown: &str, place: &Place) -> Strin
             _ => {}
         }
         let ev = match ev {
+            // Links in policy Markdown are written from the manual's root (`check` verifies
+            // them); on a page below the root they need its relative prefix.
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: from_root(dest_url, place.root),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: from_root(dest_url, place.root),
+                title,
+                id,
+            }),
             Event::FootnoteReference(label) => {
                 let next = footnotes.len() + 1;
                 let n = *footnotes.entry(label.to_string()).or_insert(next);
@@ -157,6 +181,22 @@ pub fn render(p: &Policy, terms: &Terms, markdown: &str, place: &Place) -> Strin
     let mut out = String::new();
     html::push_html(&mut out, events.into_iter());
     sanitize(&out)
+}
+
+/// A link destination written from the manual's root, made relative to a page at `root`
+/// (`../`); external links, fragments and absolute paths are kept.
+fn from_root<'a>(dest: CowStr<'a>, root: &str) -> CowStr<'a> {
+    if root.is_empty()
+        || urls::is_external(&dest)
+        || dest.starts_with(['#', '/'])
+        || dest.is_empty()
+    {
+        return dest;
+    }
+    CowStr::from(format!(
+        "{root}{}",
+        dest.strip_prefix("./").unwrap_or(&dest)
+    ))
 }
 
 /// Replace the first occurrence of each defined term in a text by a link to its definition.

@@ -1,5 +1,21 @@
 //! The manual's URL scheme, relative to its root. The bundle links every item to the section
-//! the site renders for it, so both must use these functions.
+//! the site renders for it, so both must use these functions; `check` verifies the links authors
+//! write in Markdown against it.
+//!
+//! Shared vocabulary: every stage may use this module; it knows nothing else.
+
+/// The manual's pages that exist for every policy (besides one page per flow, case and free
+/// page, and `deviations.html` for a fork).
+pub const FIXED_PAGES: &[&str] = &[
+    "index.html",
+    "criteria.html",
+    "definitions.html",
+    "roles.html",
+    "aftercare.html",
+    "cases.html",
+    "search.html",
+    "print.html",
+];
 
 pub fn definition(id: &str) -> String {
     format!("definitions.html#def-{id}")
@@ -42,6 +58,18 @@ pub fn case(id: &str) -> String {
 }
 pub fn page(id: &str) -> String {
     format!("pages/{id}.html")
+}
+
+/// A link destination that leaves the manual (`https://…`, `//host`, `mailto:`, `tel:`).
+pub fn is_external(dest: &str) -> bool {
+    dest.contains("://")
+        || dest.starts_with("//")
+        || dest.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        })
 }
 pub fn cap(id: &str) -> String {
     format!("criteria.html#cap-{id}")

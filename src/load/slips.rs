@@ -1,0 +1,219 @@
+//! Slips of Japanese input methods in YAML: a full-width colon `：` after a key, a full-width
+//! space `　` in the indentation, no space after the colon (`term:保留`), a full-width list marker
+//! `－` or list separators `、` `，` `［` `］`. YAML reads such lines as something else and reports
+//! a syntax error on a later line, or none at all; this scan finds the slip itself, on its line
+//! and column, so the author is told what was typed and what to type instead.
+//!
+//! Only lines whose text before the slip is a key of the format count (`title：…` is a slip,
+//! `NG：…` in a paragraph is prose), so Japanese text in values is never flagged.
+
+use crate::diag::Code;
+use crate::i18n::Msg;
+use crate::msg;
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+/// One slip, at a 1-based line and character column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slip {
+    pub code: Code,
+    pub message: Msg,
+    pub hint: Msg,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Every key the format knows (all property names of all kinds' schemas).
+static KEYS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+    fn walk(v: &serde_json::Value, out: &mut BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                if let Some(serde_json::Value::Object(props)) = o.get("properties") {
+                    out.extend(props.keys().cloned());
+                }
+                o.values().for_each(|x| walk(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for k in crate::model::Kind::ALL {
+        walk(crate::schema::schema_of(k), &mut out);
+    }
+    out
+});
+
+fn is_key(s: &str) -> bool {
+    KEYS.contains(s)
+}
+
+const LIST_MARKS: &[char] = &['－', 'ー', '―', '‐', '−'];
+const LIST_SEPARATORS: &[char] = &['、', '，', '［', '］', '｛', '｝'];
+
+/// The slips in a YAML text; `line_offset` is added to line numbers (front matter).
+pub fn scan(text: &str, line_offset: u32) -> Vec<Slip> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i as u32 + 1 + line_offset;
+        if let Some(s) = scan_line(line.trim_end_matches('\r'), line_no) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn scan_line(line: &str, line_no: u32) -> Option<Slip> {
+    let chars: Vec<char> = line.chars().collect();
+    let col = |i: usize| i as u32 + 1;
+    // Indentation: ASCII spaces and full-width spaces.
+    let indent = chars
+        .iter()
+        .take_while(|c| matches!(c, ' ' | '\u{3000}'))
+        .count();
+    let mut at = indent;
+    // A list marker, ASCII or full-width.
+    let mut full_width_mark = None;
+    if let Some(&c) = chars.get(at)
+        && (c == '-' || LIST_MARKS.contains(&c))
+        && chars
+            .get(at + 1)
+            .is_some_and(|n| matches!(n, ' ' | '\u{3000}'))
+    {
+        if c != '-' {
+            full_width_mark = Some((at, c));
+        }
+        at += 1;
+        at += chars[at..]
+            .iter()
+            .take_while(|c| matches!(c, ' ' | '\u{3000}'))
+            .count();
+    }
+    // A key: ASCII letters, digits, `_` and `-`.
+    let key_len = chars[at..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == '_' || **c == '-')
+        .count();
+    let key: String = chars[at..at + key_len].iter().collect();
+    let after = at + key_len;
+    let gap = chars[after..].iter().take_while(|c| **c == ' ').count();
+    let sep = chars.get(after + gap).copied();
+    let keyed = key_len > 0 && is_key(&key) && matches!(sep, Some(':' | '：'));
+    if !keyed {
+        return None;
+    }
+    let slip = |code, message, hint, c: usize| Slip {
+        code,
+        message,
+        hint,
+        line: line_no,
+        col: col(c),
+    };
+    if let Some(w) = chars[..indent].iter().position(|c| *c == '\u{3000}') {
+        return Some(slip(
+            Code::FullWidthSpace,
+            msg!("slip-space"),
+            msg!("slip-space-hint"),
+            w,
+        ));
+    }
+    if let Some((i, c)) = full_width_mark {
+        return Some(slip(
+            Code::FullWidthSymbol,
+            msg!("slip-symbol", typed = c.to_string(), write = "-"),
+            msg!("slip-list-hint"),
+            i,
+        ));
+    }
+    let colon = after + gap;
+    if sep == Some('：') {
+        return Some(slip(
+            Code::FullWidthSymbol,
+            msg!("slip-colon", key = &key),
+            msg!("slip-colon-hint", key = &key),
+            colon,
+        ));
+    }
+    let next = chars.get(colon + 1).copied();
+    if let Some(n) = next
+        && !matches!(n, ' ' | '\t' | ':')
+    {
+        let value: String = chars[colon + 1..].iter().collect();
+        return Some(slip(
+            Code::MissingSpace,
+            msg!("slip-no-space", typed = format!("{key}:{value}")),
+            msg!("slip-no-space-hint", write = format!("{key}: {value}")),
+            colon + 1,
+        ));
+    }
+    // Full-width separators in a flow list of ids: `[legal、media]`.
+    let value = &chars[colon + 1..];
+    if let Some(j) = value.iter().position(|c| LIST_SEPARATORS.contains(c)) {
+        let typed = value[j];
+        let ascii_ids = value
+            .iter()
+            .filter(|c| !c.is_whitespace() && !LIST_SEPARATORS.contains(c))
+            .all(|c| c.is_ascii());
+        if ascii_ids {
+            let write = match typed {
+                '［' => "[",
+                '］' => "]",
+                '｛' => "{",
+                '｝' => "}",
+                _ => ",",
+            };
+            return Some(slip(
+                Code::FullWidthSymbol,
+                msg!("slip-symbol", typed = typed.to_string(), write = write),
+                msg!("slip-list-hint"),
+                colon + 1 + j,
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Option<(Code, u32, u32)> {
+        scan(text, 0).first().map(|s| (s.code, s.line, s.col))
+    }
+
+    #[test]
+    fn finds_each_slip_on_its_line_and_column() {
+        assert_eq!(
+            one("id: a\ntitle：タイトル\n"),
+            Some((Code::FullWidthSymbol, 2, 6))
+        );
+        assert_eq!(one("id: a\nterm:保留\n"), Some((Code::MissingSpace, 2, 6)));
+        assert_eq!(
+            one("steps:\n  - id: a\n　　role: sv\n"),
+            Some((Code::FullWidthSpace, 3, 1))
+        );
+        assert_eq!(
+            one("steps:\n  　role: sv\n"),
+            Some((Code::FullWidthSpace, 2, 3))
+        );
+        assert_eq!(
+            one("tags: [legal、media]\n"),
+            Some((Code::FullWidthSymbol, 1, 13))
+        );
+        assert_eq!(one("－ id: a\n"), Some((Code::FullWidthSymbol, 1, 1)));
+    }
+
+    #[test]
+    fn japanese_prose_is_not_a_slip() {
+        for text in [
+            "do: |\n  　お客さまの話を最後まで聞く。\n  NG：途中で遮る\n",
+            "title: 注意：長時間\n",
+            "text: \"url:https://example.com\"\n",
+            "url: https://example.com\n",
+            "tags: [legal, media]\n",
+            "purpose: 録音告知、注意、警告\n",
+        ] {
+            assert_eq!(scan(text, 0), Vec::new(), "{text}");
+        }
+    }
+}
