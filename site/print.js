@@ -66,7 +66,10 @@
       if (by && !frame.keepId) {
         var named = document.getElementById(by);
         shell.removeAttribute("aria-labelledby");
-        shell.setAttribute("aria-label", (named ? named.textContent : "") + "（続き）");
+        // Each continuation is a landmark of its own: number it so no two share a name.
+        frame.continued = (frame.continued || 0) + 1;
+        var n = frame.continued > 1 ? " " + frame.continued : "";
+        shell.setAttribute("aria-label", (named ? named.textContent : "") + "（続き" + n + "）");
       }
       parent.appendChild(shell);
       frame.target = shell;

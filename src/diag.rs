@@ -153,6 +153,7 @@ codes! {
     TermUnused = "W012", Warning, "term-unused";
     VagueWording = "W013", Warning, "vague-wording";
     StepUncovered = "W014", Warning, "step-uncovered";
+    MeasureUnimplemented = "W016", Warning, "measure-unimplemented";
     CellUncovered = "W015", Warning, "cell-uncovered";
     ReviewDue = "W300", Warning, "review-due";
     Drift = "W301", Warning, "upstream-drift";

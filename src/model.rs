@@ -184,6 +184,12 @@ pub struct Manifest {
     pub owners: Vec<String>,
     /// The date from which the policy applies.
     pub effective_from: Option<Date>,
+    /// The company (and department) the manual belongs to, shown on every page.
+    pub organization: Option<String>,
+    /// When the manual was first made (作成日), shown on every page.
+    pub created: Option<Date>,
+    /// When the manual was last revised (改定日), shown on every page; not before `created`.
+    pub revised: Option<Date>,
     /// Laws, guidelines and manuals the policy builds on.
     #[serde(default)]
     pub legal_refs: Vec<LegalRef>,
@@ -324,6 +330,7 @@ pub enum LockablePart {
     Cases,
     Pages,
     Thresholds,
+    Compliance,
 }
 
 /// Limits on the durations in a fork's flows.
@@ -356,6 +363,20 @@ pub struct StanceMatter {
     /// Short principles, shown as a list before the text.
     #[serde(default)]
     pub principles: Vec<String>,
+    /// The basic policy as published to customers (カスハラ基本方針), a page of its own.
+    pub public: Option<PublicStance>,
+}
+
+/// The customer-facing basic policy: its title and text; the manual adds the conduct the
+/// criteria hold unacceptable whatever the demand, the organisation and the dates.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicStance {
+    pub title: String,
+    /// Markdown, addressed to customers.
+    pub text: String,
+    /// Closing words after the list of unacceptable conduct (Markdown).
+    pub closing: Option<String>,
 }
 
 /// Front matter of `definitions/<id>.md`: one defined term (用語).
@@ -1056,6 +1077,76 @@ pub struct ReviewMapping {
 }
 
 // ---------------------------------------------------------------------------------------------
+// compliance.yaml
+
+/// `compliance.yaml`: how the policy meets laws, guidelines and checklists, measure by measure.
+/// The measures are data, so a new guideline is an edit of this file, not a new mamoru.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Compliance {
+    /// In a fork: why this item replaces the upstream's.
+    #[serde(rename = "override")]
+    pub override_record: Option<OverrideRecord>,
+
+    #[schemars(length(min = 1))]
+    pub frameworks: Vec<Framework>,
+    /// Dated records of how the manual was made known to staff and customers (周知の記録).
+    #[serde(default)]
+    pub announcements: Vec<Announcement>,
+}
+
+/// A law's guideline or a checklist: the measures it requires.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    pub id: Id,
+    pub title: String,
+    /// Where it comes from (law, notice, date).
+    pub source: Option<String>,
+    pub describe: Option<String>,
+    #[schemars(length(min = 1))]
+    pub measures: Vec<Measure>,
+}
+
+/// One required (or recommended) measure and the policy items that implement it.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub id: Id,
+    pub title: String,
+    pub describe: Option<String>,
+    /// A required measure with no item is warned about (`W016`); default `true`.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// Items implementing it: `stance`, `public-policy`, `criteria`, `compliance`, or
+    /// `KIND/ID` (`flows/phone`, `aftercare/flag`, `pages/contacts`, `caps/elderly` …), or a
+    /// step as `flows/ID/STEP`.
+    #[serde(default)]
+    pub items: Vec<ItemRef>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+string_newtype!(
+    /// A reference to an item of the policy: `stance`, `flows/phone`, `flows/phone/listen` ….
+    ItemRef,
+    {"type": "string", "pattern": "^[a-z_-]+(/[a-z0-9][a-z0-9-]*){0,2}$", "description": "an item of the policy: stance, public-policy, criteria, compliance, or KIND/ID such as flows/phone, aftercare/flag, pages/contacts, caps/elderly, conduct_types/threat; a flow step as flows/ID/STEP"}
+);
+
+/// A dated record of making the manual known (周知).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Announcement {
+    pub date: Date,
+    /// Who was told (staff of all vendors, customers …).
+    pub audience: String,
+    /// How (intranet, e-mail, training, the website …).
+    pub method: String,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Kinds of files
 
 /// The kinds of files in a policy folder.
@@ -1074,10 +1165,11 @@ pub enum Kind {
     Case,
     Page,
     Review,
+    Compliance,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Manifest,
         Kind::Stance,
         Kind::Definition,
@@ -1091,6 +1183,7 @@ impl Kind {
         Kind::Case,
         Kind::Page,
         Kind::Review,
+        Kind::Compliance,
     ];
 
     /// The schema's name of the kind (`mamoru schema --kind NAME`, `schema/NAME.schema.json`).
@@ -1109,6 +1202,7 @@ impl Kind {
             Kind::Case => "case",
             Kind::Page => "page",
             Kind::Review => "review",
+            Kind::Compliance => "compliance",
         }
     }
 
@@ -1124,6 +1218,7 @@ impl Kind {
             Kind::Aftercare => "aftercare.yaml",
             Kind::Invariants => "invariants.yaml",
             Kind::Review => "review.yaml",
+            Kind::Compliance => "compliance.yaml",
             Kind::Definition | Kind::Flow | Kind::Case | Kind::Page => return None,
         })
     }
@@ -1160,6 +1255,7 @@ impl Kind {
             Kind::Case => g.subschema_for::<CaseMatter>(),
             Kind::Page => g.subschema_for::<PageMatter>(),
             Kind::Review => g.subschema_for::<ReviewMapping>(),
+            Kind::Compliance => g.subschema_for::<Compliance>(),
         }
     }
 }

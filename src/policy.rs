@@ -300,6 +300,63 @@ pub struct Stance {
     pub title: String,
     pub principles: Vec<Text>,
     pub body: Text,
+    /// The customer-facing basic policy, when the stance gives one.
+    pub public: Option<PublicStance>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PublicStance {
+    pub title: String,
+    pub text: Text,
+    pub closing: Option<Text>,
+}
+
+/// An item of the policy that a compliance measure names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemLink {
+    Stance,
+    PublicPolicy,
+    Criteria,
+    Compliance,
+    Definition(usize),
+    Flow(usize),
+    /// A step of a flow.
+    Step(usize, usize),
+    Script(usize),
+    Aftercare(usize),
+    Invariant(usize),
+    Role(usize),
+    Case(usize),
+    Page(usize),
+    Cap(usize),
+    Type(AxisKind, usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Measure {
+    pub id: String,
+    pub title: String,
+    pub describe: Option<Text>,
+    pub required: bool,
+    pub items: Vec<ItemLink>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Framework {
+    pub id: String,
+    pub title: String,
+    pub source: Option<String>,
+    pub describe: Option<Text>,
+    pub measures: Vec<Measure>,
+    pub origin: Origin,
+}
+
+/// `compliance.yaml`, linked: frameworks, their measures and the items implementing them.
+#[derive(Clone, Debug)]
+pub struct Compliance {
+    pub frameworks: Vec<Framework>,
+    pub announcements: Vec<crate::model::Announcement>,
 }
 
 #[derive(Clone, Debug)]
@@ -311,6 +368,9 @@ pub struct Manifest {
     pub slogan: Option<Text>,
     pub owners: Vec<String>,
     pub effective_from: Option<String>,
+    pub organization: Option<String>,
+    pub created: Option<String>,
+    pub revised: Option<String>,
     pub legal_refs: Vec<LegalRef>,
     pub vendors: Vec<Vendor>,
     /// IANA time zone (checked), [`DEFAULT_TIMEZONE`] when the policy names none.
@@ -361,6 +421,8 @@ pub struct Policy {
     pub pages: Vec<Page>,
     /// Search synonyms from `vocabulary.yaml`: (term, everyday words).
     pub synonyms: Vec<(String, Vec<String>)>,
+    /// How the policy meets laws and guidelines (`compliance.yaml`), when it says so.
+    pub compliance: Option<Compliance>,
     /// Where each item comes from, by `kind/id` (empty for a policy without upstream).
     pub provenance: std::collections::BTreeMap<String, crate::resolve::Provenance>,
     /// Upstreams, nearest first: (policy id, version, bundle digest).

@@ -68,6 +68,7 @@ fn part_name(p: LockablePart) -> &'static str {
         LockablePart::Cases => "cases",
         LockablePart::Pages => "pages",
         LockablePart::Thresholds => "thresholds",
+        LockablePart::Compliance => "compliance",
     }
 }
 
@@ -474,6 +475,7 @@ pub fn merge(
         mm.slogan = mm.slogan.clone().or(u.slogan.clone());
         mm.effective_from = mm.effective_from.clone().or(u.effective_from.clone());
         mm.timezone = mm.timezone.clone().or(u.timezone.clone());
+        mm.organization = mm.organization.clone().or(u.organization.clone());
         if mm.owners.is_empty() {
             mm.owners = u.owners.clone();
         }
@@ -539,6 +541,9 @@ pub fn merge(
             x.override_record.as_ref()
         });
     }
+    out.compliance = m.single("compliance", &uv.compliance, &own.compliance, |x| {
+        x.override_record.as_ref()
+    });
     out.vocabulary = match (&uv.vocabulary, &own.vocabulary) {
         (Some(u), Some(o)) => {
             let wrap =

@@ -74,3 +74,12 @@ pub fn is_external(dest: &str) -> bool {
 pub fn cap(id: &str) -> String {
     format!("criteria.html#cap-{id}")
 }
+pub fn compliance() -> String {
+    "compliance.html".into()
+}
+pub fn measure(framework: &str, measure: &str) -> String {
+    format!("compliance.html#measure-{framework}-{measure}")
+}
+pub fn public_policy() -> String {
+    "kasuhara-policy.html".into()
+}

@@ -56,6 +56,7 @@ pub struct Validated {
     pub cases: Vec<Item<CaseMatter>>,
     pub pages: Vec<(String, Item<PageMatter>)>,
     pub review: Option<Item<ReviewMapping>>,
+    pub compliance: Option<Item<Compliance>>,
     /// Kinds with a file or item that failed: references into them are not checked.
     pub incomplete: Vec<Kind>,
 }
@@ -144,6 +145,7 @@ pub fn validate_layer(
             Kind::Criteria => single!(out.criteria),
             Kind::Vocabulary => single!(out.vocabulary),
             Kind::Review => single!(out.review),
+            Kind::Compliance => single!(out.compliance),
             Kind::Definition => many!(out.definitions),
             Kind::Flow => many!(out.flows),
             Kind::Case => many!(out.cases),

@@ -278,7 +278,7 @@ fn bundle_file() -> (tempfile::TempDir, std::path::PathBuf) {
 #[test]
 fn classify_reports_malformed_lines_and_counts_everything() {
     let (_d, bundle) = bundle_file();
-    let input = "{\"id\":\"a\",\"channel\":\"phone\",\"conduct\":\"c2\",\"demand\":\"d1\"}\n{\"id\":\"b\",\"channel\":\"phone\",\"conduct\":\"c9\",\"demand\":\"d1\"}\n{oops\n";
+    let input = "{\"id\":\"a\",\"channel\":\"phone\",\"conduct\":\"c4\",\"demand\":\"d1\"}\n{\"id\":\"b\",\"channel\":\"phone\",\"conduct\":\"c9\",\"demand\":\"d1\"}\n{oops\n";
     mamoru()
         .args(["classify", "--bundle"])
         .arg(&bundle)

@@ -758,6 +758,50 @@ const FACT_CASES: &[Case] = &[
     },
 ];
 
+/// Broken variants of the example policy: `compliance.yaml` and the manifest's dates.
+const EXAMPLE_CASES: &[Case] = &[
+    Case {
+        name: "unknown item in a compliance measure",
+        edits: &[(
+            "compliance.yaml",
+            "          - aftercare/training\n",
+            "          - aftercare/trainig\n",
+        )],
+        code: "E201",
+        file: "compliance.yaml",
+        line_of: Some("aftercare/trainig"),
+    },
+    Case {
+        name: "unknown step in a compliance measure",
+        edits: &[(
+            "compliance.yaml",
+            "          - flows/phone/listen\n",
+            "          - flows/phone/lisen\n",
+        )],
+        code: "E201",
+        file: "compliance.yaml",
+        line_of: Some("flows/phone/lisen"),
+    },
+    Case {
+        name: "required measure without items",
+        edits: &[(
+            "compliance.yaml",
+            "        items: [compliance]\nannouncements:",
+            "        items: []\nannouncements:",
+        )],
+        code: "W016",
+        file: "compliance.yaml",
+        line_of: Some("id: announced"),
+    },
+    Case {
+        name: "revised before created",
+        edits: &[("policy.yaml", "revised: 2026-09-01", "revised: 2025-09-01")],
+        code: "E103",
+        file: "policy.yaml",
+        line_of: Some("revised: 2025-09-01"),
+    },
+];
+
 fn apply(dir: &Path, edits: &[(&str, &str, &str)]) {
     for (file, find, replace) in edits {
         if find.is_empty() {
@@ -789,10 +833,20 @@ fn every_broken_variant_of_the_new_facts_is_reported_in_the_right_place() {
     broken_variants("facts", FACT_CASES);
 }
 
+#[test]
+fn every_broken_variant_of_the_example_is_reported_in_the_right_place() {
+    broken_variants("", EXAMPLE_CASES);
+}
+
+/// `fixture_name` empty: the example policy.
 fn broken_variants(fixture_name: &str, cases: &[Case]) {
     let mut failures = Vec::new();
     for case in cases {
-        let dir = copy_of(&fixture(fixture_name));
+        let dir = copy_of(&if fixture_name.is_empty() {
+            example()
+        } else {
+            fixture(fixture_name)
+        });
         apply(dir.path(), case.edits);
         let diags = check(dir.path());
         let line = case.line_of.map(|m| line_of(dir.path(), case.file, m));

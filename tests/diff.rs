@@ -86,14 +86,14 @@ fn grid_cells_that_move_and_the_cases_they_carry() {
         edit(
             dir,
             "criteria.yaml",
-            "c2: [gray, harassment, harassment]",
-            "c2: [harassment, harassment, harassment]",
+            "c3: [gray, gray, harassment]",
+            "c3: [harassment, gray, harassment]",
         );
         edit(
             dir,
             "criteria.yaml",
-            "c1: [complaint, gray, gray]",
-            "c1: [complaint, complaint, gray]",
+            "c2: [complaint, gray, gray]",
+            "c2: [complaint, complaint, gray]",
         );
     });
     let cells: Vec<(&str, &str, &str, Severity)> = d
@@ -104,8 +104,8 @@ fn grid_cells_that_move_and_the_cases_they_carry() {
     assert_eq!(
         cells,
         [
-            ("c1×d1", "gray", "complaint", Severity::Less),
-            ("c2×d0", "gray", "harassment", Severity::More),
+            ("c2×d1", "gray", "complaint", Severity::Less),
+            ("c3×d0", "gray", "harassment", Severity::More),
         ]
     );
     assert!(d.items.is_empty(), "{:?}", d.items);
@@ -119,7 +119,7 @@ fn grid_cells_that_move_and_the_cases_they_carry() {
         .iter()
         .filter(|c| {
             let r = engine.classify(&c.contact).unwrap();
-            ["c1×d1", "c2×d0"].contains(&r.cell.as_str())
+            ["c2×d1", "c3×d0"].contains(&r.cell.as_str())
                 && !r
                     .reasons
                     .iter()
@@ -144,11 +144,11 @@ fn grid_cells_that_move_and_the_cases_they_carry() {
     let summary = d.summary();
     assert_eq!(
         summary[0],
-        "1 cell now counts as harassment: c2×d0 (was gray)"
+        "1 cell now counts as harassment: c3×d0 (was gray)"
     );
     assert_eq!(
         summary[1],
-        "1 cell is less severe now: c1×d1 (gray → complaint)"
+        "1 cell is less severe now: c2×d1 (gray → complaint)"
     );
     assert!(
         summary[2].starts_with(&format!("{} cases change outcome: ", expected.len())),
@@ -162,11 +162,11 @@ fn grid_cells_that_move_and_the_cases_they_carry() {
         "{md}"
     );
     assert!(
-        md.contains("| `c2×d0` | gray | harassment | more severe |"),
+        md.contains("| `c3×d0` | gray | harassment | more severe |"),
         "{md}"
     );
     assert!(
-        md.contains("| `c1×d1` | gray | complaint | less severe |"),
+        md.contains("| `c2×d1` | gray | complaint | less severe |"),
         "{md}"
     );
     assert!(md.contains("| Case | Old | New |"), "{md}");
@@ -180,13 +180,13 @@ fn several_cells_to_the_same_verdict_share_a_line() {
         edit(
             dir,
             "criteria.yaml",
-            "c1: [complaint, gray, gray]",
-            "c1: [complaint, harassment, harassment]",
+            "c2: [complaint, gray, gray]",
+            "c2: [complaint, harassment, harassment]",
         )
     });
     assert_eq!(
         d.summary()[0],
-        "2 cells now count as harassment: c1×d1, c1×d2 (were gray)"
+        "2 cells now count as harassment: c2×d1, c2×d2 (were gray)"
     );
 }
 
@@ -222,6 +222,7 @@ fn a_changed_duration_threshold() {
         steps,
         [
             ("phone", "listen"),
+            ("phone", "recording-refusal"),
             ("phone", "resolve"),
             ("phone", "sv-consult"),
             ("specific", "receive"),
@@ -272,51 +273,60 @@ fn a_changed_count_threshold_moves_the_cases_it_decides() {
     let types = d.items.iter().find(|k| k.kind == "conduct_types").unwrap();
     let changed: Vec<&str> = types.changed.iter().map(|c| c.id.as_str()).collect();
     assert!(changed.contains(&"repeated-claim") && changed.contains(&"repeated-writing"));
-    // The cases that change are the ones a repeat type was implied for, with fewer than 7
-    // repeats, by the old engine's own reasons.
+    // The cases that change are the ones a repeat type was implied for (not listed), with
+    // fewer than 7 repeats: `repeated-writing` raised their conduct, or `repeated-claim` (a
+    // trigger that raises nothing) brought in the SV. By the old policy's own assessment.
     let engine = EXAMPLE.engine().unwrap();
+    let p = engine.policy();
     let implied: Vec<&str> = EXAMPLE
         .cases
         .iter()
         .filter(|c| c.contact.repeats < 7)
         .filter(|c| {
-            engine
-                .classify(&c.contact)
-                .unwrap()
-                .reasons
-                .iter()
-                .any(|r| {
-                    matches!(r, Reason::Raised { r#type, implied: true, .. }
-                    if r#type.starts_with("repeated-"))
-                })
+            let facts = engine.facts(&c.contact).unwrap();
+            let a = mamoru::eval::assess(p, &facts);
+            a.conduct_types.iter().any(|&t| {
+                p.conduct_types[t].id.starts_with("repeated-") && !facts.conduct_types.contains(&t)
+            })
         })
         .map(|c| c.id.as_str())
         .collect();
-    assert_eq!(implied, ["g04-same-claim", "h09-email-repeated"]);
+    assert_eq!(
+        implied,
+        [
+            "c19-same-claim-accepts",
+            "c20-same-claim-loop",
+            "c25-elderly-letters",
+            "g10-email-persistent-discount",
+            "h09-email-repeated"
+        ]
+    );
     assert_eq!(case_ids(&d), implied);
+    let summary = d.summary();
     assert!(
-        d.summary().contains(
-            &"2 cases change outcome: g04-same-claim (gray → complaint), \
-          h09-email-repeated (harassment → gray)"
-                .to_string()
-        )
+        summary
+            .iter()
+            .any(|l| l.starts_with("5 cases change outcome: ")
+                && l.contains("g10-email-persistent-discount (gray → complaint)")
+                && l.contains("h09-email-repeated (harassment → gray)")),
+        "{summary:#?}"
     );
 }
 
 #[test]
 fn a_removed_case() {
     let d = diff_after(|dir| {
-        std::fs::remove_file(dir.join("cases/h02-long-call.md")).unwrap();
+        std::fs::remove_file(dir.join("cases/h02-confinement.md")).unwrap();
     });
     assert_eq!(d.items.len(), 1);
     assert_eq!(d.items[0].kind, "cases");
-    assert_eq!(ids(&d.items[0].removed), ["h02-long-call"]);
+    assert_eq!(ids(&d.items[0].removed), ["h02-confinement"]);
     assert!(d.items[0].added.is_empty() && d.items[0].changed.is_empty());
     // Its contact gives the same outcome with both engines.
     assert!(d.cases.is_empty() && d.cells.is_empty() && d.flows.is_empty());
-    assert_eq!(d.summary(), ["cases: 1 removed (h02-long-call)"]);
+    assert_eq!(d.summary(), ["cases: 1 removed (h02-confinement)"]);
     assert!(
-        d.markdown().contains("| cases |  | `h02-long-call` |  |"),
+        d.markdown().contains("| cases |  | `h02-confinement` |  |"),
         "{}",
         d.markdown()
     );
@@ -324,24 +334,28 @@ fn a_removed_case() {
 
 #[test]
 fn a_removed_case_still_shows_what_the_new_policy_gives_it() {
-    // h02 is c1×d1 raised to c2×d1 by its 125 minutes.
+    // g02 is c1×d1 raised to c3×d1 by its `pressure` type.
     let d = diff_after(|dir| {
-        std::fs::remove_file(dir.join("cases/h02-long-call.md")).unwrap();
+        std::fs::remove_file(dir.join("cases/g02-superior-demand.md")).unwrap();
         edit(
             dir,
             "criteria.yaml",
-            "c2: [gray, harassment, harassment]",
-            "c2: [gray, gray, harassment]",
+            "c3: [gray, gray, harassment]",
+            "c3: [gray, harassment, harassment]",
         );
     });
-    let h02 = d.cases.iter().find(|c| c.id == "h02-long-call").unwrap();
-    assert_eq!(h02.contact_from, ContactFrom::Old);
-    assert_eq!(h02.old.verdict.as_deref(), Some("harassment"));
-    assert_eq!(h02.new.verdict.as_deref(), Some("gray"));
+    let g02 = d
+        .cases
+        .iter()
+        .find(|c| c.id == "g02-superior-demand")
+        .unwrap();
+    assert_eq!(g02.contact_from, ContactFrom::Old);
+    assert_eq!(g02.old.verdict.as_deref(), Some("gray"));
+    assert_eq!(g02.new.verdict.as_deref(), Some("harassment"));
     assert!(
         d.summary()
             .iter()
-            .any(|l| l.contains("h02-long-call (harassment → gray, old facts)"))
+            .any(|l| l.contains("g02-superior-demand (gray → harassment, old facts)"))
     );
 }
 
@@ -351,8 +365,8 @@ fn a_changed_and_an_added_branch() {
         edit(
             dir,
             "flows/phone.yaml",
-            "      - when: {verdict: [gray]}\n        to: sv-consult",
-            "      - when: {verdict: [gray]}\n        to: caution",
+            "      - when: {verdict: [complaint, gray]}\n        to: sv-consult",
+            "      - when: {verdict: [complaint, gray]}\n        to: caution",
         );
         edit(
             dir,
@@ -373,7 +387,7 @@ fn a_changed_and_an_added_branch() {
     assert_eq!(
         branches,
         [
-            ("listen", 3, Some("sv-consult"), Some("caution")),
+            ("listen", 8, Some("sv-consult"), Some("caution")),
             ("caution", 1, None, Some("emergency")),
         ]
     );
@@ -383,23 +397,30 @@ fn a_changed_and_an_added_branch() {
         "{:#?}",
         d.summary()
     );
-    // Gray phone contacts now go through a caution first; nothing else moves.
-    assert_eq!(
-        case_ids(&d),
-        [
-            "g01-calm-no-defect-exchange",
-            "g02-long-technical",
-            "g03-superior-demand",
-            "g04-same-claim"
-        ]
-    );
+    // Complaints with a trigger and gray phone contacts (branch 8) now go through a caution
+    // first; nothing else moves. By the old engine: the cases routed listen → sv-consult that
+    // branch 5 (staff-conduct) did not take.
+    let engine = EXAMPLE.engine().unwrap();
+    let expected: Vec<&str> = EXAMPLE
+        .cases
+        .iter()
+        .filter(|c| {
+            let r = engine.classify(&c.contact).unwrap();
+            r.route.get(..2) == Some(&["listen".to_string(), "sv-consult".to_string()][..])
+                && ["complaint", "gray"].contains(&r.verdict.as_str())
+                && !c.contact.tags.iter().any(|t| t == "staff-conduct")
+        })
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(expected.len() >= 4, "{expected:?}");
+    assert_eq!(case_ids(&d), expected);
     for c in &d.cases {
         assert_eq!(c.old.verdict, c.new.verdict);
         assert_eq!(c.new.route[..2], ["listen", "caution"]);
         assert_eq!(c.old.route[1], "sv-consult");
     }
     let md = d.markdown();
-    assert!(md.contains("| branch changed | step `listen`, branch 3 | when {verdict: [gray]} → sv-consult | when {verdict: [gray]} → caution |"), "{md}");
+    assert!(md.contains("| branch changed | step `listen`, branch 8 | when {verdict: [complaint, gray]} → sv-consult | when {verdict: [complaint, gray]} → caution |"), "{md}");
     assert!(
         md.contains(
             "| branch added | step `caution`, branch 1 | - | when {event: [danger]} → emergency |"
@@ -435,16 +456,16 @@ fn items_added_removed_and_changed_by_id() {
 
 #[test]
 fn a_version_bump_alone_is_reported_but_changes_no_rule() {
-    let d = diff_after(|dir| edit(dir, "policy.yaml", "version: 1.0.0", "version: 1.1.0"));
+    let d = diff_after(|dir| edit(dir, "policy.yaml", "version: 2.0.0", "version: 2.1.0"));
     assert!(!d.is_empty());
     assert_eq!(ids(&d.manifest.changed), ["version"]);
     assert_eq!(
         d.summary(),
-        ["version 1.0.0 → 1.1.0", "no change to the rules"]
+        ["version 2.0.0 → 2.1.0", "no change to the rules"]
     );
     assert!(
         d.text()
-            .starts_with("mamoru diff: sample-support 1.0.0 → 1.1.0\n")
+            .starts_with("mamoru diff: sample-support 2.0.0 → 2.1.0\n")
     );
 }
 
@@ -472,7 +493,7 @@ fn a_verdict_that_is_gone_has_no_severity() {
             .all(|c| c.severity == Severity::Unknown && c.new == "grey")
     );
     assert!(d.summary()[0].starts_with(&format!(
-        "{gray_cells} cells change verdict: c0×d2 (gray → grey)"
+        "{gray_cells} cells change verdict: c1×d2 (gray → grey)"
     )));
     assert!(
         d.cases

@@ -353,7 +353,11 @@ fn an_editing_session_over_stdio() {
         range_json([(line, col), (line, col + 2)])
     );
     c.change(&phone, 5, [(line, col), (line, col + 2)], "operator");
-    let (wl, wc) = find(&text, "- when: {event: danger}", "{");
+    let (wl, wc) = find(
+        &text,
+        "- when: {conduct_types: [threat, sexual, discrimination]}",
+        "{",
+    );
     let keys = c.at("textDocument/completion", &phone, (wl, wc + 1), json!({}));
     let keys: Vec<&str> = keys
         .as_array()

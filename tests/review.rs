@@ -810,8 +810,8 @@ fn hold_and_roles_follow_the_invariants() {
         "id,vendor,channel,conduct,demand,tags,field_verdict,hold_seconds,reached\n\
          H-1,{v},phone,c0,d0,,complaint,180,operator\n\
          H-2,{v},phone,c0,d0,,complaint,181,operator\n\
-         H-3,{v},phone,c1,d1,,gray,,operator\n\
-         H-4,{v},phone,c1,d1,,gray,,operator;sv\n\
+         H-3,{v},phone,c1,d2,,gray,,operator\n\
+         H-4,{v},phone,c1,d2,,gray,,operator;sv\n\
          H-5,{v},phone,c0,d0,legal,complaint,3:01,operator;sv\n\
          H-6,{v},phone,c0,d0,legal,complaint,,\n\
          H-7,{v},phone,c0,d0,,complaint,,\n"

@@ -11,7 +11,7 @@
 //! let bundle = Bundle::from_json(&json).unwrap();
 //! let engine = bundle.engine().unwrap();
 //! let contact: Contact = serde_json::from_str(
-//!     r#"{"id": "A-1", "channel": "phone", "conduct": "c2", "demand": "d1"}"#,
+//!     r#"{"id": "A-1", "channel": "phone", "conduct": "c4", "demand": "d1"}"#,
 //! ).unwrap();
 //! let result = engine.classify(&contact).unwrap();
 //! assert_eq!(result.verdict, "harassment");

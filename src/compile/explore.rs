@@ -29,6 +29,11 @@ pub struct Space<'a> {
     repeats: Vec<u64>,
     /// Representative values of each counter, likewise.
     counts: Vec<Vec<u64>>,
+    /// Parties some condition names; the others (and "none recorded") behave alike.
+    parties: Vec<usize>,
+    /// For a focused question: the channels its conditions name, and one channel that stands
+    /// for all the others (`None`: every channel is its own class).
+    channels: Option<(Vec<usize>, Option<usize>)>,
 }
 
 fn axis_index(a: AxisKind) -> usize {
@@ -92,9 +97,17 @@ impl<'a> Space<'a> {
                 }
             });
         }
+        let mut parties = BTreeSet::new();
+        for c in all.iter().chain(&type_whens) {
+            visit_conds(c, &mut |c| {
+                parties.extend(c.party.iter().flatten().copied())
+            });
+        }
         Space {
             policy,
             mentioned,
+            channels: None,
+            parties: parties.into_iter().collect(),
             minutes: minutes.into_iter().collect(),
             repeats: repeats.into_iter().collect(),
             counts: counts
@@ -102,6 +115,55 @@ impl<'a> Space<'a> {
                 .map(|set| set.into_iter().collect())
                 .collect(),
         }
+    }
+
+    /// The same space for a question that reads only these conditions (and the caps, which
+    /// decide profiles): types no condition of the question mentions are folded into profiles
+    /// instead of being split one by one. Every contact still lies in exactly one class.
+    pub fn focus(&self, conds: &[&Cond]) -> Space<'a> {
+        let p = self.policy;
+        let mut mentioned = [
+            vec![false; p.conduct_types.len()],
+            vec![false; p.demand_types.len()],
+        ];
+        let mut channels = BTreeSet::new();
+        let type_whens = p
+            .conduct_types
+            .iter()
+            .chain(&p.demand_types)
+            .filter_map(|t| t.when.as_ref());
+        let caps = p.caps.iter().map(|c| &c.when);
+        for c in conds.iter().copied().chain(caps.clone()) {
+            visit_conds(c, &mut |c| {
+                for t in c.conduct_types.iter().flatten() {
+                    mentioned[0][*t] = true;
+                }
+                for t in c.demand_types.iter().flatten() {
+                    mentioned[1][*t] = true;
+                }
+            });
+        }
+        for c in conds.iter().copied().chain(caps).chain(type_whens) {
+            visit_conds(c, &mut |c| {
+                channels.extend(c.channel.iter().flatten().copied())
+            });
+        }
+        let others = (0..p.channels.len()).find(|c| !channels.contains(c));
+        Space {
+            policy: p,
+            mentioned,
+            channels: Some((channels.into_iter().collect(), others)),
+            minutes: self.minutes.clone(),
+            repeats: self.repeats.clone(),
+            counts: self.counts.clone(),
+            parties: self.parties.clone(),
+        }
+    }
+
+    /// The same space with every channel its own class.
+    pub fn every_channel(mut self) -> Self {
+        self.channels = None;
+        self
     }
 
     /// The set of every contact.
@@ -212,9 +274,17 @@ impl Space<'_> {
             p
         };
         match need {
-            Need::Channel => (0..self.policy.channels.len())
-                .map(|c| with(&|p| p.channel = Some(c)))
-                .collect(),
+            Need::Channel => match &self.channels {
+                None => (0..self.policy.channels.len())
+                    .map(|c| with(&|p| p.channel = Some(c)))
+                    .collect(),
+                // The channels the question names, and one for all the others.
+                Some((named, others)) => named
+                    .iter()
+                    .chain(others)
+                    .map(|&c| with(&|p| p.channel = Some(c)))
+                    .collect(),
+            },
             Need::Tag(t) => [true, false]
                 .iter()
                 .map(|b| with(&|p| p.tags[t] = Some(*b)))
@@ -233,8 +303,11 @@ impl Space<'_> {
                 .iter()
                 .map(|m| with(&|p| p.repeats = Some(*m)))
                 .collect(),
-            Need::Party => (0..self.policy.parties.len())
-                .map(Some)
+            // Each party a condition names, and one class for every other party or none.
+            Need::Party => self
+                .parties
+                .iter()
+                .map(|&i| Some(i))
                 .chain([None])
                 .map(|x| with(&|p| p.party = Some(x)))
                 .collect(),
@@ -397,7 +470,11 @@ impl Space<'_> {
                 .all(|(i, x)| x.is_none_or(|b| b == has(i)))
         }
         let events = f.events.as_deref().unwrap_or_default();
-        part.channel.is_none_or(|c| c == f.channel)
+        let channel = |c: usize| match &self.channels {
+            Some((named, Some(others))) if c == *others => !named.contains(&f.channel),
+            _ => c == f.channel,
+        };
+        part.channel.is_none_or(channel)
             && fixed(&part.tags, |i| f.tags.contains(&i))
             && fixed(&part.events, |i| events.contains(&i))
             && part
@@ -406,7 +483,10 @@ impl Space<'_> {
             && part
                 .repeats
                 .is_none_or(|r| rep(&self.repeats, f.repeats) == Some(r))
-            && part.party.is_none_or(|x| x == f.party)
+            && part.party.is_none_or(|x| {
+                let named = |q: Option<usize>| q.filter(|q| self.parties.contains(q));
+                x == named(f.party)
+            })
             && part.targeted.is_none_or(|t| t == f.targeted)
             && part.counts.iter().enumerate().all(|(i, n)| {
                 n.is_none_or(|n| {
@@ -426,7 +506,14 @@ impl Space<'_> {
         let p = self.policy;
         let mut out: Vec<Msg> = Vec::new();
         if let Some(c) = part.channel {
-            out.push(msg!("d-channel", id = &p.channels[c].id));
+            match &self.channels {
+                Some((named, Some(others))) if c == *others && !named.is_empty() => {
+                    let named: Vec<&str> =
+                        named.iter().map(|&i| p.channels[i].id.as_str()).collect();
+                    out.push(Msg::new("d-channel-other").arg("ids", Arg::any_of(&named)));
+                }
+                _ => out.push(msg!("d-channel", id = &p.channels[c].id)),
+            }
         }
         if let Some((c, d, v)) = part.profile {
             out.push(msg!(
@@ -485,7 +572,15 @@ impl Space<'_> {
         }
         match part.party {
             Some(Some(x)) => out.push(msg!("d-party", id = &p.parties[x].id)),
-            Some(None) => out.push(msg!("d-no-party")),
+            Some(None) if self.parties.is_empty() => out.push(msg!("d-no-party")),
+            Some(None) => {
+                let named: Vec<&str> = self
+                    .parties
+                    .iter()
+                    .map(|&i| p.parties[i].id.as_str())
+                    .collect();
+                out.push(Msg::new("d-party-other").arg("ids", Arg::any_of(&named)));
+            }
             None => {}
         }
         match part.targeted {

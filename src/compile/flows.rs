@@ -165,6 +165,9 @@ pub fn structure(space: &Space, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
 /// no flow admits are warned about.
 pub fn choice(space: &Space, d: &mut Vec<Diagnostic>) -> bool {
     let p = space.policy;
+    let conds: Vec<&crate::policy::Cond> = p.flows.iter().map(|f| &f.applies_to).collect();
+    // Every channel is its own class here: gaps are reported per channel.
+    let space = &space.focus(&conds).every_channel();
     let mut overlaps: BTreeMap<(usize, usize), Partial> = BTreeMap::new();
     let mut gaps: BTreeMap<(usize, usize), Partial> = BTreeMap::new();
     let complete = space.explore(
@@ -250,6 +253,7 @@ fn limit_warning(what: Msg, flow: Option<&Flow>) -> Diagnostic {
 pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
     let p = space.policy;
     let flow = &p.flows[fi];
+    let space = &space.focus(&flow_conds(flow));
     let mut taken: BTreeSet<(usize, usize)> = BTreeSet::new();
     let mut stuck: BTreeMap<usize, (Partial, Route)> = BTreeMap::new();
     let mut too_long: Option<(Partial, Route)> = None;
@@ -393,6 +397,9 @@ pub fn invariants(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
             continue;
         };
         let mut violation: Option<(Partial, Route)> = None;
+        let mut conds = flow_conds(flow);
+        conds.extend(inv.when.as_ref());
+        let space = &space.focus(&conds);
         let complete = space.explore(
             space.all(),
             |v| {
@@ -475,8 +482,18 @@ pub fn invariants(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The conditions a flow reads: its `applies_to` and every branch's `when`.
+fn flow_conds(flow: &Flow) -> Vec<&crate::policy::Cond> {
+    let mut out = vec![&flow.applies_to];
+    for s in &flow.steps {
+        out.extend(s.next.iter().filter_map(|b| b.when.as_ref()));
+    }
+    out
+}
+
 /// Is there a contact for which all these conditions hold?
 pub fn satisfiable(space: &Space, conds: &[&crate::policy::Cond]) -> bool {
+    let space = &space.focus(conds);
     let mut found = false;
     space.explore(
         space.all(),

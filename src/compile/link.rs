@@ -513,6 +513,9 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
                     slogan: None,
                     owners: Vec::new(),
                     effective_from: None,
+                    organization: None,
+                    created: None,
+                    revised: None,
                     legal_refs: Vec::new(),
                     thresholds: Default::default(),
                     vendors: Vec::new(),
@@ -1189,8 +1192,32 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     pages.sort_by(|a, b| a.order.cmp(&b.order).then(a.id.cmp(&b.id)));
 
     let m = &manifest.value;
-    if let Some(date) = &m.effective_from {
-        check_date(date.as_str(), &manifest.at("effective_from"), &mut l.d);
+    for (key, date) in [
+        ("effective_from", &m.effective_from),
+        ("created", &m.created),
+        ("revised", &m.revised),
+    ] {
+        if let Some(date) = date {
+            check_date(date.as_str(), &manifest.at(key), &mut l.d);
+        }
+    }
+    if let (Some(c), Some(r)) = (&m.created, &m.revised)
+        && valid_date(c.as_str())
+        && valid_date(r.as_str())
+        && r.as_str() < c.as_str()
+    {
+        l.d.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                msg!(
+                    "revised-before-created",
+                    revised = r.as_str(),
+                    created = c.as_str()
+                ),
+            )
+            .at(manifest.at("revised"))
+            .hint(msg!("revised-before-created-hint")),
+        );
     }
     let policy = Policy {
         manifest: Manifest {
@@ -1201,6 +1228,9 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             slogan: opt_text(&m.slogan, manifest.at("slogan")),
             owners: m.owners.clone(),
             effective_from: m.effective_from.as_ref().map(|d| d.0.clone()),
+            organization: m.organization.clone(),
+            created: m.created.as_ref().map(|d| d.0.clone()),
+            revised: m.revised.as_ref().map(|d| d.0.clone()),
             legal_refs: m.legal_refs.clone(),
             vendors: m.vendors.clone(),
             timezone: m
@@ -1218,6 +1248,11 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
                 .map(|(i, p)| text(p, s.at("principles").child(i)))
                 .collect(),
             body: body(s),
+            public: s.value.public.as_ref().map(|pb| PublicStance {
+                title: pb.title.clone(),
+                text: text(&pb.text, s.at("public").child("text")),
+                closing: opt_text(&pb.closing, s.at("public").child("closing")),
+            }),
         }),
         thresholds: l.thresholds.clone(),
         conduct: conduct_axis,
@@ -1247,6 +1282,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             .flat_map(|voc| &voc.value.synonyms)
             .map(|x| (x.term.clone(), x.words.clone()))
             .collect(),
+        compliance: None,
         provenance: Default::default(),
         lineage: Vec::new(),
         review: None,

@@ -21,6 +21,10 @@ pub fn texts(p: &Policy) -> Vec<(&Text, bool)> {
     if let Some(s) = &p.stance {
         out.push((&s.body, false));
         out.extend(s.principles.iter().map(|t| (t, false)));
+        if let Some(pb) = &s.public {
+            out.push((&pb.text, false));
+            out.extend(pb.closing.iter().map(|t| (t, false)));
+        }
     }
     out.extend(p.manifest.slogan.iter().map(|t| (t, false)));
     for l in p.conduct.levels.iter().chain(&p.demand.levels) {
@@ -31,6 +35,15 @@ pub fn texts(p: &Policy) -> Vec<(&Text, bool)> {
     }
     for t in p.conduct_types.iter().chain(&p.demand_types) {
         out.extend(t.describe.iter().map(|t| (t, false)));
+    }
+    for c in &p.caps {
+        out.extend(c.describe.iter().map(|t| (t, false)));
+    }
+    for f in p.compliance.iter().flat_map(|c| &c.frameworks) {
+        out.extend(f.describe.iter().map(|t| (t, false)));
+        for m in &f.measures {
+            out.extend(m.describe.iter().map(|t| (t, false)));
+        }
     }
     for r in &p.roles {
         out.extend(r.describe.iter().map(|t| (t, false)));

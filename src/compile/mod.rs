@@ -6,6 +6,7 @@
 
 pub mod caps;
 pub mod cases;
+pub mod compliance;
 pub mod explore;
 pub mod flows;
 mod link;
@@ -40,6 +41,7 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
     };
     review::timezone(v, &mut d);
     policy.review = review::review(v, &policy, &mut d);
+    policy.compliance = compliance::link(v, &policy, &mut d);
     let p = &policy;
     lints::placeholders(p, !gaps.thresholds, &mut d);
     caps::check(p, &mut d);

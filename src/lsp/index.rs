@@ -391,7 +391,7 @@ impl Walker<'_> {
                     self.push(IdKind::Page, "", &stem, range, true, "");
                 }
             }
-            Kind::Stance | Kind::Review => {}
+            Kind::Stance | Kind::Review | Kind::Compliance => {}
         }
         self.placeholders();
     }

@@ -77,6 +77,10 @@ pub enum Page {
     Search,
     Print,
     Deviations,
+    /// How the policy meets laws and guidelines (`compliance.yaml`).
+    Compliance,
+    /// The customer-facing basic policy (the stance's `public` text).
+    Public,
     Flow(usize),
     Case(usize),
     Free(usize),
@@ -127,6 +131,9 @@ impl<'a> Site<'a> {
             "version": m.version,
             "revision": meta.revision,
             "effective_from": m.effective_from,
+            "organization": m.organization,
+            "created": m.created,
+            "revised": m.revised,
             "owners": m.owners,
         });
         let mut nav = vec![
@@ -147,6 +154,12 @@ impl<'a> Site<'a> {
         }
         if !p.lineage.is_empty() {
             nav.push(("上位版との差分".into(), "deviations.html".into()));
+        }
+        if p.compliance.is_some() {
+            nav.push(("法令・指針との対応".into(), urls::compliance()));
+        }
+        if p.stance.as_ref().is_some_and(|s| s.public.is_some()) {
+            nav.push(("公開用 基本方針".into(), urls::public_policy()));
         }
         nav.push(("印刷用".into(), "print.html".into()));
         nav.push(("検索".into(), "search.html".into()));
@@ -198,6 +211,12 @@ impl<'a> Site<'a> {
         if !p.lineage.is_empty() {
             out.push(Page::Deviations);
         }
+        if p.compliance.is_some() {
+            out.push(Page::Compliance);
+        }
+        if p.stance.as_ref().is_some_and(|s| s.public.is_some()) {
+            out.push(Page::Public);
+        }
         out.extend((0..p.flows.len()).map(Page::Flow));
         out.extend((0..p.pages.len()).map(Page::Free));
         out.extend((0..p.cases.len()).map(Page::Case));
@@ -217,6 +236,8 @@ impl<'a> Site<'a> {
             Page::Search => "search.html".into(),
             Page::Print => "print.html".into(),
             Page::Deviations => "deviations.html".into(),
+            Page::Compliance => urls::compliance(),
+            Page::Public => urls::public_policy(),
             Page::Flow(i) => urls::flow(&p.flows[i].id),
             Page::Case(i) => urls::case(&p.cases[i].id),
             Page::Free(i) => urls::page(&p.pages[i].id),
@@ -302,6 +323,19 @@ impl<'a> Site<'a> {
                 d.print(),
             ),
             Page::Deviations => ("deviations.html", "上位版との差分".into(), d.deviations()),
+            Page::Compliance => (
+                "compliance.html",
+                "法令・指針との対応".into(),
+                d.compliance(),
+            ),
+            Page::Public => {
+                let public = p.stance.as_ref().and_then(|s| s.public.as_ref());
+                (
+                    "public.html",
+                    public.map_or_else(String::new, |x| x.title.clone()),
+                    public.map_or(Value::Null, |x| d.public_policy(x)),
+                )
+            }
             Page::Flow(i) => (
                 "flow.html",
                 p.flows[i].title.clone(),
@@ -892,6 +926,120 @@ struct Data<'s, 'a> {
 impl Data<'_, '_> {
     fn md(&self, text: &str) -> String {
         self.md_skip(text, None)
+    }
+
+    /// An item a compliance measure names: its label and link.
+    fn item(&self, link: crate::policy::ItemLink) -> Value {
+        use crate::policy::{AxisKind, ItemLink::*};
+        let (p, root) = (self.s.p, self.root);
+        let (label, url) = match link {
+            Stance => (
+                p.stance
+                    .as_ref()
+                    .map_or("基本姿勢".into(), |s| s.title.clone()),
+                "index.html#stance".to_string(),
+            ),
+            PublicPolicy => (
+                p.stance
+                    .as_ref()
+                    .and_then(|s| s.public.as_ref())
+                    .map_or("公開用 基本方針".into(), |s| {
+                        format!("公開用「{}」", s.title)
+                    }),
+                urls::public_policy(),
+            ),
+            Criteria => ("判断基準".into(), "criteria.html".into()),
+            Compliance => ("法令・指針との対応".into(), urls::compliance()),
+            Definition(i) => (
+                format!("用語「{}」", p.definitions[i].term),
+                urls::definition(&p.definitions[i].id),
+            ),
+            Flow(i) => (p.flows[i].title.clone(), urls::flow(&p.flows[i].id)),
+            Step(f, s) => (
+                format!("{}：{}", p.flows[f].title, p.flows[f].steps[s].title),
+                urls::step(&p.flows[f].id, &p.flows[f].steps[s].id),
+            ),
+            Script(i) => (
+                format!("文例「{}」", p.scripts[i].purpose),
+                urls::script(&p.scripts[i].id),
+            ),
+            Aftercare(i) => (
+                format!("事後対応「{}」", expand(p, &p.aftercare[i].title)),
+                urls::aftercare(&p.aftercare[i].id),
+            ),
+            Invariant(i) => (
+                format!("必ず守ること: {}", expand(p, &p.invariants[i].text)),
+                urls::invariant(&p.invariants[i].id),
+            ),
+            Role(i) => (
+                format!("体制「{}」", p.roles[i].label),
+                urls::role(&p.roles[i].id),
+            ),
+            Case(i) => (
+                format!("事例「{}」", p.cases[i].title),
+                urls::case(&p.cases[i].id),
+            ),
+            Page(i) => (p.pages[i].title.clone(), urls::page(&p.pages[i].id)),
+            Cap(i) => (
+                format!("保護のための上限「{}」", p.caps[i].label),
+                urls::cap(&p.caps[i].id),
+            ),
+            Type(AxisKind::Conduct, i) => (
+                format!("行為の類型「{}」", p.conduct_types[i].label),
+                urls::conduct_type(&p.conduct_types[i].id),
+            ),
+            Type(AxisKind::Demand, i) => (
+                format!("要求の類型「{}」", p.demand_types[i].label),
+                urls::demand_type(&p.demand_types[i].id),
+            ),
+        };
+        json!({"label": label, "url": format!("{root}{url}")})
+    }
+
+    fn compliance(&self) -> Value {
+        let p = self.s.p;
+        let Some(c) = &p.compliance else {
+            return json!({"frameworks": [], "announcements": []});
+        };
+        json!({
+            "frameworks": c.frameworks.iter().map(|f| json!({
+                "id": f.id, "title": f.title, "source": f.source,
+                "describe": f.describe.as_ref().map(|t| self.md(&t.src)),
+                "measures": f.measures.iter().map(|m| json!({
+                    "id": m.id, "title": m.title, "required": m.required,
+                    "describe": m.describe.as_ref().map(|t| self.md(&t.src)),
+                    "items": m.items.iter().map(|&i| self.item(i)).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "announcements": c.announcements.iter().map(|a| json!({"date": a.date.0, "audience": a.audience, "method": a.method})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The customer-facing basic policy: the stance's public text, the conduct the criteria
+    /// hold unacceptable whatever the demand, and the organisation and dates (from the site).
+    fn public_policy(&self, public: &crate::policy::PublicStance) -> Value {
+        let p = self.s.p;
+        let md = |t: &crate::policy::Text| {
+            markdown::render(
+                p,
+                &self.s.terms,
+                &t.src,
+                &Place {
+                    root: self.root,
+                    skip_term: None,
+                    link_terms: false,
+                    id_prefix: "",
+                },
+            )
+        };
+        json!({
+            "public": {
+                "title": public.title,
+                "text": md(&public.text),
+                "closing": public.closing.as_ref().map(md),
+            },
+            "unacceptable": p.conduct_types.iter().filter(|t| t.independent_of_demand).map(|t| t.label.clone()).collect::<Vec<_>>(),
+        })
     }
 
     fn md_skip(&self, text: &str, skip: Option<&str>) -> String {

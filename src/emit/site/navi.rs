@@ -167,6 +167,9 @@ fn walk_conds(c: &Cond, out: &mut Vec<Factor>) {
     if let Some(n) = &c.not {
         walk_conds(n, out);
     }
+    for a in c.any.iter().flatten() {
+        walk_conds(a, out);
+    }
 }
 
 /// Every fact the questions do not ask that some rule reads: tags and types named by flows and
