@@ -319,7 +319,7 @@ fn classify_refuses_an_unsigned_or_altered_bundle() {
     let (key, public) = keygen(dir.path(), "team");
     let (_, other) = keygen(dir.path(), "other");
     let out = signed_build(dir.path(), &key);
-    let contact = r#"{"channel": "phone", "conduct": "c2", "demand": "d1"}"#;
+    let contact = r#"{"channel": "phone", "conduct": "c4", "demand": "d1"}"#;
     let classify = |key: &Path| {
         mamoru()
             .arg("classify")
@@ -405,8 +405,8 @@ fn a_fork_verifies_its_signed_upstream_before_using_it() {
     common::edit(
         &upstream,
         "criteria.yaml",
+        "c0: [complaint, complaint, complaint]",
         "c0: [complaint, complaint, gray]",
-        "c0: [complaint, gray, gray]",
     );
     let o = check(&public);
     assert_eq!(o.status.code(), Some(1));
