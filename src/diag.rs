@@ -266,3 +266,8 @@ pub fn one_of<S: AsRef<str>>(names: &[S]) -> String {
         n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
     }
 }
+
+/// A key escaped as one segment of a JSON pointer (RFC 6901: `~` → `~0`, `/` → `~1`).
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}

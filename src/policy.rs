@@ -424,7 +424,7 @@ pub struct Policy {
     /// How the policy meets laws and guidelines (`compliance.yaml`), when it says so.
     pub compliance: Option<Compliance>,
     /// Where each item comes from, by `kind/id` (empty for a policy without upstream).
-    pub provenance: std::collections::BTreeMap<String, crate::resolve::Provenance>,
+    pub provenance: std::collections::BTreeMap<String, crate::provenance::Provenance>,
     /// Upstreams, nearest first: (policy id, version, bundle digest).
     pub lineage: Vec<(String, String, String)>,
     /// How the CRM's review exports map onto the review's columns (`review.yaml`).

@@ -17,27 +17,7 @@ use crate::validate::{Item, Validated};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Where a compiled item comes from.
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
-#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Provenance {
-    /// Written in this policy (no upstream, or new in a fork).
-    Own,
-    /// Taken unchanged from the upstream.
-    Inherited { upstream: String, version: String },
-    /// Replaced in the fork.
-    Overridden {
-        upstream: String,
-        version: String,
-        record: Option<OverrideRecord>,
-    },
-    /// Dropped by the fork (listed for the deviations page; not in the policy).
-    Removed {
-        upstream: String,
-        version: String,
-        record: OverrideRecord,
-    },
-}
+pub use crate::provenance::Provenance;
 
 /// What a fork must respect, gathered from all its upstreams.
 #[derive(Clone, Debug, Default)]
@@ -488,9 +468,7 @@ pub fn merge(
         mm.fork = mm.fork.clone().or(u.fork.clone());
         let mut thresholds = u.thresholds.clone();
         for (name, value) in &fm.thresholds {
-            let origin = manifest
-                .at("thresholds")
-                .child(crate::load::yaml::escape(name));
+            let origin = manifest.at("thresholds").child(crate::diag::escape(name));
             match u.thresholds.get(name) {
                 Some(old) if old == value => {}
                 Some(_) => {

@@ -597,7 +597,7 @@ impl Engine {
                     .demand
                     .levels
                     .iter()
-                    .map(|d| crate::emit::urls::cell(&c.id, &d.id))
+                    .map(|d| crate::urls::cell(&c.id, &d.id))
                     .collect()
             })
             .collect();
@@ -878,7 +878,7 @@ impl Engine {
             },
             route_status: self.status(&e),
             reach_roles: e.reach.iter().map(|&r| p.roles[r].id.clone()).collect(),
-            manual: crate::emit::urls::cell(
+            manual: crate::urls::cell(
                 &p.conduct.levels[a.conduct].id,
                 &p.demand.levels[a.demand].id,
             ),

@@ -80,7 +80,7 @@ pub struct Bundle {
     /// For a fork: where each item comes from, by `kind/id` (`flows/phone`, `criteria`):
     /// inherited from the upstream, overridden (with its record), removed, or the fork's own.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub provenance: BTreeMap<String, crate::resolve::Provenance>,
+    pub provenance: BTreeMap<String, crate::provenance::Provenance>,
 }
 
 fn default_timezone() -> String {

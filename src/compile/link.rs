@@ -413,7 +413,7 @@ impl Linker {
         let mut out = Vec::new();
         let mut ok = true;
         for (name, value) in m {
-            let o = origin.child(crate::load::yaml::escape(name));
+            let o = origin.child(crate::diag::escape(name));
             let mut d = Vec::new();
             let counter = self.counters.resolve(name, &o.key(), &mut d);
             self.d.extend(vocab_error(d));
@@ -537,9 +537,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     let mut thresholds = Vec::new();
     let mut broken_thresholds = v.incomplete.contains(&Kind::Manifest);
     for (name, value) in &manifest.value.thresholds {
-        let origin = manifest
-            .at("thresholds")
-            .child(crate::load::yaml::escape(name));
+        let origin = manifest.at("thresholds").child(crate::diag::escape(name));
         if !regex_threshold(name) {
             d.push(
                 Diagnostic::new(Code::InvalidValue, msg!("bad-threshold-name", name = name))
@@ -818,7 +816,7 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
     let mut grid = vec![Vec::new(); conduct_axis.levels.len()];
     let mut grid_ok = true;
     for (row_id, row) in &c.grid {
-        let ro = grid_origin.child(crate::load::yaml::escape(row_id));
+        let ro = grid_origin.child(crate::diag::escape(row_id));
         let Some(ci) = l.conduct.get(row_id) else {
             l.d.push(
                 Diagnostic::new(
@@ -1510,7 +1508,7 @@ fn link_case(l: &mut Linker, x: &Item<model::CaseMatter>) -> Option<Case> {
     let mut counts = vec![0u64; l.counters.names.len()];
     let mut counts_ok = true;
     for (name, n) in &c.counts {
-        let o = x.at("counts").child(crate::load::yaml::escape(name));
+        let o = x.at("counts").child(crate::diag::escape(name));
         match l.counters.resolve(name, &o.key(), &mut pd) {
             Some(i) => counts[i] = *n,
             None => counts_ok = false,

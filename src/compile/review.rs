@@ -5,9 +5,9 @@
 //! Architecture invariant: like the rest of `compile`, typed sources and origins only; it knows
 //! the review's contract (`model::REVIEW_COLUMNS`), not how exports are read.
 
+use crate::diag::escape;
 use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
 use crate::i18n::{Arg, Msg};
-use crate::load::yaml::escape;
 use crate::model::{ColumnValue, IdSet, REVIEW_COLUMNS};
 use crate::msg;
 use crate::policy::{Policy, ReviewMap};

@@ -113,9 +113,7 @@ fn end_pos(span: &Span, line_offset: u32) -> Pos {
 }
 
 /// Escape one JSON pointer segment.
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
+pub use crate::diag::escape;
 
 enum Frame {
     Seq {

@@ -131,9 +131,7 @@ pub fn reason_ja(b: &Bundle, r: &Value) -> (String, Option<String>) {
         }
         "cell" => {
             let cell = s("cell");
-            let manual = cell
-                .split_once('×')
-                .map(|(c, d)| crate::emit::urls::cell(c, d));
+            let manual = cell.split_once('×').map(|(c, d)| crate::urls::cell(c, d));
             (
                 format!("マス {cell} の判定は「{}」", verdict_label(b, s("verdict"))),
                 manual,

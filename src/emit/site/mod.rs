@@ -50,7 +50,7 @@ pub(crate) fn merged(
     dir: &Dir<'static>,
     folder: &str,
 ) -> Vec<(String, Vec<u8>)> {
-    let mut files = crate::load::embedded_files(dir);
+    let mut files = crate::embedded::embedded_files(dir);
     let prefix = format!("{folder}/");
     for (path, bytes) in overrides {
         let Some(name) = path.strip_prefix(&prefix) else {
@@ -277,7 +277,7 @@ impl<'a> Site<'a> {
 
     /// A badge for an item of a fork: inherited, changed or added (null outside forks).
     fn prov(&self, key: &str) -> Value {
-        use crate::resolve::Provenance::*;
+        use crate::provenance::Provenance::*;
         if self.p.lineage.is_empty() {
             return Value::Null;
         }
@@ -1393,7 +1393,7 @@ impl Data<'_, '_> {
     }
 
     fn deviations(&self) -> Value {
-        use crate::resolve::Provenance::*;
+        use crate::provenance::Provenance::*;
         let p = self.s.p;
         let rows: Vec<Value> = p
             .provenance
