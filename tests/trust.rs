@@ -224,3 +224,33 @@ fn japanese_authors_read_japanese() {
         .unwrap();
     assert!(String::from_utf8_lossy(&en.stderr).contains("full-width colon"));
 }
+
+#[test]
+fn a_broken_policy_yaml_is_one_error_not_a_panic_or_a_cascade() {
+    // The example: a YAML error inside `thresholds` leaves every threshold unknown, so types,
+    // aftercare items and compliance references built on them fail too. Only the root is shown.
+    let dir = tempfile::tempdir().unwrap();
+    let pol = dir.path().join("p");
+    mamoru().arg("init").arg(&pol).assert().success();
+    edit(
+        &pol,
+        "policy.yaml",
+        "thresholds:\n",
+        "thresholds:\n  bad: [\n",
+    );
+    let out = mamoru()
+        .args(["check", "--format", "json"])
+        .arg(&pol)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let errors: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|d: &serde_json::Value| d["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{text}");
+    assert_eq!(errors[0]["code"], "E005");
+    assert_eq!(errors[0]["file"], "policy.yaml");
+}

@@ -921,20 +921,27 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
             let ver = verdict.map(|v| l.verdicts.resolve(v.as_str(), &o.child("verdict"), &mut dd));
             l.d.extend(dd);
             let when_c = when.map(|w| l.fact_cond(w, &o.child("when")));
-            match (min, ver, &when_c) {
-                (Some(min_level), None | Some(Some(_)), None | Some(Some(_))) => out.push(Type {
-                    id: id.0.clone(),
-                    label: label.clone(),
-                    axis,
-                    min_level,
-                    verdict: ver.flatten(),
-                    independent_of_demand: indep,
-                    when: when_c.flatten(),
-                    describe: opt_text(describe, o.child("describe")),
-                    origin: o,
-                }),
-                _ => l.gaps.criteria = true,
+            // A type with an error stays in the list (at the lowest level, without its
+            // condition), so the indices conditions hold stay valid; the gap stops the checks
+            // that would judge with it.
+            let complete = matches!(
+                (min, ver, &when_c),
+                (Some(_), None | Some(Some(_)), None | Some(Some(_)))
+            );
+            if !complete {
+                l.gaps.criteria = true;
             }
+            out.push(Type {
+                id: id.0.clone(),
+                label: label.clone(),
+                axis,
+                min_level: min.unwrap_or(0),
+                verdict: ver.flatten(),
+                independent_of_demand: indep,
+                when: if complete { when_c.flatten() } else { None },
+                describe: opt_text(describe, o.child("describe")),
+                origin: o,
+            });
         }
         out
     };

@@ -40,18 +40,24 @@ pub fn compile(v: &Validated, assets: &[String]) -> Compiled {
         };
     };
     review::timezone(v, &mut d);
-    policy.review = review::review(v, &policy, &mut d);
-    policy.compliance = compliance::link(v, &policy, &mut d);
+    // review.yaml and compliance.yaml name items of the rest of the policy: when that has
+    // errors, an item missing from it is a follow-on error, left out until the root is fixed.
+    let incomplete = !v.incomplete.is_empty() || d.iter().any(|x| x.is_error());
+    let mut refs = Vec::new();
+    policy.review = review::review(v, &policy, &mut refs);
+    policy.compliance = compliance::link(v, &policy, &mut refs);
+    d.extend(
+        refs.into_iter()
+            .filter(|x| !(incomplete && x.code == crate::diag::Code::UnknownReference)),
+    );
     let p = &policy;
     lints::placeholders(p, !gaps.thresholds, &mut d);
-    caps::check(p, &mut d);
-    if !gaps.criteria {
-        grid(p, &mut d);
-    }
-    let space = explore::Space::new(p);
     let mut judged = Vec::new();
     let mut flows_ok = !gaps.flows && !gaps.criteria;
     if !gaps.criteria {
+        caps::check(p, &mut d);
+        grid(p, &mut d);
+        let space = explore::Space::new(p);
         let mut sound = Vec::new();
         for f in &p.flows {
             sound.push(flows::structure(&space, f, &mut d));
