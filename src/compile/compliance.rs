@@ -106,15 +106,6 @@ fn text(src: &Option<String>, origin: Origin) -> Option<Text> {
     })
 }
 
-/// `flows/ID…` naming a flow that the sources hold but the compiled policy lacks.
-fn broken_flow(v: &Validated, p: &Policy, r: &str) -> bool {
-    let mut parts = r.split('/');
-    let (Some("flows"), Some(id)) = (parts.next(), parts.next()) else {
-        return false;
-    };
-    v.flows.iter().any(|f| f.value.id.as_str() == id) && !p.flows.iter().any(|f| f.id == id)
-}
-
 /// Link `compliance.yaml` against the compiled policy. `None` when the policy has none.
 pub fn link(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Compliance> {
     let c = v.compliance.as_ref()?;
@@ -138,9 +129,6 @@ pub fn link(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Compli
             for (ii, r) in m.items.iter().enumerate() {
                 match resolve(p, r.as_str()) {
                     Ok(link) => items.push(link),
-                    // A flow that is written but did not compile has its own errors: naming its
-                    // steps here again would only bury them.
-                    Err(_) if broken_flow(v, p, r.as_str()) => {}
                     Err(hint) => {
                         d.push(unknown_item(r.as_str(), hint, mo.child("items").child(ii)))
                     }

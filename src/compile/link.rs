@@ -625,23 +625,22 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         &mut d,
     )
     .0;
-    let (vocab_channels, vocab_tags) = match &v.vocabulary {
-        Some(voc) => (
-            voc.value
-                .channels
+    // A list of vocabulary.yaml, each item with its origin (empty without the file).
+    fn vocab<T: Clone>(
+        v: &Validated,
+        key: &str,
+        list: impl Fn(&model::Vocabulary) -> &Vec<T>,
+    ) -> Vec<(T, Origin)> {
+        v.vocabulary.as_ref().map_or_else(Vec::new, |voc| {
+            list(&voc.value)
                 .iter()
                 .enumerate()
-                .map(|(i, x)| (x.clone(), voc.at("channels").child(i)))
-                .collect::<Vec<_>>(),
-            voc.value
-                .tags
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (x.clone(), voc.at("tags").child(i)))
-                .collect::<Vec<_>>(),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
+                .map(|(i, x)| (x.clone(), voc.at(key).child(i)))
+                .collect()
+        })
+    }
+    let vocab_channels = vocab(v, "channels", |x| &x.channels);
+    let vocab_tags = vocab(v, "tags", |x| &x.tags);
     let (channels, ch_keep) = table(
         "what-channel",
         inc(Kind::Vocabulary),
@@ -656,23 +655,8 @@ pub fn link(v: &Validated) -> (Option<Policy>, Vec<Diagnostic>, Gaps) {
         |(x, o)| (x.id.as_str(), o.clone()),
         &mut d,
     );
-    let (vocab_parties, vocab_counters) = match &v.vocabulary {
-        Some(voc) => (
-            voc.value
-                .parties
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (x.clone(), voc.at("parties").child(i)))
-                .collect::<Vec<_>>(),
-            voc.value
-                .counters
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (x.clone(), voc.at("counters").child(i)))
-                .collect::<Vec<_>>(),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
+    let vocab_parties = vocab(v, "parties", |x| &x.parties);
+    let vocab_counters = vocab(v, "counters", |x| &x.counters);
     let (parties, party_keep) = table(
         "what-party",
         inc(Kind::Vocabulary),
