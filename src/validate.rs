@@ -315,9 +315,12 @@ fn schema_for_instance<'a>(root: &'a Value, instance_path: &str) -> Option<&'a V
                     None => break,
                 }
             } else if let Some(any) = n.get("anyOf").and_then(Value::as_array)
-                && n.get("description").is_none()
+                && any
+                    .iter()
+                    .any(|b| b.get("type").and_then(Value::as_str) == Some("null"))
             {
-                // Option<T>: the branch that is not null.
+                // Option<T> (documented or not): the branch that is not null. A union without
+                // a null branch (`MinutesRef`, `CountRef` …) is the value's own schema.
                 match any
                     .iter()
                     .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))

@@ -85,6 +85,14 @@ const CASES: &[Case] = &[
         line_of: Some("hold: 3分"),
     },
     Case {
+        // A documented optional field: its schema is an `anyOf` with a description.
+        name: "a step's hold with a Japanese unit",
+        edits: &[("flows/phone.yaml", "hold: hold", "hold: 3分")],
+        code: "E019",
+        file: "flows/phone.yaml",
+        line_of: Some("hold: 3分"),
+    },
+    Case {
         name: "full-width separators in a list",
         edits: &[(
             "flows/phone.yaml",
