@@ -6,6 +6,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
+/// The JSON Schema dialect of every schema mamoru publishes (`$schema`): draft 2020-12.
 pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 fn generator() -> schemars::SchemaGenerator {
@@ -31,6 +32,7 @@ pub fn kind_schema(kind: Kind) -> Value {
     if !defs.is_empty() {
         obj.insert("$defs".into(), Value::Object(defs));
     }
+    unwrap_descriptions(&mut root);
     root
 }
 
@@ -60,14 +62,40 @@ pub fn source_schema() -> Value {
         })
         .collect();
     let defs = g.take_definitions(true);
-    json!({
+    let mut root = json!({
         "$schema": DRAFT,
         "$id": "https://mamoru.invalid/schema/source/v1",
         "title": "mamoru policy sources",
         "description": "Any file of a mamoru policy folder (the front matter of Markdown files).",
         "anyOf": kinds,
         "$defs": defs,
-    })
+    });
+    unwrap_descriptions(&mut root);
+    root
+}
+
+/// Join the wrapped lines of every `description` (the doc comments of `model`, wrapped at 100
+/// columns) into one line per paragraph, as Markdown reads them: editors show a description's
+/// line breaks as they are, in the middle of a sentence.
+fn unwrap_descriptions(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (key, x) in o.iter_mut() {
+                match x {
+                    Value::String(s) if key == "description" => {
+                        *s = s
+                            .split("\n\n")
+                            .map(|para| para.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+                            .collect::<Vec<_>>()
+                            .join("\n\n");
+                    }
+                    _ => unwrap_descriptions(x),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(unwrap_descriptions),
+        _ => {}
+    }
 }
 
 struct Compiled {
