@@ -17,7 +17,9 @@ pub enum Fatal {
     Io {
         /// A catalogue id: `io-read`, `io-write`, `io-create`.
         action: &'static str,
+        /// The file or folder.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
@@ -27,7 +29,9 @@ pub enum Fatal {
     /// A bundle that cannot be used.
     #[error("{}: {source}", .path.display())]
     Bundle {
+        /// The bundle file.
         path: PathBuf,
+        /// What is wrong with it.
         #[source]
         source: crate::bundle::BundleError,
     },

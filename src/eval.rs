@@ -10,15 +10,24 @@ use crate::policy::{AxisKind, Cond, Facts, Flow, Policy};
 /// A fact the evaluation needs and the probe does not know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
+    /// The contact's channel.
     Channel,
+    /// Whether the contact has this tag (index into `Policy::tags`).
     Tag(usize),
+    /// Whether this event happened (index into `Policy::events`); for a concrete contact, an
+    /// event not reported yet.
     Event(usize),
+    /// The contact's length in minutes.
     Minutes,
+    /// How often the same claim was repeated.
     Repeats,
+    /// Who the other party is.
     Party,
+    /// Whether the other party singled out one staff member.
     Targeted,
     /// A counter's value.
     Count(usize),
+    /// Whether the contact has this type (axis, index into that axis' types).
     Type(AxisKind, usize),
     /// The effective levels and the verdict.
     Profile,
@@ -26,13 +35,19 @@ pub enum Need {
 
 /// What conditions may ask about a contact.
 pub trait Probe {
+    /// The contact's channel (index into `Policy::channels`).
     fn channel(&self) -> Result<usize, Need>;
+    /// The contact has the tag.
     fn tag(&self, tag: usize) -> Result<bool, Need>;
+    /// The event happened during the contact.
     fn event(&self, event: usize) -> Result<bool, Need>;
+    /// The contact's length, in minutes.
     fn minutes(&self) -> Result<u64, Need>;
+    /// How often the same claim was repeated.
     fn repeats(&self) -> Result<u64, Need>;
     /// The other party (`None`: not recorded).
     fn party(&self) -> Result<Option<usize>, Need>;
+    /// The other party singled out one staff member.
     fn targeted(&self) -> Result<bool, Need>;
     /// A counter's value (facts over time).
     fn count(&self, counter: usize) -> Result<u64, Need>;
@@ -40,7 +55,9 @@ pub trait Probe {
     fn has_type(&self, axis: AxisKind, ty: usize) -> Result<bool, Need>;
     /// Effective conduct level, after types raised it.
     fn conduct(&self) -> Result<usize, Need>;
+    /// Effective demand level, after types raised it.
     fn demand(&self) -> Result<usize, Need>;
+    /// The final verdict, after overrides (index into `Policy::verdicts`).
     fn verdict(&self) -> Result<usize, Need>;
 }
 
@@ -166,34 +183,50 @@ pub fn holds<P: Probe + ?Sized>(c: &Cond, p: &P) -> Result<bool, Need> {
 /// nothing again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
-    /// A type raised an axis from the level given (or reached so far) to its `min_level`.
+    /// A type raised an axis from the level given in the facts to the effective level (its
+    /// `min_level`, or less under a cap). Only the types that reach that level are listed.
     Raised {
+        /// The axis raised.
         axis: AxisKind,
         /// The type's index on that axis.
         ty: usize,
         /// The level as given in the facts.
         from: usize,
+        /// The effective level.
         to: usize,
         /// The contact did not list the type: its `when` holds on the facts.
         implied: bool,
     },
     /// The effective grid cell and its verdict.
     Cell {
+        /// The effective conduct level (the row).
         conduct: usize,
+        /// The effective demand level (the column).
         demand: usize,
+        /// The cell's verdict.
         verdict: usize,
     },
-    /// A conduct type's `verdict` override raised the verdict above the cell's.
-    Override { ty: usize, verdict: usize },
+    /// A conduct type's `verdict` override raised the verdict above the cell's (listed for
+    /// each type whose override is the final verdict).
+    Override {
+        /// The conduct type's index.
+        ty: usize,
+        /// The verdict it raised to.
+        verdict: usize,
+    },
     /// A protective cap limited a type's raise: the type would have raised its axis to `from`
     /// (its `min_level`); under the cap it could raise it only to `to`. Given only when the cap
     /// lowered the effective level.
     Capped {
         /// The cap's index.
         cap: usize,
+        /// The axis of the type.
         axis: AxisKind,
+        /// The type's index on that axis.
         ty: usize,
+        /// The type's `min_level`.
         from: usize,
+        /// The level it could raise to under the cap (never below the level given).
         to: usize,
     },
 }
@@ -221,13 +254,17 @@ pub fn raise_limit(
 /// How a contact's verdict came about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Assessment {
+    /// The effective conduct level.
     pub conduct: usize,
+    /// The effective demand level.
     pub demand: usize,
+    /// The final verdict, after overrides.
     pub verdict: usize,
     /// Verdict of the grid cell before overrides.
     pub cell_verdict: usize,
-    /// Types the contact has (listed or implied), per axis.
+    /// Conduct types the contact has (listed or implied).
     pub conduct_types: Vec<usize>,
+    /// Demand types the contact has (listed or implied).
     pub demand_types: Vec<usize>,
     /// Why: per axis the types that raised a level and the caps that limited it, then the
     /// cell, then overrides, in that (causal) order.
@@ -432,11 +469,14 @@ pub fn assess(p: &Policy, f: &Facts) -> Assessment {
 
 /// A concrete contact: its facts and its assessment.
 pub struct Contact<'a> {
+    /// The facts as given.
     pub facts: &'a Facts,
+    /// Their assessment (verdict and why).
     pub assessment: Assessment,
 }
 
 impl<'a> Contact<'a> {
+    /// Assess the facts under the policy.
     pub fn new(policy: &Policy, facts: &'a Facts) -> Self {
         Contact {
             facts,
@@ -531,9 +571,11 @@ pub fn max_route(flow: &Flow) -> u64 {
 /// A route through a flow: the steps visited and the branch taken at each.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
+    /// The steps visited, in order (indices into the flow's steps); a step once per entry.
     pub steps: Vec<usize>,
     /// `taken[i]` is the branch taken at `steps[i]` (none at the last step).
     pub taken: Vec<usize>,
+    /// How the route ended.
     pub outcome: Outcome,
 }
 

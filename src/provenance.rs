@@ -11,17 +11,28 @@ pub enum Provenance {
     /// Written in this policy (no upstream, or new in a fork).
     Own,
     /// Taken unchanged from the upstream.
-    Inherited { upstream: String, version: String },
+    Inherited {
+        /// The id of the upstream policy it comes from.
+        upstream: String,
+        /// That upstream's version.
+        version: String,
+    },
     /// Replaced in the fork.
     Overridden {
+        /// The id of the upstream policy whose item it replaces.
         upstream: String,
+        /// That upstream's version.
         version: String,
+        /// Why, as the fork recorded it (`None` for a threshold, which has no record).
         record: Option<OverrideRecord>,
     },
     /// Dropped by the fork (listed for the deviations page; not in the policy).
     Removed {
+        /// The id of the upstream policy whose item it drops.
         upstream: String,
+        /// That upstream's version.
         version: String,
+        /// Why, as the fork recorded it in `remove`.
         record: OverrideRecord,
     },
 }

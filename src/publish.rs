@@ -49,22 +49,44 @@ const POLICY_READS: &[&str] = &[
 pub enum PublishError {
     /// The output is a policy folder, contains one, or is a folder the policy reads.
     Overlap {
+        /// The output folder asked for.
         out: PathBuf,
+        /// The policy folder it overlaps.
         policy: PathBuf,
+        /// `true`: the output lies inside the policy folder; `false`: it is or contains it.
         inside: bool,
     },
     /// The output exists, is not empty and was not written by mamoru.
-    NotOurs { out: PathBuf, entries: usize },
+    NotOurs {
+        /// The output folder asked for.
+        out: PathBuf,
+        /// How many entries it holds.
+        entries: usize,
+    },
     /// `--force` was given for a folder that is never replaced (`why` is a catalogue id).
-    Precious { out: PathBuf, why: &'static str },
+    Precious {
+        /// The output folder asked for.
+        out: PathBuf,
+        /// Why it is never replaced (a catalogue id: the home folder, the root …).
+        why: &'static str,
+    },
     /// The output exists and is a file (or a link).
-    NotAFolder { out: PathBuf },
+    NotAFolder {
+        /// The output path asked for.
+        out: PathBuf,
+    },
     /// A relative path that would leave the output folder.
-    BadPath { rel: String },
+    BadPath {
+        /// The path an emitter gave.
+        rel: String,
+    },
     /// An I/O error, with what was being done (a catalogue id: `io-read`, `io-write` …).
     Io {
+        /// What was being done (a catalogue id).
         action: &'static str,
+        /// The file or folder.
         path: PathBuf,
+        /// What the operating system said.
         source: io::Error,
     },
 }

@@ -12,25 +12,40 @@ use serde::Serialize;
 /// A diagnostic with its place resolved, as `--format json` prints it.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct Resolved {
+    /// `error` or `warning`.
     pub severity: Severity,
+    /// The stable code, `E201`.
     pub code: String,
+    /// The code's name, `unknown-reference`.
     pub name: &'static str,
+    /// The message, rendered.
     pub message: String,
+    /// The file, as a path relative to the policy folder (`../support/…` in an upstream).
     pub file: Option<String>,
+    /// The line, 1-based.
     pub line: Option<u32>,
+    /// The column, 1-based, in characters.
     pub column: Option<u32>,
+    /// How to fix it, rendered.
     pub hint: Option<String>,
+    /// Further lines of explanation, rendered.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Other places worth showing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedResolved>,
 }
 
+/// A related place of a diagnostic, resolved.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct RelatedResolved {
+    /// The file, relative to the policy folder.
     pub file: String,
+    /// The line, 1-based.
     pub line: u32,
+    /// The column, 1-based, in characters.
     pub column: u32,
+    /// What the place is, rendered.
     pub message: String,
 }
 

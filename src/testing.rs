@@ -6,15 +6,22 @@ use crate::policy::Policy;
 use serde::Serialize;
 use std::fmt::Write;
 
+/// One case run as a test.
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseResult {
+    /// The case's id.
     pub id: String,
+    /// The policy gave what the case expects.
     pub passed: bool,
     /// Why it failed: one line per difference.
     pub failures: Vec<String>,
+    /// The verdict the policy gives (its id).
     pub verdict: String,
+    /// The effective grid cell, `c2×d1`.
     pub cell: String,
+    /// The flow the contact follows, if any admits it.
     pub flow: Option<String>,
+    /// The route taken, as step ids.
     pub route: Vec<String>,
     /// The types that moved the verdict, and the cell.
     pub explanation: String,
@@ -22,13 +29,20 @@ pub struct CaseResult {
 
 pub use crate::compile::cases::{Coverage, Measure};
 
+/// `mamoru test`'s report: every case's result and the coverage of the policy.
 #[derive(Clone, Debug, Serialize)]
 pub struct TestReport {
+    /// The policy's id.
     pub policy: String,
+    /// The policy's version.
     pub version: String,
+    /// The cases, in case order.
     pub cases: Vec<CaseResult>,
+    /// How many cases passed.
     pub passed: usize,
+    /// How many cases failed.
     pub failed: usize,
+    /// Grid cells, flow steps and branches the cases exercise.
     pub coverage: Coverage,
     /// Errors of the policy besides its cases (`error[CODE] file:line:col: message`): the
     /// results cannot be trusted while there are any.
@@ -158,6 +172,7 @@ impl TestReport {
         s
     }
 
+    /// As pretty-printed JSON (`--format json`), with a final newline.
     pub fn json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("serialisable");
         s.push('\n');

@@ -17,11 +17,14 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// A language mamoru speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lang {
+    /// English (`en.ftl`), the default.
     En,
+    /// Japanese (`ja.ftl`).
     Ja,
 }
 
 impl Lang {
+    /// Both languages, English first.
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
 
     /// `en`, `ja`, `ja_JP.UTF-8`, `en-US` … (the part before `_`, `-` or `.`).
@@ -77,8 +80,11 @@ pub fn lang() -> Lang {
 /// An argument of a message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Arg {
+    /// Text, shown as it is.
     Text(String),
+    /// A whole number (Fluent selects plural forms on it).
     Int(i64),
+    /// A decimal number.
     Float(f64),
     /// Another message, rendered in the same language.
     Msg(Box<Msg>),
@@ -162,6 +168,7 @@ pub struct Msg {
 }
 
 impl Msg {
+    /// A message without arguments.
     pub fn new(id: &'static str) -> Msg {
         Msg {
             id,
