@@ -41,49 +41,71 @@ pub enum KeyKind {
 
 /// A private key read from a PEM file.
 pub enum SecretKey {
+    /// An Ed25519 key (signed folders).
     Ed25519(ed25519_dalek::SigningKey),
+    /// An ECDSA P-256 key (OPA bundles).
     P256(p256::ecdsa::SigningKey),
 }
 
 /// A public key read from a PEM file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PublicKey {
+    /// An Ed25519 key (signed folders).
     Ed25519(ed25519_dalek::VerifyingKey),
+    /// An ECDSA P-256 key (OPA bundles).
     P256(p256::ecdsa::VerifyingKey),
 }
 
 /// A usage or I/O error: the command could not do its job (exit code 2).
 #[derive(Debug)]
 pub enum Error {
+    /// A file or folder that could not be read or written.
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// What the operating system said.
         error: std::io::Error,
     },
+    /// `keygen` would overwrite this key file.
     KeyExists(PathBuf),
     /// Not a PEM key of a kind mamoru reads (`private`: a private key was expected).
     BadKey {
+        /// The key file.
         path: PathBuf,
+        /// A private key was expected (else a public one).
         private: bool,
     },
+    /// The operating system gave no randomness for a new key.
     NoRandomness(String),
+    /// A key of another algorithm than the command needs.
     WrongKeyKind {
+        /// The key file.
         path: PathBuf,
+        /// The kind the command needs.
         want: KeyKind,
+        /// The kind the file holds.
         have: KeyKind,
     },
+    /// A private key where a public key is expected (never hand out the private one).
     PrivateGiven(PathBuf),
+    /// A public key where a private key is expected.
     PublicGiven(PathBuf),
+    /// The path to sign or verify is not a folder.
     NotAFolder(PathBuf),
     /// A file `sign` will not sign; `why` is a catalogue id (`sign-why-…`).
     Unsignable {
+        /// The file, relative to the folder.
         path: String,
+        /// Why (a catalogue id).
         why: &'static str,
     },
     /// `sign --add` on a folder whose files changed since it was signed.
     AddChanged(PathBuf),
     /// `sign --add` on a folder with no (readable) signature file.
     AddUnsigned {
+        /// The folder.
         dir: PathBuf,
+        /// What is wrong with its signature file.
         why: Problem,
     },
 }
@@ -176,6 +198,7 @@ impl PublicKey {
         hex(&Sha256::digest(&der))[..16].to_string()
     }
 
+    /// The key's algorithm.
     pub fn kind(&self) -> KeyKind {
         match self {
             PublicKey::Ed25519(_) => KeyKind::Ed25519,
@@ -200,6 +223,7 @@ impl PublicKey {
 }
 
 impl SecretKey {
+    /// The public half of the key.
     pub fn public(&self) -> PublicKey {
         match self {
             SecretKey::Ed25519(k) => PublicKey::Ed25519(k.verifying_key()),
@@ -207,6 +231,7 @@ impl SecretKey {
         }
     }
 
+    /// The key's algorithm.
     pub fn kind(&self) -> KeyKind {
         self.public().kind()
     }
@@ -388,8 +413,11 @@ pub fn read_ed25519_public(path: &Path) -> Result<PublicKey, Error> {
 /// What `keygen` wrote.
 #[derive(Debug)]
 pub struct Generated {
+    /// The private key file, `NAME.key` (mode 0600).
     pub private: PathBuf,
+    /// The public key file, `NAME.pub`.
     pub public: PathBuf,
+    /// The key id.
     pub kid: String,
 }
 
@@ -449,16 +477,19 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
         .map_err(io(path))
 }
 
-/// The signature file.
+/// The signature file ([`SIGNATURE_FILE`]) of a signed folder.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SignatureFile {
+    /// [`FORMAT`].
     pub format: String,
     /// Every file of the folder but this one, sorted by path.
     pub files: Vec<FileHash>,
+    /// One signature per key, of [`message`] over `files`.
     pub signatures: Vec<Signature>,
 }
 
+/// A file of a signed folder and its hash.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct FileHash {
@@ -468,10 +499,13 @@ pub struct FileHash {
     pub sha256: String,
 }
 
+/// One key's signature of a folder.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Signature {
+    /// The signing key's id ([`PublicKey::kid`]).
     pub kid: String,
+    /// [`ALG`].
     pub alg: String,
     /// Standard base64 of the 64-byte Ed25519 signature of [`message`].
     pub sig: String,
@@ -575,6 +609,7 @@ fn hash_file(path: &Path) -> Result<String, Error> {
 /// What `sign` did.
 #[derive(Debug)]
 pub struct Signed {
+    /// How many files the signature lists.
     pub files: usize,
     /// Key ids whose signatures the file now carries, in order.
     pub kids: Vec<String>,
@@ -644,24 +679,49 @@ pub fn sign(dir: &Path, keys: &[SecretKey], add: bool) -> Result<Signed, Error> 
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Problem {
     /// No signature file.
-    Unsigned { dir: String },
+    Unsigned {
+        /// The folder.
+        dir: String,
+    },
     /// The signature file cannot be read as one; `why` is already in the reader's language.
-    Malformed { why: String },
+    Malformed {
+        /// What is wrong, rendered.
+        why: String,
+    },
     /// No signature by any of the keys given.
     WrongKey {
+        /// The key ids the file has signatures of.
         signed_by: Vec<String>,
+        /// The key ids given.
         given: Vec<String>,
     },
     /// A signature by a given key's id that does not verify.
-    BadSignature { kid: String },
+    BadSignature {
+        /// The key id.
+        kid: String,
+    },
     /// A listed file whose bytes changed.
-    Changed { path: String },
+    Changed {
+        /// The file, relative to the folder.
+        path: String,
+    },
     /// A file the signature does not list.
-    Added { path: String },
+    Added {
+        /// The file, relative to the folder.
+        path: String,
+    },
     /// A listed file that is missing.
-    Removed { path: String },
+    Removed {
+        /// The file, relative to the folder.
+        path: String,
+    },
     /// A symlink or special file in the folder (never followed); `why` is a catalogue id.
-    NotRegular { path: String, why: &'static str },
+    NotRegular {
+        /// The entry, relative to the folder.
+        path: String,
+        /// Why it is refused (a catalogue id).
+        why: &'static str,
+    },
 }
 
 impl Problem {
@@ -798,11 +858,14 @@ fn authenticate(file: &SignatureFile, keys: &[PublicKey]) -> Result<String, Prob
 pub struct Verified {
     /// The key that signed (when a signature verified).
     pub kid: Option<String>,
+    /// How many files the signature lists.
     pub files: usize,
+    /// Everything that is not as signed; empty when the folder verifies.
     pub problems: Vec<Problem>,
 }
 
 impl Verified {
+    /// The folder is exactly as signed, by one of the keys given.
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
