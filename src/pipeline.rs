@@ -21,12 +21,16 @@ pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policy");
 /// Where a policy comes from.
 #[derive(Clone, Debug)]
 pub enum Input {
+    /// A policy folder on disk (a fork's upstreams are read relative to it).
     Dir(PathBuf),
+    /// The example policy embedded in the binary (`--builtin`).
     Builtin,
     /// Files in memory (relative path, bytes), named `name` in messages: an editor's unsaved
     /// buffers, a test. A fork's upstream cannot be read this way.
     Memory {
+        /// How messages name the policy.
         name: String,
+        /// The files, by path relative to the policy folder.
         files: Vec<(String, Vec<u8>)>,
     },
 }
@@ -52,17 +56,22 @@ pub fn builtin_files() -> Vec<(String, Vec<u8>)> {
 
 /// The result of `mamoru check`.
 pub struct Checked {
+    /// Every file read, of every layer (for diagnostics' snippets and the emitters' assets).
     pub sources: Sources,
+    /// The compiled policy, absent when an error left it incomplete.
     pub policy: Option<Policy>,
+    /// Every error and warning, in the order the stages found them.
     pub diagnostics: Vec<Diagnostic>,
     /// The policy's cases, judged once by the check.
     pub judged: Vec<crate::compile::cases::Judgement>,
 }
 
 impl Checked {
+    /// How many diagnostics are errors.
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
+    /// How many diagnostics are warnings (lints).
     pub fn warnings(&self) -> usize {
         self.diagnostics.len() - self.errors()
     }

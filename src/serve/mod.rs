@@ -44,17 +44,25 @@ pub enum Watching {
     Poll(Duration),
 }
 
+/// How `mamoru serve` runs.
 pub struct Options {
+    /// The policy folder served.
     pub dir: PathBuf,
+    /// The address to listen on (loopback unless asked otherwise).
     pub bind: IpAddr,
     /// `None`: [`DEFAULT_PORT`], or any free port when it is taken.
     pub port: Option<u16>,
+    /// How changes are noticed.
     pub watching: Watching,
+    /// The language of the console and of the error overlay.
     pub lang: Lang,
+    /// How the policy folders are read.
     pub load: LoadOptions,
 }
 
 impl Options {
+    /// Serve `dir` on loopback, default port, watching natively, messages in the environment's
+    /// language.
     pub fn new(dir: PathBuf) -> Options {
         Options {
             dir,
