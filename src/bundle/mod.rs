@@ -20,7 +20,9 @@
 //! ```
 
 mod engine;
+mod lower;
 pub mod stream;
+pub(crate) mod vocab;
 
 pub use engine::{Classification, Contact, ContactError, Engine, Reason};
 
