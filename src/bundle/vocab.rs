@@ -132,7 +132,7 @@ mod tests {
     #[test]
     fn a_bundle_and_the_policy_it_lowers_to_list_the_same_ids() {
         let checked = crate::ops::check(&crate::ops::Input::Builtin).unwrap();
-        let b = crate::emit::bundle::build(checked.policy.as_ref().unwrap(), None, vec![]);
+        let b = crate::emit::bundle::build(checked.policy.as_ref().unwrap(), None);
         let engine = b.engine().unwrap();
         for v in Vocab::ALL {
             assert_eq!(v.in_bundle(&b), v.in_policy(engine.policy()), "{v:?}");

@@ -9,12 +9,13 @@ use crate::bundle::{self as b, Bundle, FORMAT};
 use crate::model::Org;
 use crate::policy::{self, Cond, Policy, Quantity};
 
-/// Build the bundle of a policy. `revision` is the source revision when known; `lineage` the
-/// upstreams of a fork, nearest first. The manifest's digest is computed last, over the rest.
-pub fn build(p: &Policy, revision: Option<String>, lineage: Vec<b::Lineage>) -> Bundle {
+/// Build the bundle of a policy. `revision` is the source revision when known; the lineage
+/// (the upstreams a fork was merged from) is the policy's own. The manifest's digest is computed
+/// last, over the rest.
+pub fn build(p: &Policy, revision: Option<String>) -> Bundle {
     let m = Mirror(p);
     let mut bundle = Bundle {
-        manifest: m.manifest(revision, lineage),
+        manifest: m.manifest(revision),
         axes: b::Axes {
             conduct: axis(&p.conduct),
             demand: axis(&p.demand),
@@ -135,6 +136,15 @@ fn role(r: &policy::Role) -> b::Role {
     }
 }
 
+/// An upstream a fork was merged from (policy id, version, digest).
+fn lineage((policy, version, digest): &(String, String, String)) -> b::Lineage {
+    b::Lineage {
+        policy: policy.clone(),
+        version: version.clone(),
+        digest: Some(digest.clone()),
+    }
+}
+
 fn vendor(v: &crate::model::Vendor) -> b::Vendor {
     b::Vendor {
         id: v.id.0.clone(),
@@ -159,7 +169,7 @@ impl Mirror<'_> {
         super::text::expand(self.0, text)
     }
 
-    fn manifest(&self, revision: Option<String>, lineage: Vec<b::Lineage>) -> b::Manifest {
+    fn manifest(&self, revision: Option<String>) -> b::Manifest {
         let m = &self.0.manifest;
         b::Manifest {
             format: FORMAT.into(),
@@ -168,7 +178,7 @@ impl Mirror<'_> {
             version: m.version.clone(),
             revision,
             effective_from: m.effective_from.clone(),
-            lineage,
+            lineage: self.0.lineage.iter().map(lineage).collect(),
             digest: String::new(),
         }
     }
