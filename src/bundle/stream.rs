@@ -187,7 +187,7 @@ pub fn classify(
     let mut number = 0u64;
     // Results by memo key: contacts that evaluate alike share their JSON. Cleared when full,
     // so memory stays bounded whatever the input size.
-    let mut memo: HashMap<[u64; 6], Vec<u8>, BuildHasherDefault<KeyHasher>> = HashMap::default();
+    let mut memo = Memo::default();
     let mut partial = Vec::new();
     loop {
         let chunk = input.fill_buf()?;
