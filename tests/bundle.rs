@@ -34,6 +34,26 @@ fn golden_bundle_of_the_example() {
 }
 
 #[test]
+fn golden_schema_of_bundles() {
+    // The published schema (`bundle.schema.json`, `mamoru schema --bundle`); its descriptions are
+    // the doc comments of the bundle types. Regenerate with: UPDATE_GOLDEN=1 cargo test --test bundle
+    let text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&mamoru::bundle::schema()).unwrap()
+    );
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/bundle.schema.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        golden == text,
+        "the bundle schema changed: review and run UPDATE_GOLDEN=1 cargo test --test bundle"
+    );
+}
+
+#[test]
 fn the_digest_is_reproducible_from_the_content() {
     let text = mamoru::emit::bundle::render(&EXAMPLE);
     let read = Bundle::from_json(&text).unwrap();

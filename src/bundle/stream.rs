@@ -8,14 +8,18 @@ use crate::policy::Facts;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead, Write};
 
 /// Counts of a classification run: `read = classified + rejected`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Non-blank lines read.
     pub read: u64,
+    /// Lines classified: one output line each.
     pub classified: u64,
+    /// Lines rejected (malformed, or an unknown id), each reported with its number.
     pub rejected: u64,
 }
 
@@ -103,14 +107,17 @@ fn one(
                     if memo.len() >= MEMO_CAPACITY && !memo.contains_key(&key) {
                         memo.clear();
                     }
-                    let tail = memo.entry(key).or_insert_with(|| {
-                        let mut t = Vec::with_capacity(256);
-                        engine.write_json_tail(&mut t, &facts);
-                        t
-                    });
+                    let tail = match memo.entry(key) {
+                        Entry::Occupied(e) => e.into_mut(),
+                        Entry::Vacant(e) => {
+                            let mut t = Vec::with_capacity(256);
+                            engine.write_json_tail(&mut t, &facts)?;
+                            e.insert(t)
+                        }
+                    };
                     buf.extend_from_slice(tail);
                 }
-                None => engine.write_json_tail(buf, &facts),
+                None => engine.write_json_tail(buf, &facts)?,
             }
             buf.push(b'\n');
             stats.classified += 1;
@@ -180,7 +187,7 @@ pub fn classify(
     let mut number = 0u64;
     // Results by memo key: contacts that evaluate alike share their JSON. Cleared when full,
     // so memory stays bounded whatever the input size.
-    let mut memo: HashMap<[u64; 6], Vec<u8>, BuildHasherDefault<KeyHasher>> = HashMap::default();
+    let mut memo = Memo::default();
     let mut partial = Vec::new();
     loop {
         let chunk = input.fill_buf()?;
@@ -238,6 +245,7 @@ pub fn classify(
 /// which gives the same result or the error message. So this is only ever a shortcut.
 pub(crate) mod fast {
     use crate::bundle::Engine;
+    use crate::bundle::vocab::Vocab;
     use crate::policy::Facts;
 
     struct P<'a> {
@@ -307,168 +315,170 @@ pub(crate) mod fast {
                 None
             }
         }
-        /// `{"counter": n, …}` into (counter index, n); a counter given twice is left to
-        /// serde_json.
-        fn counts(&mut self, engine: &Engine, n: usize) -> Option<Vec<u64>> {
-            use crate::bundle::engine::Vocab;
+        /// `null` (as `None`), or what `read` reads.
+        fn nullable<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+            if self.peek()? == b'n' {
+                self.null()?;
+                Some(None)
+            } else {
+                read(self).map(Some)
+            }
+        }
+        /// The comma-separated items of a list or an object whose opening bracket was read, up
+        /// to and including `close`, each read by `item`.
+        fn items(
+            &mut self,
+            close: u8,
+            mut item: impl FnMut(&mut Self) -> Option<()>,
+        ) -> Option<()> {
+            if self.peek()? == close {
+                self.i += 1;
+                return Some(());
+            }
+            loop {
+                item(self)?;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    c if c == close => {
+                        self.i += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        /// `{"counter": n, …}` into each counter's value (0 when absent); a counter given twice
+        /// is left to serde_json.
+        fn counts(&mut self, engine: &Engine) -> Option<Vec<u64>> {
+            let n = engine.counters();
             self.eat(b'{')?;
             let mut out = vec![0u64; n];
             let mut seen = vec![false; n];
-            if self.peek()? == b'}' {
-                self.i += 1;
-                return Some(out);
-            }
-            loop {
-                let k = engine.lookup(Vocab::Counter, self.string()?)?;
-                self.eat(b':')?;
-                let v = self.number()?;
+            self.items(b'}', |p| {
+                let k = engine.lookup(Vocab::Counter, p.string()?)?;
+                p.eat(b':')?;
+                let v = p.number()?;
                 if std::mem::replace(seen.get_mut(k)?, true) {
                     return None;
                 }
                 *out.get_mut(k)? = v;
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b'}' => {
-                        self.i += 1;
-                        return Some(out);
-                    }
-                    _ => return None,
-                }
-            }
+                Some(())
+            })?;
+            Some(out)
         }
-        fn ids(
-            &mut self,
-            engine: &Engine,
-            vocab: crate::bundle::engine::Vocab,
-        ) -> Option<Vec<usize>> {
+        /// `["id", …]` into the ids' indices in `vocab`.
+        fn ids(&mut self, engine: &Engine, vocab: Vocab) -> Option<Vec<usize>> {
             self.eat(b'[')?;
             let mut out = Vec::new();
-            if self.peek()? == b']' {
-                self.i += 1;
-                return Some(out);
-            }
-            loop {
-                out.push(engine.lookup(vocab, self.string()?)?);
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b']' => {
-                        self.i += 1;
-                        return Some(out);
-                    }
-                    _ => return None,
-                }
-            }
+            self.items(b']', |p| {
+                out.push(engine.lookup(vocab, p.string()?)?);
+                Some(())
+            })?;
+            Some(out)
         }
+        /// The value of `key` read into `line`: the key's bit (for duplicate and required keys),
+        /// or `None` for an unknown key or a value the shortcut leaves to serde_json.
+        fn value(&mut self, engine: &Engine, key: &str, line: &mut Read<'a>) -> Option<u16> {
+            let f = &mut line.facts;
+            Some(match key {
+                "id" => {
+                    line.id = self.nullable(Self::string)?;
+                    1
+                }
+                "channel" => {
+                    f.channel = engine.lookup(Vocab::Channel, self.string()?)?;
+                    2
+                }
+                "conduct" => {
+                    f.conduct = engine.lookup(Vocab::Conduct, self.string()?)?;
+                    4
+                }
+                "demand" => {
+                    f.demand = engine.lookup(Vocab::Demand, self.string()?)?;
+                    8
+                }
+                "conduct_types" => {
+                    f.conduct_types = self.ids(engine, Vocab::ConductType)?;
+                    16
+                }
+                "demand_types" => {
+                    f.demand_types = self.ids(engine, Vocab::DemandType)?;
+                    32
+                }
+                "tags" => {
+                    f.tags = self.ids(engine, Vocab::Tag)?;
+                    64
+                }
+                "minutes" => {
+                    f.minutes = self.number()?;
+                    128
+                }
+                "repeats" => {
+                    f.repeats = self.number()?;
+                    256
+                }
+                "events" => {
+                    f.events = self.nullable(|p| p.ids(engine, Vocab::Event))?;
+                    512
+                }
+                "party" => {
+                    f.party = self.nullable(|p| engine.lookup(Vocab::Party, p.string()?))?;
+                    1024
+                }
+                "targeted" => {
+                    f.targeted = self.boolean()?;
+                    2048
+                }
+                "counts" => {
+                    f.counts = self.counts(engine)?;
+                    COUNTS
+                }
+                _ => return None,
+            })
+        }
+    }
+
+    /// The bits of `channel`, `conduct` and `demand`, the keys a line must have.
+    const REQUIRED: u16 = 2 | 4 | 8;
+    /// The bit of `counts`.
+    const COUNTS: u16 = 4096;
+
+    /// A line as read so far.
+    struct Read<'a> {
+        id: Option<&'a str>,
+        facts: Facts,
     }
 
     /// Parse a line straight into facts. `None` for anything the shortcut does not handle,
     /// including unknown ids (the slow path then names the first one, in a fixed order).
     pub(crate) fn facts<'a>(engine: &Engine, bytes: &'a [u8]) -> Option<(Option<&'a str>, Facts)> {
-        use crate::bundle::engine::Vocab;
         let text = std::str::from_utf8(bytes).ok()?;
         let mut p = P {
             text,
             s: bytes,
             i: 0,
         };
-        let mut f = Facts::default();
-        let mut id = None;
+        let mut line = Read {
+            id: None,
+            facts: Facts::default(),
+        };
         let mut seen = 0u16;
         p.eat(b'{')?;
-        if p.peek()? == b'}' {
-            return None;
-        }
-        loop {
+        p.items(b'}', |p| {
             let key = p.string()?;
             p.eat(b':')?;
-            let bit = match key {
-                "id" => {
-                    id = if p.peek()? == b'n' {
-                        p.null()?;
-                        None
-                    } else {
-                        Some(p.string()?)
-                    };
-                    1
-                }
-                "channel" => {
-                    f.channel = engine.lookup(Vocab::Channel, p.string()?)?;
-                    2
-                }
-                "conduct" => {
-                    f.conduct = engine.lookup(Vocab::Conduct, p.string()?)?;
-                    4
-                }
-                "demand" => {
-                    f.demand = engine.lookup(Vocab::Demand, p.string()?)?;
-                    8
-                }
-                "conduct_types" => {
-                    f.conduct_types = p.ids(engine, Vocab::ConductType)?;
-                    16
-                }
-                "demand_types" => {
-                    f.demand_types = p.ids(engine, Vocab::DemandType)?;
-                    32
-                }
-                "tags" => {
-                    f.tags = p.ids(engine, Vocab::Tag)?;
-                    64
-                }
-                "minutes" => {
-                    f.minutes = p.number()?;
-                    128
-                }
-                "repeats" => {
-                    f.repeats = p.number()?;
-                    256
-                }
-                "events" => {
-                    f.events = if p.peek()? == b'n' {
-                        p.null()?;
-                        None
-                    } else {
-                        Some(p.ids(engine, Vocab::Event)?)
-                    };
-                    512
-                }
-                "party" => {
-                    f.party = if p.peek()? == b'n' {
-                        p.null()?;
-                        None
-                    } else {
-                        Some(engine.lookup(Vocab::Party, p.string()?)?)
-                    };
-                    1024
-                }
-                "targeted" => {
-                    f.targeted = p.boolean()?;
-                    2048
-                }
-                "counts" => {
-                    f.counts = p.counts(engine, engine.counters())?;
-                    4096
-                }
-                _ => return None,
-            };
+            let bit = p.value(engine, key, &mut line)?;
             if seen & bit != 0 {
                 return None;
             }
             seen |= bit;
-            match p.peek()? {
-                b',' => p.i += 1,
-                b'}' => {
-                    p.i += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
         p.ws();
-        if seen & 4096 == 0 {
-            f.counts = vec![0; engine.counters()];
+        if seen & COUNTS == 0 {
+            line.facts.counts = vec![0; engine.counters()];
         }
-        (p.i == bytes.len() && seen & 14 == 14).then_some((id, f))
+        (p.i == bytes.len() && seen & REQUIRED == REQUIRED).then_some((line.id, line.facts))
     }
 }
 
