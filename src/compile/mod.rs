@@ -17,7 +17,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::msg;
 use crate::policy::Policy;
 use crate::validate::Validated;
-pub use link::valid_date;
+use link::valid_date;
 
 /// The compiled policy (when the manifest and criteria could be read) and every finding.
 pub struct Compiled {
