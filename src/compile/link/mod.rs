@@ -95,7 +95,7 @@ fn unknown_manifest(origin: Origin) -> Item<model::Manifest> {
 
 /// The linking of one policy: the sources, the diagnostics found so far, the gaps, and the id
 /// tables every reference is resolved against.
-pub(crate) struct Linker<'v> {
+struct Linker<'v> {
     v: &'v Validated,
     manifest: &'v Item<model::Manifest>,
     criteria: &'v Item<model::Criteria>,

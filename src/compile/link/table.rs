@@ -89,8 +89,11 @@ impl IdKind {
 
 /// One item that got an index: its id, where the id is declared, and the source item.
 pub(super) struct Entry<'v, T> {
+    /// The id.
     pub id: &'v str,
+    /// Where the id is declared (the item, or its `id` key).
     pub origin: Origin,
+    /// The source item.
     pub item: &'v T,
 }
 
@@ -353,11 +356,14 @@ impl Declare<'_> {
 /// diagnostics, held back until the item is done (they follow those of the conditions and
 /// thresholds nested in it).
 pub(super) struct Refs {
+    /// The diagnostics held back.
     pub d: Vec<Diagnostic>,
+    /// False once a reference failed or an error was found.
     pub ok: bool,
 }
 
 impl Refs {
+    /// No reference yet.
     pub fn new() -> Self {
         Refs {
             d: Vec::new(),
