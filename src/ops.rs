@@ -3,7 +3,7 @@
 pub use crate::error::Fatal;
 pub use crate::pipeline::{
     BUILTIN, Checked, Input, MAX_UPSTREAMS, builtin_files, check, check_in_session, check_signed,
-    check_with, lineage_of,
+    check_with,
 };
 
 use crate::diag::{Code, Diagnostic};
@@ -186,6 +186,9 @@ pub fn build_with(
     opts: &BuildOptions,
     extras: &BuildExtras,
 ) -> Result<(Checked, Option<Vec<String>>), Fatal> {
+    if !opts.bundle_only && !cfg!(feature = "site") {
+        return Err(Fatal::Usage(msg!("build-without-site")));
+    }
     let checked = check_signed(input, &opts.load, extras.upstream_keys.as_deref())?;
     crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
@@ -199,7 +202,13 @@ pub fn build_with(
         Input::Dir(dir) => crate::load::revision(dir),
         Input::Builtin | Input::Memory { .. } => None,
     };
-    let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
+    let ctx = crate::emit::BuildContext {
+        policy,
+        runs: checked.judged.iter().map(|j| &j.run).collect(),
+        revision,
+        overrides: &checked.sources.assets,
+    };
+    let bundle = ctx.bundle();
     // The OPA bundle is made before anything is written: a policy that cannot be exported
     // writes nothing. Inside `--out` it is published with the folder, elsewhere on its own.
     let mut opa_bytes = match &extras.opa {
@@ -217,7 +226,7 @@ pub fn build_with(
     let written = std::sync::Mutex::new(Vec::new());
     let failed: std::sync::Mutex<Option<crate::publish::PublishError>> =
         std::sync::Mutex::new(None);
-    let put = |path: String, bytes: Vec<u8>| -> Result<(), crate::emit::site::SiteError> {
+    let put = |path: String, bytes: Vec<u8>| -> Result<(), crate::emit::SiteError> {
         match staging.write(&path, &bytes) {
             Ok(()) => {
                 if let Ok(mut w) = written.lock() {
@@ -230,7 +239,7 @@ pub fn build_with(
                 if let Ok(mut f) = failed.lock() {
                     f.get_or_insert(e);
                 }
-                Err(crate::emit::site::SiteError(text))
+                Err(crate::emit::SiteError(text))
             }
         }
     };
@@ -245,10 +254,7 @@ pub fn build_with(
         )
     });
     if result.is_ok() && !opts.bundle_only {
-        let meta = crate::emit::site::Meta { revision };
-        let runs: Vec<_> = checked.judged.iter().map(|j| &j.run).collect();
-        result =
-            crate::emit::site::render_each(policy, &runs, &checked.sources.assets, &meta, &put);
+        result = render_site(&ctx, &put);
     }
     if let Some(rel) = opa_inside {
         result = result.and_then(|()| put(rel, opa_bytes.take().unwrap_or_default()));
@@ -266,6 +272,26 @@ pub fn build_with(
     let mut written = written.into_inner().unwrap_or_default();
     written.sort();
     Ok((checked, Some(written)))
+}
+
+/// The manual, file by file into `put`.
+#[cfg(feature = "site")]
+fn render_site(
+    ctx: &crate::emit::BuildContext,
+    put: &(dyn Fn(String, Vec<u8>) -> Result<(), crate::emit::SiteError> + Sync),
+) -> Result<(), crate::emit::SiteError> {
+    crate::emit::site::render_each(ctx, put)
+}
+
+/// Without the `site` feature there is no manual to render: `build` needs `--bundle-only`.
+#[cfg(not(feature = "site"))]
+fn render_site(
+    _: &crate::emit::BuildContext,
+    _: &(dyn Fn(String, Vec<u8>) -> Result<(), crate::emit::SiteError> + Sync),
+) -> Result<(), crate::emit::SiteError> {
+    Err(crate::emit::SiteError(
+        msg!("build-without-site").render(crate::i18n::lang()),
+    ))
 }
 
 /// `file`'s path relative to the folder `dir` when it lies inside it.
@@ -345,9 +371,7 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
             path = dir.display().to_string()
         )));
     }
-    let digest = crate::emit::bundle::build(p, None, lineage_of(&p.lineage))
-        .manifest
-        .digest;
+    let digest = crate::emit::bundle::build(p, None).manifest.digest;
     let v = semver::Version::parse(&p.manifest.version)
         .map_err(|e| Fatal::Usage(msg!("bad-upstream-version", detail = e.to_string())))?;
     std::fs::create_dir_all(dir).map_err(Fatal::io("io-create", dir))?;
@@ -379,9 +403,11 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     Ok(PathBuf::from(rel))
 }
 
+#[cfg(feature = "review")]
 pub use crate::review::{Options as ReviewOptions, Outcome as ReviewOutcome};
 
 /// `mamoru review EXPORT... --bundle FILE --out DIR`: the weekly review of flagged contacts.
+#[cfg(feature = "review")]
 pub fn review(bundle: &Path, opts: &ReviewOptions) -> Result<ReviewOutcome, Fatal> {
     let b = read_bundle(bundle)?;
     crate::review::run(opts, &b)
@@ -394,11 +420,7 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
         let p = checked.policy.as_ref().ok_or_else(|| {
             Fatal::Usage(msg!("cannot-compile", path = path.display().to_string()))
         })?;
-        return Ok(crate::emit::bundle::build(
-            p,
-            crate::load::revision(path),
-            lineage_of(&p.lineage),
-        ));
+        return Ok(crate::emit::bundle::build(p, crate::load::revision(path)));
     }
     read_bundle(path)
 }
