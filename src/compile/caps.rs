@@ -34,6 +34,7 @@ pub fn forbidden_keys(c: &model::Condition) -> Vec<&'static str> {
     out
 }
 
+/// `E214`: a cap's `when` tests `key`, which the cap changes or which is only known later.
 pub fn condition_error(cap: &str, key: &str, at: Origin) -> Diagnostic {
     Diagnostic::new(
         Code::CapCondition,

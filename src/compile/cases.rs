@@ -13,8 +13,11 @@ use std::collections::BTreeSet;
 /// The outcome of one case.
 #[derive(Clone, Debug)]
 pub struct CaseRun {
+    /// The verdict, effective levels and types, with why.
     pub assessment: Assessment,
+    /// The flows that admit the case (indices into `Policy::flows`): one in a sound policy.
     pub flows: Vec<usize>,
+    /// The route through the one admitting flow (`None` unless exactly one admits the case).
     pub route: Option<Route>,
 }
 
@@ -46,23 +49,35 @@ pub fn run(p: &Policy, case: &Case) -> CaseRun {
 /// How a case differs from its `expect`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
+    /// Another verdict than `expect.verdict` (indices into `Policy::verdicts`).
     Verdict {
+        /// The verdict the case expects.
         expected: usize,
+        /// The verdict the policy gives.
         got: usize,
     },
+    /// No flow admits the case.
     NoFlow,
+    /// Several flows admit the case (indices into `Policy::flows`).
     SeveralFlows(Vec<usize>),
+    /// Another flow than `expect.flow` admits the case (indices into `Policy::flows`).
     Flow {
+        /// The flow the case expects.
         expected: usize,
+        /// The flow that admits it.
         got: usize,
     },
-    /// The route differs or does not end. `parted` is the step after which the routes part and
-    /// the branch taken there.
+    /// The route differs from `expect.route` or does not end.
     Route {
+        /// The flow followed.
         flow: usize,
+        /// The step ids the case expects.
         expected: Vec<String>,
+        /// The steps taken (indices into the flow's steps).
         got: Vec<usize>,
+        /// The route stopped at a step where no branch holds.
         stuck: bool,
+        /// The step after which the routes part, and the branch taken there.
         parted: Option<(usize, usize)>,
     },
 }
@@ -70,7 +85,9 @@ pub enum Failure {
 /// A case run and compared with its expectations.
 #[derive(Clone, Debug)]
 pub struct Judgement {
+    /// What the case's facts give.
     pub run: CaseRun,
+    /// How that differs from the case's `expect` (empty: the case passes).
     pub failures: Vec<Failure>,
 }
 
@@ -302,12 +319,16 @@ pub fn diagnostics(p: &Policy, judged: &[Judgement], d: &mut Vec<Diagnostic>) {
 /// Covered and total, with what is missing.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Measure {
+    /// How many are exercised by some case.
     pub covered: usize,
+    /// How many there are.
     pub total: usize,
+    /// Those not exercised, by name (`c1×d2`, `phone/warn`, `phone/warn#2 → end`).
     pub missing: Vec<String>,
 }
 
 impl Measure {
+    /// The share covered, in percent (100 when there is nothing to cover).
     pub fn percent(&self) -> f64 {
         if self.total == 0 {
             100.0
@@ -320,12 +341,16 @@ impl Measure {
 /// What the cases exercise: grid cells, flow steps and branches.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Coverage {
+    /// Grid cells some case falls in.
     pub cells: Measure,
+    /// Flow steps some case's route visits.
     pub steps: Measure,
+    /// Branches some case's route takes.
     pub branches: Measure,
-    /// The uncovered cells and steps by index, for the lints that point at them.
+    /// The uncovered cells as (conduct level, demand level), for the lints that point at them.
     #[serde(skip)]
     pub uncovered_cells: Vec<(usize, usize)>,
+    /// The uncovered steps as (flow, step), for the lints that point at them.
     #[serde(skip)]
     pub uncovered_steps: Vec<(usize, usize)>,
 }

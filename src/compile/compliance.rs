@@ -177,25 +177,3 @@ pub fn link(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Compli
         announcements: c.value.announcements.clone(),
     })
 }
-
-/// A reference as written, for messages and the manual (`flows/phone/listen`).
-pub fn reference(p: &Policy, link: ItemLink) -> String {
-    match link {
-        ItemLink::Stance => "stance".into(),
-        ItemLink::PublicPolicy => "public-policy".into(),
-        ItemLink::Criteria => "criteria".into(),
-        ItemLink::Compliance => "compliance".into(),
-        ItemLink::Definition(i) => format!("definitions/{}", p.definitions[i].id),
-        ItemLink::Flow(i) => format!("flows/{}", p.flows[i].id),
-        ItemLink::Step(f, s) => format!("flows/{}/{}", p.flows[f].id, p.flows[f].steps[s].id),
-        ItemLink::Script(i) => format!("scripts/{}", p.scripts[i].id),
-        ItemLink::Aftercare(i) => format!("aftercare/{}", p.aftercare[i].id),
-        ItemLink::Invariant(i) => format!("invariants/{}", p.invariants[i].id),
-        ItemLink::Role(i) => format!("roles/{}", p.roles[i].id),
-        ItemLink::Case(i) => format!("cases/{}", p.cases[i].id),
-        ItemLink::Page(i) => format!("pages/{}", p.pages[i].id),
-        ItemLink::Cap(i) => format!("caps/{}", p.caps[i].id),
-        ItemLink::Type(AxisKind::Conduct, i) => format!("conduct_types/{}", p.conduct_types[i].id),
-        ItemLink::Type(AxisKind::Demand, i) => format!("demand_types/{}", p.demand_types[i].id),
-    }
-}

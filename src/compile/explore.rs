@@ -21,6 +21,7 @@ pub const MAX_LEAVES: usize = 200_000;
 
 /// What the exploration needs to know about a policy.
 pub struct Space<'a> {
+    /// The policy explored.
     pub policy: &'a Policy,
     /// Types mentioned by some condition of a flow or invariant, per axis.
     mentioned: [Vec<bool>; 2],
@@ -48,6 +49,8 @@ fn visit_conds(c: &Cond, f: &mut impl FnMut(&Cond)) {
 }
 
 impl<'a> Space<'a> {
+    /// The space of every contact of a policy, with the representative values of the facts
+    /// its conditions compare (minutes, repeats, counts) and the types and parties they name.
     pub fn new(policy: &'a Policy) -> Self {
         let mut mentioned = [
             vec![false; policy.conduct_types.len()],
@@ -190,14 +193,21 @@ impl<'a> Space<'a> {
 /// A set of contacts: the facts fixed so far.
 #[derive(Clone, Debug)]
 pub struct Partial {
+    /// The channel (`None`: not fixed yet).
     pub channel: Option<usize>,
+    /// Whether the contact carries each tag (`None`: not fixed yet).
     pub tags: Vec<Option<bool>>,
+    /// Whether each event has been reported (`None`: not fixed yet).
     pub events: Vec<Option<bool>>,
+    /// The minutes, as the representative of their interval between thresholds.
     pub minutes: Option<u64>,
+    /// The repeats, as the representative of their interval.
     pub repeats: Option<u64>,
-    /// `Some(None)`: no party recorded.
+    /// The other party; `Some(None)`: no party recorded, or one no condition names.
     pub party: Option<Option<usize>>,
+    /// Whether the contact targets a person.
     pub targeted: Option<bool>,
+    /// Each counter's value, as the representative of its interval.
     pub counts: Vec<Option<u64>>,
     /// Whether the contact has each type (listed or implied), per axis.
     pub types: [Vec<Option<bool>>; 2],
@@ -207,7 +217,9 @@ pub struct Partial {
 
 /// A partial together with its policy, answering probes.
 pub struct View<'s, 'p> {
+    /// The space the class belongs to (its policy and representatives).
     pub space: &'s Space<'p>,
+    /// The class of contacts.
     pub part: &'s Partial,
 }
 
@@ -500,7 +512,6 @@ impl Space<'_> {
                 .is_none_or(|pr| pr == (a.conduct, a.demand, a.verdict))
     }
 
-    /// A contact class in words: "phone, verdict harassment (c2×d1), tags legal, events ...".
     /// A class of contacts in words: "channel `phone`; verdict `gray` (cell c1×d1); …".
     pub fn describe(&self, part: &Partial) -> Msg {
         let p = self.policy;
@@ -522,48 +533,20 @@ impl Space<'_> {
                 cell = p.cell_name(c, d)
             ));
         }
-        fn pick(
-            flags: &[Option<bool>],
-            want: bool,
-            names: &dyn Fn(usize) -> String,
-        ) -> Vec<String> {
-            flags
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| **f == Some(want))
-                .map(|(i, _)| names(i))
-                .collect()
-        }
-        let mut list = |id: &'static str, ids: Vec<String>| {
-            if !ids.is_empty() {
-                out.push(Msg::new(id).arg("ids", Arg::any_of(&ids)));
-            }
-        };
-        list("d-tags", pick(&part.tags, true, &|i| p.tags[i].id.clone()));
-        list(
-            "d-no-tags",
-            pick(&part.tags, false, &|i| p.tags[i].id.clone()),
-        );
-        list(
-            "d-conduct-types",
-            pick(&part.types[axis_index(AxisKind::Conduct)], true, &|i| {
-                p.conduct_types[i].id.clone()
-            }),
-        );
-        list(
-            "d-demand-types",
-            pick(&part.types[axis_index(AxisKind::Demand)], true, &|i| {
-                p.demand_types[i].id.clone()
-            }),
-        );
-        list(
-            "d-events",
-            pick(&part.events, true, &|i| p.events[i].id.clone()),
-        );
-        list(
-            "d-no-events",
-            pick(&part.events, false, &|i| p.events[i].id.clone()),
-        );
+        // The tags, types and events the class fixes as present (or absent).
+        let tag = |i: usize| p.tags[i].id.clone();
+        let event = |i: usize| p.events[i].id.clone();
+        let [conduct_types, demand_types] = &part.types;
+        out.extend(fixed("d-tags", &part.tags, true, tag));
+        out.extend(fixed("d-no-tags", &part.tags, false, tag));
+        out.extend(fixed("d-conduct-types", conduct_types, true, |i| {
+            p.conduct_types[i].id.clone()
+        }));
+        out.extend(fixed("d-demand-types", demand_types, true, |i| {
+            p.demand_types[i].id.clone()
+        }));
+        out.extend(fixed("d-events", &part.events, true, event));
+        out.extend(fixed("d-no-events", &part.events, false, event));
         if let Some(m) = part.minutes.filter(|m| *m > 0) {
             out.push(msg!("d-minutes", minutes = m));
         }
@@ -595,4 +578,18 @@ impl Space<'_> {
         }
         msg!("describe", parts = Arg::Parts(out, Box::new(msg!("d-any"))))
     }
+}
+
+/// The message `id` listing the items whose flag is fixed to `want` (none when there are none).
+fn fixed(
+    id: &'static str,
+    flags: &[Option<bool>],
+    want: bool,
+    name: impl Fn(usize) -> String,
+) -> Option<Msg> {
+    let ids: Vec<String> = (flags.iter().enumerate())
+        .filter(|(_, f)| **f == Some(want))
+        .map(|(i, _)| name(i))
+        .collect();
+    (!ids.is_empty()).then(|| Msg::new(id).arg("ids", Arg::any_of(&ids)))
 }

@@ -1,12 +1,12 @@
 //! Checks on flows: structure (reachability, cycles), flow choice (overlaps and gaps), branches
 //! (never taken, no branch holds), timings against invariants, and invariants on every route.
 
-use super::explore::{Partial, Space};
+use super::explore::{Partial, Space, View};
 use crate::diag::{Code, Diagnostic};
-use crate::eval::{Outcome, Route, flows_for, holds, route};
+use crate::eval::{Need, Outcome, Route, flows_for, holds, route};
 use crate::i18n::{Arg, Msg};
 use crate::msg;
-use crate::policy::{Flow, format_duration};
+use crate::policy::{Cond, Flow, Policy, format_duration};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Steps reachable from `start`, following every branch.
@@ -63,6 +63,7 @@ fn bad_cycle(flow: &Flow) -> Option<Vec<usize>> {
     None
 }
 
+/// A route as step ids joined by arrows (`listen → warn → end`).
 pub fn route_text(flow: &Flow, steps: &[usize]) -> String {
     // Runs of one step (a `repeat` step passed many times) are shown once with their count.
     let mut parts: Vec<String> = Vec::new();
@@ -165,7 +166,7 @@ pub fn structure(space: &Space, flow: &Flow, d: &mut Vec<Diagnostic>) -> bool {
 /// no flow admits are warned about.
 pub fn choice(space: &Space, d: &mut Vec<Diagnostic>) -> bool {
     let p = space.policy;
-    let conds: Vec<&crate::policy::Cond> = p.flows.iter().map(|f| &f.applies_to).collect();
+    let conds: Vec<&Cond> = p.flows.iter().map(|f| &f.applies_to).collect();
     // Every channel is its own class here: gaps are reported per channel.
     let space = &space.focus(&conds).every_channel();
     let mut overlaps: BTreeMap<(usize, usize), Partial> = BTreeMap::new();
@@ -249,53 +250,93 @@ fn limit_warning(what: Msg, flow: Option<&Flow>) -> Diagnostic {
     }
 }
 
+/// The route a class of contacts takes through a flow; `None` when the flow (or `when`) does
+/// not admit it, `Err` with the fact the route still needs.
+fn admitted_route(flow: &Flow, when: Option<&Cond>, v: &View) -> Result<Option<Route>, Need> {
+    if !holds(&flow.applies_to, v)? {
+        return Ok(None);
+    }
+    if let Some(w) = when
+        && !holds(w, v)?
+    {
+        return Ok(None);
+    }
+    let r = route(flow, v);
+    match r.outcome {
+        Outcome::Needs(n) => Err(n),
+        _ => Ok(Some(r)),
+    }
+}
+
+/// What exploring every route of one flow found.
+struct Routes {
+    /// The branches some contact takes, as (step, branch).
+    taken: BTreeSet<(usize, usize)>,
+    /// Steps where no branch holds, each with the first class of contacts stuck there.
+    stuck: BTreeMap<usize, (Partial, Route)>,
+    /// The first class of contacts whose route does not end.
+    too_long: Option<(Partial, Route)>,
+    /// False when the exploration hit its limit.
+    complete: bool,
+}
+
+impl Routes {
+    /// Follow every class of contacts the flow admits along its route.
+    fn explore(space: &Space, flow: &Flow) -> Routes {
+        let mut found = Routes {
+            taken: BTreeSet::new(),
+            stuck: BTreeMap::new(),
+            too_long: None,
+            complete: true,
+        };
+        found.complete = space.explore(
+            space.all(),
+            |v| admitted_route(flow, None, v),
+            |part, r| {
+                if let Some(r) = r {
+                    found.add(part, r);
+                }
+                true
+            },
+        );
+        found
+    }
+
+    fn add(&mut self, part: &Partial, r: Route) {
+        for (s, b) in r.steps.iter().zip(&r.taken) {
+            self.taken.insert((*s, *b));
+        }
+        match r.outcome {
+            Outcome::Stuck => {
+                if let Some(&last) = r.steps.last() {
+                    self.stuck.entry(last).or_insert((part.clone(), r));
+                }
+            }
+            Outcome::TooLong => {
+                self.too_long.get_or_insert((part.clone(), r));
+            }
+            _ => {}
+        }
+    }
+
+    /// Was some branch of this step taken?
+    fn visited(&self, step: usize) -> bool {
+        self.taken.iter().any(|(x, _)| *x == step)
+    }
+}
+
 /// Routes of one flow: branches never taken, steps where no branch holds, routes that do not end.
 pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
-    let p = space.policy;
-    let flow = &p.flows[fi];
+    let flow = &space.policy.flows[fi];
     let space = &space.focus(&flow_conds(flow));
-    let mut taken: BTreeSet<(usize, usize)> = BTreeSet::new();
-    let mut stuck: BTreeMap<usize, (Partial, Route)> = BTreeMap::new();
-    let mut too_long: Option<(Partial, Route)> = None;
-    let complete = space.explore(
-        space.all(),
-        |v| {
-            if !holds(&flow.applies_to, v)? {
-                return Ok(None);
-            }
-            let r = route(flow, v);
-            match r.outcome {
-                Outcome::Needs(n) => Err(n),
-                _ => Ok(Some(r)),
-            }
-        },
-        |part, r| {
-            if let Some(r) = r {
-                for (s, b) in r.steps.iter().zip(&r.taken) {
-                    taken.insert((*s, *b));
-                }
-                match r.outcome {
-                    Outcome::Stuck => {
-                        stuck
-                            .entry(*r.steps.last().expect("route"))
-                            .or_insert((part.clone(), r));
-                    }
-                    Outcome::TooLong => {
-                        too_long.get_or_insert((part.clone(), r));
-                    }
-                    _ => {}
-                }
-            }
-            true
-        },
-    );
-    if !complete {
+    let found = Routes::explore(space, flow);
+    if !found.complete {
         d.push(limit_warning(
             msg!("analysis-flow", flow = &flow.id),
             Some(flow),
         ));
     }
-    for (s, (part, r)) in &stuck {
+    for (s, (part, r)) in &found.stuck {
         let step = &flow.steps[*s];
         d.push(
             Diagnostic::new(
@@ -312,14 +353,14 @@ pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
             .hint(msg!("no-branch-holds-hint")),
         );
     }
-    if let Some((part, r)) = too_long {
+    if let Some((part, r)) = &found.too_long {
         d.push(
             Diagnostic::new(
                 Code::RouteUnending,
                 msg!(
                     "route-unending",
                     flow = &flow.id,
-                    contacts = space.describe(&part)
+                    contacts = space.describe(part)
                 ),
             )
             .at(flow.origin.child("start"))
@@ -329,21 +370,27 @@ pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
             )),
         );
     }
-    if !complete {
-        return;
+    // Only a complete exploration shows that a branch is never taken.
+    if found.complete {
+        untaken_branches(space, flow, &found, d);
     }
+}
+
+/// The branches of reachable steps that no contact takes, each with why: its step is never
+/// reached, earlier branches catch every contact, or its condition never holds.
+fn untaken_branches(space: &Space, flow: &Flow, found: &Routes, d: &mut Vec<Diagnostic>) {
     let seen = reachable(flow);
     for (si, s) in flow.steps.iter().enumerate() {
         if !seen[si] {
             continue;
         }
         for (bi, b) in s.next.iter().enumerate() {
-            if taken.contains(&(si, bi)) {
+            if found.taken.contains(&(si, bi)) {
                 continue;
             }
             let Some(cond) = &b.when else {
                 // An `otherwise` that no contact reaches: the branches above cover them all.
-                if taken.iter().any(|(x, _)| *x == si) {
+                if found.visited(si) {
                     d.push(
                         Diagnostic::new(
                             Code::BranchNeverTaken,
@@ -361,8 +408,7 @@ pub fn routes(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
             };
             // Is the branch's condition possible at all for this flow's contacts?
             let possible = satisfiable(space, &[&flow.applies_to, cond]);
-            let visited = taken.iter().any(|(x, _)| *x == si);
-            let why = if !visited {
+            let why = if !found.visited(si) {
                 msg!("why-step-not-reached", step = &s.id)
             } else if possible {
                 let earlier: Vec<String> = (0..bi).map(|k| format!("#{}", k + 1)).collect();
@@ -402,21 +448,7 @@ pub fn invariants(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
         let space = &space.focus(&conds);
         let complete = space.explore(
             space.all(),
-            |v| {
-                if !holds(&flow.applies_to, v)? {
-                    return Ok(None);
-                }
-                if let Some(w) = &inv.when
-                    && !holds(w, v)?
-                {
-                    return Ok(None);
-                }
-                let r = route(flow, v);
-                match r.outcome {
-                    Outcome::Needs(n) => Err(n),
-                    _ => Ok(Some(r)),
-                }
-            },
+            |v| admitted_route(flow, inv.when.as_ref(), v),
             |part, r| {
                 if let Some(r) = r {
                     let reached = r.steps.iter().any(|&s| roles.contains(&flow.steps[s].role));
@@ -455,35 +487,42 @@ pub fn invariants(space: &Space, fi: usize, d: &mut Vec<Diagnostic>) {
                 "invariant-violated-hint",
                 roles = Arg::any_of(&role_names)
             ));
-            for (i, &s) in r.steps.iter().enumerate() {
-                let st = &flow.steps[s];
-                let how = match r.taken.get(i) {
-                    Some(&b) => match &st.next[b].when {
-                        Some(_) => {
-                            msg!("how-branch", n = b + 1, to = &flow.steps[st.next[b].to].id)
-                        }
-                        None => msg!("how-otherwise", to = &flow.steps[st.next[b].to].id),
-                    },
-                    None => match &st.end {
-                        Some(e) => msg!("how-ends-with", end = e),
-                        None => msg!("how-ends"),
-                    },
-                };
-                diag = diag.note(msg!(
-                    "note-route-step",
-                    n = i + 1,
-                    step = &st.id,
-                    role = &p.roles[st.role].id,
-                    how = how
-                ));
+            for note in route_steps(p, flow, &r) {
+                diag = diag.note(note);
             }
             d.push(diag);
         }
     }
 }
 
+/// A route step by step: who acts, and how the route goes on from there.
+fn route_steps(p: &Policy, flow: &Flow, r: &Route) -> Vec<Msg> {
+    let mut out = Vec::new();
+    for (i, &s) in r.steps.iter().enumerate() {
+        let st = &flow.steps[s];
+        let how = match r.taken.get(i) {
+            Some(&b) => match &st.next[b].when {
+                Some(_) => msg!("how-branch", n = b + 1, to = &flow.steps[st.next[b].to].id),
+                None => msg!("how-otherwise", to = &flow.steps[st.next[b].to].id),
+            },
+            None => match &st.end {
+                Some(e) => msg!("how-ends-with", end = e),
+                None => msg!("how-ends"),
+            },
+        };
+        out.push(msg!(
+            "note-route-step",
+            n = i + 1,
+            step = &st.id,
+            role = &p.roles[st.role].id,
+            how = how
+        ));
+    }
+    out
+}
+
 /// The conditions a flow reads: its `applies_to` and every branch's `when`.
-fn flow_conds(flow: &Flow) -> Vec<&crate::policy::Cond> {
+fn flow_conds(flow: &Flow) -> Vec<&Cond> {
     let mut out = vec![&flow.applies_to];
     for s in &flow.steps {
         out.extend(s.next.iter().filter_map(|b| b.when.as_ref()));
@@ -492,7 +531,7 @@ fn flow_conds(flow: &Flow) -> Vec<&crate::policy::Cond> {
 }
 
 /// Is there a contact for which all these conditions hold?
-pub fn satisfiable(space: &Space, conds: &[&crate::policy::Cond]) -> bool {
+pub fn satisfiable(space: &Space, conds: &[&Cond]) -> bool {
     let space = &space.focus(conds);
     let mut found = false;
     space.explore(

@@ -3,7 +3,7 @@
 
 use super::cases::Coverage;
 use crate::diag::{Code, Diagnostic, Origin, closest, did_you_mean};
-use crate::i18n::Arg;
+use crate::i18n::{Arg, Msg};
 use crate::msg;
 use crate::policy::{Policy, Text};
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -172,6 +172,8 @@ pub fn personal_data(text: &str) -> Vec<(usize, usize, &'static str)> {
     out
 }
 
+/// `W010`: personal data (phone numbers, e-mail and postal addresses, names) in case bodies and
+/// scripts, which are published in the manual.
 pub fn personal(p: &Policy, d: &mut Vec<Diagnostic>) {
     let texts: Vec<&Text> = p
         .cases
@@ -239,73 +241,108 @@ fn fold(s: &str) -> (String, Vec<(usize, usize)>) {
     (out, map)
 }
 
+/// Every spelling (term or alias) of the defined terms, and the automata that find them.
+struct Spellings<'p> {
+    /// Each spelling with its definition's index.
+    forms: Vec<(usize, &'p str)>,
+    /// The spellings as written.
+    written: BTreeSet<&'p str>,
+    /// The spellings of two or more characters in comparison form ([`fold`]), with their
+    /// definition and spelling as written.
+    folded: Vec<(usize, &'p str, String)>,
+    /// Finds the folded spellings in folded text.
+    variants: AhoCorasick,
+    /// Finds the spellings as written.
+    exact: AhoCorasick,
+}
+
+/// What scanning one text found: the definitions it uses, and the spelling variants in it as
+/// (byte offset, text as written, index into [`Spellings::folded`]).
+type Found<'t> = (Vec<usize>, Vec<(usize, &'t str, usize)>);
+
+impl<'p> Spellings<'p> {
+    /// `None` when the policy defines no term.
+    fn new(p: &'p Policy) -> Option<Self> {
+        let forms: Vec<(usize, &str)> = p
+            .definitions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, x)| {
+                std::iter::once(x.term.as_str())
+                    .chain(x.aliases.iter().map(String::as_str))
+                    .map(move |f| (i, f))
+            })
+            .filter(|(_, f)| !f.is_empty())
+            .collect();
+        if forms.is_empty() {
+            return None;
+        }
+        let folded: Vec<(usize, &str, String)> = forms
+            .iter()
+            .map(|(i, f)| (*i, *f, fold(f).0))
+            .filter(|(_, _, f)| f.chars().count() >= 2)
+            .collect();
+        let variants = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(folded.iter().map(|(_, _, f)| f.as_str()))
+            .expect("automaton");
+        let exact = AhoCorasick::new(forms.iter().map(|(_, f)| *f)).expect("automaton");
+        Some(Spellings {
+            written: forms.iter().map(|(_, f)| *f).collect(),
+            forms,
+            folded,
+            variants,
+            exact,
+        })
+    }
+
+    /// The definitions whose spellings occur in a text.
+    fn uses<'a>(&'a self, text: &'a str) -> impl Iterator<Item = usize> + 'a {
+        (self.exact.find_overlapping_iter(text)).map(|m| self.forms[m.pattern().as_usize()].0)
+    }
+
+    /// Scan one text of the policy: the definitions it uses (outside their own file), and the
+    /// spellings that fold to a term's without being one as written.
+    fn scan<'t>(&self, p: &Policy, t: &'t Text) -> Found<'t> {
+        let uses = (self.uses(&t.src))
+            .filter(|def| p.definitions[*def].origin.file != t.origin.file)
+            .collect();
+        let (hay, map) = fold(&t.src);
+        let variants = (self.variants.find_iter(&hay))
+            .filter_map(|m| {
+                let (s, e) = (map[m.start()].0, map[m.end() - 1].1);
+                let written = &t.src[s..e];
+                // An exact spelling of some term, or part of a longer exact spelling.
+                let exact_spelling = self.written.contains(written)
+                    || (self.written.iter()).any(|sp| sp.contains(written) && t.src.contains(sp));
+                (!exact_spelling).then_some((s, written, m.pattern().as_usize()))
+            })
+            .collect();
+        (uses, variants)
+    }
+}
+
 /// Terms: spelling variants that the manual would not link, and terms nothing uses.
 pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
-    // Every spelling (term or alias) with its definition.
-    let forms: Vec<(usize, &str)> = p
-        .definitions
-        .iter()
-        .enumerate()
-        .flat_map(|(i, x)| {
-            std::iter::once(x.term.as_str())
-                .chain(x.aliases.iter().map(String::as_str))
-                .map(move |f| (i, f))
-        })
-        .filter(|(_, f)| !f.is_empty())
-        .collect();
-    if forms.is_empty() {
+    let Some(spellings) = Spellings::new(p) else {
         return;
-    }
-    let spellings: BTreeSet<&str> = forms.iter().map(|(_, f)| *f).collect();
-    let folded: Vec<(usize, &str, String)> = forms
-        .iter()
-        .map(|(i, f)| (*i, *f, fold(f).0))
-        .filter(|(_, _, f)| f.chars().count() >= 2)
-        .collect();
-    let variants = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(folded.iter().map(|(_, _, f)| f.as_str()))
-        .expect("automaton");
-    let exact = AhoCorasick::new(forms.iter().map(|(_, f)| *f)).expect("automaton");
+    };
     let texts = texts(p);
     let mut reported = BTreeSet::new();
     let mut used = vec![false; p.definitions.len()];
     // Each text is scanned on its own (in parallel); findings are merged in text order.
-    type Found<'t> = (Vec<usize>, Vec<(usize, &'t str, usize, usize)>);
-    let found: Vec<Found> = texts
-        .par_iter()
-        .map(|(t, _)| {
-            let uses = exact
-                .find_overlapping_iter(&t.src)
-                .map(|m| forms[m.pattern().as_usize()].0)
-                .filter(|def| p.definitions[*def].origin.file != t.origin.file)
-                .collect();
-            let (hay, map) = fold(&t.src);
-            let variants = variants
-                .find_iter(&hay)
-                .filter_map(|m| {
-                    let (s, e) = (map[m.start()].0, map[m.end() - 1].1);
-                    let written = &t.src[s..e];
-                    // An exact spelling of some term, or part of a longer exact spelling.
-                    let exact_spelling = spellings.contains(written)
-                        || spellings
-                            .iter()
-                            .any(|sp| sp.contains(written) && t.src.contains(sp));
-                    (!exact_spelling).then_some((s, written, m.pattern().as_usize(), 0))
-                })
-                .collect();
-            (uses, variants)
-        })
+    let found: Vec<Found> = (texts.par_iter())
+        .map(|(t, _)| spellings.scan(p, t))
         .collect();
     for ((t, _), (uses, variants)) in texts.iter().zip(found) {
         for def in uses {
             used[def] = true;
         }
-        for (s, written, pattern, _) in variants {
+        for (s, written, pattern) in variants {
             if !reported.insert((written.to_string(), t.origin.file)) {
                 continue;
             }
-            let (def, form, _) = &folded[pattern];
+            let (def, form, _) = &spellings.folded[pattern];
             d.push(
                 Diagnostic::new(
                     Code::TermVariant,
@@ -322,6 +359,23 @@ pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
         }
     }
     // Titles and labels count as uses too.
+    for l in labels(p) {
+        for def in spellings.uses(l) {
+            used[def] = true;
+        }
+    }
+    for (def, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
+        let def = &p.definitions[def];
+        d.push(
+            Diagnostic::new(Code::TermUnused, msg!("term-unused", term = &def.term))
+                .at(def.origin.child("term"))
+                .hint(msg!("term-unused-hint")),
+        );
+    }
+}
+
+/// Every title and label of the policy: short texts shown as they are (not prose).
+fn labels(p: &Policy) -> Vec<&str> {
     let mut labels: Vec<&str> = vec![
         p.manifest.title.as_str(),
         p.conduct.label.as_str(),
@@ -362,19 +416,7 @@ pub fn terms(p: &Policy, d: &mut Vec<Diagnostic>) {
             .map(|s| s.label.as_str()),
     );
     labels.extend(p.stance.iter().map(|s| s.title.as_str()));
-    for l in labels {
-        for m in exact.find_overlapping_iter(l) {
-            used[forms[m.pattern().as_usize()].0] = true;
-        }
-    }
-    for (def, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
-        let def = &p.definitions[def];
-        d.push(
-            Diagnostic::new(Code::TermUnused, msg!("term-unused", term = &def.term))
-                .at(def.origin.child("term"))
-                .hint(msg!("term-unused-hint")),
-        );
-    }
+    labels
 }
 
 const VAGUE: &[&str] = &["適切に", "必要に応じて", "速やかに", "適宜"];
@@ -419,8 +461,8 @@ pub fn vague(p: &Policy, d: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Steps no case's route visits and grid cells no case falls in.
-/// Cells and steps no case covers (warnings: the casebook is what trains the judgment).
+/// `W014`/`W015`: steps no case's route visits and grid cells no case falls in (warnings: the
+/// casebook is what trains the judgment).
 pub fn coverage(p: &Policy, cov: &Coverage, d: &mut Vec<Diagnostic>) {
     for &(c, dm) in &cov.uncovered_cells {
         d.push(
@@ -449,78 +491,94 @@ pub fn coverage(p: &Policy, cov: &Coverage, d: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Where a relative link in policy Markdown may lead: the manual's pages and their anchors, and
-/// the policy's assets. Links are written from the manual's root (`flows/phone.html#step-warn`,
-/// `assets/logo.png`); external links (`https:`, `mailto:`) are not checked.
-pub fn links(p: &Policy, assets: &[String], d: &mut Vec<Diagnostic>) {
-    use pulldown_cmark::{Event, Options, Parser, Tag};
-    let mut pages: BTreeSet<String> = crate::urls::FIXED_PAGES
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    pages.extend(p.flows.iter().map(|f| crate::urls::flow(&f.id)));
-    pages.extend(p.cases.iter().map(|c| crate::urls::case(&c.id)));
-    pages.extend(p.pages.iter().map(|x| crate::urls::page(&x.id)));
-    if !p.lineage.is_empty() {
-        pages.insert("deviations.html".into());
+/// Where a relative link in policy Markdown may lead: the manual's pages and the anchors it
+/// renders on them.
+struct Targets {
+    pages: BTreeSet<String>,
+    /// `page.html#anchor` for every anchor the manual generates.
+    anchors: BTreeSet<String>,
+}
+
+/// Anchor prefixes the manual generates: a fragment with one of them must exist.
+const GENERATED: &[&str] = &[
+    "level-",
+    "verdict-",
+    "cell-",
+    "ctype-",
+    "dtype-",
+    "def-",
+    "role-",
+    "script-",
+    "invariant-",
+    "item-",
+    "step-",
+];
+
+impl Targets {
+    fn new(p: &Policy) -> Self {
+        use crate::urls;
+        let mut pages: BTreeSet<String> = urls::FIXED_PAGES.iter().map(|s| s.to_string()).collect();
+        pages.extend(p.flows.iter().map(|f| urls::flow(&f.id)));
+        pages.extend(p.cases.iter().map(|c| urls::case(&c.id)));
+        pages.extend(p.pages.iter().map(|x| urls::page(&x.id)));
+        if !p.lineage.is_empty() {
+            pages.insert("deviations.html".into());
+        }
+        let mut anchors: BTreeSet<String> = BTreeSet::new();
+        let levels = p.conduct.levels.iter().chain(&p.demand.levels);
+        anchors.extend(levels.map(|l| urls::level(&l.id)));
+        for c in &p.conduct.levels {
+            anchors.extend(p.demand.levels.iter().map(|dm| urls::cell(&c.id, &dm.id)));
+        }
+        anchors.extend(p.verdicts.iter().map(|v| urls::verdict(&v.id)));
+        anchors.extend(p.conduct_types.iter().map(|t| urls::conduct_type(&t.id)));
+        anchors.extend(p.demand_types.iter().map(|t| urls::demand_type(&t.id)));
+        anchors.extend(p.definitions.iter().map(|x| urls::definition(&x.id)));
+        anchors.extend(p.roles.iter().map(|x| urls::role(&x.id)));
+        anchors.extend(p.scripts.iter().map(|x| urls::script(&x.id)));
+        anchors.extend(p.invariants.iter().map(|x| urls::invariant(&x.id)));
+        anchors.extend(p.aftercare.iter().map(|x| urls::aftercare(&x.id)));
+        for f in &p.flows {
+            anchors.extend(f.steps.iter().map(|s| urls::step(&f.id, &s.id)));
+        }
+        Targets { pages, anchors }
     }
-    // Anchors the manual renders, by page.
-    let mut anchors: BTreeSet<String> = BTreeSet::new();
-    let mut add = |url: String| {
-        anchors.insert(url);
-    };
-    for l in &p.conduct.levels {
-        add(crate::urls::level(&l.id));
-    }
-    for l in &p.demand.levels {
-        add(crate::urls::level(&l.id));
-    }
-    for c in &p.conduct.levels {
-        for dm in &p.demand.levels {
-            add(crate::urls::cell(&c.id, &dm.id));
+
+    /// What is wrong with a link (`image`: an image) to `dest`, if anything. `path` is `dest`
+    /// without fragment, query and leading `./`.
+    fn problem(
+        &self,
+        dest: &str,
+        path: &str,
+        fragment: Option<&str>,
+        image: bool,
+        assets: &[String],
+    ) -> Option<Msg> {
+        if path.starts_with('/') {
+            Some(msg!("link-absolute", dest = dest))
+        } else if let Some(asset) = path.strip_prefix("assets/") {
+            (!assets.iter().any(|a| a == asset)).then(|| msg!("link-no-asset", dest = dest))
+        } else if image {
+            Some(msg!("image-not-asset", dest = dest))
+        } else if !self.pages.contains(path) {
+            Some(msg!("link-no-page", dest = dest))
+        } else if let Some(f) = fragment
+            && GENERATED.iter().any(|g| f.starts_with(g))
+            && !self.anchors.contains(&format!("{path}#{f}"))
+        {
+            Some(msg!("link-no-anchor", dest = dest))
+        } else {
+            None
         }
     }
-    p.verdicts
-        .iter()
-        .for_each(|v| add(crate::urls::verdict(&v.id)));
-    p.conduct_types
-        .iter()
-        .for_each(|t| add(crate::urls::conduct_type(&t.id)));
-    p.demand_types
-        .iter()
-        .for_each(|t| add(crate::urls::demand_type(&t.id)));
-    p.definitions
-        .iter()
-        .for_each(|x| add(crate::urls::definition(&x.id)));
-    p.roles.iter().for_each(|x| add(crate::urls::role(&x.id)));
-    p.scripts
-        .iter()
-        .for_each(|x| add(crate::urls::script(&x.id)));
-    p.invariants
-        .iter()
-        .for_each(|x| add(crate::urls::invariant(&x.id)));
-    p.aftercare
-        .iter()
-        .for_each(|x| add(crate::urls::aftercare(&x.id)));
-    for f in &p.flows {
-        f.steps
-            .iter()
-            .for_each(|s| add(crate::urls::step(&f.id, &s.id)));
-    }
-    // Anchor prefixes the manual generates: a fragment with one of them must exist.
-    const GENERATED: &[&str] = &[
-        "level-",
-        "verdict-",
-        "cell-",
-        "ctype-",
-        "dtype-",
-        "def-",
-        "role-",
-        "script-",
-        "invariant-",
-        "item-",
-        "step-",
-    ];
+}
+
+/// Links in policy Markdown must lead somewhere: to a page of the manual or an anchor on it
+/// (links are written from the manual's root: `flows/phone.html#step-warn`), or to one of the
+/// policy's `assets` (`assets/logo.png`); external links (`https:`, `mailto:`) are not checked.
+pub fn links(p: &Policy, assets: &[String], d: &mut Vec<Diagnostic>) {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let targets = Targets::new(p);
     let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES;
     for (text, _) in texts(p) {
         for (ev, range) in Parser::new_ext(&text.src, options).into_offset_iter() {
@@ -538,34 +596,18 @@ pub fn links(p: &Policy, assets: &[String], d: &mut Vec<Diagnostic>) {
             };
             let path = path.split('?').next().unwrap_or("");
             let path = path.strip_prefix("./").unwrap_or(path);
-            let origin = text.origin.offset(range.start);
-            let problem = if path.starts_with('/') {
-                Some(msg!("link-absolute", dest = &dest))
-            } else if let Some(asset) = path.strip_prefix("assets/") {
-                (!assets.iter().any(|a| a == asset)).then(|| msg!("link-no-asset", dest = &dest))
-            } else if image {
-                Some(msg!("image-not-asset", dest = &dest))
-            } else if !pages.contains(path) {
-                Some(msg!("link-no-page", dest = &dest))
-            } else if let Some(f) = fragment
-                && GENERATED.iter().any(|g| f.starts_with(g))
-                && !anchors.contains(&format!("{path}#{f}"))
-            {
-                Some(msg!("link-no-anchor", dest = &dest))
-            } else {
-                None
+            let Some(message) = targets.problem(&dest, path, fragment, image, assets) else {
+                continue;
             };
-            if let Some(message) = problem {
-                let near = closest(path, pages.iter().map(String::as_str));
-                d.push(
-                    Diagnostic::new(Code::LinkTarget, message)
-                        .at(origin)
-                        .hint(match near {
-                            Some(n) if !image => msg!("did-you-mean", name = n),
-                            _ => msg!("link-hint"),
-                        }),
-                );
-            }
+            let near = closest(path, targets.pages.iter().map(String::as_str));
+            d.push(
+                Diagnostic::new(Code::LinkTarget, message)
+                    .at(text.origin.offset(range.start))
+                    .hint(match near {
+                        Some(n) if !image => msg!("did-you-mean", name = n),
+                        _ => msg!("link-hint"),
+                    }),
+            );
         }
     }
 }

@@ -4,24 +4,27 @@
 //! it reports through diagnostics and never fails. Analyses whose inputs could not be linked
 //! completely are skipped, so one mistake gives one error, not a cascade.
 
-pub mod caps;
+pub(crate) mod caps;
 pub mod cases;
-pub mod compliance;
+pub(crate) mod compliance;
 pub mod explore;
-pub mod flows;
+pub(crate) mod flows;
 mod link;
-pub mod lints;
-pub mod review;
+pub(crate) mod lints;
+pub(crate) mod review;
 
 use crate::diag::{Code, Diagnostic};
 use crate::msg;
 use crate::policy::Policy;
 use crate::validate::Validated;
-pub use link::valid_date;
+use link::valid_date;
 
 /// The compiled policy (when the manifest and criteria could be read) and every finding.
 pub struct Compiled {
+    /// The compiled policy; `None` when the criteria could not be read. It may have errors:
+    /// see `diagnostics`.
     pub policy: Option<Policy>,
+    /// Every error and warning of linking and of the checks on the policy.
     pub diagnostics: Vec<Diagnostic>,
     /// Every case judged once (in case order; empty when the criteria could not be linked):
     /// the manual and `mamoru test` read these instead of running the cases again.

@@ -8,10 +8,10 @@
 use crate::diag::escape;
 use crate::diag::{Code, Diagnostic, Origin, did_you_mean};
 use crate::i18n::{Arg, Msg};
-use crate::model::{ColumnValue, IdSet, REVIEW_COLUMNS};
+use crate::model::{self, ColumnValue, IdSet, REVIEW_COLUMNS};
 use crate::msg;
 use crate::policy::{Policy, ReviewMap};
-use crate::validate::Validated;
+use crate::validate::{Item, Validated};
 use std::collections::BTreeMap;
 
 /// Check `policy.yaml` `timezone` against the bundled time zone database.
@@ -98,16 +98,27 @@ pub fn set_name(set: IdSet) -> &'static str {
 /// that already names another item. Returns the mapping (the policy's, or none).
 pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<ReviewMap> {
     let item = v.review.as_ref()?;
-    let r = &item.value;
-    let mut map = ReviewMap::default();
-    // Every header may name one column only, and not the contract name of another.
+    Some(ReviewMap {
+        columns: columns(item, d),
+        values: values(item, p, d),
+    })
+}
+
+/// `columns`: the headers of each column, each header naming one column only and not the
+/// contract name of another. A header that breaks this is reported and left out.
+fn columns(
+    item: &Item<model::ReviewMapping>,
+    d: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    // The column each header names, and where; contract names name their own column.
     let mut owner: BTreeMap<&str, (&str, Origin)> = BTreeMap::new();
     for c in REVIEW_COLUMNS {
         owner.insert(c.name, (c.name, item.at("columns").child(c.name)));
     }
-    for (column, headers) in &r.columns.0 {
+    for (column, headers) in &item.value.columns.0 {
         let at = item.at("columns").child(escape(column));
-        let list = matches!(headers, crate::model::Headers::Many(_));
+        let list = matches!(headers, model::Headers::Many(_));
         let mut kept = Vec::new();
         for (i, h) in headers.names().iter().enumerate() {
             let here = if list { at.child(i) } else { at.clone() };
@@ -149,9 +160,21 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
             }
             kept.push(h.to_string());
         }
-        map.columns.insert(column.clone(), kept);
+        out.insert(column.clone(), kept);
     }
-    for (column, labels) in &r.values.0 {
+    out
+}
+
+/// `values`: for each column of ids, the CRM's labels mapped onto the policy's ids. A label
+/// mapped onto an unknown id, or one that already names another item of the set, is reported
+/// and left out.
+fn values(
+    item: &Item<model::ReviewMapping>,
+    p: &Policy,
+    d: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (column, labels) in &item.value.values.0 {
         let Some(ColumnValue::One(set) | ColumnValue::List(set)) = REVIEW_COLUMNS
             .iter()
             .find(|c| c.name == column)
@@ -161,7 +184,7 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
         };
         let known = id_set(p, set);
         let what = || Msg::new(set_name(set));
-        let mut out = BTreeMap::new();
+        let mut mapped = BTreeMap::new();
         for (label, id) in labels {
             let at = item.at("values").child(escape(column)).child(escape(label));
             if !known.iter().any(|(k, _)| *k == id.as_str()) {
@@ -211,9 +234,9 @@ pub fn review(v: &Validated, p: &Policy, d: &mut Vec<Diagnostic>) -> Option<Revi
                 );
                 continue;
             }
-            out.insert(label.to_string(), id.to_string());
+            mapped.insert(label.to_string(), id.to_string());
         }
-        map.values.insert(column.clone(), out);
+        out.insert(column.clone(), mapped);
     }
-    Some(map)
+    out
 }
