@@ -593,8 +593,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Diff { old, new, format } => {
             let d = ops::diff(&old, &new)?;
             out(&match format {
-                DiffFormat::Text => d.text(),
-                DiffFormat::Markdown => d.markdown(),
+                DiffFormat::Text => d.text(i18n::lang()),
+                DiffFormat::Markdown => d.markdown(i18n::lang()),
                 DiffFormat::Json => d.json(),
             })?;
             Ok(ExitCode::SUCCESS)
