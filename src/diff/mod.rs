@@ -14,7 +14,7 @@
 //!
 //! ```
 //! # let policy = mamoru::ops::check(&mamoru::ops::Input::Builtin).unwrap().policy.unwrap();
-//! # let bundle = mamoru::emit::bundle::build(&policy, None, vec![]);
+//! # let bundle = mamoru::emit::bundle::build(&policy, None);
 //! use mamoru::i18n::Lang;
 //! let d = mamoru::diff::diff(&bundle, &bundle);
 //! assert!(d.is_empty());
