@@ -7,7 +7,7 @@
 //! branches), and cases whose outcome changed when every case contact of both policies is
 //! classified with both engines.
 //!
-//! Three parts: [`model`] (the diff as data), [`compute`] (two bundles → [`Diff`]) and the
+//! Three parts: [`model`] (the diff as data), `compute` (two bundles → [`Diff`], [`diff`]) and the
 //! renderers, which read only the model: `text` and `markdown` lay out the phrases of `words`
 //! (every word from the message catalogues, in the reader's language), [`Diff::json`] serialises
 //! the model. A new output format is one more renderer.
@@ -22,7 +22,7 @@
 //! assert_eq!(d.summary(Lang::Ja), ["意味のある変更はありません"]);
 //! ```
 
-pub mod compute;
+mod compute;
 mod markdown;
 pub mod model;
 mod text;

@@ -1,5 +1,5 @@
 //! The diff as data: what changed between two bundles, in the terms a reviewer reads (cells,
-//! thresholds, flows, case outcomes, ids per kind of item). Built by [`super::compute`], read by
+//! thresholds, flows, case outcomes, ids per kind of item). Built by [`super::diff`], read by
 //! the renderers; serialised as it is by `--format json`.
 
 use crate::bundle::Edge;
