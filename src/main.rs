@@ -713,8 +713,8 @@ fn diff(args: DiffArgs) -> Result<ExitCode, Fatal> {
     let DiffArgs { old, new, format } = args;
     let d = ops::diff(&old, &new)?;
     out(&match format {
-        DiffFormat::Text => d.text(),
-        DiffFormat::Markdown => d.markdown(),
+        DiffFormat::Text => d.text(i18n::lang()),
+        DiffFormat::Markdown => d.markdown(i18n::lang()),
         DiffFormat::Json => d.json(),
     })?;
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use mamoru::bundle::{Bundle, Edge, Reason};
 use mamoru::diff::{ContactFrom, Diff, Quantity, Severity, diff};
+use mamoru::i18n::Lang::{En, Ja};
 use mamoru::ops::{self, Input};
 use std::path::Path;
 use std::sync::LazyLock;
@@ -53,9 +54,9 @@ fn case_ids(d: &Diff) -> Vec<&str> {
 fn identical_bundles_give_an_empty_diff() {
     let d = diff(&EXAMPLE, &EXAMPLE);
     assert!(d.is_empty());
-    assert_eq!(d.summary(), ["no semantic change"]);
-    assert!(d.text().contains("no semantic change"), "{}", d.text());
-    assert!(d.markdown().contains("- no semantic change"));
+    assert_eq!(d.summary(En), ["no semantic change"]);
+    assert!(d.text(En).contains("no semantic change"), "{}", d.text(En));
+    assert!(d.markdown(En).contains("- no semantic change"));
     let json: serde_json::Value = serde_json::from_str(&d.json()).unwrap();
     assert_eq!(json["cells"], serde_json::json!([]));
     assert_eq!(
@@ -75,8 +76,8 @@ fn another_source_revision_alone_is_no_semantic_change() {
     let at = mamoru::emit::bundle::build(&policy, Some("0123abc".into()));
     assert_ne!(at.manifest.digest, EXAMPLE.manifest.digest);
     let d = diff(&EXAMPLE, &at);
-    assert!(d.is_empty(), "{}", d.text());
-    assert_eq!(d.summary(), ["no semantic change"]);
+    assert!(d.is_empty(), "{}", d.text(En));
+    assert_eq!(d.summary(En), ["no semantic change"]);
     assert_eq!(d.manifest.revision.new.as_deref(), Some("0123abc"));
 }
 
@@ -141,7 +142,7 @@ fn grid_cells_that_move_and_the_cases_they_carry() {
         assert_eq!(c.new.verdict.as_deref(), Some(moved.new.as_str()));
     }
 
-    let summary = d.summary();
+    let summary = d.summary(En);
     assert_eq!(
         summary[0],
         "1 cell now counts as harassment: c3×d0 (was gray)"
@@ -156,7 +157,7 @@ fn grid_cells_that_move_and_the_cases_they_carry() {
     );
     assert_eq!(summary.len(), 3, "{summary:#?}");
 
-    let md = d.markdown();
+    let md = d.markdown(En);
     assert!(
         md.contains("| Cell | Old | New | Severity |\n| --- | --- | --- | --- |\n"),
         "{md}"
@@ -170,7 +171,7 @@ fn grid_cells_that_move_and_the_cases_they_carry() {
         "{md}"
     );
     assert!(md.contains("| Case | Old | New |"), "{md}");
-    let text = d.text();
+    let text = d.text(En);
     assert!(text.find("1 cell now counts").unwrap() < text.find("Grid cells:").unwrap());
 }
 
@@ -185,7 +186,7 @@ fn several_cells_to_the_same_verdict_share_a_line() {
         )
     });
     assert_eq!(
-        d.summary()[0],
+        d.summary(En)[0],
         "2 cells now count as harassment: c2×d1, c2×d2 (were gray)"
     );
 }
@@ -204,9 +205,10 @@ fn a_changed_duration_threshold() {
         )
     );
     assert!(
-        d.summary().contains(&"threshold hold: 3m → 2m".to_string()),
+        d.summary(En)
+            .contains(&"threshold hold: 3m → 2m".to_string()),
         "{:#?}",
-        d.summary()
+        d.summary(En)
     );
     // Holds are resolved into the steps: the flows show where the new value applies.
     let steps: Vec<(&str, &str)> = d
@@ -243,11 +245,11 @@ fn a_changed_duration_threshold() {
     // A hold is not a fact of classification: no cell and no case moves.
     assert!(d.cells.is_empty() && d.cases.is_empty());
     assert!(
-        d.text().contains("step listen: hold_seconds 3m → 2m"),
+        d.text(En).contains("step listen: hold_seconds 3m → 2m"),
         "{}",
-        d.text()
+        d.text(En)
     );
-    assert!(d.markdown().contains("| `hold` | 3m | 2m |"));
+    assert!(d.markdown(En).contains("| `hold` | 3m | 2m |"));
 }
 
 #[test]
@@ -267,7 +269,7 @@ fn a_changed_count_threshold_moves_the_cases_it_decides() {
         )]
     );
     assert!(
-        d.summary()
+        d.summary(En)
             .contains(&"threshold repeats: 3 → 7".to_string())
     );
     let types = d.items.iter().find(|k| k.kind == "conduct_types").unwrap();
@@ -302,7 +304,7 @@ fn a_changed_count_threshold_moves_the_cases_it_decides() {
         ]
     );
     assert_eq!(case_ids(&d), implied);
-    let summary = d.summary();
+    let summary = d.summary(En);
     assert!(
         summary
             .iter()
@@ -324,11 +326,12 @@ fn a_removed_case() {
     assert!(d.items[0].added.is_empty() && d.items[0].changed.is_empty());
     // Its contact gives the same outcome with both engines.
     assert!(d.cases.is_empty() && d.cells.is_empty() && d.flows.is_empty());
-    assert_eq!(d.summary(), ["cases: 1 removed (h02-confinement)"]);
+    assert_eq!(d.summary(En), ["cases: 1 removed (h02-confinement)"]);
     assert!(
-        d.markdown().contains("| cases |  | `h02-confinement` |  |"),
+        d.markdown(En)
+            .contains("| cases |  | `h02-confinement` |  |"),
         "{}",
-        d.markdown()
+        d.markdown(En)
     );
 }
 
@@ -353,7 +356,7 @@ fn a_removed_case_still_shows_what_the_new_policy_gives_it() {
     assert_eq!(g02.old.verdict.as_deref(), Some("gray"));
     assert_eq!(g02.new.verdict.as_deref(), Some("harassment"));
     assert!(
-        d.summary()
+        d.summary(En)
             .iter()
             .any(|l| l.contains("g02-superior-demand (gray → harassment, old facts)"))
     );
@@ -392,10 +395,10 @@ fn a_changed_and_an_added_branch() {
         ]
     );
     assert!(
-        d.summary()
+        d.summary(En)
             .contains(&"flow phone changed: 1 branch added, 1 branch changed".to_string()),
         "{:#?}",
-        d.summary()
+        d.summary(En)
     );
     // Complaints with a trigger and gray phone contacts (branch 8) now go through a caution
     // first; nothing else moves. By the old engine: the cases routed listen → sv-consult that
@@ -419,7 +422,7 @@ fn a_changed_and_an_added_branch() {
         assert_eq!(c.new.route[..2], ["listen", "caution"]);
         assert_eq!(c.old.route[1], "sv-consult");
     }
-    let md = d.markdown();
+    let md = d.markdown(En);
     assert!(md.contains("| branch changed | step `listen`, branch 8 | when {verdict: [complaint, gray]} → sv-consult | when {verdict: [complaint, gray]} → caution |"), "{md}");
     assert!(
         md.contains(
@@ -449,7 +452,7 @@ fn items_added_removed_and_changed_by_id() {
     assert_eq!(ids(&d.items[1].added), ["minor"]);
     assert!(d.cells.is_empty() && d.cases.is_empty());
     assert_eq!(
-        d.summary(),
+        d.summary(En),
         ["verdicts: 1 changed (gray)", "tags: 1 added (minor)"]
     );
 }
@@ -460,11 +463,11 @@ fn a_version_bump_alone_is_reported_but_changes_no_rule() {
     assert!(!d.is_empty());
     assert_eq!(ids(&d.manifest.changed), ["version"]);
     assert_eq!(
-        d.summary(),
+        d.summary(En),
         ["version 2.0.0 → 2.1.0", "no change to the rules"]
     );
     assert!(
-        d.text()
+        d.text(En)
             .starts_with("mamoru diff: sample-support 2.0.0 → 2.1.0\n")
     );
 }
@@ -492,7 +495,7 @@ fn a_verdict_that_is_gone_has_no_severity() {
             .iter()
             .all(|c| c.severity == Severity::Unknown && c.new == "grey")
     );
-    assert!(d.summary()[0].starts_with(&format!(
+    assert!(d.summary(En)[0].starts_with(&format!(
         "{gray_cells} cells change verdict: c1×d2 (gray → grey)"
     )));
     assert!(
@@ -546,10 +549,114 @@ fn reordered_verdicts_change_severity() {
     let verdicts = d.items.iter().find(|k| k.kind == "verdicts").unwrap();
     assert!(verdicts.reordered);
     assert!(
-        d.summary().contains(
+        d.summary(En).contains(
             &"verdicts reordered: severity is now gray < complaint < harassment".to_string()
         ),
         "{:#?}",
-        d.summary()
+        d.summary(En)
     );
+}
+
+/// The example's bundle with its JSON edited (and a fresh digest).
+fn mutated(change: impl FnOnce(&mut serde_json::Value)) -> Bundle {
+    let mut v = serde_json::to_value(&*EXAMPLE).unwrap();
+    change(&mut v);
+    let mut b: Bundle = serde_json::from_value(v).unwrap();
+    b.manifest.digest = b.compute_digest();
+    b
+}
+
+#[test]
+fn the_japanese_report_is_japanese() {
+    // A case whose cell moves, dropped from the new bundle: compared on its old facts.
+    let engine = EXAMPLE.engine().unwrap();
+    let dropped = EXAMPLE
+        .cases
+        .iter()
+        .find(|c| engine.classify(&c.contact).unwrap().cell == "c3×d0")
+        .unwrap()
+        .id
+        .clone();
+    let new = mutated(|v| {
+        v["grid"]["c3"][0] = "harassment".into();
+        v["grid"]["c2"][1] = "complaint".into();
+        v["thresholds"]["hold"]["seconds"] = 120.into();
+        v["tags"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"id": "minor", "label": "未成年のお客さま"}));
+        v["cases"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["id"] != *dropped);
+        let phone = v["flows"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|f| f["id"] == "phone")
+            .unwrap();
+        phone["title"] = "電話応対".into();
+        phone["steps"][0]["hold_seconds"] = 60.into();
+        let next = phone["steps"][0]["next"].as_array_mut().unwrap();
+        next.insert(
+            0,
+            serde_json::json!({"when": {"event": ["danger"]}, "to": "emergency"}),
+        );
+    });
+    let d = diff(&EXAMPLE, &new);
+    assert!(!d.cells.is_empty() && !d.cases.is_empty() && !d.flows.is_empty());
+    let kana_or_kanji = |s: &str| {
+        s.chars()
+            .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+    };
+    let reports = [(d.text(En), d.text(Ja)), (d.markdown(En), d.markdown(Ja))];
+    // Every phrase of the English reports, each present there, is gone from the Japanese ones.
+    let english = [
+        "Grid cells",
+        "Thresholds",
+        "Flows",
+        "Cases",
+        "Items",
+        "now counts as",
+        "is less severe now",
+        "more severe",
+        "less severe",
+        "cases change outcome",
+        "old facts",
+        "threshold hold",
+        "removed:",
+        "1 step changed",
+        "branch added",
+        "title changed",
+        "tags: 1 added",
+        "digest",
+        "route",
+    ];
+    for phrase in english {
+        assert!(
+            reports.iter().any(|(en, _)| en.contains(phrase)),
+            "not in the English reports: {phrase}"
+        );
+        for (_, ja) in &reports {
+            assert!(!ja.contains(phrase), "{phrase:?} in\n{ja}");
+        }
+    }
+    // A line in Japanese differs from the English line only where it says something in words.
+    for (en, ja) in &reports {
+        assert_eq!(en.lines().count(), ja.lines().count(), "{ja}");
+        for (e, j) in en.lines().zip(ja.lines()) {
+            assert!(e == j || kana_or_kanji(j), "{j}");
+        }
+    }
+    assert_eq!(
+        d.summary(Ja)[0],
+        "1 マスが harassment になります: c3×d0（変更前は gray）"
+    );
+    assert!(d.text(Ja).contains("\n判断基準の表のマス:\n"));
+    assert!(
+        d.markdown(Ja)
+            .contains("| マス | 変更前 | 変更後 | 重さ |\n| --- | --- | --- | --- |\n")
+    );
+    // The JSON is the same whatever the language: notes and errors are English there.
+    assert!(d.json().contains("\"severity\": \"more\""));
 }

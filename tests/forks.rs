@@ -257,6 +257,19 @@ fn fork_and_diff_on_the_command_line() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("phone"), "{text}");
+    // `--lang ja` speaks Japanese; the words come from the catalogue.
+    let out = Command::cargo_bin("mamoru")
+        .unwrap()
+        .args(["--lang", "ja", "diff"])
+        .arg(&up)
+        .arg(&fork)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("フロー phone の変更: ステップ 1 件を変更"),
+        "{text}"
+    );
     Command::cargo_bin("mamoru")
         .unwrap()
         .arg("fork")

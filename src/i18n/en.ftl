@@ -494,6 +494,181 @@ with-hint = { $message } ({ $hint })
 json-line = not a JSON object of a contact: { $detail }
 line-reason = line { $line }: { $reason }
 
+## The semantic difference of two bundles (mamoru diff).
+diff-title = mamoru diff: { $change }
+diff-digest = digest { $old } → { $new }
+diff-section = { $section ->
+    [cells] Grid cells
+    [thresholds] Thresholds
+    [flows] Flows
+    [cases] Cases
+    [items] Items
+   *[manifests] Manifests
+}
+diff-column = { $column ->
+    [cell] Cell
+    [old] Old
+    [new] New
+    [severity] Severity
+    [threshold] Threshold
+    [case] Case
+    [change] Change
+    [where] Where
+    [kind] Kind
+    [added] Added
+    [removed] Removed
+   *[changed] Changed
+}
+diff-kind = { $kind ->
+    [verdicts] verdicts
+    [axes] axes
+    [conduct_levels] conduct levels
+    [demand_levels] demand levels
+    [conduct_types] conduct types
+    [demand_types] demand types
+    [events] events
+    [channels] channels
+    [tags] tags
+    [parties] parties
+    [counters] counters
+    [caps] caps
+    [roles] roles
+    [scripts] scripts
+    [flows] flows
+    [invariants] invariants
+    [aftercare] aftercare
+    [definitions] definitions
+    [cases] cases
+    [vendors] vendors
+    [timezone] timezone
+    [review] review
+    [provenance] provenance
+   *[other] { $label }
+}
+diff-manifest-field = { $field ->
+    [policy] policy
+    [version] version
+    [revision] revision
+   *[digest] digest
+}
+diff-no-change = no semantic change
+diff-no-rule-change = no change to the rules
+diff-and-more = { $list }, … and { $count } more
+diff-cells-more = { $count ->
+    [one] 1 cell now counts as { $verdict }: { $cells } (was { $old })
+   *[other] { $count } cells now count as { $verdict }: { $cells } (were { $old })
+}
+diff-cells-more-mixed = { $count ->
+    [one] 1 cell now counts as { $verdict }: { $cells }
+   *[other] { $count } cells now count as { $verdict }: { $cells }
+}
+diff-cell-was = { $cell } (was { $old })
+diff-cells-less = { $count ->
+    [one] 1 cell is less severe now: { $cells }
+   *[other] { $count } cells are less severe now: { $cells }
+}
+diff-cells-unknown = { $count ->
+    [one] 1 cell changes verdict: { $cells }
+   *[other] { $count } cells change verdict: { $cells }
+}
+diff-cell-moved = { $cell } ({ $old } → { $new })
+diff-severity = { $severity ->
+    [more] more severe
+    [less] less severe
+   *[unknown] verdict not in the new policy
+}
+diff-verdicts-reordered = verdicts reordered: severity is now { $order }
+diff-levels-reordered = { $kind } reordered: levels rank differently
+diff-cases-changed = { $count ->
+    [one] 1 case changes outcome: { $cases }
+   *[other] { $count } cases change outcome: { $cases }
+}
+diff-case = { $id } ({ $what })
+diff-case-facts = { $id } ({ $what }, { $facts })
+diff-facts = { $side ->
+    [old] old facts
+   *[new] new facts
+}
+diff-verdict-moved = { $old } → { $new }
+diff-flow-moved = flow { $old } → { $new }
+diff-route-changed = route changed
+diff-error = error
+diff-no-flow = no flow
+diff-outcome-error = error: { $error }
+diff-outcome-no-flow = { $verdict }, no flow
+diff-outcome-flow = { $verdict }, flow { $flow }
+diff-outcome-route = { $verdict }, flow { $flow }, route { $route }
+diff-threshold-changed = threshold { $name }: { $old } → { $new }
+diff-threshold-added = threshold { $name } added: { $new }
+diff-threshold-removed = threshold { $name } removed (was { $old })
+diff-threshold-touched = threshold { $name } changed
+diff-flow-changed = flow { $id } changed: { $parts }
+diff-steps = { $count ->
+    [one] 1 step
+   *[other] { $count } steps
+} { $edit ->
+    [added] added
+    [removed] removed
+   *[changed] changed
+}
+diff-branches = { $count ->
+    [one] 1 branch
+   *[other] { $count } branches
+} { $edit ->
+    [added] added
+    [removed] removed
+   *[changed] changed
+}
+diff-field-changed = { $field } changed
+diff-kind-changed = { $kind }: { $parts }
+diff-ids = { $count } { $edit ->
+    [added] added
+    [removed] removed
+   *[changed] changed
+} ({ $ids })
+diff-policy-changed = policy id { $old } → { $new }
+diff-version-changed = version { $old } → { $new }
+diff-manifest-changed = manifest { $field } changed
+diff-cases-not-compared = cases were not compared: the { $bundle ->
+    [old] old
+   *[new] new
+} bundle cannot classify ({ $error })
+diff-edit = { $edit ->
+    [added] added
+    [removed] removed
+   *[changed] changed
+}
+diff-reordered = reordered
+diff-order = order
+diff-side = { $side ->
+    [old] old
+   *[new] new
+}
+diff-steps-listed = { $edit ->
+    [added] steps added
+   *[removed] steps removed
+}: { $ids }
+diff-step-fields = step { $id }: { $fields }
+diff-branch-line = branch { $step } #{ $position } { $edit ->
+    [added] added
+    [removed] removed
+   *[changed] changed
+}: { $old } ⇒ { $new }
+diff-step-edit = { $edit ->
+    [added] step added
+   *[removed] step removed
+}
+diff-branch-edit = { $edit ->
+    [added] branch added
+    [removed] branch removed
+   *[changed] branch changed
+}
+diff-where-flow = flow
+diff-where-step = step `{ $id }`
+diff-where-branch = step `{ $step }`, branch { $position }
+diff-edge-when = when { $condition } → { $to }
+diff-edge-otherwise = otherwise → { $to }
+
 ## The weekly review (mamoru review).
 review-missing-column = the file has no column { $column } (add it, or map the CRM's header onto `{ $name }` in review.yaml)
 review-ambiguous-column = the file has two columns for `{ $name }`: keep one

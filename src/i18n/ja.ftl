@@ -484,6 +484,160 @@ with-hint = { $message }（{ $hint }）
 json-line = 応対を表す JSON のオブジェクトではありません: { $detail }
 line-reason = { $line } 行目: { $reason }
 
+## 2つのバンドルの意味の差分（mamoru diff）
+diff-title = mamoru diff（差分）: { $change }
+diff-digest = ダイジェスト { $old } → { $new }
+diff-section = { $section ->
+    [cells] 判断基準の表のマス
+    [thresholds] しきい値
+    [flows] フロー
+    [cases] 事例
+    [items] 項目
+   *[manifests] マニフェスト
+}
+diff-column = { $column ->
+    [cell] マス
+    [old] 変更前
+    [new] 変更後
+    [severity] 重さ
+    [threshold] しきい値
+    [case] 事例
+    [change] 変更
+    [where] 場所
+    [kind] 種類
+    [added] 追加
+    [removed] 削除
+   *[changed] 変更
+}
+diff-kind = { $kind ->
+    [verdicts] 判定
+    [axes] 軸
+    [conduct_levels] 行為のレベル
+    [demand_levels] 要求のレベル
+    [conduct_types] 行為の類型
+    [demand_types] 要求の類型
+    [events] 事象
+    [channels] 窓口
+    [tags] タグ
+    [parties] 相手方
+    [counters] 回数カウンター
+    [caps] 保護の上限
+    [roles] 役割
+    [scripts] 文例
+    [flows] フロー
+    [invariants] 不変条件
+    [aftercare] 事後対応
+    [definitions] 用語
+    [cases] 事例
+    [vendors] 委託先
+    [timezone] タイムゾーン
+    [review] 週次レビューの設定
+    [provenance] 項目の由来
+   *[other] { $label }
+}
+diff-manifest-field = { $field ->
+    [policy] ポリシー
+    [version] バージョン
+    [revision] リビジョン
+   *[digest] ダイジェスト
+}
+diff-no-change = 意味のある変更はありません
+diff-no-rule-change = ルールに変更はありません
+diff-and-more = { $list } ほか { $count } 件
+diff-cells-more = { $count } マスが { $verdict } になります: { $cells }（変更前は { $old }）
+diff-cells-more-mixed = { $count } マスが { $verdict } になります: { $cells }
+diff-cell-was = { $cell }（変更前は { $old }）
+diff-cells-less = { $count } マスが軽くなります: { $cells }
+diff-cells-unknown = { $count } マスの判定が変わります: { $cells }
+diff-cell-moved = { $cell } は { $old } から { $new } へ
+diff-severity = { $severity ->
+    [more] 重くなる
+    [less] 軽くなる
+   *[unknown] 新しいポリシーにない判定
+}
+diff-verdicts-reordered = 判定の順序が変わりました。重さの順は { $order } です
+diff-levels-reordered = { $kind }の順序が変わり、レベルの順位が変わりました
+diff-cases-changed = { $count } 件の事例で結果が変わります: { $cases }
+diff-case = { $id } は { $what }
+diff-case-facts = { $id } は{ $facts }で { $what }
+diff-facts = { $side ->
+    [old] 変更前の事実
+   *[new] 変更後の事実
+}
+diff-verdict-moved = { $old } から { $new } へ
+diff-flow-moved = フロー { $old } から { $new } へ
+diff-route-changed = ルートが変わる
+diff-error = エラー
+diff-no-flow = フローなし
+diff-outcome-error = エラー: { $error }
+diff-outcome-no-flow = { $verdict }、フローなし
+diff-outcome-flow = { $verdict }、フロー { $flow }
+diff-outcome-route = { $verdict }、フロー { $flow }、ルート { $route }
+diff-threshold-changed = しきい値 { $name }: { $old } → { $new }
+diff-threshold-added = しきい値 { $name } を追加: { $new }
+diff-threshold-removed = しきい値 { $name } を削除（変更前は { $old }）
+diff-threshold-touched = しきい値 { $name } を変更
+diff-flow-changed = フロー { $id } の変更: { $parts }
+diff-steps = ステップ { $count } 件を{ $edit ->
+    [added] 追加
+    [removed] 削除
+   *[changed] 変更
+}
+diff-branches = 分岐 { $count } 件を{ $edit ->
+    [added] 追加
+    [removed] 削除
+   *[changed] 変更
+}
+diff-field-changed = { $field } を変更
+diff-kind-changed = { $kind }の変更: { $parts }
+diff-ids = { $edit ->
+    [added] 追加
+    [removed] 削除
+   *[changed] 変更
+} { $count } 件（{ $ids }）
+diff-policy-changed = ポリシーの id: { $old } → { $new }
+diff-version-changed = バージョン: { $old } → { $new }
+diff-manifest-changed = マニフェストの { $field } を変更
+diff-cases-not-compared = 事例を比較していません: { $bundle ->
+    [old] 変更前
+   *[new] 変更後
+}のバンドルで分類できません（{ $error }）
+diff-edit = { $edit ->
+    [added] 追加
+    [removed] 削除
+   *[changed] 変更
+}
+diff-reordered = 順序を変更
+diff-order = 順序
+diff-side = { $side ->
+    [old] 変更前
+   *[new] 変更後
+}
+diff-steps-listed = { $edit ->
+    [added] 追加したステップ
+   *[removed] 削除したステップ
+}: { $ids }
+diff-step-fields = ステップ { $id }: { $fields }
+diff-branch-line = ステップ { $step } の分岐 #{ $position } を{ $edit ->
+    [added] 追加
+    [removed] 削除
+   *[changed] 変更
+}: { $old } ⇒ { $new }
+diff-step-edit = { $edit ->
+    [added] ステップを追加
+   *[removed] ステップを削除
+}
+diff-branch-edit = { $edit ->
+    [added] 分岐を追加
+    [removed] 分岐を削除
+   *[changed] 分岐を変更
+}
+diff-where-flow = フロー
+diff-where-step = ステップ `{ $id }`
+diff-where-branch = ステップ `{ $step }` の分岐 { $position }
+diff-edge-when = { $condition } のとき → { $to }
+diff-edge-otherwise = それ以外 → { $to }
+
 ## 週次レビュー（mamoru review）。
 review-missing-column = ファイルに列 { $column } がありません（列を加えるか、review.yaml で CRM の列名を `{ $name }` に対応づけてください）
 review-ambiguous-column = `{ $name }` にあたる列が二つあります。一つにしてください
