@@ -2,18 +2,18 @@
 //! diagrams: pure geometry — sizes in, rectangles and paths out; no SVG and no policy. One
 //! submodule per phase:
 //!
-//! 1. [`rank`]: back edges (closing a cycle in a depth-first walk from the start) are reversed;
+//! 1. `rank`: back edges (closing a cycle in a depth-first walk from the start) are reversed;
 //!    self loops are set aside and drawn beside their node. Ranks: the longest path from the
 //!    start, with at most so many boxes side by side.
-//! 2. [`graph`]: ranks are doubled (as `dot` does for labels); each edge gets a *label item* on
+//! 2. `graph`: ranks are doubled (as `dot` does for labels); each edge gets a *label item* on
 //!    the rank just below its upper end and a thin *lane item* on every further rank it crosses,
 //!    so labels and long edges take room like boxes do and nothing is drawn over them.
-//! 3. [`order`]: order within ranks: weighted-median sweeps down and up with transposition of
+//! 3. `order`: order within ranks: weighted-median sweeps down and up with transposition of
 //!    neighbours, keeping the order with the fewest crossings (Gansner et al. 1993).
-//! 4. [`position`]: per rank, the positions closest (least squares, weighted as `dot` weights
+//! 4. `position`: per rank, the positions closest (least squares, weighted as `dot` weights
 //!    real/lane edges 1/2/8) to the neighbours' positions that keep the order and the gaps
 //!    (isotonic regression by pooling adjacent violators), swept down and up.
-//! 5. [`route`]: edges vertical inside a rank's band (within their own item's width, where
+//! 5. `route`: edges vertical inside a rank's band (within their own item's width, where
 //!    nothing else is), curved only in the gaps between ranks; ports spread along the box in the
 //!    order of the other ends, so edges of one node never cross each other.
 
@@ -87,7 +87,7 @@ pub struct EdgeSpec {
 }
 
 /// Space around the drawing.
-pub const MARGIN: f64 = 6.0;
+pub(crate) const MARGIN: f64 = 6.0;
 /// Horizontal gap between neighbours in a rank.
 const GAP: f64 = 12.0;
 /// Width of a lane (an edge passing a rank).
@@ -97,7 +97,7 @@ const RANK_GAP: f64 = 18.0;
 /// Pull of every item towards the middle, against its neighbours' weights (1 to 8).
 const PULL: f64 = 0.3;
 /// Room to the right of a box for its self loop, before the loop's label.
-pub const LOOP_W: f64 = 26.0;
+pub(crate) const LOOP_W: f64 = 26.0;
 
 /// The laid-out graph.
 #[derive(Clone, Debug)]
@@ -119,7 +119,7 @@ pub struct Layout {
 
 /// How full a doubled rank is: boxes (or labels) and lanes of edges passing it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Load {
+pub(crate) struct Load {
     /// Boxes on an even rank, labels on an odd one.
     pub items: usize,
     /// Edges passing the rank without their label on it.
@@ -130,7 +130,7 @@ impl Load {
     /// The width each item of a rank so loaded may take for the rank to fit `room` pixels, of
     /// which `extra` are taken by other things (the lanes and the gaps between items are
     /// counted here).
-    pub fn share(&self, room: f64, extra: f64) -> f64 {
+    pub(crate) fn share(&self, room: f64, extra: f64) -> f64 {
         let n = self.items.max(1) as f64;
         (room - extra - self.lanes as f64 * (LANE + GAP) - GAP * (n - 1.0)) / n
     }
@@ -138,7 +138,7 @@ impl Load {
 
 /// Per doubled rank (boxes on even ranks, labels on odd ones): how many items and lanes it
 /// holds, so a caller can size boxes and labels to fit a column before laying out.
-pub fn loads(n: usize, edges: &[EdgeSpec], start: usize, max_per_rank: usize) -> Vec<Load> {
+pub(crate) fn loads(n: usize, edges: &[EdgeSpec], start: usize, max_per_rank: usize) -> Vec<Load> {
     let (rank, back) = rank::ranks(n, edges, start, max_per_rank);
     let depth = rank.iter().flatten().max().map_or(1, |m| 2 * m + 1);
     let mut out = vec![Load::default(); depth];

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Black or white, whichever reads better on a `#rrggbb` background.
-pub fn ink(hex: &str) -> &'static str {
+pub(crate) fn ink(hex: &str) -> &'static str {
     let c = |i: usize| {
         u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128) as f64 / 255.0
     };
@@ -31,7 +31,7 @@ pub fn ink(hex: &str) -> &'static str {
 }
 
 /// A case plotted on the manual's grid.
-pub struct Dot<'a> {
+pub(crate) struct Dot<'a> {
     /// The case's id (its page's URL is made from it).
     pub id: &'a str,
     /// The case's title, shown as the dot's tooltip.
@@ -49,7 +49,7 @@ const DOT: &str = "r=\"5.5\" fill=\"#ffffff\" stroke=\"#1a1a1a\" stroke-width=\"
 
 /// The grid as a heat map of verdicts. `root` prefixes links; `highlight` marks one cell (a
 /// case's page); `small` draws a thumbnail without dots, labels or legend.
-pub fn grid(
+pub(crate) fn grid(
     p: &Policy,
     dots: &[Dot],
     root: &str,
@@ -99,7 +99,7 @@ pub fn grid(
 }
 
 /// How one cell of the grid is painted: its colour, the label written in it, its tooltip.
-pub struct CellPaint {
+pub(crate) struct CellPaint {
     /// The background, `#rrggbb` (the label's ink is black or white to contrast with it).
     pub fill: String,
     /// Written in the cell's corner (the verdict, or the agreement).
@@ -109,7 +109,7 @@ pub struct CellPaint {
 }
 
 /// A point plotted in a cell, linked to `href`.
-pub struct Mark {
+pub(crate) struct Mark {
     /// The conduct level of its cell.
     pub conduct: usize,
     /// The demand level of its cell.
@@ -122,7 +122,7 @@ pub struct Mark {
 
 /// What the grid shows: the manual shows verdicts and cases, the review agreement and
 /// disagreements. The axes, layout and accessibility are the same.
-pub struct GridLayer<'a> {
+pub(crate) struct GridLayer<'a> {
     /// The drawing's title (its accessible name).
     pub title: String,
     /// The drawing's description: how to read it.
@@ -138,7 +138,7 @@ pub struct GridLayer<'a> {
 }
 
 /// The grid drawn with another layer (full size).
-pub fn heat_grid(p: &Policy, layer: &GridLayer) -> String {
+pub(crate) fn heat_grid(p: &Policy, layer: &GridLayer) -> String {
     Drawing::new(p, layer, None, false).draw()
 }
 

@@ -1,5 +1,5 @@
 //! Diagrams drawn server-side as inline SVG: the judgment grid as a heat map with every case as
-//! a dot ([`grid`]), and flows laid out in layers ([`flow`], from the geometry of `layout`). No
+//! a dot (`grid`), and flows laid out in layers (`flow`, from the geometry of `layout`). No
 //! JavaScript, readable Japanese labels, a `<title>` and `<desc>` on each diagram, and a
 //! `<title>` on every shape. `text` writes what the two share: escaped text, coordinates and
 //! `<text>` elements.
@@ -9,8 +9,8 @@ mod grid;
 mod text;
 
 pub use flow::{COLUMN, FlowDiagram, flow_diagram};
-pub use grid::{CellPaint, Dot, GridLayer, Mark, grid, heat_grid, ink};
-pub use text::esc;
+pub(crate) use grid::{CellPaint, Dot, GridLayer, Mark, grid, heat_grid, ink};
+pub(crate) use text::esc;
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use std::fmt::{Display, Write};
 
 /// The text escaped for SVG or HTML text and for a double-quoted attribute value (`&`, `<`, `>`,
 /// `"`).
-pub fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     push_esc(&mut out, s);
     out
