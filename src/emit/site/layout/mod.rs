@@ -180,20 +180,7 @@ pub fn layout(
     let crossings = order::total_crossings(&graph.items, &layers);
     let xs = position::across(&graph.items, &layers, column);
     let bands = position::Bands::new(&graph.items, &layers);
-    let mut pos_in_layer = vec![0usize; graph.items.len()];
-    for layer in &layers {
-        for (k, &i) in layer.iter().enumerate() {
-            pos_in_layer[i] = k;
-        }
-    }
-    let placed = route::Placed {
-        nodes,
-        edges,
-        graph: &graph,
-        xs: &xs,
-        bands: &bands,
-        pos_in_layer,
-    };
+    let placed = route::Placed::new(nodes, edges, &graph, &layers, &xs, &bands);
     Layout {
         width: position::extent(&graph.items, &xs),
         height: bands.height,

@@ -9,17 +9,42 @@ use super::{EdgeGeom, EdgeSpec, LOOP_W, NodeSpec, Rect, Seg};
 
 /// The layered graph with its items ordered and placed.
 pub(super) struct Placed<'a> {
-    pub nodes: &'a [NodeSpec],
-    pub edges: &'a [EdgeSpec],
-    pub graph: &'a Graph,
+    nodes: &'a [NodeSpec],
+    edges: &'a [EdgeSpec],
+    graph: &'a Graph,
     /// Per item, the x of its anchor line.
-    pub xs: &'a [f64],
-    pub bands: &'a Bands,
+    xs: &'a [f64],
+    bands: &'a Bands,
     /// Per item, its place in its layer.
-    pub pos_in_layer: Vec<usize>,
+    pos_in_layer: Vec<usize>,
 }
 
-impl Placed<'_> {
+impl<'a> Placed<'a> {
+    /// The graph's items ordered in `layers`, at `xs` across and in `bands` down.
+    pub fn new(
+        nodes: &'a [NodeSpec],
+        edges: &'a [EdgeSpec],
+        graph: &'a Graph,
+        layers: &[Vec<usize>],
+        xs: &'a [f64],
+        bands: &'a Bands,
+    ) -> Placed<'a> {
+        let mut pos_in_layer = vec![0usize; graph.items.len()];
+        for layer in layers {
+            for (k, &i) in layer.iter().enumerate() {
+                pos_in_layer[i] = k;
+            }
+        }
+        Placed {
+            nodes,
+            edges,
+            graph,
+            xs,
+            bands,
+            pos_in_layer,
+        }
+    }
+
     /// The rectangle of an item, centred in its rank's band (a box without its loops' room).
     pub fn rect_of(&self, i: usize) -> Rect {
         let it = &self.graph.items[i];
