@@ -165,16 +165,20 @@ pub fn run(opts: Options, log: build::Log) -> Result<(), Fatal> {
 
     // While the folder cannot be read (deleted, or renamed away), look for it every second: a
     // folder created again is not the one the system was watching, so it is watched afresh
-    // before it is read.
+    // before it is read. It may still be being filled then, and files written into its new
+    // sub-folders before the system watches them raise no event: it is read once more a second
+    // after it was watched afresh.
+    let mut settling = false;
     while watcher
-        .next_batch(unreadable.then_some(Duration::from_secs(1)))
+        .next_batch((unreadable || settling).then_some(Duration::from_secs(1)))
         .is_some()
     {
-        if unreadable
-            && dir.is_dir()
-            && let Err(e) = watcher.rewatch(&dirs)
-        {
-            log(&msg!("serve-native-failed", error = e).render(lang));
+        settling = false;
+        if unreadable && dir.is_dir() {
+            settling = true;
+            if let Err(e) = watcher.rewatch(&dirs) {
+                log(&msg!("serve-native-failed", error = e).render(lang));
+            }
         }
         let step = builder.rebuild();
         if step.dirs != dirs {
