@@ -9,7 +9,7 @@ use icu_segmenter::WordSegmenter;
 use icu_segmenter::options::WordBreakInvariantOptions;
 
 /// Width of a text in pixels at a font size: full-width characters count as one em.
-pub fn text_width(s: &str, size: f64) -> f64 {
+pub(super) fn text_width(s: &str, size: f64) -> f64 {
     s.chars()
         .map(|c| if c.is_ascii() { 0.58 } else { 1.0 })
         .sum::<f64>()
@@ -32,7 +32,7 @@ fn no_end(c: char) -> bool {
 }
 
 /// The words of a text, as ICU's dictionary segmenter cuts them.
-pub fn words(s: &str) -> Vec<&str> {
+fn words(s: &str) -> Vec<&str> {
     let seg = WordSegmenter::new_dictionary(WordBreakInvariantOptions::default());
     let cuts: Vec<usize> = seg.segment_str(s).collect();
     cuts.windows(2)
@@ -43,7 +43,7 @@ pub fn words(s: &str) -> Vec<&str> {
 
 /// Phrases: each word joins the one before unless it starts a new phrase (a content word after
 /// a function word or punctuation, an opening bracket, or anything after a space).
-pub fn phrases(s: &str) -> Vec<Vec<&str>> {
+fn phrases(s: &str) -> Vec<Vec<&str>> {
     let mut out: Vec<Vec<&str>> = Vec::new();
     let mut prev_end: Option<char> = None;
     for w in words(s) {
@@ -71,7 +71,7 @@ pub fn phrases(s: &str) -> Vec<Vec<&str>> {
 
 /// Break a text into lines of at most `width` pixels at phrase boundaries (see the module).
 /// Hard line breaks (`\n`) are kept.
-pub fn wrap(s: &str, width: f64, size: f64) -> Vec<String> {
+pub(super) fn wrap(s: &str, width: f64, size: f64) -> Vec<String> {
     let mut lines = Vec::new();
     for para in s.split('\n') {
         let mut line = String::new();
