@@ -252,11 +252,6 @@ impl<'a> Site<'a> {
             .collect()
     }
 
-    /// The search index files (`search/…`).
-    pub fn search_index(&self) -> Files {
-        search::index(&self.search_docs(), &self.p.synonyms)
-    }
-
     fn md(&self, text: &str, root: &str, skip: Option<&str>) -> String {
         self.md_in(text, root, skip, "")
     }
