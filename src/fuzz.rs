@@ -71,7 +71,7 @@ pub fn classify_lines(data: &[u8]) {
     let engine = ENGINE.get_or_init(|| {
         let checked = ops::check(&Input::Builtin).expect("the example checks");
         let p = checked.policy.expect("the example compiles");
-        crate::emit::bundle::build(&p, None, Vec::new())
+        crate::emit::bundle::build(&p, None)
             .engine()
             .expect("the example's bundle loads")
     });
@@ -136,7 +136,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             checked
                 .policy
                 .map(|p| {
-                    crate::emit::bundle::render(&crate::emit::bundle::build(&p, None, Vec::new()))
+                    crate::emit::bundle::render(&crate::emit::bundle::build(&p, None))
                         .into_bytes()
                 })
                 .into_iter()
