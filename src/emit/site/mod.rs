@@ -9,8 +9,9 @@
 mod breaks;
 pub mod layout;
 mod markdown;
-pub mod navi;
-pub mod search;
+mod navi;
+mod search;
+mod sections;
 pub mod svg;
 mod words;
 
@@ -20,7 +21,7 @@ use crate::compile::cases::CaseRun;
 use crate::emit::BuildContext;
 use crate::emit::text::expand;
 use crate::emit::urls;
-use crate::policy::{AxisKind, Policy, format_duration_ja};
+use crate::policy::{Policy, format_duration_ja};
 use include_dir::{Dir, include_dir};
 use markdown::{Place, Terms};
 use rayon::prelude::*;
@@ -172,7 +173,8 @@ impl<'a> Site<'a> {
         for vi in 0..p.verdicts.len() {
             case_order.extend((0..p.cases.len()).filter(|&i| runs[i].assessment.verdict == vi));
         }
-        let (navi, reached) = navi_data(p);
+        let navi = navi::Table::new(p);
+        let (navi, reached) = (navi.json(p), navi.reached(p));
         Ok(Site {
             p,
             terms: Terms::new(p),
@@ -423,201 +425,6 @@ impl<'a> Site<'a> {
         let next = order.get(k + 1).map_or(Value::Null, |(t, u)| link(t, u));
         (prev, next)
     }
-
-    /// The sections search finds, each with its anchor.
-    pub fn search_docs(&self) -> Vec<search::Doc> {
-        let p = self.p;
-        let mut docs = Vec::new();
-        let plain = |t: &crate::policy::Text| markdown::plain(p, &t.src);
-        let doc = |url: String, title: &str, page: &str, text: String, keys: String| search::Doc {
-            url,
-            title: title.to_string(),
-            page: page.to_string(),
-            text,
-            keys,
-            handles: String::new(),
-        };
-        if let Some(st) = &p.stance {
-            let mut text: Vec<String> = st.principles.iter().map(|t| expand(p, &t.src)).collect();
-            text.push(plain(&st.body));
-            docs.push(doc(
-                "index.html#stance".into(),
-                &st.title,
-                "ホーム",
-                text.join(" "),
-                String::new(),
-            ));
-        }
-        for v in &p.verdicts {
-            docs.push(doc(
-                urls::verdict(&v.id),
-                &v.label,
-                "判断基準",
-                v.describe.as_ref().map(plain).unwrap_or_default(),
-                String::new(),
-            ));
-        }
-        for (axis, name) in [(&p.conduct, "行為"), (&p.demand, "要求")] {
-            for l in &axis.levels {
-                docs.push(doc(
-                    urls::level(&l.id),
-                    &format!("{name}: {} {}", l.id, l.label),
-                    "判断基準",
-                    l.describe.as_ref().map(plain).unwrap_or_default(),
-                    String::new(),
-                ));
-            }
-        }
-        for axis in [AxisKind::Conduct, AxisKind::Demand] {
-            for t in p.types(axis) {
-                let url = match axis {
-                    AxisKind::Conduct => urls::conduct_type(&t.id),
-                    AxisKind::Demand => urls::demand_type(&t.id),
-                };
-                docs.push(doc(
-                    url,
-                    &t.label,
-                    "判断基準",
-                    t.describe.as_ref().map(plain).unwrap_or_default(),
-                    String::new(),
-                ));
-            }
-        }
-        for d in &p.definitions {
-            docs.push(doc(
-                urls::definition(&d.id),
-                &d.term,
-                "用語",
-                plain(&d.body),
-                d.aliases
-                    .iter()
-                    .chain(d.reading.iter())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ));
-        }
-        for r in &p.roles {
-            docs.push(doc(
-                urls::role(&r.id),
-                &r.label,
-                "体制・文例",
-                r.describe.as_ref().map(plain).unwrap_or_default(),
-                String::new(),
-            ));
-        }
-        for s in &p.scripts {
-            docs.push(doc(
-                urls::script(&s.id),
-                &s.purpose,
-                "体制・文例",
-                plain(&s.text),
-                String::new(),
-            ));
-        }
-        for i in &p.invariants {
-            docs.push(doc(
-                urls::invariant(&i.id),
-                &expand(p, &i.text),
-                "体制・文例",
-                String::new(),
-                String::new(),
-            ));
-        }
-        for a in &p.aftercare {
-            docs.push(doc(
-                urls::aftercare(&a.id),
-                &expand(p, &a.title),
-                "事後対応",
-                plain(&a.action),
-                p.roles[a.role].label.clone(),
-            ));
-        }
-        for (fi, f) in p.flows.iter().enumerate() {
-            docs.push(doc(
-                urls::flow(&f.id),
-                &f.title,
-                &f.title,
-                f.describe.as_ref().map(plain).unwrap_or_default(),
-                expand(p, &words::condition(p, &f.applies_to)),
-            ));
-            for (si, s) in f.steps.iter().enumerate() {
-                let mut text = vec![s.action.as_ref().map(plain).unwrap_or_default()];
-                if let Some(x) = s.script {
-                    text.push(format!(
-                        "{}: {}",
-                        p.scripts[x].purpose,
-                        plain(&p.scripts[x].text)
-                    ));
-                }
-                if let Some(e) = &s.end {
-                    text.push(expand(p, e));
-                }
-                let mut keys: Vec<String> = vec![p.roles[s.role].label.clone()];
-                for (from, st) in f.steps.iter().enumerate() {
-                    for (bi, b) in st.next.iter().enumerate() {
-                        if b.to == si {
-                            keys.push(expand(p, &words::branch(p, f, from, bi)));
-                        }
-                    }
-                }
-                let mut d = doc(
-                    urls::step(&f.id, &s.id),
-                    &s.title,
-                    &f.title,
-                    text.join(" "),
-                    keys.join(" "),
-                );
-                d.handles = self.reached[fi][si]
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                docs.push(d);
-            }
-        }
-        for pg in &p.pages {
-            for (id, heading, text) in markdown::sections(p, &pg.body.src) {
-                let url = match &id {
-                    Some(id) => format!("{}#{id}", urls::page(&pg.id)),
-                    None => urls::page(&pg.id),
-                };
-                let title = if heading.is_empty() {
-                    &pg.title
-                } else {
-                    &heading
-                };
-                docs.push(doc(url, title, &pg.title, text, String::new()));
-            }
-        }
-        for (ci, c) in p.cases.iter().enumerate() {
-            let a = &self.runs[ci].assessment;
-            let f = &c.facts;
-            let mut keys = vec![
-                p.verdicts[a.verdict].label.clone(),
-                p.channels[f.channel].label.clone(),
-            ];
-            keys.extend(
-                a.conduct_types
-                    .iter()
-                    .map(|&t| p.conduct_types[t].label.clone()),
-            );
-            keys.extend(
-                a.demand_types
-                    .iter()
-                    .map(|&t| p.demand_types[t].label.clone()),
-            );
-            keys.extend(f.tags.iter().map(|&t| p.tags[t].label.clone()));
-            docs.push(doc(
-                urls::case(&c.id),
-                &c.title,
-                "事例",
-                plain(&c.body),
-                keys.join(" "),
-            ));
-        }
-        docs
-    }
 }
 
 /// Most cases on the print page (a training booklet, not the whole case base).
@@ -752,147 +559,6 @@ pub fn render_each(
         sink(path, bytes)?;
     }
     Ok(())
-}
-
-/// The decision aid's data (see [`navi`]) as JSON, and per flow and step the words for what
-/// it sends there (verdicts and the types of the levels concerned), for search.
-fn navi_data(p: &Policy) -> (String, Vec<Vec<BTreeSet<String>>>) {
-    let factors = navi::factors(p);
-    let mut outcomes: Vec<navi::Outcome> = Vec::new();
-    let mut index = |o: navi::Outcome| -> usize {
-        match outcomes.iter().position(|x| *x == o) {
-            Some(i) => i,
-            None => {
-                outcomes.push(o);
-                outcomes.len() - 1
-            }
-        }
-    };
-    let mut reached: Vec<Vec<BTreeSet<String>>> = p
-        .flows
-        .iter()
-        .map(|f| vec![BTreeSet::new(); f.steps.len()])
-        .collect();
-    let nch = p.channels.len();
-    let mut cells = Vec::new();
-    for c in 0..p.conduct.levels.len() {
-        let mut row = Vec::new();
-        for d in 0..p.demand.levels.len() {
-            let answers: Vec<(usize, navi::Outcome)> = (0..nch)
-                .map(|ch| navi::answer(p, &navi::cell_facts(ch, c, d)))
-                .collect();
-            let verdict = answers.first().map_or(p.grid[c][d], |a| a.0);
-            for (v, o) in &answers {
-                if let navi::Outcome::Flow { flow, now, .. } = o {
-                    let set = &mut reached[*flow][*now];
-                    set.insert(p.verdicts[*v].label.clone());
-                    for t in p.conduct_types.iter().filter(|t| t.min_level == c) {
-                        set.insert(t.label.clone());
-                    }
-                    for t in p.demand_types.iter().filter(|t| t.min_level == d) {
-                        set.insert(t.label.clone());
-                    }
-                }
-            }
-            let base: Vec<usize> = answers.iter().map(|a| index(a.1.clone())).collect();
-            let mut extra = Vec::new();
-            for (fi, factor) in factors.iter().enumerate() {
-                if !factor.fits(p, c, d) {
-                    continue;
-                }
-                let with: Vec<(usize, navi::Outcome)> = (0..nch)
-                    .map(|ch| navi::answer(p, &factor.apply(&navi::cell_facts(ch, c, d))))
-                    .collect();
-                if with == answers {
-                    continue;
-                }
-                let v = with.first().map_or(verdict, |a| a.0);
-                let os: Vec<usize> = with.into_iter().map(|a| index(a.1)).collect();
-                extra.push(json!([fi, v, os]));
-            }
-            row.push(json!({"v": verdict, "o": base, "x": extra}));
-        }
-        cells.push(row);
-    }
-    let level = |axis: &crate::policy::Axis, kind: AxisKind| -> Vec<Value> {
-        axis.levels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                json!({
-                    "id": l.id,
-                    "label": l.label,
-                    "describe": l.describe.as_ref().map(|t| markdown::plain(p, &t.src)),
-                    "examples": p.types(kind).iter().filter(|t| t.min_level == i).map(|t| t.label.clone()).collect::<Vec<_>>(),
-                })
-            })
-            .collect()
-    };
-    let step_json = |f: &crate::policy::Flow, si: usize| {
-        let s = &f.steps[si];
-        json!({
-            "title": s.title,
-            "url": urls::step(&f.id, &s.id),
-            "role": p.roles[s.role].label,
-            "script": s.script.map(|x| json!({"purpose": p.scripts[x].purpose, "text": plain_lines(p, &p.scripts[x].text.src)})),
-            "end": s.end.as_ref().map(|e| expand(p, e)),
-            "limit": s.limit.map(format_duration_ja),
-            "hold": s.hold.map(format_duration_ja),
-        })
-    };
-    let outcomes_json: Vec<Value> = outcomes
-        .iter()
-        .map(|o| match o {
-            navi::Outcome::Flow {
-                flow,
-                passed,
-                now,
-                waits,
-            } => {
-                let f = &p.flows[*flow];
-                json!({
-                    "flow": f.title,
-                    "url": urls::flow(&f.id),
-                    "passed": passed.iter().map(|&s| json!({"title": f.steps[s].title, "url": urls::step(&f.id, &f.steps[s].id)})).collect::<Vec<_>>(),
-                    "now": step_json(f, *now),
-                    "waits": waits.iter().map(|&(s, b)| {
-                        let to = f.steps[s].next[b].to;
-                        json!({"when": expand(p, &words::branch(p, f, s, b)), "title": f.steps[to].title, "url": urls::step(&f.id, &f.steps[to].id)})
-                    }).collect::<Vec<_>>(),
-                })
-            }
-            navi::Outcome::NoFlow => json!({"none": "この組み合わせに当てはまるフローはありません。スーパーバイザーに相談してください。"}),
-            navi::Outcome::Ambiguous(_) => json!({"none": "複数のフローが当てはまります。スーパーバイザーに相談してください。"}),
-            navi::Outcome::Unknown => json!({"none": "ほかの事実によって対応が変わります。フローの図で確かめてください。"}),
-        })
-        .collect();
-    let data = json!({
-        "conduct": {"label": p.conduct.label, "levels": level(&p.conduct, AxisKind::Conduct)},
-        "demand": {"label": p.demand.label, "levels": level(&p.demand, AxisKind::Demand)},
-        "verdicts": p.verdicts.iter().map(|v| json!({
-            "id": v.id, "label": v.label, "color": v.color, "ink": svg::ink(&v.color),
-            "describe": v.describe.as_ref().map(|t| markdown::plain(p, &t.src)),
-            "url": urls::verdict(&v.id),
-        })).collect::<Vec<_>>(),
-        "channels": p.channels.iter().map(|c| json!({"id": c.id, "label": c.label})).collect::<Vec<_>>(),
-        "factors": factors.iter().map(|f| f.label(p)).collect::<Vec<_>>(),
-        "outcomes": outcomes_json,
-        "cells": cells,
-    });
-    let text = serde_json::to_string(&data)
-        .unwrap_or_else(|_| "{}".into())
-        .replace("</", "<\\/");
-    (text, reached)
-}
-
-/// A script's Markdown as plain lines (for the decision aid, which shows text, not HTML).
-fn plain_lines(p: &Policy, md: &str) -> String {
-    expand(p, md)
-        .lines()
-        .map(|l| markdown::plain(p, l))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Page data, with links relative to the page (`root` is `""` or `"../"`).
