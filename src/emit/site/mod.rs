@@ -21,7 +21,7 @@ use crate::compile::cases::CaseRun;
 use crate::emit::BuildContext;
 use crate::emit::text::expand;
 use crate::emit::urls;
-use crate::policy::{Policy, format_duration_ja};
+use crate::policy::{AxisKind, Policy, format_duration_ja};
 use include_dir::{Dir, include_dir};
 use markdown::{Place, Terms};
 use rayon::prelude::*;
@@ -806,15 +806,13 @@ impl Data<'_, '_> {
     fn criteria(&self) -> Value {
         let p = self.s.p;
         let level = |l: &crate::policy::Named| json!({"id": l.id, "label": l.label, "describe": l.describe.as_ref().map(|t| self.md(&t.src))});
-        let types = |ts: &[crate::policy::Type],
-                     levels: &crate::policy::Axis,
-                     prefix: &str|
-         -> Vec<Value> {
-            ts.iter()
+        let types = |axis: AxisKind, prefix: &str| -> Vec<Value> {
+            p.types(axis)
+                .iter()
                 .map(|t| {
                     json!({
                         "id": t.id, "anchor": format!("{prefix}-{}", t.id), "label": t.label,
-                        "min_level": format!("{} {}", levels.levels[t.min_level].id, levels.levels[t.min_level].label),
+                        "min_level": words::level(p, axis, t.min_level),
                         "verdict": t.verdict.map(|v| p.verdicts[v].label.clone()),
                         "independent": t.independent_of_demand,
                         "when": t.when.as_ref().map(|w| expand(p, &words::condition(p, w))),
@@ -834,10 +832,29 @@ impl Data<'_, '_> {
                 demand: r.assessment.demand,
             })
             .collect();
+        json!({
+            "conduct": {"label": p.conduct.label, "levels": p.conduct.levels.iter().map(level).collect::<Vec<_>>()},
+            "demand": {"label": p.demand.label, "levels": p.demand.levels.iter().map(level).collect::<Vec<_>>()},
+            "demand_levels": (0..p.demand.levels.len()).map(|d| words::level(p, AxisKind::Demand, d)).collect::<Vec<_>>(),
+            "verdicts": self.verdicts(),
+            "grid_svg": svg::grid(p, &dots, self.root, None, false),
+            "grid_rows": self.grid_rows(&dots),
+            "conduct_types": types(AxisKind::Conduct, "ctype"),
+            "demand_types": types(AxisKind::Demand, "dtype"),
+            "caps": p.caps.iter().map(|c| self.cap(c)).collect::<Vec<_>>(),
+            "navi_json": self.s.navi,
+        })
+    }
+
+    /// The grid as a table, most severe conduct first: each cell's verdict and the cases that
+    /// compile placed in it (twelve at most, and how many more).
+    fn grid_rows(&self, dots: &[svg::Dot]) -> Vec<Value> {
+        const LISTED: usize = 12;
+        let p = self.s.p;
         let mut by_cell: BTreeMap<(usize, usize), Vec<Value>> = BTreeMap::new();
-        for d in &dots {
+        for d in dots {
             let list = by_cell.entry((d.conduct, d.demand)).or_default();
-            if list.len() < 12 {
+            if list.len() < LISTED {
                 list.push(json!({"id": d.id, "title": d.title, "url": format!("{}{}", self.root, urls::case(d.id))}));
             }
         }
@@ -846,54 +863,51 @@ impl Data<'_, '_> {
                 .filter(|x| x.conduct == c && x.demand == d)
                 .count()
         };
-        let rows: Vec<Value> = (0..p.conduct.levels.len())
+        (0..p.conduct.levels.len())
             .rev()
             .map(|c| {
                 json!({
-                    "level": format!("{} {}", p.conduct.levels[c].id, p.conduct.levels[c].label),
+                    "level": words::level(p, AxisKind::Conduct, c),
                     "cells": (0..p.demand.levels.len()).map(|d| {
                         let v = &p.verdicts[p.grid[c][d]];
-                        let n = count(c, d);
                         json!({
                             "name": p.cell_name(c, d),
                             "verdict": v.label, "color": v.color, "ink": svg::ink(&v.color),
                             "cases": by_cell.get(&(c, d)).cloned().unwrap_or_default(),
-                            "more": n.saturating_sub(12),
+                            "more": count(c, d).saturating_sub(LISTED),
                         })
                     }).collect::<Vec<_>>(),
                 })
             })
+            .collect()
+    }
+
+    /// A protective cap: when it holds and how far it lets each type it names raise its axis.
+    fn cap(&self, c: &crate::policy::Cap) -> Value {
+        let p = self.s.p;
+        let limits: Vec<String> = [AxisKind::Conduct, AxisKind::Demand]
+            .into_iter()
+            .filter(|&axis| !c.types[axis.index()].is_empty())
+            .map(|axis| {
+                let name = words::axis_name(axis);
+                let types: String = c.types[axis.index()]
+                    .iter()
+                    .map(|&t| format!("「{}」", p.types(axis)[t].label))
+                    .collect();
+                match c.max[axis.index()] {
+                    Some(m) => format!(
+                        "{types}による{name}の引き上げは {} まで",
+                        words::level(p, axis, m)
+                    ),
+                    None => format!("{types}による{name}の引き上げを行わない"),
+                }
+            })
             .collect();
         json!({
-            "conduct": {"label": p.conduct.label, "levels": p.conduct.levels.iter().map(level).collect::<Vec<_>>()},
-            "demand": {"label": p.demand.label, "levels": p.demand.levels.iter().map(level).collect::<Vec<_>>()},
-            "demand_levels": p.demand.levels.iter().map(|l| format!("{} {}", l.id, l.label)).collect::<Vec<_>>(),
-            "verdicts": self.verdicts(),
-            "grid_svg": svg::grid(p, &dots, self.root, None, false),
-            "grid_rows": rows,
-            "conduct_types": types(&p.conduct_types, &p.conduct, "ctype"),
-            "demand_types": types(&p.demand_types, &p.demand, "dtype"),
-            "caps": p.caps.iter().map(|c| {
-                let limits: Vec<String> = [(0, &p.conduct, "行為"), (1, &p.demand, "要求")]
-                    .into_iter()
-                    .filter(|(a, _, _)| !c.types[*a].is_empty())
-                    .map(|(a, levels, name)| {
-                        let axis = if a == 0 { crate::policy::AxisKind::Conduct } else { crate::policy::AxisKind::Demand };
-                        let types: Vec<String> = c.types[a].iter().map(|&t| format!("「{}」", p.types(axis)[t].label)).collect();
-                        match c.max[a] {
-                            Some(m) => format!("{}による{name}の引き上げは {} {} まで", types.join(""), levels.levels[m].id, levels.levels[m].label),
-                            None => format!("{}による{name}の引き上げを行わない", types.join("")),
-                        }
-                    })
-                    .collect();
-                json!({
-                    "id": c.id, "anchor": format!("cap-{}", c.id), "label": c.label,
-                    "when": expand(p, &words::condition(p, &c.when)),
-                    "limits": limits,
-                    "describe": c.describe.as_ref().map(|d| self.md(&d.src)),
-                })
-            }).collect::<Vec<_>>(),
-            "navi_json": self.s.navi,
+            "id": c.id, "anchor": format!("cap-{}", c.id), "label": c.label,
+            "when": expand(p, &words::condition(p, &c.when)),
+            "limits": limits,
+            "describe": c.describe.as_ref().map(|d| self.md(&d.src)),
         })
     }
 
@@ -973,8 +987,8 @@ impl Data<'_, '_> {
             "explanation": words::explain(p, a),
             "facts": {
                 "channel": p.channels[f.channel].label,
-                "conduct": format!("{} {}", p.conduct.levels[f.conduct].id, p.conduct.levels[f.conduct].label),
-                "demand": format!("{} {}", p.demand.levels[f.demand].id, p.demand.levels[f.demand].label),
+                "conduct": words::level(p, AxisKind::Conduct, f.conduct),
+                "demand": words::level(p, AxisKind::Demand, f.demand),
                 "conduct_types": names(&a.conduct_types, &|i| p.conduct_types[i].label.clone()),
                 "demand_types": names(&a.demand_types, &|i| p.demand_types[i].label.clone()),
                 "tags": names(&f.tags, &|i| p.tags[i].label.clone()),

@@ -21,13 +21,16 @@ use std::collections::BTreeSet;
 
 /// What to do for one contact, as far as the facts asked can tell.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Outcome {
-    /// The flow, the steps passed through (by the facts), the step to act on now, and the
-    /// branches that wait for events: (step where it applies, branch index).
+enum Outcome {
+    /// The contact follows one flow.
     Flow {
+        /// The flow (index into `Policy::flows`).
         flow: usize,
+        /// The steps passed through by the facts, from the start.
         passed: Vec<usize>,
+        /// The step to act on now.
         now: usize,
+        /// The branches that wait for events: (step where it applies, branch index).
         waits: Vec<(usize, usize)>,
     },
     /// No flow admits the contact.
@@ -44,7 +47,7 @@ fn mentions_event(c: &Cond) -> bool {
 }
 
 /// The walk described in the module documentation.
-pub fn outcome(p: &Policy, facts: &Facts) -> Outcome {
+fn outcome(p: &Policy, facts: &Facts) -> Outcome {
     let contact = Contact::new(p, facts);
     let flows = match flows_for(p, &contact) {
         Ok(f) => f,
@@ -110,16 +113,20 @@ pub fn outcome(p: &Policy, facts: &Facts) -> Outcome {
 
 /// A further fact that may change an answer.
 #[derive(Clone, Debug)]
-pub enum Factor {
+enum Factor {
+    /// A tag applies (index into `Policy::tags`).
     Tag(usize),
+    /// A type of the axis is present (index into the axis' types).
     Type(AxisKind, usize),
+    /// The contact has lasted at least this many seconds.
     Minutes(u64),
+    /// The same claim has been repeated at least this many times.
     Repeats(u64),
 }
 
 impl Factor {
     /// The facts with this one added.
-    pub fn apply(&self, f: &Facts) -> Facts {
+    fn apply(&self, f: &Facts) -> Facts {
         let mut f = f.clone();
         match *self {
             Factor::Tag(t) => f.tags.push(t),
@@ -132,7 +139,7 @@ impl Factor {
     }
 
     /// The fact in the manual's words.
-    pub fn label(&self, p: &Policy) -> String {
+    fn label(&self, p: &Policy) -> String {
         match *self {
             Factor::Tag(t) => p.tags[t].label.clone(),
             Factor::Type(axis, t) => p.types(axis)[t].label.clone(),
@@ -143,7 +150,7 @@ impl Factor {
 
     /// Does the factor belong with this cell? A type belongs where its level is reached (below
     /// it the reader would have chosen its level: the type is listed there as an example).
-    pub fn fits(&self, p: &Policy, conduct: usize, demand: usize) -> bool {
+    fn fits(&self, p: &Policy, conduct: usize, demand: usize) -> bool {
         match *self {
             Factor::Type(AxisKind::Conduct, t) => p.conduct_types[t].min_level <= conduct,
             Factor::Type(AxisKind::Demand, t) => p.demand_types[t].min_level <= demand,
@@ -152,40 +159,38 @@ impl Factor {
     }
 }
 
-fn walk_conds(c: &Cond, out: &mut Vec<Factor>) {
-    if let Some(ts) = &c.tags {
-        out.extend(ts.iter().map(|&t| Factor::Tag(t)));
-    }
-    if let Some(ts) = &c.conduct_types {
-        out.extend(ts.iter().map(|&t| Factor::Type(AxisKind::Conduct, t)));
-    }
-    if let Some(ts) = &c.demand_types {
-        out.extend(ts.iter().map(|&t| Factor::Type(AxisKind::Demand, t)));
-    }
-    if let Some(s) = c.minutes_at_least {
-        out.push(Factor::Minutes(s));
-    }
-    if let Some(n) = c.repeats_at_least {
-        out.push(Factor::Repeats(n));
-    }
-    if let Some(n) = &c.not {
-        walk_conds(n, out);
-    }
-    for a in c.any.iter().flatten() {
-        walk_conds(a, out);
-    }
+/// The further facts a condition reads, itself and nested (tags, types, durations, counts).
+fn read_by(c: &Cond, out: &mut Vec<Factor>) {
+    c.visit(&mut |c| {
+        if let Some(ts) = &c.tags {
+            out.extend(ts.iter().map(|&t| Factor::Tag(t)));
+        }
+        if let Some(ts) = &c.conduct_types {
+            out.extend(ts.iter().map(|&t| Factor::Type(AxisKind::Conduct, t)));
+        }
+        if let Some(ts) = &c.demand_types {
+            out.extend(ts.iter().map(|&t| Factor::Type(AxisKind::Demand, t)));
+        }
+        if let Some(s) = c.minutes_at_least {
+            out.push(Factor::Minutes(s));
+        }
+        if let Some(n) = c.repeats_at_least {
+            out.push(Factor::Repeats(n));
+        }
+    });
 }
 
-/// Every fact the questions do not ask that some rule reads: tags and types named by flows and
-/// invariants... of flows, types with a verdict override, durations and counts flows test.
-pub fn factors(p: &Policy) -> Vec<Factor> {
+/// Every fact the questions do not ask that some rule reads: the tags, types, durations and
+/// repeats that flows admit by or branch on, conduct types with a verdict of their own, and the
+/// tags that imply a type; one of each, in a stable order.
+fn factors(p: &Policy) -> Vec<Factor> {
     let mut found = Vec::new();
     for f in &p.flows {
-        walk_conds(&f.applies_to, &mut found);
+        read_by(&f.applies_to, &mut found);
         for s in &f.steps {
             for b in &s.next {
                 if let Some(c) = &b.when {
-                    walk_conds(c, &mut found);
+                    read_by(c, &mut found);
                 }
             }
         }
@@ -219,7 +224,7 @@ pub fn factors(p: &Policy) -> Vec<Factor> {
 }
 
 /// The plain facts of a cell on a channel: no types, tags, time or events reported yet.
-pub fn cell_facts(channel: usize, conduct: usize, demand: usize) -> Facts {
+fn cell_facts(channel: usize, conduct: usize, demand: usize) -> Facts {
     Facts {
         channel,
         conduct,
@@ -230,7 +235,7 @@ pub fn cell_facts(channel: usize, conduct: usize, demand: usize) -> Facts {
 }
 
 /// The answer for some facts: the verdict the engine gives and what to do.
-pub fn answer(p: &Policy, f: &Facts) -> (usize, Outcome) {
+fn answer(p: &Policy, f: &Facts) -> (usize, Outcome) {
     (assess(p, f).verdict, outcome(p, f))
 }
 

@@ -83,10 +83,13 @@ impl Sections<'_> {
                 String::new(),
             );
         }
-        for (axis, name) in [(&p.conduct, "行為"), (&p.demand, "要求")] {
-            for l in &axis.levels {
+        for (axis, levels) in [
+            (AxisKind::Conduct, &p.conduct),
+            (AxisKind::Demand, &p.demand),
+        ] {
+            for (i, l) in levels.levels.iter().enumerate() {
                 let text = self.described(&l.describe);
-                let title = format!("{name}: {} {}", l.id, l.label);
+                let title = format!("{}: {}", words::axis_name(axis), words::level(p, axis, i));
                 self.add(urls::level(&l.id), &title, "判断基準", text, String::new());
             }
         }
