@@ -18,6 +18,8 @@ pub struct Terms {
 }
 
 impl Terms {
+    /// Every term and alias of the policy's definitions (empty spellings skipped), the
+    /// longest match winning where spellings overlap.
     pub fn new(p: &Policy) -> Terms {
         let mut patterns = Vec::new();
         let mut targets = Vec::new();
@@ -33,12 +35,15 @@ impl Terms {
                 }
             }
         }
-        let automaton = (!patterns.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&patterns)
-                .expect("automaton")
-        });
+        // Building fails only past aho-corasick's size limits: the terms are then not linked.
+        let automaton = (!patterns.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&patterns)
+                    .ok()
+            })
+            .flatten();
         Terms { automaton, targets }
     }
 }

@@ -15,8 +15,6 @@ mod sections;
 pub mod svg;
 mod words;
 
-pub use markdown::{heading_id, sanitize};
-
 use crate::compile::cases::CaseRun;
 use crate::emit::BuildContext;
 use crate::emit::text::expand;
@@ -29,15 +27,17 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-/// Built-in templates (tera 2) and static assets; a policy's `templates/` and `site/` folders
-/// override them file by file.
+/// Built-in templates (tera 2); a policy's `templates/` folder overrides them file by file.
 pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+/// Built-in static assets (style sheet, scripts, icons), published under `assets/`; a policy's
+/// `site/` folder overrides them file by file.
 pub static ASSETS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/site");
 
 /// Why the site could not be rendered (a broken template override, a file not written).
 #[derive(Debug)]
 pub struct SiteError(pub String);
 
+/// Files of the manual: each one's path in the site (`flows/phone.html`) and its bytes.
 pub type Files = Vec<(String, Vec<u8>)>;
 
 /// Built-in files (paths relative to their folder) overridden file by file by the policy's
@@ -65,21 +65,33 @@ pub(crate) fn merged(
 /// One page of the manual.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
+    /// `index.html`: the stance, the verdicts, the flows and the decision aid.
     Home,
+    /// `criteria.html` (判断基準): the axes, the grid with the cases on it, types and caps.
     Criteria,
+    /// `definitions.html` (用語): the glossary.
     Definitions,
+    /// `roles.html` (体制・文例): roles, scripts, invariants, thresholds, vendors, legal refs.
     Roles,
+    /// `aftercare.html` (事後対応): what follows a contact, by whom and how soon.
     Aftercare,
+    /// `cases.html` (事例): the cases grouped by verdict.
     Cases,
+    /// `search.html`: the search page (the index itself is under `search/`).
     Search,
+    /// `print.html`: the manual on paper (every text, a selection of cases).
     Print,
+    /// `deviations.html` (上位版との差分): what a fork changed from its upstream (forks only).
     Deviations,
     /// How the policy meets laws and guidelines (`compliance.yaml`).
     Compliance,
     /// The customer-facing basic policy (the stance's `public` text).
     Public,
+    /// A flow's page, with its diagram and steps (index into `Policy::flows`).
     Flow(usize),
+    /// A case's page, with its verdict, explanation and route (index into `Policy::cases`).
     Case(usize),
+    /// A free page of the policy's `pages/` (index into `Policy::pages`).
     Free(usize),
 }
 

@@ -72,7 +72,9 @@ pub fn normalize(s: &str) -> String {
 /// A token of a text: its string and whether it belongs to the core of its term.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Token {
+    /// A word, a pair of kana/kanji, or a lone kanji (normalised).
     pub text: String,
+    /// Part of its term's core (no trailing hiragana): a query needs it to match.
     pub core: bool,
 }
 
