@@ -19,7 +19,7 @@ use crate::compile::cases::CaseRun;
 use crate::emit::BuildContext;
 use crate::emit::text::expand;
 use crate::emit::urls;
-use crate::policy::{AxisKind, Policy, format_duration_ja};
+use crate::policy::{AxisKind, Flow, Policy, format_duration_ja};
 use include_dir::{Dir, include_dir};
 use markdown::{Place, Terms};
 use rayon::prelude::*;
@@ -573,6 +573,17 @@ pub fn render_each(
     Ok(())
 }
 
+/// The branches that lead into step `to` of a flow, as (step, branch index), in flow order.
+fn branches_into(f: &Flow, to: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    f.steps.iter().enumerate().flat_map(move |(from, s)| {
+        s.next
+            .iter()
+            .enumerate()
+            .filter(move |(_, b)| b.to == to)
+            .map(move |(bi, _)| (from, bi))
+    })
+}
+
 /// Page data, with links relative to the page (`root` is `""` or `"../"`).
 struct Data<'s, 'a> {
     s: &'s Site<'a>,
@@ -723,18 +734,16 @@ impl Data<'_, '_> {
             }
         };
         let incoming = |si: usize| -> Vec<Value> {
-            let mut v = Vec::new();
-            for (from, st) in f.steps.iter().enumerate() {
-                for (bi, b) in st.next.iter().enumerate() {
-                    if b.to == si && from != si {
-                        v.push(json!({
-                            "from": st.id, "from_title": st.title,
-                            "when": expand(p, &words::branch(p, f, from, bi)),
-                        }));
-                    }
-                }
-            }
-            v
+            branches_into(f, si)
+                .filter(|&(from, _)| from != si)
+                .map(|(from, bi)| {
+                    let st = &f.steps[from];
+                    json!({
+                        "from": st.id, "from_title": st.title,
+                        "when": expand(p, &words::branch(p, f, from, bi)),
+                    })
+                })
+                .collect()
         };
         let steps: Vec<Value> = f
             .steps

@@ -3,7 +3,7 @@
 //! made and what the decision aid sends to each step; nothing is judged again.
 
 use super::search::Doc;
-use super::{Site, markdown, words};
+use super::{Site, branches_into, markdown, words};
 use crate::emit::text::expand;
 use crate::emit::urls;
 use crate::policy::{AxisKind, Policy, Text};
@@ -178,13 +178,10 @@ impl Sections<'_> {
                     text.push(expand(p, e));
                 }
                 let mut keys: Vec<String> = vec![p.roles[s.role].label.clone()];
-                for (from, st) in f.steps.iter().enumerate() {
-                    for (bi, b) in st.next.iter().enumerate() {
-                        if b.to == si {
-                            keys.push(expand(p, &words::branch(p, f, from, bi)));
-                        }
-                    }
-                }
+                keys.extend(
+                    branches_into(f, si)
+                        .map(|(from, bi)| expand(p, &words::branch(p, f, from, bi))),
+                );
                 let url = urls::step(&f.id, &s.id);
                 self.add(url, &s.title, &f.title, text.join(" "), keys.join(" "));
                 if let (Some(doc), Some(handles)) = (
