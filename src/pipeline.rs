@@ -174,7 +174,7 @@ fn check_all(
 
 /// The files the manual publishes under `assets/`: the built-in ones and the policy's `site/`.
 fn asset_names(sources: &Sources) -> Vec<String> {
-    let mut names: Vec<String> = crate::load::embedded_files(&crate::emit::site::ASSETS)
+    let mut names: Vec<String> = crate::load::embedded_files(&crate::embedded::ASSETS)
         .into_iter()
         .map(|(p, _)| p)
         .collect();
