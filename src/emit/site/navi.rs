@@ -1,7 +1,7 @@
 //! 判定ナビ (the decision aid): for every cell of the grid and every channel, the verdict the
-//! engine gives (`eval::assess`), the flow it chooses (`eval::flows_for`) and the step to act on
-//! now, computed here once and inlined in the page as data, so the browser only looks answers up
-//! and never judges anything itself.
+//! engine gives (`eval::Contact` assesses), the flow it chooses (`eval::flows_for`) and the step
+//! to act on now, computed here once and inlined in the page as data, so the browser only looks
+//! answers up and never judges anything itself.
 //!
 //! "The step to act on now": from the flow's start, branches are tried in order as the engine
 //! tries them, taking events as not (yet) reported; a branch that waits for an event is shown as
@@ -14,7 +14,7 @@
 use super::{markdown, svg, words};
 use crate::emit::text::expand;
 use crate::emit::urls;
-use crate::eval::{Contact, Need, assess, flows_for, holds};
+use crate::eval::{Contact, Need, flows_for, holds};
 use crate::policy::{AxisKind, Cond, Facts, Flow, Policy, format_duration_ja};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -46,10 +46,9 @@ fn mentions_event(c: &Cond) -> bool {
     c.event.is_some() || c.not.as_deref().is_some_and(mentions_event)
 }
 
-/// The walk described in the module documentation.
-fn outcome(p: &Policy, facts: &Facts) -> Outcome {
-    let contact = Contact::new(p, facts);
-    let flows = match flows_for(p, &contact) {
+/// The walk described in the module documentation, for a contact the engine has assessed.
+fn outcome(p: &Policy, contact: &Contact) -> Outcome {
+    let flows = match flows_for(p, contact) {
         Ok(f) => f,
         Err(_) => return Outcome::Unknown,
     };
@@ -83,7 +82,7 @@ fn outcome(p: &Policy, facts: &Facts) -> Outcome {
         }
         let mut taken = None;
         for (bi, b) in step.next.iter().enumerate() {
-            match b.when.as_ref().map_or(Ok(true), |c| holds(c, &contact)) {
+            match b.when.as_ref().map_or(Ok(true), |c| holds(c, contact)) {
                 Ok(true) => {
                     taken = Some(b.to);
                     break;
@@ -236,7 +235,8 @@ fn cell_facts(channel: usize, conduct: usize, demand: usize) -> Facts {
 
 /// The answer for some facts: the verdict the engine gives and what to do.
 fn answer(p: &Policy, f: &Facts) -> (usize, Outcome) {
-    (assess(p, f).verdict, outcome(p, f))
+    let contact = Contact::new(p, f);
+    (contact.assessment.verdict, outcome(p, &contact))
 }
 
 /// The decision aid's answers for the whole grid, computed once per manual: per cell and
@@ -496,7 +496,7 @@ mod tests {
         let c3 = p.conduct.levels.len() - 1;
         let Outcome::Flow {
             flow, now, waits, ..
-        } = outcome(&p, &cell_facts(phone, c3, 0))
+        } = answer(&p, &cell_facts(phone, c3, 0)).1
         else {
             panic!("a flow")
         };
@@ -519,7 +519,7 @@ mod tests {
         let base = cell_facts(phone, 0, 0);
         let with = Factor::Tag(legal).apply(&base);
         let (Outcome::Flow { flow: a, .. }, Outcome::Flow { flow: b, .. }) =
-            (outcome(&p, &base), outcome(&p, &with))
+            (answer(&p, &base).1, answer(&p, &with).1)
         else {
             panic!("flows")
         };
