@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// The result of `mamoru test`.
 pub struct Tested {
+    /// The check the tests ran on (its diagnostics are reported when the cases cannot run).
     pub checked: Checked,
     /// The cases run as tests (absent when the policy could not be compiled).
     pub report: Option<crate::testing::TestReport>,
@@ -141,7 +142,9 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
 
 /// Where `build` writes, and what.
 pub struct BuildOptions {
+    /// The output folder (`--out`), replaced as a whole only when the build succeeded.
     pub out: PathBuf,
+    /// Write only `bundle.json` and `bundle.schema.json`, not the manual.
     pub bundle_only: bool,
     /// Replace a non-empty output folder that mamoru did not write.
     pub force: bool,
@@ -171,6 +174,7 @@ pub struct BuildExtras {
 
 /// `build --opa FILE [--opa-key KEY] [--manual-url URL]`.
 pub struct OpaExport {
+    /// Where the `.tar.gz` goes (inside `--out` it is published with the folder).
     pub file: PathBuf,
     /// An ECDSA P-256 private key: the bundle gets `.signatures.json` (JWT, ES256).
     pub key: Option<crate::sign::SecretKey>,
