@@ -18,8 +18,10 @@
 //! Architecture invariant: reads only the public [`Bundle`] types (never the compiler's
 //! `Policy`), and the manual's URL scheme.
 
-pub mod json;
-pub mod rego;
+mod json;
+mod rego;
+
+pub use rego::RouteLimit;
 
 use crate::bundle::Bundle;
 use crate::sign::{SecretKey, hex};
@@ -33,9 +35,11 @@ pub const ROOT: &str = "mamoru";
 /// Why an OPA bundle could not be written. Every message is produced here.
 #[derive(Debug)]
 pub enum OpaError {
-    Route(rego::RouteLimit),
+    /// A flow whose routes the Rego cannot walk in a bounded number of steps.
+    Route(RouteLimit),
     /// The signing key is not an ECDSA P-256 key.
     KeyKind,
+    /// The bundle's data or archive could not be written (the reason, from serde or tar).
     Archive(String),
 }
 
@@ -44,16 +48,16 @@ impl OpaError {
     pub fn message(&self) -> crate::i18n::Msg {
         use crate::msg;
         match self {
-            OpaError::Route(rego::RouteLimit::Unbounded { flow, step }) => {
+            OpaError::Route(RouteLimit::Unbounded { flow, step }) => {
                 msg!("opa-unbounded", flow = flow.clone(), step = step.clone())
             }
-            OpaError::Route(rego::RouteLimit::TooLong { flow, steps, limit }) => msg!(
+            OpaError::Route(RouteLimit::TooLong { flow, steps, limit }) => msg!(
                 "opa-too-long",
                 flow = flow.clone(),
                 steps = *steps,
                 limit = *limit
             ),
-            OpaError::Route(rego::RouteLimit::RouteTooLong { flow, steps, limit }) => msg!(
+            OpaError::Route(RouteLimit::RouteTooLong { flow, steps, limit }) => msg!(
                 "opa-route-too-long",
                 flow = flow.clone(),
                 steps = *steps,

@@ -33,19 +33,31 @@ fn q_list(ids: &[String]) -> String {
 /// the facts and the types present (a protective cap's `when`), or the whole contact (flows,
 /// branches, invariants).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+enum Mode {
+    /// The contact's facts only: types, verdict and levels are still unknown.
     Facts,
+    /// The facts and the types present: verdict and levels are still unknown.
     Presence,
+    /// The whole contact: facts, types, levels and verdict.
     Contact,
 }
 
 /// Level ids in axis order, for `*_at_least`.
-pub struct Levels<'a> {
-    pub conduct: Vec<&'a str>,
-    pub demand: Vec<&'a str>,
+struct Levels<'a> {
+    conduct: Vec<&'a str>,
+    demand: Vec<&'a str>,
 }
 
-impl Levels<'_> {
+impl<'a> Levels<'a> {
+    fn of(b: &'a Bundle) -> Self {
+        let ids =
+            |axis: &'a crate::bundle::Axis| axis.levels.iter().map(|l| l.id.as_str()).collect();
+        Levels {
+            conduct: ids(&b.axes.conduct),
+            demand: ids(&b.axes.demand),
+        }
+    }
+
     fn index(levels: &[&str], id: &str) -> usize {
         levels.iter().position(|l| *l == id).unwrap_or(usize::MAX)
     }
@@ -66,8 +78,52 @@ enum Key {
     Never,
 }
 
+impl Key {
+    /// `value` must be one of `ids` (channel, party, verdict).
+    fn value_in(ids: &[String], value: &str) -> Key {
+        if ids.is_empty() {
+            Key::Never
+        } else {
+            Key::Fails(format!("not {value} in {}", set_of(ids)))
+        }
+    }
+
+    /// One of `ids` must be in the Rego set `set` (tags, types present).
+    fn any_in(ids: &[String], set: &str) -> Key {
+        if ids.is_empty() {
+            Key::Never
+        } else {
+            Key::Fails(format!("count({} & {set}) == 0", set_of(ids)))
+        }
+    }
+
+    /// A fact the probe does not know: the key needs `need` (a list key with no ids still
+    /// never holds).
+    fn unknown(ids: Option<&[String]>, need: &str) -> Key {
+        if ids.is_some_and(|ids| ids.is_empty()) {
+            Key::Never
+        } else {
+            Key::Needs {
+                when: "true".into(),
+                need: q(need),
+                fails: None,
+            }
+        }
+    }
+
+    /// A nested condition's rule (`not`, `any`): it needs what the rule still needs, and
+    /// fails when the rule has the value `fails_on`.
+    fn nested(rule: String, fails_on: bool) -> Key {
+        Key::Needs {
+            when: format!("is_string({rule})"),
+            fails: Some(format!("{rule} == {fails_on}")),
+            need: rule,
+        }
+    }
+}
+
 /// The conditions of a policy as rules `_cN := false | "need" | true`, written once each.
-pub struct Conditions<'a> {
+struct Conditions<'a> {
     levels: Levels<'a>,
     /// Rule text by name, in order of creation.
     rules: Vec<String>,
@@ -83,7 +139,7 @@ fn set_of(ids: &[String]) -> String {
 }
 
 impl<'a> Conditions<'a> {
-    pub fn new(levels: Levels<'a>) -> Self {
+    fn new(levels: Levels<'a>) -> Self {
         Conditions {
             levels,
             rules: Vec::new(),
@@ -91,85 +147,48 @@ impl<'a> Conditions<'a> {
         }
     }
 
-    /// The keys of a condition in the order the engine checks them (channel, tags, minutes,
-    /// repeats, conduct types, demand types, verdict, conduct level, demand level, not, event).
+    /// The keys of a condition in the order the engine checks them: the facts (channel, tags,
+    /// party, targeted, minutes, repeats, counts), the types, the profile (verdict, conduct
+    /// level, demand level), the nested conditions (not, any) and the events.
     fn keys(&mut self, c: &Condition, mode: Mode) -> Vec<Key> {
+        let mut keys = fact_keys(c);
+        keys.extend(type_keys(c, mode));
+        keys.extend(self.profile_keys(c, mode));
+        if let Some(n) = &c.not {
+            keys.push(Key::nested(self.rule(n, mode), true));
+        }
+        if let Some(items) = &c.any {
+            keys.push(if items.is_empty() {
+                Key::Never
+            } else {
+                Key::nested(self.any_rule(items, mode), false)
+            });
+        }
+        if let Some(ids) = &c.event {
+            keys.push(match ids.first() {
+                None => Key::Never,
+                Some(first) => Key::Needs {
+                    when: "_events == null".into(),
+                    need: q(&format!("event:{first}")),
+                    fails: Some(format!(
+                        "_events != null\n\tcount({} & _event_set) == 0",
+                        set_of(ids)
+                    )),
+                },
+            });
+        }
+        keys
+    }
+
+    /// The verdict and the levels: known only to the whole contact.
+    fn profile_keys(&self, c: &Condition, mode: Mode) -> Vec<Key> {
+        let known = mode == Mode::Contact;
         let mut keys = Vec::new();
-        // Types are unknown to the facts alone; levels and verdicts to all but the contact.
-        let facts = mode == Mode::Facts;
-        let no_profile = mode != Mode::Contact;
-        let any_of = |ids: &[String], set: &str| -> Key {
-            if ids.is_empty() {
-                Key::Never
-            } else {
-                Key::Fails(format!("count({} & {set}) == 0", set_of(ids)))
-            }
-        };
-        // A fact the facts-only probe does not know: the engine reports the first item.
-        let unknown = |ids: &[String], need: String| -> Key {
-            if ids.is_empty() {
-                Key::Never
-            } else {
-                Key::Needs {
-                    when: "true".into(),
-                    need: q(&need),
-                    fails: None,
-                }
-            }
-        };
-        if let Some(ids) = &c.channel {
-            keys.push(if ids.is_empty() {
-                Key::Never
-            } else {
-                Key::Fails(format!("not input.channel in {}", set_of(ids)))
-            });
-        }
-        if let Some(ids) = &c.tags {
-            keys.push(any_of(ids, "_tags"));
-        }
-        if let Some(ids) = &c.party {
-            keys.push(if ids.is_empty() {
-                Key::Never
-            } else {
-                Key::Fails(format!("not _party in {}", set_of(ids)))
-            });
-        }
-        if let Some(t) = c.targeted {
-            keys.push(Key::Fails(format!("_targeted != {t}")));
-        }
-        if let Some(s) = c.seconds_at_least {
-            keys.push(Key::Fails(format!("_minutes * 60 < {s}")));
-        }
-        if let Some(n) = c.repeats_at_least {
-            keys.push(Key::Fails(format!("_repeats < {n}")));
-        }
-        // In the bundle's order (counter ids sorted), as the engine checks them.
-        for (counter, n) in c.counts_at_least.iter().flatten() {
-            keys.push(Key::Fails(format!(
-                "object.get(_counts, {}, 0) < {n}",
-                q(counter)
-            )));
-        }
-        for (ids, set) in [
-            (&c.conduct_types, "_conduct_set"),
-            (&c.demand_types, "_demand_set"),
-        ] {
-            if let Some(ids) = ids {
-                keys.push(if facts {
-                    let first = ids.first().cloned().unwrap_or_default();
-                    unknown(ids, format!("type:{first}"))
-                } else {
-                    any_of(ids, set)
-                });
-            }
-        }
         if let Some(ids) = &c.verdict {
-            keys.push(if no_profile {
-                unknown(ids, "profile".into())
-            } else if ids.is_empty() {
-                Key::Never
+            keys.push(if known {
+                Key::value_in(ids, "_verdict")
             } else {
-                Key::Fails(format!("not _verdict in {}", set_of(ids)))
+                Key::unknown(Some(ids), "profile")
             });
         }
         for (level, levels, var) in [
@@ -177,57 +196,19 @@ impl<'a> Conditions<'a> {
             (&c.demand_at_least, &self.levels.demand, "_demand"),
         ] {
             if let Some(l) = level {
-                keys.push(if no_profile {
-                    Key::Needs {
-                        when: "true".into(),
-                        need: q("profile"),
-                        fails: None,
-                    }
-                } else {
+                keys.push(if known {
                     Key::Fails(format!("{var} < {}", Levels::index(levels, l)))
+                } else {
+                    Key::unknown(None, "profile")
                 });
             }
-        }
-        if let Some(n) = &c.not {
-            let inner = self.rule(n, mode);
-            keys.push(Key::Needs {
-                when: format!("is_string({inner})"),
-                need: inner.clone(),
-                fails: Some(format!("{inner} == true")),
-            });
-        }
-        if let Some(items) = &c.any {
-            keys.push(if items.is_empty() {
-                Key::Never
-            } else {
-                let rule = self.any_rule(items, mode);
-                Key::Needs {
-                    when: format!("is_string({rule})"),
-                    need: rule.clone(),
-                    fails: Some(format!("{rule} == false")),
-                }
-            });
-        }
-        if let Some(ids) = &c.event {
-            keys.push(if ids.is_empty() {
-                Key::Never
-            } else {
-                Key::Needs {
-                    when: "_events == null".into(),
-                    need: q(&format!("event:{}", ids[0])),
-                    fails: Some(format!(
-                        "_events != null\n\tcount({} & _event_set) == 0",
-                        set_of(ids)
-                    )),
-                }
-            });
         }
         keys
     }
 
     /// The name of the rule holding the condition's value: `false` when a key is known to
     /// fail, else the first fact still needed, else `true`.
-    pub fn rule(&mut self, c: &Condition, mode: Mode) -> String {
+    fn rule(&mut self, c: &Condition, mode: Mode) -> String {
         let keys = self.keys(c, mode);
         let mut branches: Vec<(String, String)> = Vec::new();
         if keys.iter().any(|k| matches!(k, Key::Never)) {
@@ -260,13 +241,7 @@ impl<'a> Conditions<'a> {
         } else {
             def.push_str(" else := true\n");
         }
-        if let Some(name) = self.seen.get(&def) {
-            return name.clone();
-        }
-        let name = format!("_c{}", self.rules.len());
-        self.rules.push(format!("{name}{def}"));
-        self.seen.insert(def, name.clone());
-        name
+        self.intern(def)
     }
 
     /// `any`: `true` when one item holds, else the first fact an item still needs, else
@@ -282,6 +257,11 @@ impl<'a> Conditions<'a> {
             let _ = write!(def, " else := {r} if {{\n\tis_string({r})\n}}");
         }
         def.push_str(" else := false\n");
+        self.intern(def)
+    }
+
+    /// The name of the rule with this definition (the text after its name), made on first use.
+    fn intern(&mut self, def: String) -> String {
         if let Some(name) = self.seen.get(&def) {
             return name.clone();
         }
@@ -292,36 +272,97 @@ impl<'a> Conditions<'a> {
     }
 
     /// Every condition rule, in order.
-    pub fn text(&self) -> String {
+    fn text(&self) -> String {
         self.rules.join("\n")
     }
 }
 
-/// Why a flow cannot be exported.
+/// The keys every probe knows, read from the input's facts, in the engine's order.
+fn fact_keys(c: &Condition) -> Vec<Key> {
+    let mut keys = Vec::new();
+    if let Some(ids) = &c.channel {
+        keys.push(Key::value_in(ids, "input.channel"));
+    }
+    if let Some(ids) = &c.tags {
+        keys.push(Key::any_in(ids, "_tags"));
+    }
+    if let Some(ids) = &c.party {
+        keys.push(Key::value_in(ids, "_party"));
+    }
+    if let Some(t) = c.targeted {
+        keys.push(Key::Fails(format!("_targeted != {t}")));
+    }
+    if let Some(s) = c.seconds_at_least {
+        keys.push(Key::Fails(format!("_minutes * 60 < {s}")));
+    }
+    if let Some(n) = c.repeats_at_least {
+        keys.push(Key::Fails(format!("_repeats < {n}")));
+    }
+    // In the bundle's order (counter ids sorted), as the engine checks them.
+    for (counter, n) in c.counts_at_least.iter().flatten() {
+        keys.push(Key::Fails(format!(
+            "object.get(_counts, {}, 0) < {n}",
+            q(counter)
+        )));
+    }
+    keys
+}
+
+/// The types present: unknown to the facts alone (the engine reports the first type named).
+fn type_keys(c: &Condition, mode: Mode) -> Vec<Key> {
+    let mut keys = Vec::new();
+    for (ids, set) in [
+        (&c.conduct_types, "_conduct_set"),
+        (&c.demand_types, "_demand_set"),
+    ] {
+        if let Some(ids) = ids {
+            keys.push(if mode == Mode::Facts {
+                let first = ids.first().map_or("", String::as_str);
+                Key::unknown(Some(ids), &format!("type:{first}"))
+            } else {
+                Key::any_in(ids, set)
+            });
+        }
+    }
+    keys
+}
+
+/// Why a flow cannot be exported: its routes cannot be walked by a bounded Rego unrolling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteLimit {
     /// A cycle passes through no `repeat` step: routes would not end.
-    Unbounded { flow: String, step: String },
+    Unbounded {
+        /// The flow's id.
+        flow: String,
+        /// A step on the cycle.
+        step: String,
+    },
     /// Routes through the flow's repeat steps need more walking steps than the limit.
     TooLong {
+        /// The flow's id.
         flow: String,
+        /// The walking steps its routes need ([`route_bound`]).
         steps: u64,
+        /// The most the Rego unrolls ([`MAX_UNROLL`]).
         limit: u64,
     },
     /// Routes could be longer than OPA should build arrays for.
     RouteTooLong {
+        /// The flow's id.
         flow: String,
+        /// The engine's bound on its routes ([`longest_route`]).
         steps: u64,
+        /// The longest route the Rego may build ([`MAX_ROUTE`]).
         limit: u64,
     },
 }
 
 /// Longest route the Rego may build: beyond it `build --opa` refuses the policy.
-pub const MAX_ROUTE: u64 = 100_000;
+pub(super) const MAX_ROUTE: u64 = 100_000;
 
 /// The engine's bound on a flow's routes (`eval::max_route`, from the bundle's flow): steps ×
 /// (1 + the sum of all `repeat`s). A route longer than that ends `too-long`.
-pub fn longest_route(flow: &Flow) -> u64 {
+pub(super) fn longest_route(flow: &Flow) -> u64 {
     let passes = flow
         .steps
         .iter()
@@ -331,7 +372,7 @@ pub fn longest_route(flow: &Flow) -> u64 {
 }
 
 /// Most `_advance` steps the Rego may unroll: beyond it `build --opa` refuses the policy.
-pub const MAX_UNROLL: u64 = 2_000;
+pub(super) const MAX_UNROLL: u64 = 2_000;
 
 /// How many `_advance` steps always finish a route of `flow`.
 ///
@@ -339,7 +380,7 @@ pub const MAX_UNROLL: u64 = 2_000;
 /// remaining passes at once), or stops. Without loops other than self-loops, it moves at most
 /// `steps - 1` times. Otherwise every cycle must pass a `repeat` step (each pass spends one of
 /// its `repeat`), and between two such passes it moves at most once per other step.
-pub fn route_bound(flow: &Flow) -> Result<u64, RouteLimit> {
+pub(super) fn route_bound(flow: &Flow) -> Result<u64, RouteLimit> {
     let n = flow.steps.len();
     let index = |id: &str| flow.steps.iter().position(|s| s.id == id);
     let repeat: Vec<Option<u64>> = flow.steps.iter().map(|s| s.repeat).collect();
@@ -451,7 +492,7 @@ fn metadata(
 }
 
 /// Options of the generated package.
-pub struct Options<'a> {
+pub(super) struct Options<'a> {
     /// Prefix for manual links in METADATA (the decision's `manual` stays relative, as in
     /// `classify`).
     pub manual_base: &'a str,
@@ -460,202 +501,240 @@ pub struct Options<'a> {
 }
 
 /// The package `mamoru`: the policy's conditions as rules, the engine's evaluation as Rego.
-pub fn policy_module(b: &Bundle, o: &Options) -> String {
-    let levels = Levels {
-        conduct: b
-            .axes
-            .conduct
-            .levels
-            .iter()
-            .map(|l| l.id.as_str())
-            .collect(),
-        demand: b.axes.demand.levels.iter().map(|l| l.id.as_str()).collect(),
+pub(super) fn policy_module(b: &Bundle, o: &Options) -> String {
+    let mut m = Module {
+        b,
+        manual_base: o.manual_base,
+        conds: Conditions::new(Levels::of(b)),
+        out: String::new(),
     };
-    let url = |m: &str| format!("{}{m}", o.manual_base);
-    let mut conds = Conditions::new(levels);
-    let mut out = String::new();
-    let m = &b.manifest;
-    out.push_str("# Generated by mamoru: do not edit. The same decision as `mamoru classify`.\n");
-    metadata(
-        &mut out,
-        &m.title,
-        Some(&format!(
-            "Policy {} {} ({}). data.mamoru.decision is the classify output line for input; \
-             data.mamoru.errors lists why an input is refused.",
-            m.policy, m.version, m.digest
-        )),
-        &url("index.html"),
-        &[
-            ("policy", &m.policy),
-            ("version", &m.version),
-            ("digest", &m.digest),
-        ],
-    );
-    out.push_str("package mamoru\n\nimport rego.v1\n\n");
-    out.push_str(FIXED);
-    // The engine's longest route per flow: a longer one ends `too-long`.
-    out.push_str("\n# The longest route of each flow (steps × (1 + all repeats)), as the engine bounds it.\n_max_routes := {\n");
-    for f in &b.flows {
-        let _ = writeln!(out, "\t{}: {},", q(&f.id), longest_route(f));
-    }
-    out.push_str("}\n\n_max_route := _max_routes[_flow]\n");
-    // Every rule family exists even when the policy has no member of it (a key that is no id).
-    out.push_str(
-        "\n# Families of generated rules, defined even when empty (`-` is never an id).\n\
-         _implied_conduct[\"-\"] := false\n\n_implied_demand[\"-\"] := false\n\n\
-         _applies[\"-\"] := false\n\n_branches[\"-\"] := []\n\n_inv_applies[\"-\"] := false\n\n\
-         _cap_holds[\"-\"] := false\n",
-    );
-    // Cells: the manual link of each effective cell.
-    out.push_str("\n# The manual section of each grid cell.\n_cell_manual := {\n");
-    for c in &b.axes.conduct.levels {
-        for d in &b.axes.demand.levels {
-            let _ = writeln!(
-                out,
-                "\t{}: {},",
-                q(&format!("{}×{}", c.id, d.id)),
-                q(&crate::urls::cell(&c.id, &d.id))
-            );
-        }
-    }
-    out.push_str("}\n");
-    // Types implied by their facts.
-    for (kind, types) in [
-        (
-            "conduct",
-            b.conduct_types
-                .iter()
-                .map(|t| (&t.id, &t.label, &t.when, &t.manual))
-                .collect::<Vec<_>>(),
-        ),
-        (
-            "demand",
-            b.demand_types
-                .iter()
-                .map(|t| (&t.id, &t.label, &t.when, &t.manual))
-                .collect(),
-        ),
-    ] {
-        for (id, label, when, manual) in types {
-            let Some(w) = when else { continue };
-            out.push('\n');
-            metadata(
-                &mut out,
-                label,
-                Some(&format!(
-                    "{kind} type `{id}`, implied by the contact's facts"
-                )),
-                &url(manual),
-                &[("kind", &format!("{kind}_type")), ("id", id)],
-            );
-            let _ = writeln!(
-                out,
-                "_implied_{kind}[{}] := {}",
-                q(id),
-                conds.rule(w, Mode::Facts)
-            );
-        }
-    }
-    // Protective caps.
-    for c in &b.caps {
-        out.push('\n');
-        metadata(
-            &mut out,
-            &c.label,
-            Some(&format!(
-                "protective cap `{}`: while it holds, the types it names raise their axis at most to its maximum",
-                c.id
-            )),
-            &url(&c.manual),
-            &[("kind", "cap"), ("id", &c.id)],
-        );
-        let _ = writeln!(
-            out,
-            "_cap_holds[{}] := {}",
-            q(&c.id),
-            conds.rule(&c.when, Mode::Presence)
-        );
-    }
-    // Flows and their branches.
-    for f in &b.flows {
-        out.push('\n');
-        metadata(
-            &mut out,
-            &f.title,
-            Some(&format!("flow `{}`: which contacts it admits", f.id)),
-            &url(&f.manual),
-            &[("kind", "flow"), ("id", &f.id)],
-        );
-        let _ = writeln!(
-            out,
-            "_applies[{}] := {}",
-            q(&f.id),
-            conds.rule(&f.applies_to, Mode::Contact)
-        );
-        for s in &f.steps {
-            if s.next.is_empty() {
-                continue;
-            }
-            out.push('\n');
-            metadata(
-                &mut out,
-                &s.title,
-                Some(&format!(
-                    "step `{}` of flow `{}`: its branches in order (true, false, or the event still needed)",
-                    s.id, f.id
-                )),
-                &url(&s.manual),
-                &[("kind", "step"), ("flow", &f.id), ("id", &s.id)],
-            );
-            let terms: Vec<String> = s
-                .next
-                .iter()
-                .map(|e| match &e.when {
-                    None => "true".to_string(),
-                    Some(w) => conds.rule(w, Mode::Contact),
-                })
-                .collect();
-            let _ = writeln!(
-                out,
-                "_branches[{}] := [\n\t{},\n]",
-                q(&format!("{}/{}", f.id, s.id)),
-                terms.join(",\n\t")
-            );
-        }
-    }
-    // Invariants that require roles.
-    for i in &b.invariants {
-        let Some(w) = &i.when else { continue };
-        if i.reach_roles.is_empty() {
-            continue;
-        }
-        out.push('\n');
-        metadata(
-            &mut out,
-            &i.text,
-            Some(&format!(
-                "invariant `{}`: the contacts that must reach {}",
-                i.id,
-                i.reach_roles.join(", ")
-            )),
-            &url(&i.manual),
-            &[("kind", "invariant"), ("id", &i.id)],
-        );
-        let _ = writeln!(
-            out,
-            "_inv_applies[{}] := {}",
-            q(&i.id),
-            conds.rule(w, Mode::Contact)
-        );
-    }
-    out.push_str(
+    m.header();
+    m.tables();
+    m.type_rules();
+    m.cap_rules();
+    m.flow_rules();
+    m.invariant_rules();
+    m.out.push_str(
         "\n# ---- The policy's conditions: false, the fact still needed, or true ----------------------\n\n",
     );
-    out.push_str(&conds.text());
-    // The route walk, unrolled: one state per step of the walk, no function calls.
+    let conditions = m.conds.text();
+    m.out.push_str(&conditions);
+    walk(&mut m.out, o.unroll);
+    m.out
+}
+
+/// The package `mamoru` being written: one method per family of rules, in the module's order.
+/// Conditions are numbered as they are first used, so the order of the calls is the text's.
+struct Module<'a> {
+    b: &'a Bundle,
+    manual_base: &'a str,
+    conds: Conditions<'a>,
+    out: String,
+}
+
+impl Module<'_> {
+    fn url(&self, manual: &str) -> String {
+        format!("{}{manual}", self.manual_base)
+    }
+
+    /// One annotated member of a rule family: `_FAMILY["id"] := _cN`, after its METADATA.
+    fn member(
+        &mut self,
+        family: &str,
+        id: &str,
+        (title, description, manual): (&str, &str, &str),
+        custom: &[(&str, &str)],
+        rule: &str,
+    ) {
+        self.out.push('\n');
+        let manual = self.url(manual);
+        metadata(&mut self.out, title, Some(description), &manual, custom);
+        let _ = writeln!(self.out, "{family}[{}] := {rule}", q(id));
+    }
+
+    /// The banner, the package's METADATA and the engine's evaluation ([`FIXED`]).
+    fn header(&mut self) {
+        let m = &self.b.manifest;
+        self.out.push_str(
+            "# Generated by mamoru: do not edit. The same decision as `mamoru classify`.\n",
+        );
+        metadata(
+            &mut self.out,
+            &m.title,
+            Some(&format!(
+                "Policy {} {} ({}). data.mamoru.decision is the classify output line for input; \
+                 data.mamoru.errors lists why an input is refused.",
+                m.policy, m.version, m.digest
+            )),
+            &format!("{}index.html", self.manual_base),
+            &[
+                ("policy", &m.policy),
+                ("version", &m.version),
+                ("digest", &m.digest),
+            ],
+        );
+        self.out.push_str("package mamoru\n\nimport rego.v1\n\n");
+        self.out.push_str(FIXED);
+    }
+
+    /// Tables of the policy: the longest route of each flow, the empty member of every rule
+    /// family, the manual section of each grid cell.
+    fn tables(&mut self) {
+        let out = &mut self.out;
+        // The engine's longest route per flow: a longer one ends `too-long`.
+        out.push_str("\n# The longest route of each flow (steps × (1 + all repeats)), as the engine bounds it.\n_max_routes := {\n");
+        for f in &self.b.flows {
+            let _ = writeln!(out, "\t{}: {},", q(&f.id), longest_route(f));
+        }
+        out.push_str("}\n\n_max_route := _max_routes[_flow]\n");
+        // Every rule family exists even when the policy has no member of it (a key that is no id).
+        out.push_str(
+            "\n# Families of generated rules, defined even when empty (`-` is never an id).\n\
+             _implied_conduct[\"-\"] := false\n\n_implied_demand[\"-\"] := false\n\n\
+             _applies[\"-\"] := false\n\n_branches[\"-\"] := []\n\n_inv_applies[\"-\"] := false\n\n\
+             _cap_holds[\"-\"] := false\n",
+        );
+        out.push_str("\n# The manual section of each grid cell.\n_cell_manual := {\n");
+        for c in &self.b.axes.conduct.levels {
+            for d in &self.b.axes.demand.levels {
+                let _ = writeln!(
+                    out,
+                    "\t{}: {},",
+                    q(&format!("{}×{}", c.id, d.id)),
+                    q(&crate::urls::cell(&c.id, &d.id))
+                );
+            }
+        }
+        out.push_str("}\n");
+    }
+
+    /// `_implied_conduct` / `_implied_demand`: the types implied by the contact's facts.
+    fn type_rules(&mut self) {
+        let b = self.b;
+        let conduct = b
+            .conduct_types
+            .iter()
+            .map(|t| (&t.id, &t.label, &t.when, &t.manual));
+        let demand = b
+            .demand_types
+            .iter()
+            .map(|t| (&t.id, &t.label, &t.when, &t.manual));
+        let types = conduct
+            .map(|t| ("conduct", t))
+            .chain(demand.map(|t| ("demand", t)));
+        for (kind, (id, label, when, manual)) in types {
+            let Some(w) = when else { continue };
+            let rule = self.conds.rule(w, Mode::Facts);
+            self.member(
+                &format!("_implied_{kind}"),
+                id,
+                (
+                    label,
+                    &format!("{kind} type `{id}`, implied by the contact's facts"),
+                    manual,
+                ),
+                &[("kind", &format!("{kind}_type")), ("id", id)],
+                &rule,
+            );
+        }
+    }
+
+    /// `_cap_holds`: when each protective cap holds.
+    fn cap_rules(&mut self) {
+        for c in &self.b.caps {
+            let rule = self.conds.rule(&c.when, Mode::Presence);
+            self.member(
+                "_cap_holds",
+                &c.id,
+                (
+                    &c.label,
+                    &format!(
+                        "protective cap `{}`: while it holds, the types it names raise their axis at most to its maximum",
+                        c.id
+                    ),
+                    &c.manual,
+                ),
+                &[("kind", "cap"), ("id", &c.id)],
+                &rule,
+            );
+        }
+    }
+
+    /// `_applies` (which contacts each flow admits) and `_branches` (each step's branches in
+    /// order).
+    fn flow_rules(&mut self) {
+        for f in &self.b.flows {
+            let rule = self.conds.rule(&f.applies_to, Mode::Contact);
+            self.member(
+                "_applies",
+                &f.id,
+                (
+                    &f.title,
+                    &format!("flow `{}`: which contacts it admits", f.id),
+                    &f.manual,
+                ),
+                &[("kind", "flow"), ("id", &f.id)],
+                &rule,
+            );
+            for s in f.steps.iter().filter(|s| !s.next.is_empty()) {
+                let terms: Vec<String> = s
+                    .next
+                    .iter()
+                    .map(|e| match &e.when {
+                        None => "true".to_string(),
+                        Some(w) => self.conds.rule(w, Mode::Contact),
+                    })
+                    .collect();
+                self.member(
+                    "_branches",
+                    &format!("{}/{}", f.id, s.id),
+                    (
+                        &s.title,
+                        &format!(
+                            "step `{}` of flow `{}`: its branches in order (true, false, or the event still needed)",
+                            s.id, f.id
+                        ),
+                        &s.manual,
+                    ),
+                    &[("kind", "step"), ("flow", &f.id), ("id", &s.id)],
+                    &format!("[\n\t{},\n]", terms.join(",\n\t")),
+                );
+            }
+        }
+    }
+
+    /// `_inv_applies`: the contacts each invariant that requires roles applies to.
+    fn invariant_rules(&mut self) {
+        for i in &self.b.invariants {
+            let Some(w) = &i.when else { continue };
+            if i.reach_roles.is_empty() {
+                continue;
+            }
+            let rule = self.conds.rule(w, Mode::Contact);
+            self.member(
+                "_inv_applies",
+                &i.id,
+                (
+                    &i.text,
+                    &format!(
+                        "invariant `{}`: the contacts that must reach {}",
+                        i.id,
+                        i.reach_roles.join(", ")
+                    ),
+                    &i.manual,
+                ),
+                &[("kind", "invariant"), ("id", &i.id)],
+                &rule,
+            );
+        }
+    }
+}
+
+/// The route walk, unrolled: one state per step of the walk, no function calls.
+fn walk(out: &mut String, unroll: u64) {
     out.push_str("\n# ---- The route, walked step by step (Rego has no recursion) -------------------------\n\n");
     out.push_str("_w0 := {\"at\": s, \"visits\": {s: 1}, \"route\": [s], \"status\": null} if {\n\ts := _flow_def.start\n}\n");
-    for k in 1..=o.unroll {
+    for k in 1..=unroll {
         out.push('\n');
         out.push_str(
             &WALK_STEP
@@ -663,8 +742,7 @@ pub fn policy_module(b: &Bundle, o: &Options) -> String {
                 .replace("{p}", &(k - 1).to_string()),
         );
     }
-    let _ = writeln!(out, "\n_walk := _w{}", o.unroll);
-    out
+    let _ = writeln!(out, "\n_walk := _w{unroll}");
 }
 
 /// One step of the walk: from state `_w{p}` to `_w{k}`. `_o{k}` lists the branches that can
@@ -1096,7 +1174,7 @@ decision := {
 "#;
 
 /// The package `mamoru.test`: one test per case, as `mamoru test` checks it.
-pub fn tests_module(b: &Bundle, manual_base: &str) -> String {
+pub(super) fn tests_module(b: &Bundle, manual_base: &str) -> String {
     let mut out = String::new();
     out.push_str("# Generated by mamoru from the policy's cases: `opa test` runs them.\n");
     out.push_str("package mamoru.test\n\nimport rego.v1\n");

@@ -2,6 +2,7 @@
 //! that keep Japanese, defined terms linked to the glossary, thresholds shown as values, and the
 //! result sanitised with ammonia (no script, no event handlers, no `javascript:` links).
 
+use super::svg::esc;
 use crate::emit::text::expand;
 use crate::emit::urls;
 use crate::policy::Policy;
@@ -17,6 +18,8 @@ pub struct Terms {
 }
 
 impl Terms {
+    /// Every term and alias of the policy's definitions (empty spellings skipped), the
+    /// longest match winning where spellings overlap.
     pub fn new(p: &Policy) -> Terms {
         let mut patterns = Vec::new();
         let mut targets = Vec::new();
@@ -32,12 +35,15 @@ impl Terms {
                 }
             }
         }
-        let automaton = (!patterns.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&patterns)
-                .expect("automaton")
-        });
+        // Building fails only past aho-corasick's size limits: the terms are then not linked.
+        let automaton = (!patterns.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&patterns)
+                    .ok()
+            })
+            .flatten();
         Terms { automaton, targets }
     }
 }
@@ -52,21 +58,6 @@ pub struct Place<'a> {
     pub link_terms: bool,
     /// Put into heading and footnote ids (`h-PREFIX-…`), for pages that hold many texts.
     pub id_prefix: &'a str,
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// An id for a heading that keeps Japanese: `h-` and the text with spaces as hyphens.
@@ -91,58 +82,120 @@ fn footnote_id(label: &str, prefix: &str) -> String {
     }
 }
 
+/// The CommonMark extensions policy Markdown may use.
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Heading ids in the order headings come: [`heading_id`], and from the second heading with
+/// the same id on, `-2`, `-3`… ([`render`] and [`sections`] must give the same ids).
+#[derive(Default)]
+struct HeadingIds(HashMap<String, usize>);
+
+impl HeadingIds {
+    fn next(&mut self, text: &str) -> String {
+        let id = heading_id(text);
+        let n = self.0.entry(id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 { format!("{id}-{n}") } else { id }
+    }
+}
+
 /// Render Markdown to sanitised HTML.
 pub fn render(p: &Policy, terms: &Terms, markdown: &str, place: &Place) -> String {
     let source = expand(p, markdown);
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
-    let mut events: Vec<Event> = Vec::new();
-    let mut in_heading: Option<(HeadingLevel, Vec<Event>)> = None;
-    let mut link_depth = 0usize;
-    let mut code_depth = 0usize;
-    let mut linked: BTreeSet<String> = BTreeSet::new();
-    let mut ids: HashMap<String, usize> = HashMap::new();
-    let mut footnotes: HashMap<String, usize> = HashMap::new();
-    for ev in Parser::new_ext(&source, options) {
-        match ev {
+    let mut r = Renderer {
+        terms,
+        place,
+        events: Vec::new(),
+        heading: None,
+        link_depth: 0,
+        code_depth: 0,
+        linked: BTreeSet::new(),
+        ids: HeadingIds::default(),
+        footnotes: HashMap::new(),
+    };
+    for ev in Parser::new_ext(&source, options()) {
+        r.take(ev);
+    }
+    let mut out = String::new();
+    html::push_html(&mut out, r.events.into_iter());
+    sanitize(&out)
+}
+
+/// One Markdown text being rendered: the events kept so far and what the rewriting of the
+/// next ones depends on.
+struct Renderer<'a, 'e> {
+    terms: &'a Terms,
+    place: &'a Place<'a>,
+    events: Vec<Event<'e>>,
+    /// Inside a heading: its level and its events so far (written out at its end, with its id).
+    heading: Option<(HeadingLevel, Vec<Event<'e>>)>,
+    /// Inside a link or a code block, terms are not linked.
+    link_depth: usize,
+    code_depth: usize,
+    /// Definitions already linked in this text (each is linked once).
+    linked: BTreeSet<String>,
+    ids: HeadingIds,
+    /// Footnote numbers by label, in order of first reference.
+    footnotes: HashMap<String, usize>,
+}
+
+impl<'e> Renderer<'_, 'e> {
+    /// Take the parser's next event: a heading is gathered and written with its id, any other
+    /// event rewritten ([`Renderer::rewrite`]) and kept.
+    fn take(&mut self, ev: Event<'e>) {
+        match &ev {
             Event::Start(Tag::Heading { level, .. }) => {
-                in_heading = Some((level, Vec::new()));
-                continue;
+                self.heading = Some((*level, Vec::new()));
+                return;
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, inner)) = in_heading.take() {
-                    let text: String = inner
-                        .iter()
-                        .filter_map(|e| match e {
-                            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                            _ => None,
-                        })
-                        .collect();
-                    let mut id = heading_id(&text);
-                    let n = ids.entry(id.clone()).or_insert(0);
-                    *n += 1;
-                    if *n > 1 {
-                        id = format!("{id}-{n}");
-                    }
-                    if !place.id_prefix.is_empty() {
-                        id = format!("h-{}-{}", place.id_prefix, id.get(2..).unwrap_or(""));
-                    }
-                    let mut inner_html = String::new();
-                    html::push_html(&mut inner_html, inner.into_iter());
-                    let lvl = level as usize;
-                    events.push(Event::Html(CowStr::from(format!(
-                        "<h{lvl} id=\"{id}\">{inner_html}</h{lvl}>\n"
-                    ))));
+                if let Some((level, inner)) = self.heading.take() {
+                    let html = self.heading_html(level, inner);
+                    self.events.push(html);
                 }
-                continue;
+                return;
             }
-            Event::Start(Tag::Link { .. }) => link_depth += 1,
-            Event::End(TagEnd::Link) => link_depth = link_depth.saturating_sub(1),
-            Event::Start(Tag::CodeBlock(_)) => code_depth += 1,
-            Event::End(TagEnd::CodeBlock) => code_depth = code_depth.saturating_sub(1),
+            Event::Start(Tag::Link { .. }) => self.link_depth += 1,
+            Event::End(TagEnd::Link) => self.link_depth = self.link_depth.saturating_sub(1),
+            Event::Start(Tag::CodeBlock(_)) => self.code_depth += 1,
+            Event::End(TagEnd::CodeBlock) => self.code_depth = self.code_depth.saturating_sub(1),
             _ => {}
         }
-        let ev = match ev {
+        let ev = self.rewrite(ev);
+        match &mut self.heading {
+            Some((_, inner)) => inner.push(ev),
+            None => self.events.push(ev),
+        }
+    }
+
+    /// A heading with its id (prefixed on pages that hold many texts).
+    fn heading_html(&mut self, level: HeadingLevel, inner: Vec<Event<'e>>) -> Event<'e> {
+        let text: String = inner
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let mut id = self.ids.next(&text);
+        if !self.place.id_prefix.is_empty() {
+            id = format!("h-{}-{}", self.place.id_prefix, id.get(2..).unwrap_or(""));
+        }
+        let mut inner_html = String::new();
+        html::push_html(&mut inner_html, inner.into_iter());
+        let lvl = level as usize;
+        Event::Html(CowStr::from(format!(
+            "<h{lvl} id=\"{id}\">{inner_html}</h{lvl}>\n"
+        )))
+    }
+
+    /// Links and images made relative to the page, footnotes numbered with ids of their own,
+    /// defined terms linked in plain text.
+    fn rewrite(&mut self, ev: Event<'e>) -> Event<'e> {
+        let place = self.place;
+        match ev {
             // Links in policy Markdown are written from the manual's root (`check` verifies
             // them); on a page below the root they need its relative prefix.
             Event::Start(Tag::Link {
@@ -168,8 +221,8 @@ pub fn render(p: &Policy, terms: &Terms, markdown: &str, place: &Place) -> Strin
                 id,
             }),
             Event::FootnoteReference(label) => {
-                let next = footnotes.len() + 1;
-                let n = *footnotes.entry(label.to_string()).or_insert(next);
+                let next = self.footnotes.len() + 1;
+                let n = *self.footnotes.entry(label.to_string()).or_insert(next);
                 let id = footnote_id(&label, place.id_prefix);
                 Event::Html(CowStr::from(format!(
                     "<sup class=\"fnref\"><a href=\"#{id}\">{n}</a></sup>"
@@ -182,42 +235,27 @@ pub fn render(p: &Policy, terms: &Terms, markdown: &str, place: &Place) -> Strin
                 )))
             }
             Event::End(TagEnd::FootnoteDefinition) => Event::Html(CowStr::from("</div>\n")),
-            Event::Text(t) if link_depth == 0 && code_depth == 0 && place.link_terms => {
-                link_terms(terms, &t, place, &mut linked)
+            Event::Text(t) if self.link_depth == 0 && self.code_depth == 0 && place.link_terms => {
+                link_terms(self.terms, &t, place, &mut self.linked)
             }
             other => other,
-        };
-        match &mut in_heading {
-            Some((_, inner)) => inner.push(ev),
-            None => events.push(ev),
         }
     }
-    let mut out = String::new();
-    html::push_html(&mut out, events.into_iter());
-    sanitize(&out)
 }
 
 /// A Markdown text as plain text, cut at its headings: (heading id, heading, text) with the ids
 /// [`render`] gives the headings (the part before the first heading has none). For search.
 pub fn sections(p: &Policy, markdown: &str) -> Vec<(Option<String>, String, String)> {
     let source = expand(p, markdown);
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut out: Vec<(Option<String>, String, String)> = vec![(None, String::new(), String::new())];
-    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut ids = HeadingIds::default();
     let mut heading: Option<String> = None;
-    for ev in Parser::new_ext(&source, options) {
+    for ev in Parser::new_ext(&source, options()) {
         match ev {
             Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
             Event::End(TagEnd::Heading(_)) => {
                 let text = heading.take().unwrap_or_default();
-                let mut id = heading_id(&text);
-                let n = ids.entry(id.clone()).or_insert(0);
-                *n += 1;
-                if *n > 1 {
-                    id = format!("{id}-{n}");
-                }
-                out.push((Some(id), text, String::new()));
+                out.push((Some(ids.next(&text)), text, String::new()));
             }
             Event::Text(t) | Event::Code(t) => match &mut heading {
                 Some(h) => h.push_str(&t),
@@ -293,20 +331,20 @@ fn link_terms<'a>(
         }
         linked.insert(def.clone());
         any = true;
-        out.push_str(&escape(&text[last..m.start()]));
+        out.push_str(&esc(&text[last..m.start()]));
         out.push_str(&format!(
             "<a class=\"term\" href=\"{}{}\" title=\"{}\">{}</a>",
             place.root,
             urls::definition(def),
-            escape(summary),
-            escape(&text[m.start()..m.end()])
+            esc(summary),
+            esc(&text[m.start()..m.end()])
         ));
         last = m.end();
     }
     if !any {
         return Event::Text(CowStr::from(text.to_string()));
     }
-    out.push_str(&escape(&text[last..]));
+    out.push_str(&esc(&text[last..]));
     Event::InlineHtml(CowStr::from(out))
 }
 

@@ -9,18 +9,17 @@
 mod breaks;
 pub mod layout;
 mod markdown;
-pub mod navi;
-pub mod search;
+mod navi;
+mod search;
+mod sections;
 pub mod svg;
 mod words;
-
-pub use markdown::{heading_id, sanitize};
 
 use crate::compile::cases::CaseRun;
 use crate::emit::BuildContext;
 use crate::emit::text::expand;
 use crate::emit::urls;
-use crate::policy::{AxisKind, Policy, format_duration_ja};
+use crate::policy::{AxisKind, Flow, Policy, format_duration_ja};
 use include_dir::Dir;
 use markdown::{Place, Terms};
 use rayon::prelude::*;
@@ -32,6 +31,7 @@ pub use crate::embedded::{ASSETS, TEMPLATES};
 
 pub use crate::emit::SiteError;
 
+/// Files of the manual: each one's path in the site (`flows/phone.html`) and its bytes.
 pub type Files = Vec<(String, Vec<u8>)>;
 
 /// Built-in files (paths relative to their folder) overridden file by file by the policy's
@@ -59,21 +59,33 @@ pub(crate) fn merged(
 /// One page of the manual.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
+    /// `index.html`: the stance, the verdicts, the flows and the decision aid.
     Home,
+    /// `criteria.html` (判断基準): the axes, the grid with the cases on it, types and caps.
     Criteria,
+    /// `definitions.html` (用語): the glossary.
     Definitions,
+    /// `roles.html` (体制・文例): roles, scripts, invariants, thresholds, vendors, legal refs.
     Roles,
+    /// `aftercare.html` (事後対応): what follows a contact, by whom and how soon.
     Aftercare,
+    /// `cases.html` (事例): the cases grouped by verdict.
     Cases,
+    /// `search.html`: the search page (the index itself is under `search/`).
     Search,
+    /// `print.html`: the manual on paper (every text, a selection of cases).
     Print,
+    /// `deviations.html` (上位版との差分): what a fork changed from its upstream (forks only).
     Deviations,
     /// How the policy meets laws and guidelines (`compliance.yaml`).
     Compliance,
     /// The customer-facing basic policy (the stance's `public` text).
     Public,
+    /// A flow's page, with its diagram and steps (index into `Policy::flows`).
     Flow(usize),
+    /// A case's page, with its verdict, explanation and route (index into `Policy::cases`).
     Case(usize),
+    /// A free page of the policy's `pages/` (index into `Policy::pages`).
     Free(usize),
 }
 
@@ -167,7 +179,8 @@ impl<'a> Site<'a> {
         for vi in 0..p.verdicts.len() {
             case_order.extend((0..p.cases.len()).filter(|&i| runs[i].assessment.verdict == vi));
         }
-        let (navi, reached) = navi_data(p);
+        let navi = navi::Table::new(p);
+        let (navi, reached) = (navi.json(p), navi.reached(p));
         Ok(Site {
             p,
             terms: Terms::new(p),
@@ -238,11 +251,6 @@ impl<'a> Site<'a> {
             .into_iter()
             .map(|(p, b)| (format!("assets/{p}"), b))
             .collect()
-    }
-
-    /// The search index files (`search/…`).
-    pub fn search_index(&self) -> Files {
-        search::index(&self.search_docs(), &self.p.synonyms)
     }
 
     fn md(&self, text: &str, root: &str, skip: Option<&str>) -> String {
@@ -423,201 +431,6 @@ impl<'a> Site<'a> {
         let next = order.get(k + 1).map_or(Value::Null, |(t, u)| link(t, u));
         (prev, next)
     }
-
-    /// The sections search finds, each with its anchor.
-    pub fn search_docs(&self) -> Vec<search::Doc> {
-        let p = self.p;
-        let mut docs = Vec::new();
-        let plain = |t: &crate::policy::Text| markdown::plain(p, &t.src);
-        let doc = |url: String, title: &str, page: &str, text: String, keys: String| search::Doc {
-            url,
-            title: title.to_string(),
-            page: page.to_string(),
-            text,
-            keys,
-            handles: String::new(),
-        };
-        if let Some(st) = &p.stance {
-            let mut text: Vec<String> = st.principles.iter().map(|t| expand(p, &t.src)).collect();
-            text.push(plain(&st.body));
-            docs.push(doc(
-                "index.html#stance".into(),
-                &st.title,
-                "ホーム",
-                text.join(" "),
-                String::new(),
-            ));
-        }
-        for v in &p.verdicts {
-            docs.push(doc(
-                urls::verdict(&v.id),
-                &v.label,
-                "判断基準",
-                v.describe.as_ref().map(plain).unwrap_or_default(),
-                String::new(),
-            ));
-        }
-        for (axis, name) in [(&p.conduct, "行為"), (&p.demand, "要求")] {
-            for l in &axis.levels {
-                docs.push(doc(
-                    urls::level(&l.id),
-                    &format!("{name}: {} {}", l.id, l.label),
-                    "判断基準",
-                    l.describe.as_ref().map(plain).unwrap_or_default(),
-                    String::new(),
-                ));
-            }
-        }
-        for axis in [AxisKind::Conduct, AxisKind::Demand] {
-            for t in p.types(axis) {
-                let url = match axis {
-                    AxisKind::Conduct => urls::conduct_type(&t.id),
-                    AxisKind::Demand => urls::demand_type(&t.id),
-                };
-                docs.push(doc(
-                    url,
-                    &t.label,
-                    "判断基準",
-                    t.describe.as_ref().map(plain).unwrap_or_default(),
-                    String::new(),
-                ));
-            }
-        }
-        for d in &p.definitions {
-            docs.push(doc(
-                urls::definition(&d.id),
-                &d.term,
-                "用語",
-                plain(&d.body),
-                d.aliases
-                    .iter()
-                    .chain(d.reading.iter())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ));
-        }
-        for r in &p.roles {
-            docs.push(doc(
-                urls::role(&r.id),
-                &r.label,
-                "体制・文例",
-                r.describe.as_ref().map(plain).unwrap_or_default(),
-                String::new(),
-            ));
-        }
-        for s in &p.scripts {
-            docs.push(doc(
-                urls::script(&s.id),
-                &s.purpose,
-                "体制・文例",
-                plain(&s.text),
-                String::new(),
-            ));
-        }
-        for i in &p.invariants {
-            docs.push(doc(
-                urls::invariant(&i.id),
-                &expand(p, &i.text),
-                "体制・文例",
-                String::new(),
-                String::new(),
-            ));
-        }
-        for a in &p.aftercare {
-            docs.push(doc(
-                urls::aftercare(&a.id),
-                &expand(p, &a.title),
-                "事後対応",
-                plain(&a.action),
-                p.roles[a.role].label.clone(),
-            ));
-        }
-        for (fi, f) in p.flows.iter().enumerate() {
-            docs.push(doc(
-                urls::flow(&f.id),
-                &f.title,
-                &f.title,
-                f.describe.as_ref().map(plain).unwrap_or_default(),
-                expand(p, &words::condition(p, &f.applies_to)),
-            ));
-            for (si, s) in f.steps.iter().enumerate() {
-                let mut text = vec![s.action.as_ref().map(plain).unwrap_or_default()];
-                if let Some(x) = s.script {
-                    text.push(format!(
-                        "{}: {}",
-                        p.scripts[x].purpose,
-                        plain(&p.scripts[x].text)
-                    ));
-                }
-                if let Some(e) = &s.end {
-                    text.push(expand(p, e));
-                }
-                let mut keys: Vec<String> = vec![p.roles[s.role].label.clone()];
-                for (from, st) in f.steps.iter().enumerate() {
-                    for (bi, b) in st.next.iter().enumerate() {
-                        if b.to == si {
-                            keys.push(expand(p, &words::branch(p, f, from, bi)));
-                        }
-                    }
-                }
-                let mut d = doc(
-                    urls::step(&f.id, &s.id),
-                    &s.title,
-                    &f.title,
-                    text.join(" "),
-                    keys.join(" "),
-                );
-                d.handles = self.reached[fi][si]
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                docs.push(d);
-            }
-        }
-        for pg in &p.pages {
-            for (id, heading, text) in markdown::sections(p, &pg.body.src) {
-                let url = match &id {
-                    Some(id) => format!("{}#{id}", urls::page(&pg.id)),
-                    None => urls::page(&pg.id),
-                };
-                let title = if heading.is_empty() {
-                    &pg.title
-                } else {
-                    &heading
-                };
-                docs.push(doc(url, title, &pg.title, text, String::new()));
-            }
-        }
-        for (ci, c) in p.cases.iter().enumerate() {
-            let a = &self.runs[ci].assessment;
-            let f = &c.facts;
-            let mut keys = vec![
-                p.verdicts[a.verdict].label.clone(),
-                p.channels[f.channel].label.clone(),
-            ];
-            keys.extend(
-                a.conduct_types
-                    .iter()
-                    .map(|&t| p.conduct_types[t].label.clone()),
-            );
-            keys.extend(
-                a.demand_types
-                    .iter()
-                    .map(|&t| p.demand_types[t].label.clone()),
-            );
-            keys.extend(f.tags.iter().map(|&t| p.tags[t].label.clone()));
-            docs.push(doc(
-                urls::case(&c.id),
-                &c.title,
-                "事例",
-                plain(&c.body),
-                keys.join(" "),
-            ));
-        }
-        docs
-    }
 }
 
 /// Most cases on the print page (a training booklet, not the whole case base).
@@ -754,145 +567,15 @@ pub fn render_each(
     Ok(())
 }
 
-/// The decision aid's data (see [`navi`]) as JSON, and per flow and step the words for what
-/// it sends there (verdicts and the types of the levels concerned), for search.
-fn navi_data(p: &Policy) -> (String, Vec<Vec<BTreeSet<String>>>) {
-    let factors = navi::factors(p);
-    let mut outcomes: Vec<navi::Outcome> = Vec::new();
-    let mut index = |o: navi::Outcome| -> usize {
-        match outcomes.iter().position(|x| *x == o) {
-            Some(i) => i,
-            None => {
-                outcomes.push(o);
-                outcomes.len() - 1
-            }
-        }
-    };
-    let mut reached: Vec<Vec<BTreeSet<String>>> = p
-        .flows
-        .iter()
-        .map(|f| vec![BTreeSet::new(); f.steps.len()])
-        .collect();
-    let nch = p.channels.len();
-    let mut cells = Vec::new();
-    for c in 0..p.conduct.levels.len() {
-        let mut row = Vec::new();
-        for d in 0..p.demand.levels.len() {
-            let answers: Vec<(usize, navi::Outcome)> = (0..nch)
-                .map(|ch| navi::answer(p, &navi::cell_facts(ch, c, d)))
-                .collect();
-            let verdict = answers.first().map_or(p.grid[c][d], |a| a.0);
-            for (v, o) in &answers {
-                if let navi::Outcome::Flow { flow, now, .. } = o {
-                    let set = &mut reached[*flow][*now];
-                    set.insert(p.verdicts[*v].label.clone());
-                    for t in p.conduct_types.iter().filter(|t| t.min_level == c) {
-                        set.insert(t.label.clone());
-                    }
-                    for t in p.demand_types.iter().filter(|t| t.min_level == d) {
-                        set.insert(t.label.clone());
-                    }
-                }
-            }
-            let base: Vec<usize> = answers.iter().map(|a| index(a.1.clone())).collect();
-            let mut extra = Vec::new();
-            for (fi, factor) in factors.iter().enumerate() {
-                if !factor.fits(p, c, d) {
-                    continue;
-                }
-                let with: Vec<(usize, navi::Outcome)> = (0..nch)
-                    .map(|ch| navi::answer(p, &factor.apply(&navi::cell_facts(ch, c, d))))
-                    .collect();
-                if with == answers {
-                    continue;
-                }
-                let v = with.first().map_or(verdict, |a| a.0);
-                let os: Vec<usize> = with.into_iter().map(|a| index(a.1)).collect();
-                extra.push(json!([fi, v, os]));
-            }
-            row.push(json!({"v": verdict, "o": base, "x": extra}));
-        }
-        cells.push(row);
-    }
-    let level = |axis: &crate::policy::Axis, kind: AxisKind| -> Vec<Value> {
-        axis.levels
+/// The branches that lead into step `to` of a flow, as (step, branch index), in flow order.
+fn branches_into(f: &Flow, to: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    f.steps.iter().enumerate().flat_map(move |(from, s)| {
+        s.next
             .iter()
             .enumerate()
-            .map(|(i, l)| {
-                json!({
-                    "id": l.id,
-                    "label": l.label,
-                    "describe": l.describe.as_ref().map(|t| markdown::plain(p, &t.src)),
-                    "examples": p.types(kind).iter().filter(|t| t.min_level == i).map(|t| t.label.clone()).collect::<Vec<_>>(),
-                })
-            })
-            .collect()
-    };
-    let step_json = |f: &crate::policy::Flow, si: usize| {
-        let s = &f.steps[si];
-        json!({
-            "title": s.title,
-            "url": urls::step(&f.id, &s.id),
-            "role": p.roles[s.role].label,
-            "script": s.script.map(|x| json!({"purpose": p.scripts[x].purpose, "text": plain_lines(p, &p.scripts[x].text.src)})),
-            "end": s.end.as_ref().map(|e| expand(p, e)),
-            "limit": s.limit.map(format_duration_ja),
-            "hold": s.hold.map(format_duration_ja),
-        })
-    };
-    let outcomes_json: Vec<Value> = outcomes
-        .iter()
-        .map(|o| match o {
-            navi::Outcome::Flow {
-                flow,
-                passed,
-                now,
-                waits,
-            } => {
-                let f = &p.flows[*flow];
-                json!({
-                    "flow": f.title,
-                    "url": urls::flow(&f.id),
-                    "passed": passed.iter().map(|&s| json!({"title": f.steps[s].title, "url": urls::step(&f.id, &f.steps[s].id)})).collect::<Vec<_>>(),
-                    "now": step_json(f, *now),
-                    "waits": waits.iter().map(|&(s, b)| {
-                        let to = f.steps[s].next[b].to;
-                        json!({"when": expand(p, &words::branch(p, f, s, b)), "title": f.steps[to].title, "url": urls::step(&f.id, &f.steps[to].id)})
-                    }).collect::<Vec<_>>(),
-                })
-            }
-            navi::Outcome::NoFlow => json!({"none": "この組み合わせに当てはまるフローはありません。スーパーバイザーに相談してください。"}),
-            navi::Outcome::Ambiguous(_) => json!({"none": "複数のフローが当てはまります。スーパーバイザーに相談してください。"}),
-            navi::Outcome::Unknown => json!({"none": "ほかの事実によって対応が変わります。フローの図で確かめてください。"}),
-        })
-        .collect();
-    let data = json!({
-        "conduct": {"label": p.conduct.label, "levels": level(&p.conduct, AxisKind::Conduct)},
-        "demand": {"label": p.demand.label, "levels": level(&p.demand, AxisKind::Demand)},
-        "verdicts": p.verdicts.iter().map(|v| json!({
-            "id": v.id, "label": v.label, "color": v.color, "ink": svg::ink(&v.color),
-            "describe": v.describe.as_ref().map(|t| markdown::plain(p, &t.src)),
-            "url": urls::verdict(&v.id),
-        })).collect::<Vec<_>>(),
-        "channels": p.channels.iter().map(|c| json!({"id": c.id, "label": c.label})).collect::<Vec<_>>(),
-        "factors": factors.iter().map(|f| f.label(p)).collect::<Vec<_>>(),
-        "outcomes": outcomes_json,
-        "cells": cells,
-    });
-    let text = serde_json::to_string(&data)
-        .unwrap_or_else(|_| "{}".into())
-        .replace("</", "<\\/");
-    (text, reached)
-}
-
-/// A script's Markdown as plain lines (for the decision aid, which shows text, not HTML).
-fn plain_lines(p: &Policy, md: &str) -> String {
-    expand(p, md)
-        .lines()
-        .map(|l| markdown::plain(p, l))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
+            .filter(move |(_, b)| b.to == to)
+            .map(move |(bi, _)| (from, bi))
+    })
 }
 
 /// Page data, with links relative to the page (`root` is `""` or `"../"`).
@@ -1045,18 +728,16 @@ impl Data<'_, '_> {
             }
         };
         let incoming = |si: usize| -> Vec<Value> {
-            let mut v = Vec::new();
-            for (from, st) in f.steps.iter().enumerate() {
-                for (bi, b) in st.next.iter().enumerate() {
-                    if b.to == si && from != si {
-                        v.push(json!({
-                            "from": st.id, "from_title": st.title,
-                            "when": expand(p, &words::branch(p, f, from, bi)),
-                        }));
-                    }
-                }
-            }
-            v
+            branches_into(f, si)
+                .filter(|&(from, _)| from != si)
+                .map(|(from, bi)| {
+                    let st = &f.steps[from];
+                    json!({
+                        "from": st.id, "from_title": st.title,
+                        "when": expand(p, &words::branch(p, f, from, bi)),
+                    })
+                })
+                .collect()
         };
         let steps: Vec<Value> = f
             .steps
@@ -1140,15 +821,13 @@ impl Data<'_, '_> {
     fn criteria(&self) -> Value {
         let p = self.s.p;
         let level = |l: &crate::policy::Named| json!({"id": l.id, "label": l.label, "describe": l.describe.as_ref().map(|t| self.md(&t.src))});
-        let types = |ts: &[crate::policy::Type],
-                     levels: &crate::policy::Axis,
-                     prefix: &str|
-         -> Vec<Value> {
-            ts.iter()
+        let types = |axis: AxisKind, prefix: &str| -> Vec<Value> {
+            p.types(axis)
+                .iter()
                 .map(|t| {
                     json!({
                         "id": t.id, "anchor": format!("{prefix}-{}", t.id), "label": t.label,
-                        "min_level": format!("{} {}", levels.levels[t.min_level].id, levels.levels[t.min_level].label),
+                        "min_level": words::level(p, axis, t.min_level),
                         "verdict": t.verdict.map(|v| p.verdicts[v].label.clone()),
                         "independent": t.independent_of_demand,
                         "when": t.when.as_ref().map(|w| expand(p, &words::condition(p, w))),
@@ -1168,10 +847,29 @@ impl Data<'_, '_> {
                 demand: r.assessment.demand,
             })
             .collect();
+        json!({
+            "conduct": {"label": p.conduct.label, "levels": p.conduct.levels.iter().map(level).collect::<Vec<_>>()},
+            "demand": {"label": p.demand.label, "levels": p.demand.levels.iter().map(level).collect::<Vec<_>>()},
+            "demand_levels": (0..p.demand.levels.len()).map(|d| words::level(p, AxisKind::Demand, d)).collect::<Vec<_>>(),
+            "verdicts": self.verdicts(),
+            "grid_svg": svg::grid(p, &dots, self.root, None, false),
+            "grid_rows": self.grid_rows(&dots),
+            "conduct_types": types(AxisKind::Conduct, "ctype"),
+            "demand_types": types(AxisKind::Demand, "dtype"),
+            "caps": p.caps.iter().map(|c| self.cap(c)).collect::<Vec<_>>(),
+            "navi_json": self.s.navi,
+        })
+    }
+
+    /// The grid as a table, most severe conduct first: each cell's verdict and the cases that
+    /// compile placed in it (twelve at most, and how many more).
+    fn grid_rows(&self, dots: &[svg::Dot]) -> Vec<Value> {
+        const LISTED: usize = 12;
+        let p = self.s.p;
         let mut by_cell: BTreeMap<(usize, usize), Vec<Value>> = BTreeMap::new();
-        for d in &dots {
+        for d in dots {
             let list = by_cell.entry((d.conduct, d.demand)).or_default();
-            if list.len() < 12 {
+            if list.len() < LISTED {
                 list.push(json!({"id": d.id, "title": d.title, "url": format!("{}{}", self.root, urls::case(d.id))}));
             }
         }
@@ -1180,54 +878,51 @@ impl Data<'_, '_> {
                 .filter(|x| x.conduct == c && x.demand == d)
                 .count()
         };
-        let rows: Vec<Value> = (0..p.conduct.levels.len())
+        (0..p.conduct.levels.len())
             .rev()
             .map(|c| {
                 json!({
-                    "level": format!("{} {}", p.conduct.levels[c].id, p.conduct.levels[c].label),
+                    "level": words::level(p, AxisKind::Conduct, c),
                     "cells": (0..p.demand.levels.len()).map(|d| {
                         let v = &p.verdicts[p.grid[c][d]];
-                        let n = count(c, d);
                         json!({
                             "name": p.cell_name(c, d),
                             "verdict": v.label, "color": v.color, "ink": svg::ink(&v.color),
                             "cases": by_cell.get(&(c, d)).cloned().unwrap_or_default(),
-                            "more": n.saturating_sub(12),
+                            "more": count(c, d).saturating_sub(LISTED),
                         })
                     }).collect::<Vec<_>>(),
                 })
             })
+            .collect()
+    }
+
+    /// A protective cap: when it holds and how far it lets each type it names raise its axis.
+    fn cap(&self, c: &crate::policy::Cap) -> Value {
+        let p = self.s.p;
+        let limits: Vec<String> = [AxisKind::Conduct, AxisKind::Demand]
+            .into_iter()
+            .filter(|&axis| !c.types[axis.index()].is_empty())
+            .map(|axis| {
+                let name = words::axis_name(axis);
+                let types: String = c.types[axis.index()]
+                    .iter()
+                    .map(|&t| format!("「{}」", p.types(axis)[t].label))
+                    .collect();
+                match c.max[axis.index()] {
+                    Some(m) => format!(
+                        "{types}による{name}の引き上げは {} まで",
+                        words::level(p, axis, m)
+                    ),
+                    None => format!("{types}による{name}の引き上げを行わない"),
+                }
+            })
             .collect();
         json!({
-            "conduct": {"label": p.conduct.label, "levels": p.conduct.levels.iter().map(level).collect::<Vec<_>>()},
-            "demand": {"label": p.demand.label, "levels": p.demand.levels.iter().map(level).collect::<Vec<_>>()},
-            "demand_levels": p.demand.levels.iter().map(|l| format!("{} {}", l.id, l.label)).collect::<Vec<_>>(),
-            "verdicts": self.verdicts(),
-            "grid_svg": svg::grid(p, &dots, self.root, None, false),
-            "grid_rows": rows,
-            "conduct_types": types(&p.conduct_types, &p.conduct, "ctype"),
-            "demand_types": types(&p.demand_types, &p.demand, "dtype"),
-            "caps": p.caps.iter().map(|c| {
-                let limits: Vec<String> = [(0, &p.conduct, "行為"), (1, &p.demand, "要求")]
-                    .into_iter()
-                    .filter(|(a, _, _)| !c.types[*a].is_empty())
-                    .map(|(a, levels, name)| {
-                        let axis = if a == 0 { crate::policy::AxisKind::Conduct } else { crate::policy::AxisKind::Demand };
-                        let types: Vec<String> = c.types[a].iter().map(|&t| format!("「{}」", p.types(axis)[t].label)).collect();
-                        match c.max[a] {
-                            Some(m) => format!("{}による{name}の引き上げは {} {} まで", types.join(""), levels.levels[m].id, levels.levels[m].label),
-                            None => format!("{}による{name}の引き上げを行わない", types.join("")),
-                        }
-                    })
-                    .collect();
-                json!({
-                    "id": c.id, "anchor": format!("cap-{}", c.id), "label": c.label,
-                    "when": expand(p, &words::condition(p, &c.when)),
-                    "limits": limits,
-                    "describe": c.describe.as_ref().map(|d| self.md(&d.src)),
-                })
-            }).collect::<Vec<_>>(),
-            "navi_json": self.s.navi,
+            "id": c.id, "anchor": format!("cap-{}", c.id), "label": c.label,
+            "when": expand(p, &words::condition(p, &c.when)),
+            "limits": limits,
+            "describe": c.describe.as_ref().map(|d| self.md(&d.src)),
         })
     }
 
@@ -1307,8 +1002,8 @@ impl Data<'_, '_> {
             "explanation": words::explain(p, a),
             "facts": {
                 "channel": p.channels[f.channel].label,
-                "conduct": format!("{} {}", p.conduct.levels[f.conduct].id, p.conduct.levels[f.conduct].label),
-                "demand": format!("{} {}", p.demand.levels[f.demand].id, p.demand.levels[f.demand].label),
+                "conduct": words::level(p, AxisKind::Conduct, f.conduct),
+                "demand": words::level(p, AxisKind::Demand, f.demand),
                 "conduct_types": names(&a.conduct_types, &|i| p.conduct_types[i].label.clone()),
                 "demand_types": names(&a.demand_types, &|i| p.demand_types[i].label.clone()),
                 "tags": names(&f.tags, &|i| p.tags[i].label.clone()),

@@ -72,7 +72,9 @@ pub fn normalize(s: &str) -> String {
 /// A token of a text: its string and whether it belongs to the core of its term.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Token {
+    /// A word, a pair of kana/kanji, or a lone kanji (normalised).
     pub text: String,
+    /// Part of its term's core (no trailing hiragana): a query needs it to match.
     pub core: bool,
 }
 
@@ -167,25 +169,35 @@ pub fn hash(token: &str) -> u32 {
     h
 }
 
-/// The term frequencies of one section, weighted by field, and its length.
-fn weigh(d: &Doc) -> (Vec<(String, f32)>, f32) {
-    let mut tf: HashMap<String, f32> = HashMap::new();
-    let mut len = 0.0;
-    for (text, w) in [
+/// A section's fields with their weights.
+fn fields(d: &Doc) -> [(&str, f32); 4] {
+    [
         (&d.title, TITLE),
         (&d.text, TEXT),
         (&d.keys, KEYS),
         (&d.handles, HANDLES),
-    ] {
-        let norm = normalize(text);
-        for t in tokens(&norm) {
-            len += 1.0;
+    ]
+}
+
+/// A section's length in tokens, all fields together (BM25's document length).
+fn length(d: &Doc) -> f32 {
+    fields(d)
+        .iter()
+        .map(|(text, _)| tokens(&normalize(text)).len() as f32)
+        .sum()
+}
+
+/// The term frequencies of one section, weighted by field, sorted by token.
+fn weigh(d: &Doc) -> Vec<(String, f32)> {
+    let mut tf: HashMap<String, f32> = HashMap::new();
+    for (text, w) in fields(d) {
+        for t in tokens(&normalize(text)) {
             *tf.entry(t.text).or_insert(0.0) += w;
         }
     }
     let mut v: Vec<(String, f32)> = tf.into_iter().collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
-    (v, len)
+    v
 }
 
 /// JSON text of a string (quotes and escapes), safe inside a `<script>` file.
@@ -195,39 +207,31 @@ fn js_string(s: &str) -> String {
         .replace("</", "<\\/")
 }
 
-/// The index files under `search/`, in memory (see [`index_each`]).
-pub fn index(docs: &[Doc], synonyms: &[(String, Vec<String>)]) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    let _ = index_each(docs, synonyms, &mut |p, b| -> Result<(), ()> {
-        files.push((p, b));
-        Ok(())
-    });
-    files
-}
-
-/// The index files under `search/`: `index.js` (sizes and synonyms), `t<N>.js` (postings by
-/// token hash), `d<N>.js` (section texts), each handed to `emit` as soon as it is written.
-/// Deterministic: the same sections give the same bytes.
-pub fn index_each<E>(
+/// The index files under `search/`: `t<N>.js` (postings by token hash), `d<N>.js` (section
+/// texts), and last `index.js` (sizes and synonyms), each handed to `emit` as soon as it is
+/// written. Deterministic: the same sections give the same bytes.
+pub(super) fn index_each<E>(
     docs: &[Doc],
     synonyms: &[(String, Vec<String>)],
     emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), E>,
 ) -> Result<(), E> {
-    // Lengths first (for BM25's average), then weights a block of sections at a time, so the
-    // term lists of all sections are never held at once.
-    let lens: Vec<f32> = docs
-        .par_iter()
-        .map(|d| {
-            [&d.title, &d.text, &d.keys, &d.handles]
-                .iter()
-                .map(|t| tokens(&normalize(t)).len() as f32)
-                .sum()
-        })
-        .collect();
+    let shards = write_shards(postings(docs), emit)?;
+    let starts = write_texts(docs, emit)?;
+    emit(
+        "search/index.js".into(),
+        meta(docs, shards, &starts, synonyms).into_bytes(),
+    )
+}
+
+/// Every token's postings: the sections it occurs in, with its BM25 weight there (×100).
+/// Lengths first (for BM25's average), then weights a block of sections at a time, so the term
+/// lists of all sections are never held at once.
+fn postings(docs: &[Doc]) -> HashMap<String, Postings> {
+    let lens: Vec<f32> = docs.par_iter().map(length).collect();
     let avg = (lens.iter().sum::<f32>() / lens.len().max(1) as f32).max(1.0);
-    let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+    let mut postings: HashMap<String, Postings> = HashMap::new();
     for (block, chunk) in docs.chunks(BLOCK).enumerate() {
-        let weighed: Vec<Vec<(String, f32)>> = chunk.par_iter().map(|d| weigh(d).0).collect();
+        let weighed: Vec<Vec<(String, f32)>> = chunk.par_iter().map(weigh).collect();
         for (k, tf) in weighed.into_iter().enumerate() {
             let id = block * BLOCK + k;
             let norm = 1.0 - B + B * lens[id] / avg;
@@ -238,6 +242,15 @@ pub fn index_each<E>(
             }
         }
     }
+    postings
+}
+
+/// The postings in shards of about [`SHARD_BYTES`] by token hash (`t<N>.js`, tokens sorted,
+/// section numbers as differences); returns how many shards there are.
+fn write_shards<E>(
+    postings: HashMap<String, Postings>,
+    emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<usize, E> {
     let total: usize = postings.values().map(|p| p.len() * 8 + 16).sum();
     let shards = (total / SHARD_BYTES).clamp(1, 1 << 14);
     let mut by_shard: Vec<Vec<(&str, &Postings)>> = vec![Vec::new(); shards];
@@ -266,20 +279,30 @@ pub fn index_each<E>(
         s.push_str("});\n");
         emit(format!("search/t{n}.js"), s.into_bytes())?;
     }
-    drop(postings);
-    // Section texts in chunks of about CHUNK_BYTES; `index.js` lists each chunk's first section.
+    Ok(shards)
+}
+
+/// Section texts (url, title, page, text) in chunks of about [`CHUNK_BYTES`] (`d<N>.js`);
+/// returns each chunk's first section.
+fn write_texts<E>(
+    docs: &[Doc],
+    emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<Vec<usize>, E> {
     let mut starts = Vec::new();
     let mut chunk = String::new();
     let mut first = 0usize;
+    let mut flush = |starts: &mut Vec<usize>, first: usize, chunk: &str| {
+        let n = starts.len();
+        starts.push(first);
+        emit(
+            format!("search/d{n}.js"),
+            format!("mamoruSearch.docs({n},{first},[{chunk}]);\n").into_bytes(),
+        )
+    };
     for (id, d) in docs.iter().enumerate() {
         if chunk.len() > CHUNK_BYTES {
-            let n = starts.len();
-            emit(
-                format!("search/d{n}.js"),
-                format!("mamoruSearch.docs({n},{first},[{chunk}]);\n").into_bytes(),
-            )?;
+            flush(&mut starts, first, &chunk)?;
             chunk.clear();
-            starts.push(first);
             first = id;
         }
         if !chunk.is_empty() {
@@ -294,28 +317,30 @@ pub fn index_each<E>(
         ));
     }
     if !docs.is_empty() {
-        let n = starts.len();
-        emit(
-            format!("search/d{n}.js"),
-            format!("mamoruSearch.docs({n},{first},[{chunk}]);\n").into_bytes(),
-        )?;
-        starts.push(first);
+        flush(&mut starts, first, &chunk)?;
     }
+    Ok(starts)
+}
+
+/// `index.js`: how many sections and shards, each section's page (as a small number, for
+/// results from many pages), each text chunk's first section, and the synonyms.
+fn meta(
+    docs: &[Doc],
+    shards: usize,
+    starts: &[usize],
+    synonyms: &[(String, Vec<String>)],
+) -> String {
+    let list = |items: Vec<String>| items.join(",");
     let syn: Vec<String> = synonyms
         .iter()
         .map(|(term, words)| {
             format!(
                 "[{},[{}]]",
                 js_string(term),
-                words
-                    .iter()
-                    .map(|w| js_string(w))
-                    .collect::<Vec<_>>()
-                    .join(",")
+                list(words.iter().map(|w| js_string(w)).collect())
             )
         })
         .collect();
-    // The page of each section, as a small number (for results from many pages).
     let mut page_ids: HashMap<&str, usize> = HashMap::new();
     let pages: Vec<String> = docs
         .iter()
@@ -325,18 +350,13 @@ pub fn index_each<E>(
             page_ids.entry(file).or_insert(n).to_string()
         })
         .collect();
-    let meta = format!(
+    format!(
         "mamoruSearch.meta({{\"docs\":{},\"shards\":{shards},\"pages\":[{}],\"chunks\":[{}],\"synonyms\":[{}]}});\n",
         docs.len(),
-        pages.join(","),
-        starts
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-        syn.join(",")
-    );
-    emit("search/index.js".into(), meta.into_bytes())
+        list(pages),
+        list(starts.iter().map(|s| s.to_string()).collect()),
+        list(syn)
+    )
 }
 
 #[cfg(test)]

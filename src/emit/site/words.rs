@@ -8,50 +8,38 @@ fn join(labels: Vec<String>) -> String {
     labels.join("・")
 }
 
+/// A list key of a condition in words: `prefix` and the labels of its ids.
+fn listed<'p>(
+    prefix: &str,
+    ids: &Option<Vec<usize>>,
+    label: impl Fn(usize) -> &'p str,
+) -> Option<String> {
+    let ids = ids.as_ref()?;
+    Some(format!(
+        "{prefix}{}",
+        join(ids.iter().map(|&i| label(i).to_string()).collect())
+    ))
+}
+
 /// `判定: グレーゾーン ／ 事象: 警告後も続く`: every key of a condition, in order.
 pub fn condition(p: &Policy, c: &Cond) -> String {
     let mut parts = Vec::new();
-    let names =
-        |ids: &[usize], f: &dyn Fn(usize) -> String| join(ids.iter().map(|&i| f(i)).collect());
-    if let Some(v) = &c.channel {
-        parts.push(format!(
-            "窓口: {}",
-            names(v, &|i| p.channels[i].label.clone())
-        ));
-    }
-    if let Some(v) = &c.verdict {
-        parts.push(format!(
-            "判定: {}",
-            names(v, &|i| p.verdicts[i].label.clone())
-        ));
-    }
+    parts.extend(listed("窓口: ", &c.channel, |i| &p.channels[i].label));
+    parts.extend(listed("判定: ", &c.verdict, |i| &p.verdicts[i].label));
     if let Some(l) = c.conduct_at_least {
         parts.push(format!("行為: {}以上", p.conduct.levels[l].label));
     }
     if let Some(l) = c.demand_at_least {
         parts.push(format!("要求: {}以上", p.demand.levels[l].label));
     }
-    if let Some(v) = &c.conduct_types {
-        parts.push(format!(
-            "行為類型: {}",
-            names(v, &|i| p.conduct_types[i].label.clone())
-        ));
-    }
-    if let Some(v) = &c.demand_types {
-        parts.push(format!(
-            "要求類型: {}",
-            names(v, &|i| p.demand_types[i].label.clone())
-        ));
-    }
-    if let Some(v) = &c.tags {
-        parts.push(format!("該当: {}", names(v, &|i| p.tags[i].label.clone())));
-    }
-    if let Some(v) = &c.party {
-        parts.push(format!(
-            "相手方: {}",
-            names(v, &|i| p.parties[i].label.clone())
-        ));
-    }
+    parts.extend(listed("行為類型: ", &c.conduct_types, |i| {
+        &p.conduct_types[i].label
+    }));
+    parts.extend(listed("要求類型: ", &c.demand_types, |i| {
+        &p.demand_types[i].label
+    }));
+    parts.extend(listed("該当: ", &c.tags, |i| &p.tags[i].label));
+    parts.extend(listed("相手方: ", &c.party, |i| &p.parties[i].label));
     if let Some(t) = c.targeted {
         parts.push(if t {
             "担当者個人を標的にしている".to_string()
@@ -68,9 +56,7 @@ pub fn condition(p: &Policy, c: &Cond) -> String {
     if let Some(n) = c.repeats_at_least {
         parts.push(format!("繰り返し{n}回以上"));
     }
-    if let Some(v) = &c.event {
-        parts.push(names(v, &|i| p.events[i].label.clone()));
-    }
+    parts.extend(listed("", &c.event, |i| &p.events[i].label));
     if let Some(n) = &c.not {
         parts.push(format!("（{}）を除く", condition(p, n)));
     }
@@ -158,12 +144,30 @@ pub fn branch(p: &Policy, f: &Flow, step: usize, bi: usize) -> String {
     "それ以外".into()
 }
 
+/// Whose staff a role is, in the manual's words: 委託先 (vendor), 自社 (in house), 外部 (outside).
 pub fn org(o: Org) -> &'static str {
     match o {
         Org::Vendor => "委託先",
         Org::Inhouse => "自社",
         Org::External => "外部",
     }
+}
+
+/// An axis in the manual's words: 行為 (conduct) or 要求 (demand).
+pub fn axis_name(axis: AxisKind) -> &'static str {
+    match axis {
+        AxisKind::Conduct => "行為",
+        AxisKind::Demand => "要求",
+    }
+}
+
+/// A level of an axis as the manual names it: its id and label (`c2 暴言`).
+pub fn level(p: &Policy, axis: AxisKind, i: usize) -> String {
+    let l = match axis {
+        AxisKind::Conduct => &p.conduct.levels[i],
+        AxisKind::Demand => &p.demand.levels[i],
+    };
+    format!("{} {}", l.id, l.label)
 }
 
 /// Why a case got its verdict, for the manual: a renderer of [`Assessment::why`] in the
@@ -185,10 +189,7 @@ pub fn explain(p: &Policy, a: &Assessment) -> String {
             } => format!(
                 "類型「{}」により{}が{}から{}に上がる",
                 p.types(axis)[ty].label,
-                match axis {
-                    AxisKind::Conduct => "行為",
-                    AxisKind::Demand => "要求",
-                },
+                axis_name(axis),
                 level(axis, from),
                 level(axis, to)
             ),
@@ -215,10 +216,7 @@ pub fn explain(p: &Policy, a: &Assessment) -> String {
                 "「{}」に当たるため、類型「{}」による{}の引き上げを{}ではなく{}までにとどめる",
                 p.caps[cap].label,
                 p.types(axis)[ty].label,
-                match axis {
-                    AxisKind::Conduct => "行為",
-                    AxisKind::Demand => "要求",
-                },
+                axis_name(axis),
                 level(axis, from),
                 level(axis, to)
             ),
