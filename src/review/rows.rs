@@ -5,11 +5,12 @@
 //! Architecture invariant: the row's values are checked here and nowhere else; a value that
 //! looks like personal data rejects the row before anything could copy it.
 
-use super::input::{Cells, Raw, fold};
+use super::input::{Accept, Cells, FileInfo, Format, Opened, Raw, fold, read_csv, read_jsonl};
 use super::messages::{Col, Problem};
 use crate::bundle::Bundle;
 use crate::model::{ColumnValue, IdSet, REVIEW_COLUMNS};
 use crate::policy::Facts;
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -134,6 +135,44 @@ impl Reader {
             })
             .collect();
         Ok(Reader { lookups, tz })
+    }
+
+    /// Read an opened export and check its rows: `take` gets each row's line and the row (or
+    /// why it is rejected), in file order. CSV records are checked in parallel, a batch at a
+    /// time.
+    pub(crate) fn rows(
+        &self,
+        opened: Opened,
+        accept: &Accept,
+        info: &mut FileInfo,
+        mut take: impl FnMut(u64, Result<Row<'static>, Problem>),
+    ) -> std::io::Result<()> {
+        match opened.format {
+            Format::Csv(delimiter) => read_csv(
+                opened.reader,
+                delimiter,
+                accept,
+                info,
+                |layout, records, meta| {
+                    let checked: Vec<Result<Row<'static>, Problem>> = records
+                        .par_iter()
+                        .zip(meta)
+                        .map(|(rec, (_, broken))| match broken {
+                            Some(p) => Err(*p),
+                            None => layout
+                                .cells(rec)
+                                .and_then(|cells| self.row(&cells).map(Row::into_owned)),
+                        })
+                        .collect();
+                    for ((line, _), row) in meta.iter().zip(checked) {
+                        take(*line, row);
+                    }
+                },
+            ),
+            Format::Jsonl => read_jsonl(opened.reader, accept, info, |line, cells| {
+                take(line, cells.and_then(|c| self.row(&c).map(Row::into_owned)))
+            }),
+        }
     }
 
     /// Check a row and turn it into what the review counts.
