@@ -160,6 +160,17 @@ pub enum Change {
     Steady,
 }
 
+impl Change {
+    /// The change's code in `review.json` (`trend[].change`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Change::Improved => "improved",
+            Change::Slipped => "slipped",
+            Change::Steady => "steady",
+        }
+    }
+}
+
 /// Compare `now` with `before` (each kappa with its interval).
 pub fn change(before: (f64, f64, f64), now: (f64, f64, f64)) -> Change {
     let se = |(_, low, high): (f64, f64, f64)| (high - low) / (2.0 * Z95);

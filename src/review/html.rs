@@ -123,7 +123,7 @@ fn trend_chart(r: &Review, shown: &Shown) -> Option<String> {
 }
 
 /// The page's data: the review as shown, with its charts, and the links into the manual.
-fn context(v: &View, shown: &Shown) -> Value {
+pub(super) fn context(v: &View, shown: &Shown) -> Value {
     let mut review = serde_json::to_value(shown).unwrap_or_default();
     if let Value::Object(o) = &mut review {
         o.insert(

@@ -391,14 +391,20 @@ pub fn read_csv(
         return Ok(());
     }
     let layout = CsvLayout::of_header(&header, accept, info);
-    // Records are read into a reused pool: no allocation per row once it is warm.
-    let mut pool: Vec<csv::ByteRecord> = (0..BATCH).map(|_| csv::ByteRecord::new()).collect();
+    // Records are read into a reused pool (grown to a batch as needed): no allocation per row
+    // once it is warm.
+    let mut pool: Vec<csv::ByteRecord> = Vec::new();
     let mut meta: Vec<(u64, Option<Problem>)> = Vec::with_capacity(BATCH);
     loop {
         let n = meta.len();
-        let done = match rdr.read_byte_record(&mut pool[n]) {
+        if pool.len() == n {
+            pool.push(csv::ByteRecord::new());
+        }
+        let Some(rec) = pool.get_mut(n) else {
+            break;
+        };
+        let done = match rdr.read_byte_record(rec) {
             Ok(true) => {
-                let rec = &pool[n];
                 // A line holding nothing but separators is a blank line.
                 if !rec
                     .iter()
@@ -422,7 +428,7 @@ pub fn read_csv(
             },
         };
         if meta.len() == BATCH || done && !meta.is_empty() {
-            each(&layout, &pool[..meta.len()], &meta);
+            each(&layout, pool.get(..meta.len()).unwrap_or_default(), &meta);
             meta.clear();
         }
         if done {

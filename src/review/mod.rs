@@ -321,6 +321,48 @@ pub(crate) fn tally_exports<'p>(
     Ok(tally.finish(bundle, engine.policy(), &infos))
 }
 
+/// One export held in memory, reviewed and laid out as `review.json`, `review.md` and the data
+/// and charts of `index.html`, writing nothing: the reading, the row checks, the tally and the
+/// report of [`run`], for the fuzz target. `ext` is the export's extension (empty for none).
+pub(crate) fn review_in_memory(
+    bundle: &Bundle,
+    engine: &Engine,
+    reader: &Reader,
+    ext: &str,
+    bytes: Vec<u8>,
+    forced: Option<&'static encoding_rs::Encoding>,
+) -> Result<Vec<String>, Fatal> {
+    let path = Path::new("export");
+    let size = bytes.len() as u64;
+    let opened = input::sniff(std::io::Cursor::new(bytes), size, ext, forced)
+        .map_err(Fatal::io("io-read", path))?;
+    let max_listed = 20;
+    let rows = opened.estimated_rows;
+    let tallied = tally_exports(
+        bundle,
+        engine,
+        reader,
+        max_listed,
+        rows,
+        [Ok((path, opened))],
+    )?;
+    let view = View {
+        bundle,
+        policy: engine.policy(),
+        review: &tallied.review,
+        manual: Some("../manual/"),
+        rejected_ja: &tallied.rejected_ja,
+        max_listed,
+    };
+    let shown = Shown::new(&view);
+    // The page's data and charts; not the template, whose parsing would take most of the time.
+    Ok(vec![
+        report_json(&tallied.review),
+        markdown::render(&shown),
+        html::context(&view, &shown).to_string(),
+    ])
+}
+
 /// `review.json`: pretty-printed with a trailing newline.
 pub fn report_json(r: &Review) -> String {
     let mut s = serde_json::to_string_pretty(r).unwrap_or_default();
