@@ -9,7 +9,7 @@
 //!
 //! ```
 //! # let policy = mamoru::ops::check(&mamoru::ops::Input::Builtin).unwrap().policy.unwrap();
-//! # let bundle = mamoru::emit::bundle::build(&policy, None, vec![]);
+//! # let bundle = mamoru::emit::bundle::build(&policy, None);
 //! let d = mamoru::diff::diff(&bundle, &bundle);
 //! assert!(d.is_empty());
 //! assert_eq!(d.summary(), ["no semantic change"]);

@@ -102,7 +102,7 @@ fn example() -> &'static (crate::bundle::Bundle, crate::bundle::Engine) {
     EXAMPLE.get_or_init(|| {
         let checked = ops::check(&Input::Builtin).expect("the example checks");
         let p = checked.policy.expect("the example compiles");
-        let bundle = crate::emit::bundle::build(&p, None, Vec::new());
+        let bundle = crate::emit::bundle::build(&p, None);
         let engine = bundle.engine().expect("the example's bundle loads");
         (bundle, engine)
     })

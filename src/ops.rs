@@ -3,7 +3,7 @@
 pub use crate::error::Fatal;
 pub use crate::pipeline::{
     BUILTIN, Checked, Input, MAX_UPSTREAMS, builtin_files, check, check_in_session, check_signed,
-    check_with, lineage_of,
+    check_with,
 };
 
 use crate::diag::{Code, Diagnostic};
@@ -199,7 +199,13 @@ pub fn build_with(
         Input::Dir(dir) => crate::load::revision(dir),
         Input::Builtin | Input::Memory { .. } => None,
     };
-    let bundle = crate::emit::bundle::build(policy, revision.clone(), lineage_of(&policy.lineage));
+    let ctx = crate::emit::BuildContext {
+        policy,
+        runs: checked.judged.iter().map(|j| &j.run).collect(),
+        revision,
+        overrides: &checked.sources.assets,
+    };
+    let bundle = ctx.bundle();
     // The OPA bundle is made before anything is written: a policy that cannot be exported
     // writes nothing. Inside `--out` it is published with the folder, elsewhere on its own.
     let mut opa_bytes = match &extras.opa {
@@ -245,10 +251,7 @@ pub fn build_with(
         )
     });
     if result.is_ok() && !opts.bundle_only {
-        let meta = crate::emit::site::Meta { revision };
-        let runs: Vec<_> = checked.judged.iter().map(|j| &j.run).collect();
-        result =
-            crate::emit::site::render_each(policy, &runs, &checked.sources.assets, &meta, &put);
+        result = crate::emit::site::render_each(&ctx, &put);
     }
     if let Some(rel) = opa_inside {
         result = result.and_then(|()| put(rel, opa_bytes.take().unwrap_or_default()));
@@ -345,9 +348,7 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
             path = dir.display().to_string()
         )));
     }
-    let digest = crate::emit::bundle::build(p, None, lineage_of(&p.lineage))
-        .manifest
-        .digest;
+    let digest = crate::emit::bundle::build(p, None).manifest.digest;
     let v = semver::Version::parse(&p.manifest.version)
         .map_err(|e| Fatal::Usage(msg!("bad-upstream-version", detail = e.to_string())))?;
     std::fs::create_dir_all(dir).map_err(Fatal::io("io-create", dir))?;
@@ -394,11 +395,7 @@ pub fn bundle_of(path: &Path) -> Result<crate::bundle::Bundle, Fatal> {
         let p = checked.policy.as_ref().ok_or_else(|| {
             Fatal::Usage(msg!("cannot-compile", path = path.display().to_string()))
         })?;
-        return Ok(crate::emit::bundle::build(
-            p,
-            crate::load::revision(path),
-            lineage_of(&p.lineage),
-        ));
+        return Ok(crate::emit::bundle::build(p, crate::load::revision(path)));
     }
     read_bundle(path)
 }

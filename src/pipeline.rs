@@ -324,10 +324,7 @@ fn check_layer(
         return alone(own);
     };
     up_policy.lineage = up.lineage.clone();
-    let lineage: Vec<crate::bundle::Lineage> = lineage_of(&up.lineage);
-    let digest = crate::emit::bundle::build(&up_policy, None, lineage)
-        .manifest
-        .digest;
+    let digest = crate::emit::bundle::build(&up_policy, None).manifest.digest;
     diags.extend(resolve::check_upstream(
         &ext,
         &at,
@@ -355,15 +352,4 @@ fn check_layer(
         rules,
         lineage,
     }
-}
-
-/// Lineage as the bundle lists it.
-pub fn lineage_of(l: &[(String, String, String)]) -> Vec<crate::bundle::Lineage> {
-    l.iter()
-        .map(|(policy, version, digest)| crate::bundle::Lineage {
-            policy: policy.clone(),
-            version: version.clone(),
-            digest: Some(digest.clone()),
-        })
-        .collect()
 }

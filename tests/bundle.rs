@@ -15,7 +15,7 @@ fn mamoru() -> Command {
 
 static EXAMPLE: LazyLock<Bundle> = LazyLock::new(|| {
     let checked = ops::check(&Input::Builtin).unwrap();
-    mamoru::emit::bundle::build(checked.policy.as_ref().unwrap(), None, vec![])
+    mamoru::emit::bundle::build(checked.policy.as_ref().unwrap(), None)
 });
 
 #[test]

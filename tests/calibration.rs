@@ -34,7 +34,7 @@ fn the_example_agrees_with_its_calibration_set() {
     let set = scenarios();
     assert!(set.len() >= 30, "the set needs 30 scenarios or more");
     let checked = ops::check(&Input::Builtin).unwrap();
-    let bundle = mamoru::emit::bundle::build(checked.policy.as_ref().unwrap(), None, vec![]);
+    let bundle = mamoru::emit::bundle::build(checked.policy.as_ref().unwrap(), None);
     let dir = tempfile::tempdir().unwrap();
     let bundle_path = dir.path().join("bundle.json");
     std::fs::write(&bundle_path, mamoru::emit::bundle::render(&bundle)).unwrap();

@@ -21,7 +21,7 @@ fn bundle_of(input: &Input) -> Bundle {
             ))
         )
     });
-    mamoru::emit::bundle::build(policy, None, vec![])
+    mamoru::emit::bundle::build(policy, None)
 }
 
 static EXAMPLE: LazyLock<Bundle> = LazyLock::new(|| bundle_of(&Input::Builtin));
@@ -72,7 +72,7 @@ fn identical_bundles_give_an_empty_diff() {
 #[test]
 fn another_source_revision_alone_is_no_semantic_change() {
     let policy = ops::check(&Input::Builtin).unwrap().policy.unwrap();
-    let at = mamoru::emit::bundle::build(&policy, Some("0123abc".into()), vec![]);
+    let at = mamoru::emit::bundle::build(&policy, Some("0123abc".into()));
     assert_ne!(at.manifest.digest, EXAMPLE.manifest.digest);
     let d = diff(&EXAMPLE, &at);
     assert!(d.is_empty(), "{}", d.text());

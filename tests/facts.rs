@@ -151,7 +151,7 @@ fn several_caps_take_the_lowest_limit_and_never_lower_the_given_level() {
 }
 
 fn bundle_of(p: &Policy) -> Bundle {
-    mamoru::emit::bundle::build(p, None, vec![])
+    mamoru::emit::bundle::build(p, None)
 }
 
 #[test]

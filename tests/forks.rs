@@ -84,7 +84,7 @@ fn a_replaced_flow_needs_a_record_and_is_marked_overridden() {
         .unwrap()
         .policy
         .unwrap();
-    let bundle = mamoru::emit::bundle::build(&p, None, ops::lineage_of(&p.lineage));
+    let bundle = mamoru::emit::bundle::build(&p, None);
     let v = serde_json::to_value(&bundle).unwrap();
     assert_eq!(v["provenance"]["flows/phone"]["status"], "overridden");
     assert_eq!(

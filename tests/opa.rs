@@ -64,7 +64,7 @@ fn bundle_of(input: &Input) -> Bundle {
     let checked = ops::check(input).expect("readable policy");
     assert_eq!(checked.errors(), 0, "the policy has errors");
     let policy = checked.policy.expect("compiled policy");
-    mamoru::emit::bundle::build(&policy, None, ops::lineage_of(&policy.lineage))
+    mamoru::emit::bundle::build(&policy, None)
 }
 
 /// The Rego of a bundle, loaded into regorus with the bundle as `data.mamoru.policy`.

@@ -23,7 +23,7 @@ fn mamoru() -> Command {
 
 static BUNDLE: LazyLock<Bundle> = LazyLock::new(|| {
     let checked = ops::check(&Input::Builtin).unwrap();
-    mamoru::emit::bundle::build(checked.policy.as_ref().unwrap(), None, vec![])
+    mamoru::emit::bundle::build(checked.policy.as_ref().unwrap(), None)
 });
 static ENGINE: LazyLock<Engine> = LazyLock::new(|| BUNDLE.engine().unwrap());
 

@@ -7,7 +7,7 @@
 //! ```
 //! use mamoru::bundle::{Bundle, Contact};
 //! # let policy = mamoru::ops::check(&mamoru::ops::Input::Builtin).unwrap().policy.unwrap();
-//! # let json = mamoru::emit::bundle::render(&mamoru::emit::bundle::build(&policy, None, vec![]));
+//! # let json = mamoru::emit::bundle::render(&mamoru::emit::bundle::build(&policy, None));
 //! let bundle = Bundle::from_json(&json).unwrap();
 //! let engine = bundle.engine().unwrap();
 //! let contact: Contact = serde_json::from_str(

@@ -480,7 +480,7 @@ mod tests {
 
     static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
         let checked = crate::ops::check(&crate::ops::Input::Builtin).unwrap();
-        let b = crate::emit::bundle::build(checked.policy.as_ref().unwrap(), None, vec![]);
+        let b = crate::emit::bundle::build(checked.policy.as_ref().unwrap(), None);
         b.engine().unwrap()
     });
 
@@ -488,7 +488,7 @@ mod tests {
     static FACTS: LazyLock<Engine> = LazyLock::new(|| {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/facts");
         let checked = crate::ops::check(&crate::ops::Input::Dir(dir)).unwrap();
-        let b = crate::emit::bundle::build(checked.policy.as_ref().unwrap(), None, vec![]);
+        let b = crate::emit::bundle::build(checked.policy.as_ref().unwrap(), None);
         b.engine().unwrap()
     });
 

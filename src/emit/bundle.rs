@@ -50,8 +50,9 @@ pub fn summary(markdown: &str) -> String {
         .join("")
 }
 
-/// Build the bundle of a policy. `revision` is the source revision when known.
-pub fn build(p: &Policy, revision: Option<String>, lineage: Vec<b::Lineage>) -> Bundle {
+/// Build the bundle of a policy. `revision` is the source revision when known; the lineage
+/// (the upstreams a fork was merged from) is the policy's own.
+pub fn build(p: &Policy, revision: Option<String>) -> Bundle {
     let level = |l: &crate::policy::Named| b::Level {
         id: l.id.clone(),
         label: l.label.clone(),
@@ -74,7 +75,7 @@ pub fn build(p: &Policy, revision: Option<String>, lineage: Vec<b::Lineage>) -> 
             version: p.manifest.version.clone(),
             revision,
             effective_from: p.manifest.effective_from.clone(),
-            lineage,
+            lineage: lineage(&p.lineage),
             digest: String::new(),
         },
         axes: b::Axes {
@@ -332,6 +333,17 @@ pub fn build(p: &Policy, revision: Option<String>, lineage: Vec<b::Lineage>) -> 
     };
     bundle.manifest.digest = bundle.compute_digest();
     bundle
+}
+
+/// The upstreams a fork was merged from (policy id, version, digest), as the bundle lists them.
+fn lineage(l: &[(String, String, String)]) -> Vec<b::Lineage> {
+    l.iter()
+        .map(|(policy, version, digest)| b::Lineage {
+            policy: policy.clone(),
+            version: version.clone(),
+            digest: Some(digest.clone()),
+        })
+        .collect()
 }
 
 /// `bundle.json`: pretty-printed, keys sorted, trailing newline; byte-identical for the same

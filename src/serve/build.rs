@@ -18,12 +18,12 @@
 use super::messages::Lang;
 use super::site;
 use super::state::{Bytes, ErrorView, Shared, Snapshot, Snippet};
-use crate::emit::site::Meta;
 use crate::load::{LoadOptions, Session, Sources, absolute};
 use crate::msg;
 use crate::ops::{self, Checked, Input};
 use crate::policy::Policy;
 use crate::report::Resolved;
+use crate::serve::site::Meta;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;

@@ -14,12 +14,35 @@
 //! groups.
 
 use crate::compile::cases::CaseRun;
-use crate::emit::site::{Meta, Page, Site};
+use crate::emit::BuildContext;
+use crate::emit::site::{Page, Site};
 use crate::policy::Policy;
 use rayon::prelude::*;
 use std::hash::{Hash, Hasher};
 
 pub type Files = Vec<(String, Vec<u8>)>;
+
+/// Where the manual came from, for its footer.
+#[derive(Clone, Debug, Default)]
+pub struct Meta {
+    /// The source revision (git commit) when known.
+    pub revision: Option<String>,
+}
+
+/// The emitters' context for one render.
+fn context<'a>(
+    p: &'a Policy,
+    runs: &'a [CaseRun],
+    assets: &'a [(String, Vec<u8>)],
+    meta: &Meta,
+) -> BuildContext<'a> {
+    BuildContext {
+        policy: p,
+        runs: runs.iter().collect(),
+        revision: meta.revision.clone(),
+        overrides: assets,
+    }
+}
 
 /// Pages rendered only with every case.
 const WHOLE: &[&str] = &["cases.html", "criteria.html", "print.html"];
@@ -85,10 +108,9 @@ pub fn render(
     assets: &[(String, Vec<u8>)],
     meta: &Meta,
 ) -> Result<Files, String> {
-    let refs: Vec<&CaseRun> = runs.iter().collect();
-    let mut files = crate::emit::site::render(p, &refs, assets, meta).map_err(|e| e.0)?;
-    let bundle =
-        crate::emit::bundle::build(p, meta.revision.clone(), crate::ops::lineage_of(&p.lineage));
+    let ctx = context(p, runs, assets, meta);
+    let mut files = crate::emit::site::render(&ctx).map_err(|e| e.0)?;
+    let bundle = ctx.bundle();
     files.push((
         "bundle.json".into(),
         crate::emit::bundle::render(&bundle).into_bytes(),
@@ -108,7 +130,7 @@ pub fn render_part(
     assets: &[(String, Vec<u8>)],
     meta: &Meta,
 ) -> Result<Files, String> {
-    let site = Site::new(p, runs.iter().collect(), assets, meta).map_err(|e| e.0)?;
+    let site = Site::new(&context(p, runs, assets, meta)).map_err(|e| e.0)?;
     let pages: Vec<Page> = site
         .pages()
         .into_iter()

@@ -17,6 +17,7 @@ mod words;
 pub use markdown::{heading_id, sanitize};
 
 use crate::compile::cases::CaseRun;
+use crate::emit::BuildContext;
 use crate::emit::text::expand;
 use crate::emit::urls;
 use crate::policy::{AxisKind, Policy, format_duration_ja};
@@ -31,11 +32,6 @@ use std::sync::Mutex;
 /// override them file by file.
 pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 pub static ASSETS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/site");
-
-/// Where the manual came from, for its footer.
-pub struct Meta {
-    pub revision: Option<String>,
-}
 
 /// Why the site could not be rendered (a broken template override, a file not written).
 #[derive(Debug)]
@@ -106,14 +102,11 @@ pub struct Site<'a> {
 }
 
 impl<'a> Site<'a> {
-    /// Prepare a manual: templates (with the policy's overrides) and diagrams. `runs` are the
-    /// policy's cases as the compile stage ran them, in case order: the site never re-runs them.
-    pub fn new(
-        p: &'a Policy,
-        runs: Vec<&'a CaseRun>,
-        overrides: &[(String, Vec<u8>)],
-        meta: &Meta,
-    ) -> Result<Site<'a>, SiteError> {
+    /// Prepare a manual: templates (with the policy's overrides) and diagrams. The context's
+    /// `runs` are the policy's cases as the compile stage ran them: the site never re-runs them.
+    pub fn new(ctx: &BuildContext<'a>) -> Result<Site<'a>, SiteError> {
+        let (p, overrides) = (ctx.policy, ctx.overrides);
+        let runs = ctx.runs.clone();
         let mut tera = tera::Tera::new();
         tera.autoescape_on([".html"]);
         tera.register_function("range", bounded_range);
@@ -129,7 +122,7 @@ impl<'a> Site<'a> {
             "lang": m.lang,
             "slogan": m.slogan.as_ref().map(|s| expand(p, &s.src)),
             "version": m.version,
-            "revision": meta.revision,
+            "revision": ctx.revision,
             "effective_from": m.effective_from,
             "organization": m.organization,
             "created": m.created,
@@ -730,14 +723,9 @@ fn bounded_range(kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<Vec<
 }
 
 /// Render the whole manual in memory (sorted by path).
-pub fn render(
-    p: &Policy,
-    runs: &[&CaseRun],
-    overrides: &[(String, Vec<u8>)],
-    meta: &Meta,
-) -> Result<Files, SiteError> {
+pub fn render(ctx: &BuildContext) -> Result<Files, SiteError> {
     let out = Mutex::new(Vec::new());
-    render_each(p, runs, overrides, meta, &|path: String, bytes: Vec<u8>| {
+    render_each(ctx, &|path: String, bytes: Vec<u8>| {
         out.lock()
             .map_err(|_| SiteError("a page failed".into()))?
             .push((path, bytes));
@@ -753,13 +741,11 @@ pub fn render(
 /// Render every file of the manual in parallel and hand each to `sink` as soon as it is ready
 /// (in no particular order), so a build can stream the site to disk instead of holding it.
 pub fn render_each(
-    p: &Policy,
-    runs: &[&CaseRun],
-    overrides: &[(String, Vec<u8>)],
-    meta: &Meta,
+    ctx: &BuildContext,
     sink: &(dyn Fn(String, Vec<u8>) -> Result<(), SiteError> + Sync),
 ) -> Result<(), SiteError> {
-    let site = Site::new(p, runs.to_vec(), overrides, meta)?;
+    let p = ctx.policy;
+    let site = Site::new(ctx)?;
     site.pages().into_par_iter().try_for_each(|page| {
         let (path, bytes) = site.render_page(page)?;
         sink(path, bytes)
