@@ -168,6 +168,11 @@ fn review_seeds() -> Vec<Vec<u8>> {
         seed("", utf16.as_slice()),
         seed("", contact),
         seed("tsv", text.replace(',', "\t").as_bytes()),
+        // Regression: a hold whose seconds overflow a u64 (`parse_seconds` panicked).
+        seed(
+            "csv",
+            b"id,vendor,channel,conduct,demand,field_verdict,hold_seconds\nR-1,mock-bpo,phone,c0,d0,gray,18446744073709551615:00:00\n",
+        ),
     ]
 }
 

@@ -4,7 +4,8 @@
 //! guidance here: the `fuzz/` folder runs the same targets under cargo-fuzz (libFuzzer) for long
 //! runs. A panic anywhere fails the test and prints the input that caused it.
 //!
-//! `MAMORU_FUZZ_SECONDS` sets the time per target (default 4).
+//! `MAMORU_FUZZ_SECONDS` sets the time per target (default 4); `MAMORU_FUZZ_TARGET=NAME` runs
+//! only that target (a longer run of one parser).
 
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -137,8 +138,12 @@ fn fuzz_targets_survive_their_corpus_and_mutations() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(4);
+    let only = std::env::var("MAMORU_FUZZ_TARGET").ok();
     let mut report = Vec::new();
     for (name, target) in mamoru::fuzz::TARGETS {
+        if only.as_deref().is_some_and(|o| o != *name) {
+            continue;
+        }
         let seeds = mamoru::fuzz::seeds(name);
         assert!(!seeds.is_empty(), "{name} has no seeds");
         let mut runs = 0u64;

@@ -372,9 +372,12 @@ fn parse_seconds(s: &str) -> Option<u64> {
             .then(|| x.parse().ok())
             .flatten()
     };
+    // Hours or minutes too many to count in seconds are not a duration (no overflow).
     match parts.as_slice() {
-        [m, sec] if n(sec)? < 60 => Some(n(m)? * 60 + n(sec)?),
-        [h, m, sec] if n(m)? < 60 && n(sec)? < 60 => Some(n(h)? * 3600 + n(m)? * 60 + n(sec)?),
+        [m, sec] if n(sec)? < 60 => n(m)?.checked_mul(60)?.checked_add(n(sec)?),
+        [h, m, sec] if n(m)? < 60 && n(sec)? < 60 => {
+            n(h)?.checked_mul(3600)?.checked_add(n(m)? * 60 + n(sec)?)
+        }
         _ => None,
     }
 }
@@ -512,6 +515,12 @@ mod tests {
         assert_eq!(parse_number("75.00"), Some(75));
         assert_eq!(parse_number("-3"), None);
         assert_eq!(parse_number("7.5"), None);
+        // Regression: hours or minutes whose seconds overflow a u64 panicked (debug) or
+        // wrapped (release).
+        assert_eq!(parse_seconds("18446744073709551615:00:00"), None);
+        assert_eq!(parse_seconds("307445734561825861:00"), None);
+        assert_eq!(parse_seconds("307445734561825860:15"), Some(u64::MAX));
+        assert_eq!(parse_seconds("5124095576030431:00:15"), Some(u64::MAX));
     }
 
     #[test]
