@@ -19,6 +19,7 @@ use serde_json::Value;
 /// A typed item with the place it came from.
 #[derive(Clone, Debug)]
 pub struct Item<T> {
+    /// The item as the model types it.
     pub value: T,
     /// The item's own node (the document, or `/3` for the fourth item of a list file).
     pub origin: Origin,
@@ -27,6 +28,7 @@ pub struct Item<T> {
 }
 
 impl<T> Item<T> {
+    /// The file the item was read from.
     pub fn file(&self) -> FileId {
         self.origin.file
     }
@@ -43,19 +45,33 @@ impl<T> Item<T> {
 /// The typed sources of one policy folder, references still unchecked.
 #[derive(Default)]
 pub struct Validated {
+    /// `policy.yaml`: id, version, dates, thresholds, vendors, a fork's `extends`.
     pub manifest: Option<Item<Manifest>>,
+    /// `stance.md`: the organisation's stance, front matter and text.
     pub stance: Option<Item<StanceMatter>>,
+    /// `criteria.yaml`: the axes, verdicts and grid, the types, events and caps.
     pub criteria: Option<Item<Criteria>>,
+    /// `vocabulary.yaml`: channels, tags, parties, counters, synonyms.
     pub vocabulary: Option<Item<Vocabulary>>,
+    /// `definitions/*.md`, one term each.
     pub definitions: Vec<Item<DefinitionMatter>>,
+    /// `roles.yaml`, item by item (the good items of a file with bad ones).
     pub roles: Vec<Item<Role>>,
+    /// `scripts.yaml`, item by item.
     pub scripts: Vec<Item<Script>>,
+    /// `flows/*.yaml`, one flow each.
     pub flows: Vec<Item<Flow>>,
+    /// `aftercare.yaml`, item by item.
     pub aftercare: Vec<Item<AftercareItem>>,
+    /// `invariants.yaml`, item by item.
     pub invariants: Vec<Item<Invariant>>,
+    /// `cases/*.md`, one case study each.
     pub cases: Vec<Item<CaseMatter>>,
+    /// `pages/*.md` by their file name (an id: it becomes the page's URL).
     pub pages: Vec<(String, Item<PageMatter>)>,
+    /// `review.yaml`: how the CRM's exports name the review's columns and values.
     pub review: Option<Item<ReviewMapping>>,
+    /// `compliance.yaml`: the measures a law or guideline requires, and what meets them.
     pub compliance: Option<Item<Compliance>>,
     /// Kinds with a file or item that failed: references into them are not checked.
     pub incomplete: Vec<Kind>,

@@ -5,7 +5,7 @@
 //! verdicts or flows. It never fails: it returns what it could read and a diagnostic for the rest.
 //! Only here is the file system touched (`load_dir`); everything else reads [`Sources`].
 
-pub mod slips;
+pub(crate) mod slips;
 pub mod yaml;
 
 use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
@@ -34,6 +34,7 @@ const ITEM_DIRS: &[(&str, &str, Kind)] = &[
 pub struct SourceFile {
     /// Path relative to the policy folder, with `/` separators.
     pub path: String,
+    /// The text as read (BOM removed; bytes that are not UTF-8 replaced).
     pub text: String,
     line_starts: Vec<usize>,
 }
@@ -77,6 +78,7 @@ impl SourceFile {
 /// The Markdown body of a file with front matter.
 #[derive(Clone)]
 pub struct Body {
+    /// The Markdown after the closing `---`.
     pub text: String,
     /// Byte offset of the body in its file.
     pub offset: usize,
@@ -84,12 +86,17 @@ pub struct Body {
 
 /// A parsed policy file.
 pub struct Document {
+    /// The file it was read from, in [`Sources::files`].
     pub file: FileId,
     /// 0 for the policy itself, 1 for its upstream, 2 for the upstream's upstream…
     pub layer: usize,
+    /// What the file holds, from its path.
     pub kind: Kind,
+    /// The YAML (or front matter) as JSON, aliases expanded.
     pub value: Value,
+    /// Where each node of `value` stands in the file, by JSON pointer.
     pub spans: Spans,
+    /// The Markdown body, for files with front matter.
     pub body: Option<Body>,
 }
 
@@ -98,7 +105,9 @@ pub struct Document {
 pub struct Sources {
     /// How the folder is named in messages.
     pub root: String,
+    /// Every source file read (parsed or not), indexed by [`FileId`].
     pub files: Vec<SourceFile>,
+    /// The documents that parsed, in file order.
     pub docs: Vec<Document>,
     /// Kinds with at least one file that could not be read: checks that depend on them are
     /// skipped rather than reported as dangling references.
@@ -111,17 +120,23 @@ pub struct Sources {
 
 /// A diagnostic resolved to a place in a file.
 pub struct Located<'a> {
+    /// The file's path as shown (an upstream's with its prefix).
     pub path: &'a str,
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
+    /// The text of that line, for a snippet.
     pub source_line: Option<&'a str>,
 }
 
 impl Sources {
+    /// The file of an id these sources gave out (an id of other sources panics).
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
+    /// The document parsed from a file, if it parsed.
     pub fn doc(&self, file: FileId) -> Option<&Document> {
         // Documents are pushed in file order, so a binary search finds them.
         self.docs
@@ -306,7 +321,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> (Sources, Vec<Diagnostic>) {
         root: dir.display().to_string(),
         ..Sources::default()
     };
-    let diags = load_dir_into(&mut s, dir, "", 0, opts);
+    let diags = load_dir_session_into(&mut s, dir, "", 0, opts, None);
     (s, diags)
 }
 
@@ -319,6 +334,7 @@ pub type Overlay = std::collections::BTreeMap<PathBuf, Vec<u8>>;
 /// last time, so that reading again parses only the files whose text changed.
 #[derive(Default)]
 pub struct Session {
+    /// The documents open in editors, standing in for the files on disk.
     pub overlay: Overlay,
     parsed: std::sync::Mutex<Parsed>,
 }
@@ -339,6 +355,7 @@ struct ParsedDoc {
 }
 
 impl Session {
+    /// A session over these open documents that has parsed nothing yet.
     pub fn new(overlay: Overlay) -> Session {
         Session {
             overlay,
@@ -426,23 +443,13 @@ pub fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Read a policy folder into existing sources, as layer `layer` (an upstream of the policy),
-/// its paths shown with `prefix` (e.g. `../support/`).
+/// its paths shown with `prefix` (e.g. `../support/`). With a session (a long-running reader),
+/// the files of its overlay are read from memory instead of the disk, and files parsed by its
+/// last read are not parsed again.
 ///
 /// The folder is a boundary: a symbolic link whose target lies outside it is not followed
 /// (unless `opts.follow_links`), a link back into a folder already read is a loop, and the
 /// number and size of the files read are bounded.
-pub fn load_dir_into(
-    s: &mut Sources,
-    dir: &Path,
-    prefix: &str,
-    layer: usize,
-    opts: &LoadOptions,
-) -> Vec<Diagnostic> {
-    load_dir_session_into(s, dir, prefix, layer, opts, None)
-}
-
-/// [`load_dir_into`] for a long-running reader: the files of the session's overlay are read
-/// from memory instead of the disk, and files parsed by its last read are not parsed again.
 pub fn load_dir_session_into(
     s: &mut Sources,
     dir: &Path,
@@ -760,18 +767,8 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
         root,
         ..Sources::default()
     };
-    let diags = load_files_into(&mut s, files, "", 0);
+    let diags = load_files_with(&mut s, files, "", 0, None);
     (s, diags)
-}
-
-/// Read in-memory files into existing sources as one layer.
-pub fn load_files_into(
-    s: &mut Sources,
-    files: Vec<(String, Vec<u8>)>,
-    prefix: &str,
-    layer: usize,
-) -> Vec<Diagnostic> {
-    load_files_with(s, files, prefix, layer, None)
 }
 
 /// Read files into the sources as one layer: classify each, keep the text of sources (and the

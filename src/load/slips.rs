@@ -16,10 +16,15 @@ use std::sync::LazyLock;
 /// One slip, at a 1-based line and character column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Slip {
+    /// E015 (a full-width symbol), E016 (a full-width space) or E017 (no space after a colon).
     pub code: Code,
+    /// What was typed.
     pub message: Msg,
+    /// What to type instead.
     pub hint: Msg,
+    /// 1-based line in the file (front matter counted from the file's start).
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
 }
 

@@ -22,23 +22,33 @@ pub const MAX_DEPTH: usize = 128;
 /// A 1-based line and column (columns count characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pos {
+    /// 1-based line in the file.
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
 }
 
 /// How a scalar was written, so offsets inside it can be mapped back to the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
+    /// A plain scalar: its text starts where the node does.
     Plain,
+    /// A single- or double-quoted scalar: its text starts after the quote.
     Quoted,
+    /// A literal (`|`) or folded (`>`) scalar: its text is on the lines below the indicator.
     Block,
+    /// A sequence or a mapping.
     Collection,
 }
 
+/// Where a node of a document stands in its file.
 #[derive(Clone, Copy, Debug)]
 pub struct NodeSpan {
+    /// Where the member's key starts, when the node is a mapping member.
     pub key: Option<Pos>,
+    /// Where the value starts (for a block collection, where its first entry starts).
     pub value: Pos,
+    /// How the value was written.
     pub style: Style,
     /// Where the node ends (just after a scalar; where the next token starts for a
     /// collection), for editors that need ranges rather than positions.
@@ -78,23 +88,37 @@ impl Spans {
 /// A problem found while reading YAML.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YamlError {
+    /// What went wrong, for the diagnostic's code.
     pub kind: YamlErrorKind,
+    /// What went wrong, in words.
     pub message: Msg,
+    /// Where.
     pub pos: Pos,
+    /// What to do about it, when something can be said.
     pub hint: Option<Msg>,
 }
 
+/// The kinds of [`YamlError`], each its own diagnostic code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum YamlErrorKind {
+    /// Not YAML (the parser's error, or an alias to an unknown anchor).
     Syntax,
+    /// More nodes, bytes or depth than a file may expand to ([`NODE_BUDGET`],
+    /// [`BYTE_BUDGET`], [`MAX_DEPTH`]).
     Budget,
+    /// A mapping with a key twice.
     DuplicateKey,
+    /// YAML the format does not use: a second document, a tag, a key that is not a scalar.
     Unsupported,
+    /// No document, or only `null`.
     Empty,
 }
 
+/// One YAML document as JSON, with the position of its nodes.
 pub struct Document {
+    /// The document's value, aliases expanded.
     pub value: Value,
+    /// Where each node stands, by JSON pointer.
     pub spans: Spans,
 }
 

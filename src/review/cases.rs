@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 /// What `--propose-cases` wrote.
 #[derive(Clone, Debug, Default)]
 pub struct Proposed {
+    /// The folder given to `--propose-cases` (the drafts are in its `cases/`).
     pub dir: PathBuf,
     /// Case files written, relative to `dir`.
     pub written: Vec<String>,

@@ -80,7 +80,7 @@ pub struct Outcome {
 }
 
 /// ISO week of a date, `YYYY-Www`.
-pub fn iso_week(d: jiff::civil::Date) -> String {
+pub(crate) fn iso_week(d: jiff::civil::Date) -> String {
     let w = d.iso_week_date();
     format!("{:04}-W{:02}", w.year(), w.week())
 }
@@ -364,7 +364,7 @@ pub(crate) fn review_in_memory(
 }
 
 /// `review.json`: pretty-printed with a trailing newline.
-pub fn report_json(r: &Review) -> String {
+fn report_json(r: &Review) -> String {
     let mut s = serde_json::to_string_pretty(r).unwrap_or_default();
     s.push('\n');
     s

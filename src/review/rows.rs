@@ -385,7 +385,7 @@ fn parse_seconds(s: &str) -> Option<u64> {
 /// The local date of a contact: `YYYY-MM-DD` (or `YYYY/MM/DD` as spreadsheets write it),
 /// optionally with a local time, or an RFC 3339 date-time with an offset, converted to the
 /// policy's time zone.
-pub fn parse_date(s: &str, tz: &jiff::tz::TimeZone) -> Option<jiff::civil::Date> {
+fn parse_date(s: &str, tz: &jiff::tz::TimeZone) -> Option<jiff::civil::Date> {
     let s = s.trim();
     if let Ok(ts) = s.parse::<jiff::Timestamp>() {
         return Some(ts.to_zoned(tz.clone()).date());
