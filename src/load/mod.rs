@@ -192,7 +192,12 @@ impl Sources {
         let Some(text) = doc.value.pointer(pointer).and_then(Value::as_str) else {
             return (pos.line, pos.col);
         };
-        let before = &text[..off.min(text.len())];
+        // An offset inside a character counts from that character's start.
+        let mut cut = off.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let before = text.get(..cut).unwrap_or_default();
         let (lines, last) = match before.rfind('\n') {
             Some(i) => (before.matches('\n').count() as u32, &before[i + 1..]),
             None => (0, before),
@@ -249,7 +254,9 @@ fn classify(path: &str) -> Class {
                 return Class::Ignored;
             }
             let known: Vec<&str> = Kind::ALL.iter().filter_map(|k| k.file_name()).collect();
-            let hint = if let Some(k) = known.iter().find(|k| k.rsplit_once('.').unwrap().0 == stem)
+            let hint = if let Some(k) = known
+                .iter()
+                .find(|k| k.rsplit_once('.').is_some_and(|(s, _)| s == stem))
             {
                 msg!("rename-to", name = *k)
             } else if let Some(h) = did_you_mean(name, known.iter().copied()) {
