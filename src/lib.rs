@@ -20,6 +20,7 @@ pub mod eval;
 pub mod fuzz;
 pub mod i18n;
 pub mod load;
+#[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod model;
 pub mod ops;
@@ -29,8 +30,10 @@ pub mod provenance;
 pub mod publish;
 pub mod report;
 pub mod resolve;
+#[cfg(feature = "review")]
 pub mod review;
 pub mod schema;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod sign;
 pub mod testing;

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// The result of `mamoru test`.
 pub struct Tested {
+    /// The check the tests ran on (its diagnostics are reported when the cases cannot run).
     pub checked: Checked,
     /// The cases run as tests (absent when the policy could not be compiled).
     pub report: Option<crate::testing::TestReport>,
@@ -141,7 +142,9 @@ pub fn write_tree(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> 
 
 /// Where `build` writes, and what.
 pub struct BuildOptions {
+    /// The output folder (`--out`), replaced as a whole only when the build succeeded.
     pub out: PathBuf,
+    /// Write only `bundle.json` and `bundle.schema.json`, not the manual.
     pub bundle_only: bool,
     /// Replace a non-empty output folder that mamoru did not write.
     pub force: bool,
@@ -171,6 +174,7 @@ pub struct BuildExtras {
 
 /// `build --opa FILE [--opa-key KEY] [--manual-url URL]`.
 pub struct OpaExport {
+    /// Where the `.tar.gz` goes (inside `--out` it is published with the folder).
     pub file: PathBuf,
     /// An ECDSA P-256 private key: the bundle gets `.signatures.json` (JWT, ES256).
     pub key: Option<crate::sign::SecretKey>,
@@ -186,6 +190,9 @@ pub fn build_with(
     opts: &BuildOptions,
     extras: &BuildExtras,
 ) -> Result<(Checked, Option<Vec<String>>), Fatal> {
+    if !opts.bundle_only && !cfg!(feature = "site") {
+        return Err(Fatal::Usage(msg!("build-without-site")));
+    }
     let checked = check_signed(input, &opts.load, extras.upstream_keys.as_deref())?;
     crate::publish::check_target(&opts.out, &checked.sources.dirs, opts.force)?;
     if checked.errors() > 0 || checked.io_failed() {
@@ -223,7 +230,7 @@ pub fn build_with(
     let written = std::sync::Mutex::new(Vec::new());
     let failed: std::sync::Mutex<Option<crate::publish::PublishError>> =
         std::sync::Mutex::new(None);
-    let put = |path: String, bytes: Vec<u8>| -> Result<(), crate::emit::site::SiteError> {
+    let put = |path: String, bytes: Vec<u8>| -> Result<(), crate::emit::SiteError> {
         match staging.write(&path, &bytes) {
             Ok(()) => {
                 if let Ok(mut w) = written.lock() {
@@ -236,7 +243,7 @@ pub fn build_with(
                 if let Ok(mut f) = failed.lock() {
                     f.get_or_insert(e);
                 }
-                Err(crate::emit::site::SiteError(text))
+                Err(crate::emit::SiteError(text))
             }
         }
     };
@@ -251,7 +258,7 @@ pub fn build_with(
         )
     });
     if result.is_ok() && !opts.bundle_only {
-        result = crate::emit::site::render_each(&ctx, &put);
+        result = render_site(&ctx, &put);
     }
     if let Some(rel) = opa_inside {
         result = result.and_then(|()| put(rel, opa_bytes.take().unwrap_or_default()));
@@ -269,6 +276,26 @@ pub fn build_with(
     let mut written = written.into_inner().unwrap_or_default();
     written.sort();
     Ok((checked, Some(written)))
+}
+
+/// The manual, file by file into `put`.
+#[cfg(feature = "site")]
+fn render_site(
+    ctx: &crate::emit::BuildContext,
+    put: &(dyn Fn(String, Vec<u8>) -> Result<(), crate::emit::SiteError> + Sync),
+) -> Result<(), crate::emit::SiteError> {
+    crate::emit::site::render_each(ctx, put)
+}
+
+/// Without the `site` feature there is no manual to render: `build` needs `--bundle-only`.
+#[cfg(not(feature = "site"))]
+fn render_site(
+    _: &crate::emit::BuildContext,
+    _: &(dyn Fn(String, Vec<u8>) -> Result<(), crate::emit::SiteError> + Sync),
+) -> Result<(), crate::emit::SiteError> {
+    Err(crate::emit::SiteError(
+        msg!("build-without-site").render(crate::i18n::lang()),
+    ))
 }
 
 /// `file`'s path relative to the folder `dir` when it lies inside it.
@@ -380,9 +407,11 @@ pub fn fork(upstream: &Path, dir: &Path) -> Result<PathBuf, Fatal> {
     Ok(PathBuf::from(rel))
 }
 
+#[cfg(feature = "review")]
 pub use crate::review::{Options as ReviewOptions, Outcome as ReviewOutcome};
 
 /// `mamoru review EXPORT... --bundle FILE --out DIR`: the weekly review of flagged contacts.
+#[cfg(feature = "review")]
 pub fn review(bundle: &Path, opts: &ReviewOptions) -> Result<ReviewOutcome, Fatal> {
     let b = read_bundle(bundle)?;
     crate::review::run(opts, &b)

@@ -21,12 +21,16 @@ pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policy");
 /// Where a policy comes from.
 #[derive(Clone, Debug)]
 pub enum Input {
+    /// A policy folder on disk (a fork's upstreams are read relative to it).
     Dir(PathBuf),
+    /// The example policy embedded in the binary (`--builtin`).
     Builtin,
     /// Files in memory (relative path, bytes), named `name` in messages: an editor's unsaved
     /// buffers, a test. A fork's upstream cannot be read this way.
     Memory {
+        /// How messages name the policy.
         name: String,
+        /// The files, by path relative to the policy folder.
         files: Vec<(String, Vec<u8>)>,
     },
 }
@@ -52,17 +56,22 @@ pub fn builtin_files() -> Vec<(String, Vec<u8>)> {
 
 /// The result of `mamoru check`.
 pub struct Checked {
+    /// Every file read, of every layer (for diagnostics' snippets and the emitters' assets).
     pub sources: Sources,
+    /// The compiled policy, absent when an error left it incomplete.
     pub policy: Option<Policy>,
+    /// Every error and warning, in the order the stages found them.
     pub diagnostics: Vec<Diagnostic>,
     /// The policy's cases, judged once by the check.
     pub judged: Vec<crate::compile::cases::Judgement>,
 }
 
 impl Checked {
+    /// How many diagnostics are errors.
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
+    /// How many diagnostics are warnings (lints).
     pub fn warnings(&self) -> usize {
         self.diagnostics.len() - self.errors()
     }
@@ -120,13 +129,7 @@ fn check_all(
             };
             let (validated, more) = crate::validate::validate(&sources);
             d.extend(more);
-            let layer = Layer {
-                rules: resolve::root_rules(&validated),
-                validated,
-                provenance: Default::default(),
-                lineage: Vec::new(),
-            };
-            (sources, d, layer)
+            (sources, d, Layer::alone(validated))
         }
         Input::Dir(dir) => {
             if !dir.is_dir() {
@@ -141,15 +144,14 @@ fn check_all(
                 ..Sources::default()
             };
             let mut d = Vec::new();
-            let layer = check_layer(
-                &mut sources,
-                dir,
-                "",
-                0,
-                &mut Vec::new(),
-                &mut d,
-                (opts, upstream_keys, session),
-            );
+            let layer = Chain {
+                sources: &mut sources,
+                visited: Vec::new(),
+                opts,
+                upstream_keys,
+                session,
+            }
+            .layer(dir, "", 0, &mut d);
             (sources, d, layer)
         }
     };
@@ -174,7 +176,7 @@ fn check_all(
 
 /// The files the manual publishes under `assets/`: the built-in ones and the policy's `site/`.
 fn asset_names(sources: &Sources) -> Vec<String> {
-    let mut names: Vec<String> = crate::load::embedded_files(&crate::emit::site::ASSETS)
+    let mut names: Vec<String> = crate::load::embedded_files(&crate::embedded::ASSETS)
         .into_iter()
         .map(|(p, _)| p)
         .collect();
@@ -198,158 +200,182 @@ struct Layer {
     lineage: Vec<(String, String, String)>,
 }
 
-/// Load and validate one folder as `layer`; for a fork, load its upstream chain and merge.
-fn check_layer(
-    sources: &mut Sources,
-    dir: &Path,
-    prefix: &str,
-    layer: usize,
-    visited: &mut Vec<PathBuf>,
-    diags: &mut Vec<Diagnostic>,
-    (opts, upstream_keys, session): (
-        &LoadOptions,
-        Option<&[crate::sign::PublicKey]>,
-        Option<&crate::load::Session>,
-    ),
-) -> Layer {
-    diags.extend(crate::load::load_dir_session_into(
-        sources, dir, prefix, layer, opts, session,
-    ));
-    let (own, d) = crate::validate::validate_layer(sources, layer, prefix);
-    diags.extend(d);
-    let alone = |own: crate::validate::Validated| Layer {
-        rules: resolve::root_rules(&own),
-        validated: own,
-        provenance: Default::default(),
-        lineage: Vec::new(),
-    };
-    let Some((ext, manifest_origin)) = own
-        .manifest
-        .as_ref()
-        .and_then(|m| m.value.extends.clone().map(|e| (e, m.origin.clone())))
-    else {
-        return alone(own);
-    };
-    let at = manifest_origin.child("extends");
-    let up_dir = dir.join(&ext.path);
-    let here = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    visited.push(here);
-    if layer + 1 > MAX_UPSTREAMS {
-        diags.push(
-            Diagnostic::new(
+impl Layer {
+    /// A folder that extends nothing (or whose upstream could not be used): its own items.
+    fn alone(own: crate::validate::Validated) -> Layer {
+        Layer {
+            rules: resolve::root_rules(&own),
+            validated: own,
+            provenance: Default::default(),
+            lineage: Vec::new(),
+        }
+    }
+}
+
+/// The walk along a fork's `extends` chain: what every layer's load shares.
+struct Chain<'a> {
+    sources: &'a mut Sources,
+    /// Folders already on the chain (canonical paths), to refuse cycles.
+    visited: Vec<PathBuf>,
+    opts: &'a LoadOptions,
+    /// `--verify-with`: an upstream is read only when signed by one of these keys.
+    upstream_keys: Option<&'a [crate::sign::PublicKey]>,
+    session: Option<&'a crate::load::Session>,
+}
+
+impl Chain<'_> {
+    /// Load and validate one folder as `layer`; for a fork, load its upstream chain and merge.
+    fn layer(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        layer: usize,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Layer {
+        diags.extend(crate::load::load_dir_session_into(
+            self.sources,
+            dir,
+            prefix,
+            layer,
+            self.opts,
+            self.session,
+        ));
+        let (own, d) = crate::validate::validate_layer(self.sources, layer, prefix);
+        diags.extend(d);
+        let Some((ext, manifest_origin)) = own
+            .manifest
+            .as_ref()
+            .and_then(|m| m.value.extends.clone().map(|e| (e, m.origin.clone())))
+        else {
+            return Layer::alone(own);
+        };
+        let at = manifest_origin.child("extends");
+        let up_dir = match self.upstream_dir(dir, layer, &ext.path) {
+            Ok(up_dir) => up_dir,
+            Err(d) => {
+                diags.push(d.at(at.child("path")));
+                return Layer::alone(own);
+            }
+        };
+        let up_prefix = format!("{prefix}{}/", ext.path.trim_end_matches('/'));
+        let mut up_diags = Vec::new();
+        let up = self.layer(&up_dir, &up_prefix, layer + 1, &mut up_diags);
+        // The upstream on its own: its errors, its version and its digest.
+        let up_compiled = compile(&up.validated, &asset_names(self.sources));
+        if let Some(d) = upstream_errors(&up_diags, &up_compiled, &ext.path, &up_dir) {
+            diags.push(d.at(at.child("path")));
+        }
+        // Keep the upstream's own structural findings (missing upstream, cycles) visible.
+        diags.extend(up_diags.into_iter().filter(|d| {
+            matches!(
+                d.code,
+                Code::ExtendsMissing | Code::ExtendsCycle | Code::ExtendsDepth | Code::Io
+            )
+        }));
+        let Some(mut up_policy) = up_compiled.policy else {
+            return Layer::alone(own);
+        };
+        up_policy.lineage = up.lineage.clone();
+        let digest = crate::emit::bundle::build(&up_policy, None).manifest.digest;
+        let (id, version) = (
+            up_policy.manifest.id.clone(),
+            up_policy.manifest.version.clone(),
+        );
+        diags.extend(resolve::check_upstream(&ext, &at, &id, &version, &digest));
+        let upstream = resolve::Upstream {
+            validated: &up.validated,
+            id: id.clone(),
+            version: version.clone(),
+            rules: up.rules.clone(),
+        };
+        let (merged, provenance, rules, d) = resolve::merge(&own, &upstream, resolve::today());
+        diags.extend(d);
+        let mut lineage = vec![(id, version, digest)];
+        lineage.extend(up.lineage);
+        Layer {
+            validated: merged,
+            provenance,
+            rules,
+            lineage,
+        }
+    }
+
+    /// The folder `dir` (layer `layer`) extends, once it is known to be usable: within the
+    /// depth limit, a policy folder, not already on the chain, and signed when keys are given.
+    /// Otherwise the diagnostic to report at `extends.path`.
+    fn upstream_dir(
+        &mut self,
+        dir: &Path,
+        layer: usize,
+        path: &str,
+    ) -> Result<PathBuf, Diagnostic> {
+        let up_dir = dir.join(path);
+        let here = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        self.visited.push(here);
+        if layer + 1 > MAX_UPSTREAMS {
+            return Err(Diagnostic::new(
                 Code::ExtendsDepth,
                 msg!("extends-depth", max = MAX_UPSTREAMS),
             )
-            .at(at.child("path"))
-            .hint(msg!("extends-depth-hint")),
-        );
-        return alone(own);
-    }
-    if !up_dir.join("policy.yaml").is_file() {
-        diags.push(
-            Diagnostic::new(
+            .hint(msg!("extends-depth-hint")));
+        }
+        if !up_dir.join("policy.yaml").is_file() {
+            return Err(Diagnostic::new(
                 Code::ExtendsMissing,
                 msg!(
                     "extends-missing",
-                    path = &ext.path,
+                    path = path,
                     resolved = up_dir.display().to_string()
                 ),
             )
-            .at(at.child("path"))
-            .hint(msg!("extends-missing-hint")),
-        );
-        return alone(own);
+            .hint(msg!("extends-missing-hint")));
+        }
+        let up_canon = std::fs::canonicalize(&up_dir).unwrap_or_else(|_| up_dir.clone());
+        if self.visited.contains(&up_canon) {
+            return Err(
+                Diagnostic::new(Code::ExtendsCycle, msg!("extends-cycle", path = path))
+                    .hint(msg!("extends-cycle-hint")),
+            );
+        }
+        // With --verify-with, an upstream is read only when it is exactly as its publisher
+        // signed it.
+        if let Some(keys) = self.upstream_keys
+            && let Some(d) = crate::sign::check_upstream(&up_dir, path, keys)
+        {
+            return Err(d);
+        }
+        Ok(up_dir)
     }
-    let up_canon = std::fs::canonicalize(&up_dir).unwrap_or_else(|_| up_dir.clone());
-    if visited.contains(&up_canon) {
-        diags.push(
-            Diagnostic::new(Code::ExtendsCycle, msg!("extends-cycle", path = &ext.path))
-                .at(at.child("path"))
-                .hint(msg!("extends-cycle-hint")),
-        );
-        return alone(own);
-    }
-    // With --verify-with, an upstream is read only when it is exactly as its publisher signed it.
-    if let Some(keys) = upstream_keys
-        && let Some(d) = crate::sign::check_upstream(&up_dir, &ext.path, keys)
-    {
-        diags.push(d.at(at.child("path")));
-        return alone(own);
-    }
-    let up_prefix = format!("{prefix}{}/", ext.path.trim_end_matches('/'));
-    let mut up_diags = Vec::new();
-    let up = check_layer(
-        sources,
-        &up_dir,
-        &up_prefix,
-        layer + 1,
-        visited,
-        &mut up_diags,
-        (opts, upstream_keys, session),
-    );
-    // The upstream on its own: its errors, its version and its digest.
-    let up_compiled = compile(&up.validated, &asset_names(sources));
+}
+
+/// E-diagnostic summarising an upstream's own errors (the first five as notes), if it has any.
+fn upstream_errors(
+    up_diags: &[Diagnostic],
+    up_compiled: &Compiled,
+    path: &str,
+    up_dir: &Path,
+) -> Option<Diagnostic> {
     let errors: Vec<&Diagnostic> = up_diags
         .iter()
         .chain(&up_compiled.diagnostics)
         .filter(|d| d.is_error())
         .collect();
-    if !errors.is_empty() {
-        let mut d = Diagnostic::new(
-            Code::UpstreamErrors,
-            msg!("upstream-errors", path = &ext.path, errors = errors.len()),
-        )
-        .at(at.child("path"))
-        .hint(msg!(
-            "upstream-errors-hint",
-            path = up_dir.display().to_string()
-        ));
-        for e in errors.iter().take(5) {
-            d = d.note(msg!(
-                "note-code-message",
-                code = e.code.as_str(),
-                message = e.message.clone()
-            ));
-        }
-        diags.push(d);
+    if errors.is_empty() {
+        return None;
     }
-    // Keep the upstream's own structural findings (missing upstream, cycles) visible.
-    diags.extend(up_diags.into_iter().filter(|d| {
-        matches!(
-            d.code,
-            Code::ExtendsMissing | Code::ExtendsCycle | Code::ExtendsDepth | Code::Io
-        )
-    }));
-    let Some(mut up_policy) = up_compiled.policy else {
-        return alone(own);
-    };
-    up_policy.lineage = up.lineage.clone();
-    let digest = crate::emit::bundle::build(&up_policy, None).manifest.digest;
-    diags.extend(resolve::check_upstream(
-        &ext,
-        &at,
-        &up_policy.manifest.id,
-        &up_policy.manifest.version,
-        &digest,
+    let d = Diagnostic::new(
+        Code::UpstreamErrors,
+        msg!("upstream-errors", path = path, errors = errors.len()),
+    )
+    .hint(msg!(
+        "upstream-errors-hint",
+        path = up_dir.display().to_string()
     ));
-    let upstream = resolve::Upstream {
-        validated: &up.validated,
-        id: up_policy.manifest.id.clone(),
-        version: up_policy.manifest.version.clone(),
-        rules: up.rules.clone(),
-    };
-    let (merged, provenance, rules, d) = resolve::merge(&own, &upstream, resolve::today());
-    diags.extend(d);
-    let mut lineage = vec![(
-        up_policy.manifest.id.clone(),
-        up_policy.manifest.version.clone(),
-        digest,
-    )];
-    lineage.extend(up.lineage);
-    Layer {
-        validated: merged,
-        provenance,
-        rules,
-        lineage,
-    }
+    Some(errors.iter().take(5).fold(d, |d, e| {
+        d.note(msg!(
+            "note-code-message",
+            code = e.code.as_str(),
+            message = e.message.clone()
+        ))
+    }))
 }

@@ -5,6 +5,7 @@
 //! Needs Node.js (20+), npm and `/usr/bin/chromium` with Japanese fonts
 //! (`apt-get install -y chromium fonts-noto-cjk`). A missing browser fails the test: it is never
 //! skipped silently.
+#![cfg(feature = "site")]
 
 use mamoru::ops::{self, BuildOptions, Input};
 use std::io::Read;

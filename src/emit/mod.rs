@@ -6,6 +6,7 @@
 
 pub mod bundle;
 pub mod opa;
+#[cfg(feature = "site")]
 pub mod site;
 /// Placeholders in text (shared vocabulary, see [`crate::text`]).
 pub use crate::text;
@@ -14,6 +15,10 @@ pub use crate::urls;
 
 use crate::compile::cases::CaseRun;
 use crate::policy::Policy;
+
+/// Why an output could not be rendered (a broken template override, a file not written).
+#[derive(Debug)]
+pub struct SiteError(pub String);
 
 /// Everything an emitter reads: the compiled policy and what compile and the driver already
 /// computed, so no emitter computes it again.

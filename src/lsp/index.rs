@@ -14,27 +14,49 @@ use serde_json::Value;
 /// The kinds of ids a policy defines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IdKind {
+    /// A role (`roles.yaml`): who acts in a step (operator, SV, …).
     Role,
+    /// A step of a flow (scoped by the flow's id).
     Step,
+    /// A level of the conduct axis (行為) of `criteria.yaml`.
     ConductLevel,
+    /// A level of the demand axis (要求) of `criteria.yaml`.
     DemandLevel,
+    /// A verdict of the grid (`criteria.yaml`).
     Verdict,
+    /// A type of conduct (暴言, 長時間拘束, …) of `criteria.yaml`.
     ConductType,
+    /// A type of demand of `criteria.yaml`.
     DemandType,
+    /// A named threshold (`{{threshold}}` placeholders, durations and counts).
     Threshold,
+    /// A defined term (`definitions/`).
     Term,
+    /// A script (トーク例) an operator says.
     Script,
+    /// An event a flow waits for or branches on.
     Event,
+    /// A contact channel (phone, chat, mail …) of `vocabulary.yaml`.
     Channel,
+    /// A tag of `vocabulary.yaml`, set on a contact.
     Tag,
+    /// An escalation flow (`flows/`).
     Flow,
+    /// A case study (`cases/`).
     Case,
+    /// An invariant a flow must keep (`policy.yaml`).
     Invariant,
+    /// A follow-up measure (事後対応).
     Aftercare,
+    /// A vendor (委託先) named in `policy.yaml`.
     Vendor,
+    /// A free page of the manual (`pages/`).
     Page,
+    /// A party a contact comes from (`vocabulary.yaml` `parties`).
     Party,
+    /// A counter of `vocabulary.yaml` (a count a contact carries).
     Counter,
+    /// A protective cap on a raised level (`criteria.yaml` `caps`).
     Cap,
 }
 
@@ -88,8 +110,11 @@ impl IdKind {
 /// An id of a kind; steps are scoped by their flow's id (empty when the flow is unknown).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
+    /// What kind of item the id names.
     pub kind: IdKind,
+    /// For a step, its flow's id; empty otherwise.
     pub scope: String,
+    /// The id as written.
     pub id: String,
 }
 
@@ -105,11 +130,14 @@ impl Key {
 /// A stretch of a file: 1-based lines, 1-based character columns, end exclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Range {
+    /// First character.
     pub start: Pos,
+    /// Just past the last character.
     pub end: Pos,
 }
 
 impl Range {
+    /// Whether `p` lies in the range or at either end (a cursor right after an id is on it).
     pub fn contains(&self, p: Pos) -> bool {
         self.start <= p && p <= self.end
     }
@@ -118,8 +146,11 @@ impl Range {
 /// One place an id is written.
 #[derive(Clone, Debug)]
 pub struct Occurrence {
+    /// The id written there.
     pub key: Key,
+    /// The file it is written in.
     pub file: FileId,
+    /// Where in the file.
     pub range: Range,
     /// The definition (the `id:` of the item) rather than a reference.
     pub def: bool,
@@ -132,6 +163,7 @@ pub struct Occurrence {
 /// Every occurrence of every id in a policy's files, sorted by file and position.
 #[derive(Default)]
 pub struct Index {
+    /// Definitions and references, sorted by file and position.
     pub occurrences: Vec<Occurrence>,
 }
 

@@ -8,8 +8,11 @@
 /// How the client counts columns (`positionEncoding`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
+    /// Bytes of UTF-8.
     Utf8,
+    /// UTF-16 code units (the protocol's default).
     Utf16,
+    /// Characters (Unicode scalar values), as mamoru counts.
     Utf32,
 }
 
@@ -72,6 +75,7 @@ pub struct Context {
     pub at_key: bool,
     /// The id characters typed before the cursor, and the character column where they start.
     pub prefix: String,
+    /// The character column where `prefix` starts.
     pub prefix_start: u32,
 }
 

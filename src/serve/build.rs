@@ -43,6 +43,10 @@ struct Good {
     changed: Arc<HashMap<String, u64>>,
 }
 
+/// Phase 1 of a rebuild: the cases (indices) whose pages are rendered now, and the pages of
+/// cases that are gone.
+type Plan = (Vec<usize>, Vec<String>);
+
 /// What the rebuild and the worker share.
 struct State {
     generation: u64,
@@ -384,6 +388,72 @@ impl Builder {
         (self.log)(&msg!("serve-has-errors", count = n, ms = ms(start)).render(self.lang));
     }
 
+    /// Phase 1's plan: `None` for a first render (the whole site at once), else the cases whose
+    /// pages are rendered now (changed ones, or the open ones when the rest changed) and the
+    /// pages of cases that are gone.
+    fn plan(&self, rest: u64, cases: &[(String, u64)]) -> Option<Plan> {
+        let st = lock(&self.state);
+        let good = st.good.as_ref()?;
+        if good.rest != rest {
+            let open = self.shared.open_pages();
+            let wanted = cases
+                .iter()
+                .enumerate()
+                .filter(|(_, (id, _))| open.contains(&site::case_page(id)))
+                .map(|(i, _)| i)
+                .collect();
+            return Some((wanted, Vec::new()));
+        }
+        let now: std::collections::HashSet<&str> =
+            cases.iter().map(|(id, _)| id.as_str()).collect();
+        let wanted = cases
+            .iter()
+            .enumerate()
+            .filter(|(_, (id, k))| good.cases.get(id) != Some(k))
+            .map(|(i, _)| i)
+            .collect();
+        let gone = good
+            .cases
+            .keys()
+            .filter(|id| !now.contains(id.as_str()))
+            .map(|id| site::case_page(id))
+            .collect();
+        Some((wanted, gone))
+    }
+
+    /// Publish phase 1's files (all of them without a plan) as the manual shown; returns how
+    /// many pages changed.
+    fn show(
+        &self,
+        number: u64,
+        files: site::Files,
+        plan: Option<&Plan>,
+        rest: u64,
+        cases: &[(String, u64)],
+    ) -> usize {
+        let mut st = lock(&self.state);
+        st.latest = number;
+        st.errors.clear();
+        let g = st.generation + 1;
+        st.generation = g;
+        let good = st.good.get_or_insert_with(Good::default);
+        let (gone, whole) = match plan {
+            None => (Vec::new(), true),
+            Some((_, gone)) => (gone.clone(), false),
+        };
+        let changes = good.merge(files, &gone, whole, g);
+        good.rest = rest;
+        for (i, (id, k)) in cases.iter().enumerate() {
+            if plan.is_none_or(|(w, _)| w.contains(&i)) {
+                good.cases.insert(id.clone(), *k);
+            }
+        }
+        good.cases
+            .retain(|id, _| cases.iter().any(|(c, _)| c == id));
+        publish(&self.shared, &st, Some(&changes), self.lang);
+        changes.pages.len()
+    }
+
     /// Read, check and (when good) render the policy again.
     pub fn rebuild(&mut self) -> Step {
         let start = Instant::now();
@@ -395,15 +465,11 @@ impl Builder {
             Ok(c) => c,
             Err(e) => {
                 self.inputs = None;
-                let errors = vec![ErrorView {
-                    code: crate::diag::Code::Io.as_str().into(),
-                    message: msg!("serve-cannot-read", error = e.to_string()).render(self.lang),
-                    place: None,
-                    hint: None,
-                    notes: Vec::new(),
-                    snippet: None,
-                }];
-                self.fail(errors, start);
+                let message = msg!("serve-cannot-read", error = e.to_string()).render(self.lang);
+                self.fail(
+                    vec![ErrorView::bare(crate::diag::Code::Io.as_str(), message)],
+                    start,
+                );
                 return Step {
                     dirs: vec![self.dir.clone()],
                     unreadable: true,
@@ -456,43 +522,7 @@ impl Builder {
         let policy = Arc::new(policy);
 
         // Phase 1: what can be rendered without every case.
-        let first = lock(&self.state).good.is_none();
-        let plan = if first {
-            None
-        } else {
-            let st = lock(&self.state);
-            let good = st.good.as_ref();
-            let open = self.shared.open_pages();
-            let (wanted, gone): (Vec<usize>, Vec<String>) = match good {
-                Some(g) if g.rest == rest => {
-                    let now: std::collections::HashSet<&str> =
-                        cases.iter().map(|(id, _)| id.as_str()).collect();
-                    let wanted = cases
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, (id, k))| g.cases.get(id) != Some(k))
-                        .map(|(i, _)| i)
-                        .collect();
-                    let gone = g
-                        .cases
-                        .keys()
-                        .filter(|id| !now.contains(id.as_str()))
-                        .map(|id| site::case_page(id))
-                        .collect();
-                    (wanted, gone)
-                }
-                _ => {
-                    let wanted = cases
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, (id, _))| open.contains(&site::case_page(id)))
-                        .map(|(i, _)| i)
-                        .collect();
-                    (wanted, Vec::new())
-                }
-            };
-            Some((wanted, gone))
-        };
+        let plan = self.plan(rest, &cases);
         let rendered = match &plan {
             None => site::render(&policy, &runs, &assets, &meta),
             Some((wanted, _)) => site::render_part(&policy, &runs, wanted, &assets, &meta),
@@ -500,44 +530,14 @@ impl Builder {
         let files = match rendered {
             Ok(f) => f,
             Err(e) => {
-                let errors = vec![ErrorView {
-                    code: "site".into(),
-                    message: msg!("serve-cannot-render", error = e).render(self.lang),
-                    place: None,
-                    hint: None,
-                    notes: Vec::new(),
-                    snippet: None,
-                }];
+                let message = msg!("serve-cannot-render", error = e).render(self.lang);
                 self.shown = None;
-                self.fail(errors, start);
+                self.fail(vec![ErrorView::bare("site", message)], start);
                 return step;
             }
         };
-        let mut st = lock(&self.state);
-        st.latest = number;
-        st.errors.clear();
-        let g = st.generation + 1;
-        st.generation = g;
-        let good = st.good.get_or_insert_with(Good::default);
-        let (gone, whole) = match &plan {
-            None => (Vec::new(), true),
-            Some((_, gone)) => (gone.clone(), false),
-        };
-        let changes = good.merge(files, &gone, whole, g);
-        good.rest = rest;
-        for (i, (id, k)) in cases.iter().enumerate() {
-            let rendered_now = plan.as_ref().is_none_or(|(w, _)| w.contains(&i));
-            if rendered_now {
-                good.cases.insert(id.clone(), *k);
-            }
-        }
-        good.cases
-            .retain(|id, _| cases.iter().any(|(c, _)| c == id));
-        publish(&self.shared, &st, Some(&changes), self.lang);
-        drop(st);
-        (self.log)(
-            &msg!("serve-rebuilt", count = changes.pages.len(), ms = ms(start)).render(self.lang),
-        );
+        let pages = self.show(number, files, plan.as_ref(), rest, &cases);
+        (self.log)(&msg!("serve-rebuilt", count = pages, ms = ms(start)).render(self.lang));
 
         // Phase 2: the whole site, on the worker.
         if plan.is_some() {

@@ -44,17 +44,25 @@ pub enum Watching {
     Poll(Duration),
 }
 
+/// How `mamoru serve` runs.
 pub struct Options {
+    /// The policy folder served.
     pub dir: PathBuf,
+    /// The address to listen on (loopback unless asked otherwise).
     pub bind: IpAddr,
     /// `None`: [`DEFAULT_PORT`], or any free port when it is taken.
     pub port: Option<u16>,
+    /// How changes are noticed.
     pub watching: Watching,
+    /// The language of the console and of the error overlay.
     pub lang: Lang,
+    /// How the policy folders are read.
     pub load: LoadOptions,
 }
 
 impl Options {
+    /// Serve `dir` on loopback, default port, watching natively, messages in the environment's
+    /// language.
     pub fn new(dir: PathBuf) -> Options {
         Options {
             dir,
@@ -165,16 +173,20 @@ pub fn run(opts: Options, log: build::Log) -> Result<(), Fatal> {
 
     // While the folder cannot be read (deleted, or renamed away), look for it every second: a
     // folder created again is not the one the system was watching, so it is watched afresh
-    // before it is read.
+    // before it is read. It may still be being filled then, and files written into its new
+    // sub-folders before the system watches them raise no event: it is read once more a second
+    // after it was watched afresh.
+    let mut settling = false;
     while watcher
-        .next_batch(unreadable.then_some(Duration::from_secs(1)))
+        .next_batch((unreadable || settling).then_some(Duration::from_secs(1)))
         .is_some()
     {
-        if unreadable
-            && dir.is_dir()
-            && let Err(e) = watcher.rewatch(&dirs)
-        {
-            log(&msg!("serve-native-failed", error = e).render(lang));
+        settling = false;
+        if unreadable && dir.is_dir() {
+            settling = true;
+            if let Err(e) = watcher.rewatch(&dirs) {
+                log(&msg!("serve-native-failed", error = e).render(lang));
+            }
         }
         let step = builder.rebuild();
         if step.dirs != dirs {

@@ -15,22 +15,45 @@ pub type Bytes = Arc<[u8]>;
 /// One policy error as the overlay shows it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ErrorView {
+    /// The diagnostic's code (`E012`), or `site` when the manual could not be rendered.
     pub code: String,
+    /// The message, in the server's language.
     pub message: String,
     /// `flows/phone.yaml:23:11`.
     #[serde(rename = "where")]
     pub place: Option<String>,
+    /// What to do about it.
     pub hint: Option<String>,
+    /// Further notes (the upstream's errors, the places of duplicates).
     pub notes: Vec<String>,
     /// The line, split around the token the error is about.
     pub snippet: Option<Snippet>,
 }
 
+impl ErrorView {
+    /// An error with no place in a file: a code and a message.
+    pub fn bare(code: &str, message: String) -> ErrorView {
+        ErrorView {
+            code: code.into(),
+            message,
+            place: None,
+            hint: None,
+            notes: Vec::new(),
+            snippet: None,
+        }
+    }
+}
+
+/// The source line of an error, split so the overlay can mark the token.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Snippet {
+    /// Line number, from 1.
     pub line: u32,
+    /// The text before the token.
     pub before: String,
+    /// The token the error is about.
     pub token: String,
+    /// The text after it.
     pub after: String,
 }
 

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 /// How changes are noticed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
+    /// The system's notifications (inotify, FSEvents, ReadDirectoryChangesW).
     Native,
+    /// Reading the folders again at this interval, comparing contents.
     Poll(Duration),
 }
 
@@ -103,6 +105,7 @@ pub fn detect(dir: &Path) -> (Mode, Option<String>) {
 pub struct Watch {
     watcher: Box<dyn Watcher + Send>,
     rx: Receiver<notify::Result<notify::Event>>,
+    /// How this watcher notices changes (polling when native notifications failed).
     pub mode: Mode,
     watched: Vec<PathBuf>,
 }

@@ -21,21 +21,16 @@ use crate::emit::BuildContext;
 use crate::emit::text::expand;
 use crate::emit::urls;
 use crate::policy::{AxisKind, Policy, format_duration_ja};
-use include_dir::{Dir, include_dir};
+use include_dir::Dir;
 use markdown::{Place, Terms};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-/// Built-in templates (tera 2) and static assets; a policy's `templates/` and `site/` folders
-/// override them file by file.
-pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
-pub static ASSETS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/site");
+pub use crate::embedded::{ASSETS, TEMPLATES};
 
-/// Why the site could not be rendered (a broken template override, a file not written).
-#[derive(Debug)]
-pub struct SiteError(pub String);
+pub use crate::emit::SiteError;
 
 pub type Files = Vec<(String, Vec<u8>)>;
 
