@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 secs="${1:-60}"
 export RUSTC_BOOTSTRAP=1
 cargo run --quiet --release --bin seeds
-for t in policy_file case_file classify_lines bundle_json; do
+for t in policy_file case_file classify_lines bundle_json review_export; do
     echo "== $t (${secs}s)"
     cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
         2>&1 | grep -E "^(#[0-9]+ *DONE|==[0-9]+==|SUMMARY|artifact_prefix|Done)" || true

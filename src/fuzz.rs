@@ -3,7 +3,8 @@
 //!
 //! The same functions run in two harnesses: `tests/fuzz.rs` (every `cargo test`: the seed corpus
 //! plus random mutations for a bounded time) and `fuzz/` (cargo-fuzz with libFuzzer, coverage
-//! guided, for long runs). The seed corpus is the example policy (`seeds`).
+//! guided, for long runs). The seed corpus is the example policy and the review exports of
+//! `tests/fixtures/review` (`seeds`).
 
 use crate::ops::{self, Input};
 
@@ -66,15 +67,7 @@ pub fn case_file(data: &[u8]) {
 /// Lines given to `classify` with the example's bundle (the streaming fast path and the
 /// serde path both).
 pub fn classify_lines(data: &[u8]) {
-    use std::sync::OnceLock;
-    static ENGINE: OnceLock<crate::bundle::Engine> = OnceLock::new();
-    let engine = ENGINE.get_or_init(|| {
-        let checked = ops::check(&Input::Builtin).expect("the example checks");
-        let p = checked.policy.expect("the example compiles");
-        crate::emit::bundle::build(&p, None)
-            .engine()
-            .expect("the example's bundle loads")
-    });
+    let (_, engine) = example();
     let mut out = Vec::new();
     let mut err = Vec::new();
     let _ = crate::bundle::stream::classify(engine, data, &mut out, &mut err);
@@ -100,6 +93,87 @@ pub fn bundle_json(data: &[u8]) {
     let mut err = Vec::new();
     let _ =
         crate::bundle::stream::classify(&engine, lines.join("\n").as_bytes(), &mut out, &mut err);
+}
+
+/// The example's bundle, its engine and its review row checks, made once.
+fn example() -> &'static (crate::bundle::Bundle, crate::bundle::Engine) {
+    use std::sync::OnceLock;
+    static EXAMPLE: OnceLock<(crate::bundle::Bundle, crate::bundle::Engine)> = OnceLock::new();
+    EXAMPLE.get_or_init(|| {
+        let checked = ops::check(&Input::Builtin).expect("the example checks");
+        let p = checked.policy.expect("the example compiles");
+        let bundle = crate::emit::bundle::build(&p, None);
+        let engine = bundle.engine().expect("the example's bundle loads");
+        (bundle, engine)
+    })
+}
+
+/// The extensions a review export can have, picked by the first input byte's low bits.
+const EXPORT_EXTENSIONS: [&str; 4] = ["csv", "tsv", "jsonl", ""];
+
+/// An export given to `mamoru review` with the example's bundle: encoding and format detected
+/// (or an encoding forced), the rows read and checked, judged, counted, and the report laid
+/// out. The first byte picks the extension (bits 0–1) and the `--encoding` (bits 2–3: none,
+/// UTF-8, Shift_JIS, UTF-16LE).
+pub fn review_export(data: &[u8]) {
+    use std::sync::OnceLock;
+    static READER: OnceLock<crate::review::rows::Reader> = OnceLock::new();
+    let Some((&which, content)) = data.split_first() else {
+        return;
+    };
+    let (bundle, engine) = example();
+    let reader = READER.get_or_init(|| {
+        crate::review::rows::Reader::new(bundle).expect("the example's time zone is known")
+    });
+    let ext = EXPORT_EXTENSIONS[usize::from(which & 3)];
+    let forced = match (which >> 2) & 3 {
+        0 => None,
+        1 => Some(encoding_rs::UTF_8),
+        2 => Some(encoding_rs::SHIFT_JIS),
+        _ => Some(encoding_rs::UTF_16LE),
+    };
+    let _ = crate::review::review_in_memory(bundle, engine, reader, ext, content.to_vec(), forced);
+}
+
+/// The review exports of `tests/fixtures/review` (UTF-8 with a BOM, JSON Lines, Shift_JIS),
+/// each with the byte that picks its extension.
+fn review_seeds() -> Vec<Vec<u8>> {
+    let teleservice: &[u8] = include_bytes!("../tests/fixtures/review/sample-teleservice.csv");
+    let contact: &[u8] = include_bytes!("../tests/fixtures/review/example-contact.jsonl");
+    let bpo: &[u8] = include_bytes!("../tests/fixtures/review/mock-bpo.csv");
+    // The same CSV in UTF-16LE with a BOM, as a spreadsheet's "Unicode text" export.
+    let text = String::from_utf8_lossy(teleservice);
+    let utf16: Vec<u8> = b"\xff\xfe"
+        .iter()
+        .copied()
+        .chain(
+            text.trim_start_matches('\u{feff}')
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    let seed = |ext: &str, bytes: &[u8]| {
+        let which = EXPORT_EXTENSIONS
+            .iter()
+            .position(|e| *e == ext)
+            .unwrap_or(0) as u8;
+        let mut seed = vec![which];
+        seed.extend_from_slice(bytes);
+        seed
+    };
+    vec![
+        seed("csv", teleservice),
+        seed("jsonl", contact),
+        seed("csv", bpo),
+        seed("", utf16.as_slice()),
+        seed("", contact),
+        seed("tsv", text.replace(',', "\t").as_bytes()),
+        // Regression: a hold whose seconds overflow a u64 (`parse_seconds` panicked).
+        seed(
+            "csv",
+            b"id,vendor,channel,conduct,demand,field_verdict,hold_seconds\nR-1,mock-bpo,phone,c0,d0,gray,18446744073709551615:00:00\n",
+        ),
+    ]
 }
 
 /// The seed corpus of a target: the policies' files (with their index byte), case files,
@@ -129,19 +203,8 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 .to_vec(),
             b"{\"channel\":\"chat\",\"conduct\":\"c0\",\"demand\":\"d2\"}\n\n{\"id\":7}\n".to_vec(),
         ],
-        "bundle_json" => {
-            let Ok(checked) = ops::check(&Input::Builtin) else {
-                return Vec::new();
-            };
-            checked
-                .policy
-                .map(|p| {
-                    crate::emit::bundle::render(&crate::emit::bundle::build(&p, None))
-                        .into_bytes()
-                })
-                .into_iter()
-                .collect()
-        }
+        "review_export" => review_seeds(),
+        "bundle_json" => vec![crate::emit::bundle::render(&example().0).into_bytes()],
         _ => Vec::new(),
     }
 }
@@ -155,4 +218,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("case_file", case_file),
     ("classify_lines", classify_lines),
     ("bundle_json", bundle_json),
+    ("review_export", review_export),
 ];

@@ -19,6 +19,7 @@ use serde_json::Value;
 /// A typed item with the place it came from.
 #[derive(Clone, Debug)]
 pub struct Item<T> {
+    /// The item as the model types it.
     pub value: T,
     /// The item's own node (the document, or `/3` for the fourth item of a list file).
     pub origin: Origin,
@@ -27,6 +28,7 @@ pub struct Item<T> {
 }
 
 impl<T> Item<T> {
+    /// The file the item was read from.
     pub fn file(&self) -> FileId {
         self.origin.file
     }
@@ -43,19 +45,33 @@ impl<T> Item<T> {
 /// The typed sources of one policy folder, references still unchecked.
 #[derive(Default)]
 pub struct Validated {
+    /// `policy.yaml`: id, version, dates, thresholds, vendors, a fork's `extends`.
     pub manifest: Option<Item<Manifest>>,
+    /// `stance.md`: the organisation's stance, front matter and text.
     pub stance: Option<Item<StanceMatter>>,
+    /// `criteria.yaml`: the axes, verdicts and grid, the types, events and caps.
     pub criteria: Option<Item<Criteria>>,
+    /// `vocabulary.yaml`: channels, tags, parties, counters, synonyms.
     pub vocabulary: Option<Item<Vocabulary>>,
+    /// `definitions/*.md`, one term each.
     pub definitions: Vec<Item<DefinitionMatter>>,
+    /// `roles.yaml`, item by item (the good items of a file with bad ones).
     pub roles: Vec<Item<Role>>,
+    /// `scripts.yaml`, item by item.
     pub scripts: Vec<Item<Script>>,
+    /// `flows/*.yaml`, one flow each.
     pub flows: Vec<Item<Flow>>,
+    /// `aftercare.yaml`, item by item.
     pub aftercare: Vec<Item<AftercareItem>>,
+    /// `invariants.yaml`, item by item.
     pub invariants: Vec<Item<Invariant>>,
+    /// `cases/*.md`, one case study each.
     pub cases: Vec<Item<CaseMatter>>,
+    /// `pages/*.md` by their file name (an id: it becomes the page's URL).
     pub pages: Vec<(String, Item<PageMatter>)>,
+    /// `review.yaml`: how the CRM's exports name the review's columns and values.
     pub review: Option<Item<ReviewMapping>>,
+    /// `compliance.yaml`: the measures a law or guideline requires, and what meets them.
     pub compliance: Option<Item<Compliance>>,
     /// Kinds with a file or item that failed: references into them are not checked.
     pub incomplete: Vec<Kind>,
@@ -70,6 +86,7 @@ const REQUIRED: &[Kind] = &[
     Kind::Roles,
 ];
 
+/// Validate the documents of a policy that is not a fork's upstream (layer 0).
 pub fn validate(sources: &Sources) -> (Validated, Vec<Diagnostic>) {
     validate_layer(sources, 0, "")
 }
@@ -82,11 +99,7 @@ pub fn validate_layer(
     layer: usize,
     prefix: &str,
 ) -> (Validated, Vec<Diagnostic>) {
-    let fork = sources
-        .docs
-        .iter()
-        .any(|d| d.layer == layer && d.kind == Kind::Manifest && d.value.get("extends").is_some());
-    let required: &[Kind] = if fork { &[Kind::Manifest] } else { REQUIRED };
+    let docs: Vec<&Document> = sources.docs.iter().filter(|d| d.layer == layer).collect();
     let mut out = Validated {
         incomplete: sources
             .unreadable
@@ -96,20 +109,7 @@ pub fn validate_layer(
             .collect(),
         ..Validated::default()
     };
-    let mut diags = Vec::new();
-    let docs: Vec<&Document> = sources.docs.iter().filter(|d| d.layer == layer).collect();
-    for kind in required {
-        let present = docs.iter().any(|d| d.kind == *kind);
-        if !present && !out.incomplete.contains(kind) {
-            let name = format!("{prefix}{}", kind.file_name().expect("single-file kind"));
-            diags.push(
-                Diagnostic::new(Code::MissingFile, msg!("missing-file", path = &name))
-                    .path(name.clone())
-                    .hint(msg!("missing-file-hint", path = &name)),
-            );
-            out.incomplete.push(*kind);
-        }
-    }
+    let mut diags = out.missing_files(&docs, prefix);
     let schema_results: Vec<Vec<Diagnostic>> = docs.par_iter().map(|d| schema_errors(d)).collect();
     for (doc, errors) in docs.iter().copied().zip(schema_results) {
         let ok = errors.is_empty();
@@ -120,66 +120,117 @@ pub fn validate_layer(
             .rsplit('/')
             .next()
             .and_then(|n| n.rsplit_once('.'))
-            .map_or("", |(s, _)| s)
-            .to_string();
+            .map_or("", |(s, _)| s);
+        out.add(doc, ok, &bad_items, stem, &mut diags);
+        diags.extend(id_mismatch(doc, path, stem));
+    }
+    diags.extend(page_names(sources, &docs));
+    out.pages.retain(|(id, _)| is_id(id));
+    out.incomplete.sort();
+    out.incomplete.dedup();
+    (out, diags)
+}
+
+impl Validated {
+    /// The files a policy needs that the layer lacks (a fork needs only its manifest); their
+    /// kinds are marked incomplete.
+    fn missing_files(&mut self, docs: &[&Document], prefix: &str) -> Vec<Diagnostic> {
+        let fork = docs
+            .iter()
+            .any(|d| d.kind == Kind::Manifest && d.value.get("extends").is_some());
+        let required: &[Kind] = if fork { &[Kind::Manifest] } else { REQUIRED };
+        let mut diags = Vec::new();
+        for kind in required {
+            let present = docs.iter().any(|d| d.kind == *kind);
+            let Some(file_name) = kind.file_name() else {
+                continue;
+            };
+            if !present && !self.incomplete.contains(kind) {
+                let name = format!("{prefix}{file_name}");
+                diags.push(
+                    Diagnostic::new(Code::MissingFile, msg!("missing-file", path = &name))
+                        .path(name.clone())
+                        .hint(msg!("missing-file-hint", path = &name)),
+                );
+                self.incomplete.push(*kind);
+            }
+        }
+        diags
+    }
+
+    /// A document into its typed slot (`ok`: it passed its schema); a list file item by item,
+    /// leaving out the `bad` items. What cannot be typed marks its kind incomplete.
+    fn add(
+        &mut self,
+        doc: &Document,
+        ok: bool,
+        bad: &Option<std::collections::BTreeSet<usize>>,
+        stem: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let body = doc.body.as_ref().map(|b| b.text.clone());
         macro_rules! single {
             ($slot:expr) => {{
-                match typed(doc, ok, &mut diags) {
+                match typed(doc, ok, diags) {
                     Some(v) => $slot = Some(item(doc, "", v, body)),
-                    None => out.incomplete.push(doc.kind),
+                    None => self.incomplete.push(doc.kind),
                 }
             }};
         }
         macro_rules! many {
             ($slot:expr) => {{
-                match typed(doc, ok, &mut diags) {
+                match typed(doc, ok, diags) {
                     Some(v) => $slot.push(item(doc, "", v, body)),
-                    None => out.incomplete.push(doc.kind),
+                    None => self.incomplete.push(doc.kind),
                 }
             }};
         }
         match doc.kind {
-            Kind::Manifest => single!(out.manifest),
-            Kind::Stance => single!(out.stance),
-            Kind::Criteria => single!(out.criteria),
-            Kind::Vocabulary => single!(out.vocabulary),
-            Kind::Review => single!(out.review),
-            Kind::Compliance => single!(out.compliance),
-            Kind::Definition => many!(out.definitions),
-            Kind::Flow => many!(out.flows),
-            Kind::Case => many!(out.cases),
-            Kind::Page => match typed(doc, ok, &mut diags) {
-                Some(v) => out.pages.push((stem.clone(), item(doc, "", v, body))),
-                None => out.incomplete.push(doc.kind),
+            Kind::Manifest => single!(self.manifest),
+            Kind::Stance => single!(self.stance),
+            Kind::Criteria => single!(self.criteria),
+            Kind::Vocabulary => single!(self.vocabulary),
+            Kind::Review => single!(self.review),
+            Kind::Compliance => single!(self.compliance),
+            Kind::Definition => many!(self.definitions),
+            Kind::Flow => many!(self.flows),
+            Kind::Case => many!(self.cases),
+            Kind::Page => match typed(doc, ok, diags) {
+                Some(v) => self.pages.push((stem.to_string(), item(doc, "", v, body))),
+                None => self.incomplete.push(doc.kind),
             },
-            Kind::Roles => list(doc, &bad_items, &mut out.roles, &mut out.incomplete),
-            Kind::Scripts => list(doc, &bad_items, &mut out.scripts, &mut out.incomplete),
-            Kind::Aftercare => list(doc, &bad_items, &mut out.aftercare, &mut out.incomplete),
-            Kind::Invariants => list(doc, &bad_items, &mut out.invariants, &mut out.incomplete),
-        }
-        // Files named after their item must carry that id.
-        if matches!(doc.kind, Kind::Definition | Kind::Flow | Kind::Case)
-            && let Some(id) = doc.value.get("id").and_then(Value::as_str)
-            && id != stem
-            && !stem.is_empty()
-        {
-            diags.push(
-                Diagnostic::new(Code::IdMismatch, msg!("id-mismatch", id = id, path = path))
-                    .at(Origin::value(doc.file, "/id"))
-                    .hint(msg!("id-mismatch-hint", stem = &stem)),
-            );
+            Kind::Roles => list(doc, bad, &mut self.roles, &mut self.incomplete),
+            Kind::Scripts => list(doc, bad, &mut self.scripts, &mut self.incomplete),
+            Kind::Aftercare => list(doc, bad, &mut self.aftercare, &mut self.incomplete),
+            Kind::Invariants => list(doc, bad, &mut self.invariants, &mut self.incomplete),
         }
     }
-    // A free page's file name becomes its URL: it must be an id like every other.
-    for doc in &docs {
+}
+
+/// Files named after their item (definitions, flows, cases) must carry that id.
+fn id_mismatch(doc: &Document, path: &str, stem: &str) -> Option<Diagnostic> {
+    if !matches!(doc.kind, Kind::Definition | Kind::Flow | Kind::Case) || stem.is_empty() {
+        return None;
+    }
+    let id = doc.value.get("id").and_then(Value::as_str)?;
+    (id != stem).then(|| {
+        Diagnostic::new(Code::IdMismatch, msg!("id-mismatch", id = id, path = path))
+            .at(Origin::value(doc.file, "/id"))
+            .hint(msg!("id-mismatch-hint", stem = stem))
+    })
+}
+
+/// A free page's file name becomes its URL: it must be an id like every other.
+fn page_names(sources: &Sources, docs: &[&Document]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for doc in docs.iter().filter(|d| d.kind == Kind::Page) {
         let path = &sources.file(doc.file).path;
         let stem = path
             .rsplit('/')
             .next()
             .and_then(|n| n.strip_suffix(".md"))
             .unwrap_or_default();
-        if doc.kind == Kind::Page && !is_id(stem) {
+        if !is_id(stem) {
             diags.push(
                 Diagnostic::new(Code::InvalidValue, msg!("page-name", path = path))
                     .at(Origin::new(doc.file, At::File))
@@ -187,10 +238,7 @@ pub fn validate_layer(
             );
         }
     }
-    out.pages.retain(|(id, _)| is_id(id));
-    out.incomplete.sort();
-    out.incomplete.dedup();
-    (out, diags)
+    diags
 }
 
 fn item<T>(doc: &Document, pointer: &str, value: T, body: Option<String>) -> Item<T> {
@@ -472,201 +520,258 @@ fn schema_errors(doc: &Document) -> Vec<Diagnostic> {
 }
 
 /// One schema error as diagnostics (an error inside an optional record becomes the errors of
-/// the record's own fields).
+/// the record's own fields). The kinds of errors and what each becomes.
 fn map_error(
     doc: &Document,
     root: &Value,
     err: &jsonschema::ValidationError<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let ip = err.instance_path().as_str().to_string();
-    let here = Origin::value(doc.file, ip.clone());
-    let field = field_name(&ip);
-    let instance = err.instance();
+    let e = SchemaError::new(doc, root, err);
+    let schema_path = err.schema_path().as_str();
+    let choices = match err.kind() {
+        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
+            constants(root, schema_path)
+        }
+        _ => Vec::new(),
+    };
     let d = match err.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let allowed: Vec<String> = schema_node(root, parent(err.schema_path().as_str()))
+            let allowed: Vec<String> = schema_node(root, parent(schema_path))
                 .and_then(|n| n.get("properties"))
                 .and_then(Value::as_object)
                 .map(|p| p.keys().cloned().collect())
                 .unwrap_or_default();
-            for key in unexpected {
-                let origin = Origin::new(
-                    doc.file,
-                    At::Key(format!("{ip}/{}", crate::load::yaml::escape(key))),
-                );
-                let hint = did_you_mean(key, allowed.iter().map(String::as_str))
-                    .unwrap_or_else(|| msg!("keys-allowed", keys = Arg::any_of(&allowed)));
-                out.push(
-                    Diagnostic::new(Code::UnknownKey, msg!("unknown-key", key = key))
-                        .at(origin)
-                        .hint(hint),
-                );
-            }
+            out.extend(e.unknown_keys(unexpected, &allowed));
             return;
         }
         ValidationErrorKind::Required { property } => {
-            let name = property.as_str().unwrap_or_default();
-            let want = schema_for_instance(root, &format!("{ip}/{name}"))
-                .map_or_else(|| msg!("expect-value"), expected);
-            Diagnostic::new(Code::MissingKey, msg!("missing-key", key = name))
-                .at(here)
-                .hint(msg!("missing-key-hint", key = name, expected = want))
+            e.missing_key(property.as_str().unwrap_or_default())
         }
-        ValidationErrorKind::Type { .. } => {
-            let node = schema_for_instance(root, &ip);
-            let want = node.map_or_else(|| msg!("expect-value"), expected);
-            if let Some(slip) = input_method_slip(doc, &ip, instance.as_ref(), want.id()) {
-                out.push(slip);
-                return;
-            }
-            let mut d = Diagnostic::new(
-                Code::WrongType,
-                msg!(
-                    "wrong-type",
-                    field = field,
-                    expected = want.clone(),
-                    found = found(instance.as_ref())
-                ),
-            )
-            .at(here);
-            if instance.is_number() && matches!(want.id(), "expect-string" | "expect-version") {
-                d = d.hint(msg!("hint-quote-number"));
-            } else if instance.is_null() {
-                d = d.hint(msg!("hint-empty-value"));
-            } else if matches!(want.id(), "expect-list" | "expect-ids") && !instance.is_array() {
-                d = d.hint(msg!("hint-write-list"));
-            }
-            d
-        }
-        ValidationErrorKind::Enum { options } => {
-            let opts: Vec<String> = options
+        ValidationErrorKind::Type { .. } => e.wrong_type(),
+        ValidationErrorKind::Enum { options } => e.one_of(
+            options
                 .as_array()
                 .map(|a| {
                     a.iter()
                         .filter_map(|v| v.as_str().map(String::from))
                         .collect()
                 })
-                .unwrap_or_default();
-            let got = instance.as_str().unwrap_or_default();
-            Diagnostic::new(
-                Code::InvalidValue,
-                msg!(
-                    "must-be-one-of",
-                    field = field,
-                    options = Arg::any_of(&opts),
-                    found = found(instance.as_ref())
-                ),
-            )
-            .at(here)
-            .maybe_hint(did_you_mean(got, opts.iter().map(String::as_str)))
-        }
+                .unwrap_or_default(),
+        ),
         ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. }
-            if !constants(root, err.schema_path().as_str()).is_empty() =>
+            if !choices.is_empty() =>
         {
-            let opts = constants(root, err.schema_path().as_str());
-            let got = instance.as_str().unwrap_or_default();
-            Diagnostic::new(
-                Code::InvalidValue,
-                msg!(
-                    "must-be-one-of",
-                    field = field,
-                    options = Arg::any_of(&opts),
-                    found = found(instance.as_ref())
-                ),
-            )
-            .at(here)
-            .maybe_hint(did_you_mean(got, opts.iter().map(String::as_str)))
+            e.one_of(choices)
         }
         ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context }
-            if instance.is_object() || instance.is_array() =>
+            if e.instance().is_object() || e.instance().is_array() =>
         {
-            // An optional record or a list given with the right shape but wrong contents: the
-            // errors of the branch of that shape, not "must be a mapping, found a mapping".
-            let fits = context.iter().find(|branch| {
-                !branch.iter().any(|e| {
-                    e.instance_path().as_str() == ip
-                        && matches!(e.kind(), ValidationErrorKind::Type { .. })
-                })
-            });
-            if let Some(branch) = fits
-                && !branch.is_empty()
-            {
-                for e in branch {
-                    map_error(doc, root, e, out);
+            match e.fitting_branch(context) {
+                Some(branch) => {
+                    for x in branch {
+                        map_error(doc, root, x, out);
+                    }
+                    return;
                 }
-                return;
-            }
-            let want =
-                schema_for_instance(root, &ip).map_or_else(|| msg!("expect-value"), expected);
-            Diagnostic::new(
-                Code::InvalidValue,
-                msg!(
+                None => e.invalid(msg!(
                     "wrong-value",
-                    field = field,
-                    expected = want,
-                    found = found(instance.as_ref())
-                ),
-            )
-            .at(here)
+                    field = e.field.clone(),
+                    expected = e.expected(),
+                    found = found(e.instance())
+                )),
+            }
         }
         ValidationErrorKind::Pattern { .. }
         | ValidationErrorKind::AnyOf { .. }
-        | ValidationErrorKind::OneOfNotValid { .. } => {
-            let want =
-                schema_for_instance(root, &ip).map_or_else(|| msg!("expect-value"), expected);
-            if let Some(slip) = input_method_slip(doc, &ip, instance.as_ref(), want.id()) {
-                out.push(slip);
-                return;
-            }
-            let mut d = Diagnostic::new(
-                Code::InvalidValue,
-                msg!(
-                    "wrong-value",
-                    field = field,
-                    expected = want.clone(),
-                    found = found(instance.as_ref())
-                ),
-            )
-            .at(here);
-            if let Some(s) = instance.as_str() {
-                let slug = slug_of(s);
-                if want.id().starts_with("expect-id") && !slug.is_empty() && slug != s {
-                    d = d.hint(msg!("hint-slug", slug = slug));
-                } else if let Some(fix) = crate::duration::suggest_duration(s)
-                    && matches!(want.id(), "expect-duration" | "expect-minutes")
-                {
-                    d = d.hint(msg!("slip-duration-hint", write = fix));
-                }
-            }
-            d
-        }
-        ValidationErrorKind::Format { format } if format == "date" => Diagnostic::new(
-            Code::InvalidValue,
-            msg!(
+        | ValidationErrorKind::OneOfNotValid { .. } => e.wrong_value(),
+        ValidationErrorKind::Format { format } if format == "date" => e
+            .invalid(msg!(
                 "not-a-calendar-date",
-                value = instance.as_str().unwrap_or_default()
-            ),
-        )
-        .at(here)
-        .hint(msg!("not-a-calendar-date-hint")),
-        ValidationErrorKind::MinItems { limit } => Diagnostic::new(
-            Code::InvalidValue,
-            msg!("min-items", field = field, min = *limit),
-        )
-        .at(here),
-        ValidationErrorKind::Minimum { limit } => Diagnostic::new(
-            Code::InvalidValue,
-            msg!("minimum", field = field, min = limit.to_string()),
-        )
-        .at(here),
-        _ => Diagnostic::new(
-            Code::InvalidValue,
-            msg!("schema-other", field = field, detail = err.to_string()),
-        )
-        .at(here),
+                value = e.instance().as_str().unwrap_or_default()
+            ))
+            .hint(msg!("not-a-calendar-date-hint")),
+        ValidationErrorKind::MinItems { limit } => {
+            e.invalid(msg!("min-items", field = e.field.clone(), min = *limit))
+        }
+        ValidationErrorKind::Minimum { limit } => e.invalid(msg!(
+            "minimum",
+            field = e.field.clone(),
+            min = limit.to_string()
+        )),
+        _ => e.invalid(msg!(
+            "schema-other",
+            field = e.field.clone(),
+            detail = err.to_string()
+        )),
     };
     out.push(d);
+}
+
+/// A schema error with what every diagnostic made of it needs.
+struct SchemaError<'a, 'e> {
+    doc: &'a Document,
+    root: &'a Value,
+    err: &'a jsonschema::ValidationError<'e>,
+    /// The instance path: a JSON pointer into the document.
+    ip: String,
+    /// The field the message is about.
+    field: Msg,
+}
+
+impl<'a, 'e> SchemaError<'a, 'e> {
+    fn new(
+        doc: &'a Document,
+        root: &'a Value,
+        err: &'a jsonschema::ValidationError<'e>,
+    ) -> SchemaError<'a, 'e> {
+        let ip = err.instance_path().as_str().to_string();
+        SchemaError {
+            doc,
+            root,
+            err,
+            field: field_name(&ip),
+            ip,
+        }
+    }
+
+    /// The value the error is about.
+    fn instance(&self) -> &Value {
+        self.err.instance().as_ref()
+    }
+
+    /// The value's own place.
+    fn here(&self) -> Origin {
+        Origin::value(self.doc.file, self.ip.clone())
+    }
+
+    /// What the schema expects of the value at `ip`.
+    fn expected_at(&self, ip: &str) -> Msg {
+        schema_for_instance(self.root, ip).map_or_else(|| msg!("expect-value"), expected)
+    }
+
+    /// What the schema expects of the value.
+    fn expected(&self) -> Msg {
+        self.expected_at(&self.ip)
+    }
+
+    /// An invalid value, said with `message`.
+    fn invalid(&self, message: Msg) -> Diagnostic {
+        Diagnostic::new(Code::InvalidValue, message).at(self.here())
+    }
+
+    /// Keys the mapping does not allow, each with the key meant or the keys allowed.
+    fn unknown_keys(&self, unexpected: &[String], allowed: &[String]) -> Vec<Diagnostic> {
+        unexpected
+            .iter()
+            .map(|key| {
+                let origin = Origin::new(
+                    self.doc.file,
+                    At::Key(format!("{}/{}", self.ip, crate::load::yaml::escape(key))),
+                );
+                let hint = did_you_mean(key, allowed.iter().map(String::as_str))
+                    .unwrap_or_else(|| msg!("keys-allowed", keys = Arg::any_of(allowed)));
+                Diagnostic::new(Code::UnknownKey, msg!("unknown-key", key = key))
+                    .at(origin)
+                    .hint(hint)
+            })
+            .collect()
+    }
+
+    /// A required key missing, with what its value should be.
+    fn missing_key(&self, name: &str) -> Diagnostic {
+        let want = self.expected_at(&format!("{}/{name}", self.ip));
+        Diagnostic::new(Code::MissingKey, msg!("missing-key", key = name))
+            .at(self.here())
+            .hint(msg!("missing-key-hint", key = name, expected = want))
+    }
+
+    /// A value of the wrong type (or the input-method slip that typed it), with a hint for
+    /// a number that should be quoted, an empty value, a single id where a list is expected.
+    fn wrong_type(&self) -> Diagnostic {
+        let want = self.expected();
+        let instance = self.instance();
+        if let Some(slip) = input_method_slip(self.doc, &self.ip, instance, want.id()) {
+            return slip;
+        }
+        let d = Diagnostic::new(
+            Code::WrongType,
+            msg!(
+                "wrong-type",
+                field = self.field.clone(),
+                expected = want.clone(),
+                found = found(instance)
+            ),
+        )
+        .at(self.here());
+        if instance.is_number() && matches!(want.id(), "expect-string" | "expect-version") {
+            d.hint(msg!("hint-quote-number"))
+        } else if instance.is_null() {
+            d.hint(msg!("hint-empty-value"))
+        } else if matches!(want.id(), "expect-list" | "expect-ids") && !instance.is_array() {
+            d.hint(msg!("hint-write-list"))
+        } else {
+            d
+        }
+    }
+
+    /// A value that is not one of `options`, with the option meant.
+    fn one_of(&self, options: Vec<String>) -> Diagnostic {
+        let got = self.instance().as_str().unwrap_or_default();
+        self.invalid(msg!(
+            "must-be-one-of",
+            field = self.field.clone(),
+            options = Arg::any_of(&options),
+            found = found(self.instance())
+        ))
+        .maybe_hint(did_you_mean(got, options.iter().map(String::as_str)))
+    }
+
+    /// Of an optional record or a list given with the right shape but wrong contents: the
+    /// errors of the branch of that shape (not "must be a mapping, found a mapping").
+    fn fitting_branch<'c>(
+        &self,
+        context: &'c [Vec<jsonschema::ValidationError<'e>>],
+    ) -> Option<&'c Vec<jsonschema::ValidationError<'e>>> {
+        context
+            .iter()
+            .find(|branch| {
+                !branch.iter().any(|e| {
+                    e.instance_path().as_str() == self.ip
+                        && matches!(e.kind(), ValidationErrorKind::Type { .. })
+                })
+            })
+            .filter(|branch| !branch.is_empty())
+    }
+
+    /// A value the schema does not accept (or the input-method slip that typed it), with the
+    /// id or the duration meant.
+    fn wrong_value(&self) -> Diagnostic {
+        let want = self.expected();
+        let instance = self.instance();
+        if let Some(slip) = input_method_slip(self.doc, &self.ip, instance, want.id()) {
+            return slip;
+        }
+        let d = self.invalid(msg!(
+            "wrong-value",
+            field = self.field.clone(),
+            expected = want.clone(),
+            found = found(instance)
+        ));
+        let Some(s) = instance.as_str() else {
+            return d;
+        };
+        let slug = slug_of(s);
+        if want.id().starts_with("expect-id") && !slug.is_empty() && slug != s {
+            d.hint(msg!("hint-slug", slug = slug))
+        } else if let Some(fix) = crate::duration::suggest_duration(s)
+            && matches!(want.id(), "expect-duration" | "expect-minutes")
+        {
+            d.hint(msg!("slip-duration-hint", write = fix))
+        } else {
+            d
+        }
+    }
 }
 
 fn parent(pointer: &str) -> &str {

@@ -1,10 +1,11 @@
 //! The fuzz targets (`mamoru::fuzz`) on every `cargo test`: each target runs its seed corpus,
 //! then random mutations of the seeds (bit flips, byte changes, insertions of YAML and JSON
-//! tokens and of full-width characters, truncations, splices) for a bounded time. No coverage
+//! tokens, of CSV syntax and of full-width characters, truncations, splices) for a bounded time. No coverage
 //! guidance here: the `fuzz/` folder runs the same targets under cargo-fuzz (libFuzzer) for long
 //! runs. A panic anywhere fails the test and prints the input that caused it.
 //!
-//! `MAMORU_FUZZ_SECONDS` sets the time per target (default 4).
+//! `MAMORU_FUZZ_SECONDS` sets the time per target (default 4); `MAMORU_FUZZ_TARGET=NAME` runs
+//! only that target (a longer run of one parser).
 
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -51,6 +52,22 @@ const TOKENS: &[&[u8]] = &[
     b"\xef\xbb\xbf",
     b"\r\n",
     b"\t",
+    // Review exports: CSV quoting and separators, list items, dates, durations, personal
+    // data, Shift_JIS and UTF-16 bytes.
+    b"\"",
+    b"\"\"",
+    b",\"",
+    b";",
+    "；".as_bytes(),
+    b"2026-11-30T23:30:00+09:00",
+    b"2026/11/3 9:05",
+    b"18446744073709551615:00:00",
+    b"3:05",
+    b"090-1234-5678",
+    b"field_verdict",
+    b"\x82\xa0",
+    b"\xff\xfe",
+    b"\x00",
 ];
 
 /// A small deterministic generator (xorshift), so a failure can be replayed from its seed.
@@ -121,8 +138,12 @@ fn fuzz_targets_survive_their_corpus_and_mutations() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(4);
+    let only = std::env::var("MAMORU_FUZZ_TARGET").ok();
     let mut report = Vec::new();
     for (name, target) in mamoru::fuzz::TARGETS {
+        if only.as_deref().is_some_and(|o| o != *name) {
+            continue;
+        }
         let seeds = mamoru::fuzz::seeds(name);
         assert!(!seeds.is_empty(), "{name} has no seeds");
         let mut runs = 0u64;

@@ -801,6 +801,40 @@ fn rejected_rows_are_counted_with_file_line_and_reason() {
     );
 }
 
+/// Regression (found by review_export, `src/fuzz.rs`): a hold of more hours or minutes than a
+/// count of seconds holds panicked in debug builds and wrapped around in release builds.
+#[test]
+fn a_hold_too_long_to_count_rejects_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{HEADER}\n");
+    for (i, hold) in [
+        "18446744073709551615:00:00",
+        "307445734561825861:00",
+        "1:00:00",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut x = rows(11, 1, true).remove(0);
+        x.id = format!("H-{i}");
+        let mut f = csv_fields(&x);
+        f[13] = hold.to_string();
+        text.push_str(&f.join(","));
+        text.push('\n');
+    }
+    let r = compute(&[write(dir.path(), "hold.csv", &text)]);
+    let got: Vec<(&str, Option<&str>)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.code.as_str(), x.column.as_deref()))
+        .collect();
+    let nan = ("not-a-number", Some("hold_seconds"));
+    assert_eq!(got, [nan, nan]);
+    assert_eq!(r.reviewed, 1);
+    let rows_with_hold: u64 = r.vendors.iter().map(|v| v.hold_rows).sum();
+    assert_eq!(rows_with_hold, 1);
+}
+
 #[test]
 fn hold_and_roles_follow_the_invariants() {
     // The example: every contact has max_hold 3m; gray contacts must reach `sv`; contacts

@@ -5,7 +5,7 @@
 //! verdicts or flows. It never fails: it returns what it could read and a diagnostic for the rest.
 //! Only here is the file system touched (`load_dir`); everything else reads [`Sources`].
 
-pub mod slips;
+pub(crate) mod slips;
 pub mod yaml;
 
 use crate::diag::{At, Code, Diagnostic, FileId, Origin, did_you_mean};
@@ -34,6 +34,7 @@ const ITEM_DIRS: &[(&str, &str, Kind)] = &[
 pub struct SourceFile {
     /// Path relative to the policy folder, with `/` separators.
     pub path: String,
+    /// The text as read (BOM removed; bytes that are not UTF-8 replaced).
     pub text: String,
     line_starts: Vec<usize>,
 }
@@ -77,6 +78,7 @@ impl SourceFile {
 /// The Markdown body of a file with front matter.
 #[derive(Clone)]
 pub struct Body {
+    /// The Markdown after the closing `---`.
     pub text: String,
     /// Byte offset of the body in its file.
     pub offset: usize,
@@ -84,12 +86,17 @@ pub struct Body {
 
 /// A parsed policy file.
 pub struct Document {
+    /// The file it was read from, in [`Sources::files`].
     pub file: FileId,
     /// 0 for the policy itself, 1 for its upstream, 2 for the upstream's upstream…
     pub layer: usize,
+    /// What the file holds, from its path.
     pub kind: Kind,
+    /// The YAML (or front matter) as JSON, aliases expanded.
     pub value: Value,
+    /// Where each node of `value` stands in the file, by JSON pointer.
     pub spans: Spans,
+    /// The Markdown body, for files with front matter.
     pub body: Option<Body>,
 }
 
@@ -98,7 +105,9 @@ pub struct Document {
 pub struct Sources {
     /// How the folder is named in messages.
     pub root: String,
+    /// Every source file read (parsed or not), indexed by [`FileId`].
     pub files: Vec<SourceFile>,
+    /// The documents that parsed, in file order.
     pub docs: Vec<Document>,
     /// Kinds with at least one file that could not be read: checks that depend on them are
     /// skipped rather than reported as dangling references.
@@ -111,17 +120,23 @@ pub struct Sources {
 
 /// A diagnostic resolved to a place in a file.
 pub struct Located<'a> {
+    /// The file's path as shown (an upstream's with its prefix).
     pub path: &'a str,
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
+    /// The text of that line, for a snippet.
     pub source_line: Option<&'a str>,
 }
 
 impl Sources {
+    /// The file of an id these sources gave out (an id of other sources panics).
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
+    /// The document parsed from a file, if it parsed.
     pub fn doc(&self, file: FileId) -> Option<&Document> {
         // Documents are pushed in file order, so a binary search finds them.
         self.docs
@@ -177,7 +192,12 @@ impl Sources {
         let Some(text) = doc.value.pointer(pointer).and_then(Value::as_str) else {
             return (pos.line, pos.col);
         };
-        let before = &text[..off.min(text.len())];
+        // An offset inside a character counts from that character's start.
+        let mut cut = off.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let before = text.get(..cut).unwrap_or_default();
         let (lines, last) = match before.rfind('\n') {
             Some(i) => (before.matches('\n').count() as u32, &before[i + 1..]),
             None => (0, before),
@@ -234,7 +254,9 @@ fn classify(path: &str) -> Class {
                 return Class::Ignored;
             }
             let known: Vec<&str> = Kind::ALL.iter().filter_map(|k| k.file_name()).collect();
-            let hint = if let Some(k) = known.iter().find(|k| k.rsplit_once('.').unwrap().0 == stem)
+            let hint = if let Some(k) = known
+                .iter()
+                .find(|k| k.rsplit_once('.').is_some_and(|(s, _)| s == stem))
             {
                 msg!("rename-to", name = *k)
             } else if let Some(h) = did_you_mean(name, known.iter().copied()) {
@@ -306,7 +328,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> (Sources, Vec<Diagnostic>) {
         root: dir.display().to_string(),
         ..Sources::default()
     };
-    let diags = load_dir_into(&mut s, dir, "", 0, opts);
+    let diags = load_dir_session_into(&mut s, dir, "", 0, opts, None);
     (s, diags)
 }
 
@@ -319,6 +341,7 @@ pub type Overlay = std::collections::BTreeMap<PathBuf, Vec<u8>>;
 /// last time, so that reading again parses only the files whose text changed.
 #[derive(Default)]
 pub struct Session {
+    /// The documents open in editors, standing in for the files on disk.
     pub overlay: Overlay,
     parsed: std::sync::Mutex<Parsed>,
 }
@@ -339,6 +362,7 @@ struct ParsedDoc {
 }
 
 impl Session {
+    /// A session over these open documents that has parsed nothing yet.
     pub fn new(overlay: Overlay) -> Session {
         Session {
             overlay,
@@ -426,23 +450,13 @@ pub fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Read a policy folder into existing sources, as layer `layer` (an upstream of the policy),
-/// its paths shown with `prefix` (e.g. `../support/`).
+/// its paths shown with `prefix` (e.g. `../support/`). With a session (a long-running reader),
+/// the files of its overlay are read from memory instead of the disk, and files parsed by its
+/// last read are not parsed again.
 ///
 /// The folder is a boundary: a symbolic link whose target lies outside it is not followed
 /// (unless `opts.follow_links`), a link back into a folder already read is a loop, and the
 /// number and size of the files read are bounded.
-pub fn load_dir_into(
-    s: &mut Sources,
-    dir: &Path,
-    prefix: &str,
-    layer: usize,
-    opts: &LoadOptions,
-) -> Vec<Diagnostic> {
-    load_dir_session_into(s, dir, prefix, layer, opts, None)
-}
-
-/// [`load_dir_into`] for a long-running reader: the files of the session's overlay are read
-/// from memory instead of the disk, and files parsed by its last read are not parsed again.
 pub fn load_dir_session_into(
     s: &mut Sources,
     dir: &Path,
@@ -454,192 +468,14 @@ pub fn load_dir_session_into(
     let no_overlay = Overlay::new();
     let overlay = session.map_or(&no_overlay, |x| &x.overlay);
     s.dirs.push(dir.to_path_buf());
-    let mut diags = Vec::new();
-    let mut files = Vec::new();
-    let root = dir.display().to_string();
-    let root_canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let mut visited = vec![root_canon.clone()];
-    let (mut count, mut total) = (0usize, 0u64);
-    let mut stack = vec![(dir.to_path_buf(), String::new())];
-    'walk: while let Some((path, rel)) = stack.pop() {
-        let entries = match std::fs::read_dir(&path) {
-            Ok(e) => e,
-            Err(e) => {
-                let shown = if rel.is_empty() {
-                    root.clone()
-                } else {
-                    rel.clone()
-                };
-                diags.push(
-                    Diagnostic::new(
-                        Code::Io,
-                        msg!("cannot-read-folder", path = &shown, error = e.to_string()),
-                    )
-                    .path(shown),
-                );
-                continue;
-            }
-        };
-        let mut names: Vec<_> = entries.filter_map(Result::ok).collect();
-        names.sort_by_key(|e| e.file_name());
-        for entry in names {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let rel_path = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            if name.starts_with('.') {
-                continue;
-            }
-            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
-            if is_link {
-                match std::fs::canonicalize(entry.path()) {
-                    Err(_) => {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::BrokenLink,
-                                msg!("broken-link", path = &rel_path),
-                            )
-                            .path(rel_path)
-                            .hint(msg!("broken-link-hint")),
-                        );
-                        continue;
-                    }
-                    Ok(target) if !target.starts_with(&root_canon) && !opts.follow_links => {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::LinkOutside,
-                                msg!(
-                                    "link-outside",
-                                    path = &rel_path,
-                                    target = target.display().to_string()
-                                ),
-                            )
-                            .path(rel_path)
-                            .hint(msg!("link-outside-hint")),
-                        );
-                        continue;
-                    }
-                    Ok(_) => {}
-                }
-            }
-            let meta = match std::fs::metadata(entry.path()) {
-                Ok(m) => m,
-                Err(e) => {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::Io,
-                            msg!("cannot-read", path = &rel_path, error = e.to_string()),
-                        )
-                        .path(rel_path),
-                    );
-                    continue;
-                }
-            };
-            if meta.is_dir() {
-                let top = rel.is_empty();
-                let known_dir = ITEM_DIRS.iter().any(|(d, ..)| *d == name)
-                    || ASSET_DIRS.contains(&name.as_str());
-                if top && known_dir || !top && ASSET_DIRS.iter().any(|d| rel.starts_with(d)) {
-                    let canon = std::fs::canonicalize(entry.path()).unwrap_or(entry.path());
-                    let here = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-                    if is_link && (here.starts_with(&canon) || visited.contains(&canon)) {
-                        diags.push(
-                            Diagnostic::new(Code::LinkLoop, msg!("link-loop", path = &rel_path))
-                                .path(rel_path)
-                                .hint(msg!("link-loop-hint")),
-                        );
-                        continue;
-                    }
-                    visited.push(canon);
-                    stack.push((entry.path(), rel_path));
-                } else if top {
-                    diags.extend(check_top_dir(&name));
-                } else {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::UnknownFile,
-                            msg!("folder-not-read", path = &rel_path),
-                        )
-                        .path(format!("{rel_path}/"))
-                        .hint(msg!("dir-one-level", dir = &rel)),
-                    );
-                }
-                continue;
-            }
-            if !meta.is_file() || matches!(classify(&rel_path), Class::Ignored) {
-                continue;
-            }
-            if meta.len() > MAX_FILE_SIZE {
-                diags.push(
-                    Diagnostic::new(
-                        Code::FileTooLarge,
-                        msg!(
-                            "file-too-large",
-                            path = &rel_path,
-                            bytes = meta.len(),
-                            max = MAX_FILE_SIZE >> 20
-                        ),
-                    )
-                    .path(rel_path)
-                    .hint(msg!("file-too-large-hint")),
-                );
-                continue;
-            }
-            count += 1;
-            total += meta.len();
-            if count > MAX_FILES || total > MAX_TOTAL_SIZE {
-                diags.push(
-                    Diagnostic::new(
-                        Code::FileTooLarge,
-                        msg!(
-                            "folder-too-large",
-                            files = MAX_FILES,
-                            max = MAX_TOTAL_SIZE >> 20,
-                            path = &rel_path
-                        ),
-                    )
-                    .path(rel_path)
-                    .hint(msg!("folder-too-large-hint")),
-                );
-                break 'walk;
-            }
-            if !overlay.is_empty()
-                && let Some(bytes) = overlay.get(&absolute(&entry.path()))
-            {
-                files.push((rel_path, bytes.clone()));
-                continue;
-            }
-            match read_bounded(&entry.path(), MAX_FILE_SIZE) {
-                Ok(bytes) => files.push((rel_path, bytes)),
-                Err(e) => diags.push(
-                    Diagnostic::new(
-                        Code::Io,
-                        msg!("cannot-read", path = &rel_path, error = e.to_string()),
-                    )
-                    .path(rel_path),
-                ),
-            }
-        }
-    }
-    if !overlay.is_empty() {
-        // Files open in an editor that are not on disk (yet, or any more).
-        let base = absolute(dir);
-        for (path, bytes) in overlay.range(base.clone()..) {
-            let Ok(rel) = path.strip_prefix(&base) else {
-                break;
-            };
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            let rel = rel.join("/");
-            if !rel.is_empty() && !files.iter().any(|(p, _)| *p == rel) {
-                files.push((rel, bytes.clone()));
-            }
-        }
-    }
+    let mut walk = Walk::new(dir, opts, overlay);
+    walk.run();
+    walk.add_unsaved(dir);
+    let Walk {
+        mut files,
+        mut diags,
+        ..
+    } = walk;
     files.sort_by(|a, b| a.0.cmp(&b.0));
     for d in &mut diags {
         if let Some(p) = &mut d.path {
@@ -648,6 +484,272 @@ pub fn load_dir_session_into(
     }
     diags.extend(load_files_with(s, files, prefix, layer, session));
     diags
+}
+
+/// A walk of one policy folder: the files it read (by relative path) and the diagnostics for
+/// what it refused, within the folder's bounds (links, file count, total size).
+struct Walk<'a> {
+    /// The folder as named in messages.
+    root: String,
+    /// The folder with links resolved: a link must not lead out of it.
+    root_canon: PathBuf,
+    opts: &'a LoadOptions,
+    overlay: &'a Overlay,
+    /// The folders entered, links resolved (a link back into one is a loop).
+    visited: Vec<PathBuf>,
+    /// Folders still to read: path, and path relative to the policy folder.
+    stack: Vec<(PathBuf, String)>,
+    /// Files counted so far, and their bytes.
+    count: usize,
+    total: u64,
+    files: Vec<(String, Vec<u8>)>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Whether a walk goes on after an entry.
+enum Next {
+    Go,
+    /// The folder exceeds its bounds: nothing more is read.
+    Stop,
+}
+
+impl<'a> Walk<'a> {
+    fn new(dir: &Path, opts: &'a LoadOptions, overlay: &'a Overlay) -> Walk<'a> {
+        let root_canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        Walk {
+            root: dir.display().to_string(),
+            visited: vec![root_canon.clone()],
+            root_canon,
+            opts,
+            overlay,
+            stack: vec![(dir.to_path_buf(), String::new())],
+            count: 0,
+            total: 0,
+            files: Vec::new(),
+            diags: Vec::new(),
+        }
+    }
+
+    /// Read the folder and the folders it may hold, depth first, entries in name order.
+    fn run(&mut self) {
+        while let Some((path, rel)) = self.stack.pop() {
+            for entry in self.entries(&path, &rel) {
+                if let Next::Stop = self.entry(&entry, &path, &rel) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A folder's entries by name, or none with a diagnostic.
+    fn entries(&mut self, path: &Path, rel: &str) -> Vec<std::fs::DirEntry> {
+        match std::fs::read_dir(path) {
+            Ok(e) => {
+                let mut names: Vec<_> = e.filter_map(Result::ok).collect();
+                names.sort_by_key(|e| e.file_name());
+                names
+            }
+            Err(e) => {
+                let shown = if rel.is_empty() {
+                    self.root.clone()
+                } else {
+                    rel.to_string()
+                };
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::Io,
+                        msg!("cannot-read-folder", path = &shown, error = e.to_string()),
+                    )
+                    .path(shown),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// One entry of the folder `here` (relative path `rel`): a folder to enter, a file to read,
+    /// or something refused with a diagnostic.
+    fn entry(&mut self, entry: &std::fs::DirEntry, here: &Path, rel: &str) -> Next {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel_path = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        if name.starts_with('.') {
+            return Next::Go;
+        }
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        if is_link && !self.link_allowed(entry, &rel_path) {
+            return Next::Go;
+        }
+        let meta = match std::fs::metadata(entry.path()) {
+            Ok(m) => m,
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::Io,
+                        msg!("cannot-read", path = &rel_path, error = e.to_string()),
+                    )
+                    .path(rel_path),
+                );
+                return Next::Go;
+            }
+        };
+        if meta.is_dir() {
+            self.folder(entry, here, rel, &name, rel_path, is_link);
+            return Next::Go;
+        }
+        if !meta.is_file() || matches!(classify(&rel_path), Class::Ignored) {
+            return Next::Go;
+        }
+        self.file(entry, meta.len(), rel_path)
+    }
+
+    /// Whether a symbolic link may be followed: not when it is broken, nor when it leads out
+    /// of the folder (unless `--follow-links`).
+    fn link_allowed(&mut self, entry: &std::fs::DirEntry, rel_path: &str) -> bool {
+        match std::fs::canonicalize(entry.path()) {
+            Err(_) => {
+                self.diags.push(
+                    Diagnostic::new(Code::BrokenLink, msg!("broken-link", path = rel_path))
+                        .path(rel_path.to_string())
+                        .hint(msg!("broken-link-hint")),
+                );
+                false
+            }
+            Ok(target) if !target.starts_with(&self.root_canon) && !self.opts.follow_links => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::LinkOutside,
+                        msg!(
+                            "link-outside",
+                            path = rel_path,
+                            target = target.display().to_string()
+                        ),
+                    )
+                    .path(rel_path.to_string())
+                    .hint(msg!("link-outside-hint")),
+                );
+                false
+            }
+            Ok(_) => true,
+        }
+    }
+
+    /// A folder: entered when it is a source or asset folder at the top (or any folder inside
+    /// an asset folder) and not a link back into what is being read; else reported.
+    fn folder(
+        &mut self,
+        entry: &std::fs::DirEntry,
+        here: &Path,
+        rel: &str,
+        name: &str,
+        rel_path: String,
+        is_link: bool,
+    ) {
+        let top = rel.is_empty();
+        let known_dir = ITEM_DIRS.iter().any(|(d, ..)| *d == name) || ASSET_DIRS.contains(&name);
+        if top && known_dir || !top && ASSET_DIRS.iter().any(|d| rel.starts_with(d)) {
+            let canon = std::fs::canonicalize(entry.path()).unwrap_or(entry.path());
+            let here = std::fs::canonicalize(here).unwrap_or_else(|_| here.to_path_buf());
+            if is_link && (here.starts_with(&canon) || self.visited.contains(&canon)) {
+                self.diags.push(
+                    Diagnostic::new(Code::LinkLoop, msg!("link-loop", path = &rel_path))
+                        .path(rel_path)
+                        .hint(msg!("link-loop-hint")),
+                );
+                return;
+            }
+            self.visited.push(canon);
+            self.stack.push((entry.path(), rel_path));
+        } else if top {
+            self.diags.extend(check_top_dir(name));
+        } else {
+            self.diags.push(
+                Diagnostic::new(Code::UnknownFile, msg!("folder-not-read", path = &rel_path))
+                    .path(format!("{rel_path}/"))
+                    .hint(msg!("dir-one-level", dir = rel)),
+            );
+        }
+    }
+
+    /// A file the loader reads, within the bounds of one file and of the folder; the overlay's
+    /// text stands in for the disk's.
+    fn file(&mut self, entry: &std::fs::DirEntry, len: u64, rel_path: String) -> Next {
+        if len > MAX_FILE_SIZE {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::FileTooLarge,
+                    msg!(
+                        "file-too-large",
+                        path = &rel_path,
+                        bytes = len,
+                        max = MAX_FILE_SIZE >> 20
+                    ),
+                )
+                .path(rel_path)
+                .hint(msg!("file-too-large-hint")),
+            );
+            return Next::Go;
+        }
+        self.count += 1;
+        self.total += len;
+        if self.count > MAX_FILES || self.total > MAX_TOTAL_SIZE {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::FileTooLarge,
+                    msg!(
+                        "folder-too-large",
+                        files = MAX_FILES,
+                        max = MAX_TOTAL_SIZE >> 20,
+                        path = &rel_path
+                    ),
+                )
+                .path(rel_path)
+                .hint(msg!("folder-too-large-hint")),
+            );
+            return Next::Stop;
+        }
+        if !self.overlay.is_empty()
+            && let Some(bytes) = self.overlay.get(&absolute(&entry.path()))
+        {
+            self.files.push((rel_path, bytes.clone()));
+            return Next::Go;
+        }
+        match read_bounded(&entry.path(), MAX_FILE_SIZE) {
+            Ok(bytes) => self.files.push((rel_path, bytes)),
+            Err(e) => self.diags.push(
+                Diagnostic::new(
+                    Code::Io,
+                    msg!("cannot-read", path = &rel_path, error = e.to_string()),
+                )
+                .path(rel_path),
+            ),
+        }
+        Next::Go
+    }
+
+    /// Files open in an editor that are not on disk (yet, or any more).
+    fn add_unsaved(&mut self, dir: &Path) {
+        if self.overlay.is_empty() {
+            return;
+        }
+        let base = absolute(dir);
+        for (path, bytes) in self.overlay.range(base.clone()..) {
+            let Ok(rel) = path.strip_prefix(&base) else {
+                break;
+            };
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let rel = rel.join("/");
+            if !rel.is_empty() && !self.files.iter().any(|(p, _)| *p == rel) {
+                self.files.push((rel, bytes.clone()));
+            }
+        }
+    }
 }
 
 /// Read a file, failing when it holds more than `max` bytes (a device such as `/dev/zero`, or a
@@ -672,20 +774,12 @@ pub fn load_files(root: String, files: Vec<(String, Vec<u8>)>) -> (Sources, Vec<
         root,
         ..Sources::default()
     };
-    let diags = load_files_into(&mut s, files, "", 0);
+    let diags = load_files_with(&mut s, files, "", 0, None);
     (s, diags)
 }
 
-/// Read in-memory files into existing sources as one layer.
-pub fn load_files_into(
-    s: &mut Sources,
-    files: Vec<(String, Vec<u8>)>,
-    prefix: &str,
-    layer: usize,
-) -> Vec<Diagnostic> {
-    load_files_with(s, files, prefix, layer, None)
-}
-
+/// Read files into the sources as one layer: classify each, keep the text of sources (and the
+/// assets of the policy itself), then parse the sources in parallel, in file order.
 fn load_files_with(
     s: &mut Sources,
     files: Vec<(String, Vec<u8>)>,
@@ -694,89 +788,15 @@ fn load_files_with(
     session: Option<&Session>,
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let mut pending = Vec::new();
-    for (rel, bytes) in files {
-        let path = format!("{prefix}{rel}");
-        let kind = match classify(&rel) {
-            Class::Source(kind) => kind,
-            Class::Asset => {
-                // Only the policy's own templates and assets count, not its upstream's.
-                if layer == 0 {
-                    s.assets.push((rel, bytes));
-                }
-                continue;
-            }
-            Class::Ignored => continue,
-            Class::Unknown(hint) => {
-                diags.push(
-                    Diagnostic::new(Code::UnknownFile, msg!("unknown-file", path = &path))
-                        .path(path)
-                        .hint(hint),
-                );
-                continue;
-            }
-        };
-        if bytes.len() as u64 > MAX_FILE_SIZE {
-            diags.push(
-                Diagnostic::new(
-                    Code::FileTooLarge,
-                    msg!(
-                        "file-too-large",
-                        path = &path,
-                        bytes = bytes.len(),
-                        max = MAX_FILE_SIZE >> 20
-                    ),
-                )
-                .path(path)
-                .hint(msg!("file-too-large-hint")),
-            );
-            s.unreadable.push((layer, kind));
-            continue;
-        }
-        let file = FileId(s.files.len() as u32);
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
-                let bytes = e.into_bytes();
-                let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-                let sf = SourceFile::new(path.clone(), String::from_utf8_lossy(&bytes).into());
-                let (line, col) =
-                    SourceFile::new(String::new(), prefix.clone()).position(prefix.len());
-                s.files.push(sf);
-                diags.push(
-                    Diagnostic::new(
-                        Code::InvalidUtf8,
-                        msg!("invalid-utf8", path = &path, byte = valid),
-                    )
-                    .at(Origin::new(file, At::Pos(line, col)))
-                    .hint(msg!("invalid-utf8-hint")),
-                );
-                s.unreadable.push((layer, kind));
-                continue;
-            }
-        };
-        let text = text
-            .strip_prefix('\u{feff}')
-            .map(str::to_string)
-            .unwrap_or(text);
-        s.files.push(SourceFile::new(path.clone(), text));
-        if s.files[file.0 as usize].text.trim().is_empty() {
-            diags.push(
-                Diagnostic::new(Code::EmptyFile, msg!("empty-file", path = &path))
-                    .at(Origin::new(file, At::File))
-                    .hint(msg!("empty-file-hint")),
-            );
-            s.unreadable.push((layer, kind));
-            continue;
-        }
-        pending.push((file, kind));
-    }
+    let pending: Vec<(FileId, Kind)> = files
+        .into_iter()
+        .filter_map(|(rel, bytes)| admit(s, rel, bytes, prefix, layer, &mut diags))
+        .collect();
     // Parsing is the costly part: files are parsed in parallel, then kept in file order.
     let parsed: Vec<_> = pending
         .par_iter()
         .map(|(file, kind)| {
-            let text = &s.files[file.0 as usize].text;
+            let text = s.files.get(file.0 as usize).map_or("", |f| f.text.as_str());
             match session {
                 Some(x) => x.parse(*file, *kind, layer, text),
                 None => parse_document(*file, *kind, layer, text),
@@ -795,6 +815,102 @@ fn load_files_with(
     s.unreadable.sort();
     s.unreadable.dedup();
     diags
+}
+
+/// One file of a layer into the sources: an asset is kept (the policy's own only), a source's
+/// text is added and the source returned for parsing; a source that is too large, not UTF-8 or
+/// empty is reported and its kind marked unreadable.
+fn admit(
+    s: &mut Sources,
+    rel: String,
+    bytes: Vec<u8>,
+    prefix: &str,
+    layer: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(FileId, Kind)> {
+    let path = format!("{prefix}{rel}");
+    let kind = match classify(&rel) {
+        Class::Source(kind) => kind,
+        Class::Asset => {
+            // Only the policy's own templates and assets count, not its upstream's.
+            if layer == 0 {
+                s.assets.push((rel, bytes));
+            }
+            return None;
+        }
+        Class::Ignored => return None,
+        Class::Unknown(hint) => {
+            diags.push(
+                Diagnostic::new(Code::UnknownFile, msg!("unknown-file", path = &path))
+                    .path(path)
+                    .hint(hint),
+            );
+            return None;
+        }
+    };
+    let file = FileId(s.files.len() as u32);
+    let problem = if bytes.len() as u64 > MAX_FILE_SIZE {
+        Some(
+            Diagnostic::new(
+                Code::FileTooLarge,
+                msg!(
+                    "file-too-large",
+                    path = &path,
+                    bytes = bytes.len(),
+                    max = MAX_FILE_SIZE >> 20
+                ),
+            )
+            .path(path)
+            .hint(msg!("file-too-large-hint")),
+        )
+    } else {
+        let (text, problem) = source_text(file, &path, bytes);
+        let problem = problem.or_else(|| {
+            text.trim().is_empty().then(|| {
+                Diagnostic::new(Code::EmptyFile, msg!("empty-file", path = &path))
+                    .at(Origin::new(file, At::File))
+                    .hint(msg!("empty-file-hint"))
+            })
+        });
+        s.files.push(SourceFile::new(path, text));
+        problem
+    };
+    match problem {
+        Some(d) => {
+            diags.push(d);
+            s.unreadable.push((layer, kind));
+            None
+        }
+        None => Some((file, kind)),
+    }
+}
+
+/// A source's text without its BOM; bytes that are not UTF-8 are replaced, with a diagnostic
+/// at the first of them.
+fn source_text(file: FileId, path: &str, bytes: Vec<u8>) -> (String, Option<Diagnostic>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let text = text
+                .strip_prefix('\u{feff}')
+                .map(str::to_string)
+                .unwrap_or(text);
+            (text, None)
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let before = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
+            let (line, col) =
+                SourceFile::new(String::new(), before.into_owned()).position(usize::MAX);
+            let d = Diagnostic::new(
+                Code::InvalidUtf8,
+                msg!("invalid-utf8", path = path, byte = valid),
+            )
+            .at(Origin::new(file, At::Pos(line, col)))
+            .hint(msg!("invalid-utf8-hint"));
+            (String::from_utf8_lossy(&bytes).into_owned(), Some(d))
+        }
+    }
 }
 
 /// Parse one file. A file with input-method slips is reported by its slips (each on its line

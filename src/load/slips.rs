@@ -16,10 +16,15 @@ use std::sync::LazyLock;
 /// One slip, at a 1-based line and character column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Slip {
+    /// E015 (a full-width symbol), E016 (a full-width space) or E017 (no space after a colon).
     pub code: Code,
+    /// What was typed.
     pub message: Msg,
+    /// What to type instead.
     pub hint: Msg,
+    /// 1-based line in the file (front matter counted from the file's start).
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
 }
 
@@ -63,114 +68,155 @@ pub fn scan(text: &str, line_offset: u32) -> Vec<Slip> {
     out
 }
 
+/// The slip of one line, if it is a key of the format followed by a colon: the first of a
+/// full-width space in the indentation, a full-width list marker, a full-width colon, no space
+/// after the colon, full-width separators in a flow list of ids.
 fn scan_line(line: &str, line_no: u32) -> Option<Slip> {
     let chars: Vec<char> = line.chars().collect();
-    let col = |i: usize| i as u32 + 1;
-    // Indentation: ASCII spaces and full-width spaces.
-    let indent = chars
-        .iter()
-        .take_while(|c| matches!(c, ' ' | '\u{3000}'))
-        .count();
-    let mut at = indent;
-    // A list marker, ASCII or full-width.
-    let mut full_width_mark = None;
-    if let Some(&c) = chars.get(at)
-        && (c == '-' || LIST_MARKS.contains(&c))
-        && chars
-            .get(at + 1)
-            .is_some_and(|n| matches!(n, ' ' | '\u{3000}'))
-    {
-        if c != '-' {
-            full_width_mark = Some((at, c));
-        }
-        at += 1;
-        at += chars[at..]
-            .iter()
-            .take_while(|c| matches!(c, ' ' | '\u{3000}'))
-            .count();
-    }
-    // A key: ASCII letters, digits, `_` and `-`.
-    let key_len = chars[at..]
-        .iter()
-        .take_while(|c| c.is_ascii_alphanumeric() || **c == '_' || **c == '-')
-        .count();
-    let key: String = chars[at..at + key_len].iter().collect();
-    let after = at + key_len;
-    let gap = chars[after..].iter().take_while(|c| **c == ' ').count();
-    let sep = chars.get(after + gap).copied();
-    let keyed = key_len > 0 && is_key(&key) && matches!(sep, Some(':' | '：'));
-    if !keyed {
-        return None;
-    }
-    let slip = |code, message, hint, c: usize| Slip {
+    let k = Keyed::read(&chars)?;
+    let slip = |code, message, hint, at: usize| Slip {
         code,
         message,
         hint,
         line: line_no,
-        col: col(c),
+        col: at as u32 + 1,
     };
-    if let Some(w) = chars[..indent].iter().position(|c| *c == '\u{3000}') {
+    if let Some(at) = k.full_width_indent() {
         return Some(slip(
             Code::FullWidthSpace,
             msg!("slip-space"),
             msg!("slip-space-hint"),
-            w,
+            at,
         ));
     }
-    if let Some((i, c)) = full_width_mark {
+    if let Some((at, c)) = k.full_width_mark {
         return Some(slip(
             Code::FullWidthSymbol,
             msg!("slip-symbol", typed = c.to_string(), write = "-"),
             msg!("slip-list-hint"),
-            i,
+            at,
         ));
     }
-    let colon = after + gap;
-    if sep == Some('：') {
+    if k.sep == '：' {
         return Some(slip(
             Code::FullWidthSymbol,
-            msg!("slip-colon", key = &key),
-            msg!("slip-colon-hint", key = &key),
-            colon,
+            msg!("slip-colon", key = &k.key),
+            msg!("slip-colon-hint", key = &k.key),
+            k.colon,
         ));
     }
-    let next = chars.get(colon + 1).copied();
-    if let Some(n) = next
-        && !matches!(n, ' ' | '\t' | ':')
-    {
-        let value: String = chars[colon + 1..].iter().collect();
+    if let Some(value) = k.glued_value() {
+        let key = &k.key;
         return Some(slip(
             Code::MissingSpace,
             msg!("slip-no-space", typed = format!("{key}:{value}")),
             msg!("slip-no-space-hint", write = format!("{key}: {value}")),
-            colon + 1,
+            k.colon + 1,
         ));
     }
-    // Full-width separators in a flow list of ids: `[legal、media]`.
-    let value = &chars[colon + 1..];
-    if let Some(j) = value.iter().position(|c| LIST_SEPARATORS.contains(c)) {
-        let typed = value[j];
+    let (at, typed, write) = k.list_separator()?;
+    Some(slip(
+        Code::FullWidthSymbol,
+        msg!("slip-symbol", typed = typed.to_string(), write = write),
+        msg!("slip-list-hint"),
+        at,
+    ))
+}
+
+/// A line that starts with a key of the format (after the indentation and a list marker) and
+/// a colon, ASCII or full-width. Positions are character indices.
+struct Keyed<'a> {
+    chars: &'a [char],
+    /// Characters of indentation (ASCII and full-width spaces).
+    indent: usize,
+    /// A full-width list marker, and where.
+    full_width_mark: Option<(usize, char)>,
+    key: String,
+    /// Where the colon is.
+    colon: usize,
+    /// The colon: `:` or `：`.
+    sep: char,
+}
+
+fn is_space(c: &char) -> bool {
+    matches!(c, ' ' | '\u{3000}')
+}
+
+impl<'a> Keyed<'a> {
+    fn read(chars: &'a [char]) -> Option<Keyed<'a>> {
+        let rest = |at: usize| chars.get(at..).unwrap_or_default();
+        let indent = chars.iter().take_while(|c| is_space(c)).count();
+        let mut at = indent;
+        // A list marker, ASCII or full-width.
+        let mut full_width_mark = None;
+        if let Some(&c) = chars.get(at)
+            && (c == '-' || LIST_MARKS.contains(&c))
+            && chars.get(at + 1).is_some_and(is_space)
+        {
+            if c != '-' {
+                full_width_mark = Some((at, c));
+            }
+            at += 1;
+            at += rest(at).iter().take_while(|c| is_space(c)).count();
+        }
+        // A key: ASCII letters, digits, `_` and `-`.
+        let key: String = rest(at)
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == '_' || **c == '-')
+            .collect();
+        let after = at + key.len();
+        let colon = after + rest(after).iter().take_while(|c| **c == ' ').count();
+        let sep = chars
+            .get(colon)
+            .copied()
+            .filter(|c| matches!(c, ':' | '：'))?;
+        (!key.is_empty() && is_key(&key)).then_some(Keyed {
+            chars,
+            indent,
+            full_width_mark,
+            key,
+            colon,
+            sep,
+        })
+    }
+
+    /// What follows the colon.
+    fn value(&self) -> &'a [char] {
+        self.chars.get(self.colon + 1..).unwrap_or_default()
+    }
+
+    /// Where the indentation holds a full-width space.
+    fn full_width_indent(&self) -> Option<usize> {
+        let indent = self.chars.get(..self.indent).unwrap_or_default();
+        indent.iter().position(|c| *c == '\u{3000}')
+    }
+
+    /// The value written right after the colon, without a space (`term:保留`).
+    fn glued_value(&self) -> Option<String> {
+        let value = self.value();
+        let next = value.first()?;
+        (!matches!(next, ' ' | '\t' | ':')).then(|| value.iter().collect())
+    }
+
+    /// A full-width separator in a flow list of ids (`[legal、media]`): where, what was typed
+    /// and what to write.
+    fn list_separator(&self) -> Option<(usize, char, &'static str)> {
+        let value = self.value();
+        let j = value.iter().position(|c| LIST_SEPARATORS.contains(c))?;
+        let typed = *value.get(j)?;
         let ascii_ids = value
             .iter()
             .filter(|c| !c.is_whitespace() && !LIST_SEPARATORS.contains(c))
             .all(|c| c.is_ascii());
-        if ascii_ids {
-            let write = match typed {
-                '［' => "[",
-                '］' => "]",
-                '｛' => "{",
-                '｝' => "}",
-                _ => ",",
-            };
-            return Some(slip(
-                Code::FullWidthSymbol,
-                msg!("slip-symbol", typed = typed.to_string(), write = write),
-                msg!("slip-list-hint"),
-                colon + 1 + j,
-            ));
-        }
+        let write = match typed {
+            '［' => "[",
+            '］' => "]",
+            '｛' => "{",
+            '｝' => "}",
+            _ => ",",
+        };
+        ascii_ids.then_some((self.colon + 1 + j, typed, write))
     }
-    None
 }
 
 #[cfg(test)]

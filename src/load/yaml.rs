@@ -22,23 +22,33 @@ pub const MAX_DEPTH: usize = 128;
 /// A 1-based line and column (columns count characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pos {
+    /// 1-based line in the file.
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
 }
 
 /// How a scalar was written, so offsets inside it can be mapped back to the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
+    /// A plain scalar: its text starts where the node does.
     Plain,
+    /// A single- or double-quoted scalar: its text starts after the quote.
     Quoted,
+    /// A literal (`|`) or folded (`>`) scalar: its text is on the lines below the indicator.
     Block,
+    /// A sequence or a mapping.
     Collection,
 }
 
+/// Where a node of a document stands in its file.
 #[derive(Clone, Copy, Debug)]
 pub struct NodeSpan {
+    /// Where the member's key starts, when the node is a mapping member.
     pub key: Option<Pos>,
+    /// Where the value starts (for a block collection, where its first entry starts).
     pub value: Pos,
+    /// How the value was written.
     pub style: Style,
     /// Where the node ends (just after a scalar; where the next token starts for a
     /// collection), for editors that need ranges rather than positions.
@@ -78,23 +88,37 @@ impl Spans {
 /// A problem found while reading YAML.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YamlError {
+    /// What went wrong, for the diagnostic's code.
     pub kind: YamlErrorKind,
+    /// What went wrong, in words.
     pub message: Msg,
+    /// Where.
     pub pos: Pos,
+    /// What to do about it, when something can be said.
     pub hint: Option<Msg>,
 }
 
+/// The kinds of [`YamlError`], each its own diagnostic code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum YamlErrorKind {
+    /// Not YAML (the parser's error, or an alias to an unknown anchor).
     Syntax,
+    /// More nodes, bytes or depth than a file may expand to ([`NODE_BUDGET`],
+    /// [`BYTE_BUDGET`], [`MAX_DEPTH`]).
     Budget,
+    /// A mapping with a key twice.
     DuplicateKey,
+    /// YAML the format does not use: a second document, a tag, a key that is not a scalar.
     Unsupported,
+    /// No document, or only `null`.
     Empty,
 }
 
+/// One YAML document as JSON, with the position of its nodes.
 pub struct Document {
+    /// The document's value, aliases expanded.
     pub value: Value,
+    /// Where each node stands, by JSON pointer.
     pub spans: Spans,
 }
 
@@ -115,6 +139,7 @@ fn end_pos(span: &Span, line_offset: u32) -> Pos {
 /// Escape one JSON pointer segment.
 pub use crate::diag::escape;
 
+/// A collection being read.
 enum Frame {
     Seq {
         items: Vec<Value>,
@@ -123,8 +148,26 @@ enum Frame {
     Map {
         map: Map<String, Value>,
         anchor: usize,
+        /// The key read, waiting for its value: the text, where it starts and ends.
         key: Option<(String, Pos, Pos)>,
     },
+}
+
+impl Frame {
+    fn seq(anchor: usize) -> Frame {
+        Frame::Seq {
+            items: Vec::new(),
+            anchor,
+        }
+    }
+
+    fn map(anchor: usize) -> Frame {
+        Frame::Map {
+            map: Map::new(),
+            anchor,
+            key: None,
+        }
+    }
 }
 
 struct Builder {
@@ -234,107 +277,120 @@ impl Builder {
         );
     }
 
+    /// Take one parser event into the tree being built.
     fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), YamlError> {
         let at = pos(&span, self.line_offset);
         let end = end_pos(&span, self.line_offset);
         match ev {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
-            Event::DocumentStart(_) => {
-                if self.root.is_some() {
-                    return Err(YamlError {
-                        kind: YamlErrorKind::Unsupported,
-                        message: msg!("yaml-second-document"),
-                        pos: at,
-                        hint: Some(msg!("yaml-second-document-hint")),
-                    });
-                }
-            }
-            Event::Alias(id) => {
-                let value = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
-                    kind: YamlErrorKind::Syntax,
-                    message: msg!("yaml-unknown-alias"),
-                    pos: at,
-                    hint: None,
-                })?;
-                let (n, b) = weight(&value);
-                self.charge(n, b, at)?;
-                if self.expecting_key() {
-                    let key = scalar_key(&value, at)?;
-                    self.set_key(key, at, end)?;
-                } else {
-                    let (p, k) = self.next_pointer();
-                    self.record(p, k, at, end, Style::Plain);
-                    self.push_value(value, 0, at)?;
-                }
-            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => Ok(()),
+            Event::DocumentStart(_) if self.root.is_some() => Err(YamlError {
+                kind: YamlErrorKind::Unsupported,
+                message: msg!("yaml-second-document"),
+                pos: at,
+                hint: Some(msg!("yaml-second-document-hint")),
+            }),
+            Event::DocumentStart(_) => Ok(()),
+            Event::Alias(id) => self.alias(id, at, end),
             Event::Scalar(text, style, anchor, tag) => {
-                self.charge(1, text.len(), at)?;
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                if self.expecting_key() {
-                    self.set_key(text.into_owned(), at, end)?;
-                    return Ok(());
-                }
-                let value = resolve_scalar(&text, style, tag.as_deref(), at)?;
-                let (p, k) = self.next_pointer();
-                let st = match style {
-                    ScalarStyle::Plain => Style::Plain,
-                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
-                    _ => Style::Quoted,
-                };
-                self.record(p, k, at, end, st);
-                self.push_value(value, anchor, at)?;
+                self.scalar(&text, style, anchor, tag.as_deref(), at, end)
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                self.charge(1, 0, at)?;
-                if self.expecting_key() {
-                    return Err(YamlError {
-                        kind: YamlErrorKind::Unsupported,
-                        message: msg!("yaml-key-not-plain"),
-                        pos: at,
-                        hint: None,
-                    });
-                }
-                if self.stack.len() >= MAX_DEPTH {
-                    return Err(YamlError {
-                        kind: YamlErrorKind::Budget,
-                        message: msg!("yaml-too-deep", max = MAX_DEPTH),
-                        pos: at,
-                        hint: None,
-                    });
-                }
-                let (p, k) = self.next_pointer();
-                self.record(p.clone(), k, at, end, Style::Collection);
-                let frame = if matches!(ev, Event::SequenceStart(..)) {
-                    Frame::Seq {
-                        items: Vec::new(),
-                        anchor,
-                    }
-                } else {
-                    Frame::Map {
-                        map: Map::new(),
-                        anchor,
-                        key: None,
-                    }
-                };
-                self.stack.push((frame, p));
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (frame, pointer) = self.stack.pop().expect("parser balances collections");
-                if let Some(s) = self.spans.map.get_mut(&pointer) {
-                    s.end = end;
-                }
-                let (value, anchor) = match frame {
-                    Frame::Seq { items, anchor } => (Value::Array(items), anchor),
-                    Frame::Map { map, anchor, .. } => (Value::Object(map), anchor),
-                };
-                if anchor != 0 {
-                    let (n, b) = weight(&value);
-                    self.charge(n, b, at)?;
-                }
-                self.push_value(value, anchor, at)?;
-            }
+            Event::SequenceStart(anchor, _) => self.open(Frame::seq(anchor), at, end),
+            Event::MappingStart(anchor, _) => self.open(Frame::map(anchor), at, end),
+            Event::SequenceEnd | Event::MappingEnd => self.close(at, end),
         }
+    }
+
+    /// An alias: a copy of its anchor's value (charged to the budget), as a key or a value.
+    fn alias(&mut self, id: usize, at: Pos, end: Pos) -> Result<(), YamlError> {
+        let value = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
+            kind: YamlErrorKind::Syntax,
+            message: msg!("yaml-unknown-alias"),
+            pos: at,
+            hint: None,
+        })?;
+        let (n, b) = weight(&value);
+        self.charge(n, b, at)?;
+        if self.expecting_key() {
+            let key = scalar_key(&value, at)?;
+            return self.set_key(key, at, end);
+        }
+        let (p, k) = self.next_pointer();
+        self.record(p, k, at, end, Style::Plain);
+        self.push_value(value, 0, at)
+    }
+
+    /// A scalar: a key, or a value resolved by the core schema.
+    fn scalar(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&str>,
+        at: Pos,
+        end: Pos,
+    ) -> Result<(), YamlError> {
+        self.charge(1, text.len(), at)?;
+        if self.expecting_key() {
+            return self.set_key(text.to_string(), at, end);
+        }
+        let value = resolve_scalar(text, style, tag, at)?;
+        let (p, k) = self.next_pointer();
+        let st = match style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+            _ => Style::Quoted,
+        };
+        self.record(p, k, at, end, st);
+        self.push_value(value, anchor, at)
+    }
+
+    /// The start of a sequence or mapping (never a key; at most [`MAX_DEPTH`] deep).
+    fn open(&mut self, frame: Frame, at: Pos, end: Pos) -> Result<(), YamlError> {
+        self.charge(1, 0, at)?;
+        if self.expecting_key() {
+            return Err(YamlError {
+                kind: YamlErrorKind::Unsupported,
+                message: msg!("yaml-key-not-plain"),
+                pos: at,
+                hint: None,
+            });
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(YamlError {
+                kind: YamlErrorKind::Budget,
+                message: msg!("yaml-too-deep", max = MAX_DEPTH),
+                pos: at,
+                hint: None,
+            });
+        }
+        let (p, k) = self.next_pointer();
+        self.record(p.clone(), k, at, end, Style::Collection);
+        self.stack.push((frame, p));
         Ok(())
+    }
+
+    /// The end of a sequence or mapping: the collection becomes a value of its parent.
+    fn close(&mut self, at: Pos, end: Pos) -> Result<(), YamlError> {
+        // The parser balances collections; an end without a start is a syntax error.
+        let (frame, pointer) = self.stack.pop().ok_or_else(|| YamlError {
+            kind: YamlErrorKind::Syntax,
+            message: msg!("yaml-syntax", detail = "unbalanced collection"),
+            pos: at,
+            hint: None,
+        })?;
+        if let Some(s) = self.spans.map.get_mut(&pointer) {
+            s.end = end;
+        }
+        let (value, anchor) = match frame {
+            Frame::Seq { items, anchor } => (Value::Array(items), anchor),
+            Frame::Map { map, anchor, .. } => (Value::Object(map), anchor),
+        };
+        if anchor != 0 {
+            let (n, b) = weight(&value);
+            self.charge(n, b, at)?;
+        }
+        self.push_value(value, anchor, at)
     }
 
     fn set_key(&mut self, key: String, at: Pos, end: Pos) -> Result<(), YamlError> {

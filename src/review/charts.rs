@@ -11,6 +11,7 @@ pub const PALETTE: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7f7f7f", "#000000",
 ];
 
+/// The colour of the `i`th vendor.
 pub fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
 }
@@ -32,6 +33,19 @@ fn domain(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (((low * 5.0).floor() / 5.0).max(-1.0), 1.0)
 }
 
+/// The axis' ticks: every 0.2 from `lo` to `hi`.
+fn ticks(lo: f64, hi: f64) -> impl Iterator<Item = f64> {
+    std::iter::successors(Some(lo), |t| Some(t + 0.2)).take_while(move |t| *t <= hi + 1e-9)
+}
+
+/// The start of a chart: its size, and its title and description for screen readers (ids
+/// `{id}-t`, `{id}-d`).
+fn open_svg(class: &str, id: &str, (w, h): (f64, f64), title: &str, desc: &str) -> String {
+    format!(
+        "<svg class=\"{class}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\"><title id=\"{id}-t\">{title}</title><desc id=\"{id}-d\">{desc}</desc>"
+    )
+}
+
 fn fmt(x: f64) -> String {
     format!("{x:.2}")
 }
@@ -48,13 +62,14 @@ pub fn kappa_bars(rows: &[(String, u64, Option<Interval>, &str)]) -> String {
     let total_w = left + width + 170.0;
     let total_h = top + row_h * rows.len() as f64 + 12.0;
     let x = |v: f64| left + (v.clamp(lo, hi) - lo) / (hi - lo) * width;
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg class=\"kappa-bars\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {total_w} {total_h}\" width=\"{total_w}\" height=\"{total_h}\" role=\"img\" aria-labelledby=\"kb-t kb-d\"><title id=\"kb-t\">委託先ごとのκ係数と95%信頼区間</title><desc id=\"kb-d\">棒はκ係数、横線はその95%信頼区間。1に近いほど判断基準と一致している。</desc>"
+    let mut s = open_svg(
+        "kappa-bars",
+        "kb",
+        (total_w, total_h),
+        "委託先ごとのκ係数と95%信頼区間",
+        "棒はκ係数、横線はその95%信頼区間。1に近いほど判断基準と一致している。",
     );
-    let mut t = lo;
-    while t <= hi + 1e-9 {
+    for t in ticks(lo, hi) {
         let _ = write!(
             s,
             "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#d0d7de\" stroke-width=\"1\"/><text x=\"{0}\" y=\"{3}\" font-size=\"11\" text-anchor=\"middle\" class=\"axis\">{4}</text>",
@@ -64,7 +79,6 @@ pub fn kappa_bars(rows: &[(String, u64, Option<Interval>, &str)]) -> String {
             top - 10.0,
             fmt(t)
         );
-        t += 0.2;
     }
     for (i, (label, n, k, fill)) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
@@ -145,13 +159,14 @@ pub fn trend(weeks: &[String], series: &[(String, Vec<Option<f64>>)]) -> String 
         }
     };
     let y = |v: f64| top + (hi - v.clamp(lo, hi)) / (hi - lo) * height;
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {total_w} {total_h}\" width=\"{total_w}\" height=\"{total_h}\" role=\"img\" aria-labelledby=\"tr-t tr-d\"><title id=\"tr-t\">委託先ごとのκ係数の推移（ISO週）</title><desc id=\"tr-d\">横軸はISO週、縦軸はκ係数。線は委託先ごと。</desc>"
+    let mut s = open_svg(
+        "trend",
+        "tr",
+        (total_w, total_h),
+        "委託先ごとのκ係数の推移（ISO週）",
+        "横軸はISO週、縦軸はκ係数。線は委託先ごと。",
     );
-    let mut t = lo;
-    while t <= hi + 1e-9 {
+    for t in ticks(lo, hi) {
         let _ = write!(
             s,
             "<line x1=\"{left}\" x2=\"{right}\" y1=\"{yt}\" y2=\"{yt}\" stroke=\"#d0d7de\"/><text x=\"{lx}\" y=\"{ly}\" font-size=\"11\" text-anchor=\"end\" class=\"axis\">{label}</text>",
@@ -161,7 +176,6 @@ pub fn trend(weeks: &[String], series: &[(String, Vec<Option<f64>>)]) -> String 
             ly = y(t) + 4.0,
             label = fmt(t)
         );
-        t += 0.2;
     }
     for (i, w) in weeks.iter().enumerate() {
         let _ = write!(

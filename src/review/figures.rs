@@ -17,14 +17,18 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 /// Cohen's kappa with its large-sample 95% interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kappa {
+    /// Cohen's kappa: agreement beyond chance, 1 for perfect agreement, 0 for chance.
     pub kappa: f64,
     /// Standard error (Fleiss, Cohen & Everitt 1969), not under the null hypothesis.
     pub se: f64,
+    /// `kappa − 1.96·se`.
     pub low: f64,
+    /// `kappa + 1.96·se`.
     pub high: f64,
 }
 
 impl Confusion {
+    /// An empty matrix over `k` verdicts.
     pub fn new(k: usize) -> Self {
         Confusion {
             k,
@@ -32,34 +36,43 @@ impl Confusion {
         }
     }
 
-    pub fn verdicts(&self) -> usize {
-        self.k
-    }
-
+    /// Count one row (verdicts out of range are not counted).
     pub fn add(&mut self, field: usize, policy: usize) {
         self.add_n(field, policy, 1);
     }
 
+    /// Count `n` rows (verdicts out of range are not counted).
     pub fn add_n(&mut self, field: usize, policy: usize, n: u64) {
         if field < self.k && policy < self.k {
             self.counts[field * self.k + policy] += n;
         }
     }
 
+    /// Add another matrix over the same verdicts (the figures of several vendors together).
     pub fn merge(&mut self, other: &Confusion) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
     }
 
+    /// Rows the vendor judged `field` where the policy gives `policy` (0 out of range).
     pub fn get(&self, field: usize, policy: usize) -> u64 {
-        self.counts[field * self.k + policy]
+        if field < self.k && policy < self.k {
+            self.counts
+                .get(field * self.k + policy)
+                .copied()
+                .unwrap_or(0)
+        } else {
+            0
+        }
     }
 
+    /// Rows counted.
     pub fn n(&self) -> u64 {
         self.counts.iter().sum()
     }
 
+    /// Rows where the vendor and the policy agree (the diagonal).
     pub fn agreeing(&self) -> u64 {
         (0..self.k).map(|i| self.get(i, i)).sum()
     }
@@ -155,9 +168,23 @@ impl Confusion {
 /// difference of two independent kappas, each standard error read back from its 95% interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
+    /// Kappa rose beyond chance.
     Improved,
+    /// Kappa fell beyond chance.
     Slipped,
+    /// The difference is within chance.
     Steady,
+}
+
+impl Change {
+    /// The change's code in `review.json` (`trend[].change`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Change::Improved => "improved",
+            Change::Slipped => "slipped",
+            Change::Steady => "steady",
+        }
+    }
 }
 
 /// Compare `now` with `before` (each kappa with its interval).

@@ -3,7 +3,7 @@
 //! Architecture invariant: reads only the figures of earlier reviews (never their rows, which
 //! they do not hold); a file it cannot use is skipped with a note, never fatal.
 
-use super::figures::{Change, change};
+use super::figures::change;
 use super::report::{Review, Trend, TrendPoint};
 use crate::i18n::Msg;
 use crate::msg;
@@ -69,57 +69,54 @@ fn week_of(p: &PastPeriod) -> Option<String> {
     })
 }
 
+/// Earlier reviews by ISO week: each usable file's vendors, with a note for each file skipped.
+fn past_weeks(dir: &Path, current: &Review) -> Result<(Weeks, Vec<Msg>), Fatal> {
+    let mut notes = Vec::new();
+    let mut weeks = Weeks::new();
+    for path in files(dir)? {
+        let shown = path.display().to_string();
+        match read_past(&path, current) {
+            Ok((week, vendors)) => {
+                if weeks.insert(week.clone(), vendors).is_some() {
+                    notes.push(msg!("review-history-twice", week = &week, path = &shown));
+                }
+            }
+            Err(why) => notes.push(msg!("review-history-skipped", path = &shown, why = why)),
+        }
+    }
+    Ok((weeks, notes))
+}
+
+/// The week and vendors of an earlier review of the same policy, or why it cannot be used.
+fn read_past(path: &Path, current: &Review) -> Result<(String, Vec<PastVendor>), Msg> {
+    let text = std::fs::read_to_string(path).map_err(|e| Msg::from(e.to_string()))?;
+    let past: Past = serde_json::from_str(&text).map_err(|_| msg!("review-history-not-review"))?;
+    if !past.format.starts_with("mamoru-review/1.") {
+        return Err(msg!("review-history-format", format = &past.format));
+    }
+    if past.policy.id != current.policy.id {
+        return Err(msg!(
+            "review-history-policy",
+            theirs = &past.policy.id,
+            ours = &current.policy.id
+        ));
+    }
+    let week = week_of(&past.period).ok_or_else(|| msg!("review-history-undated"))?;
+    Ok((week, past.vendors))
+}
+
+/// Earlier reviews' vendors by ISO week.
+type Weeks = BTreeMap<String, Vec<PastVendor>>;
+
 /// Kappa per vendor of the current review's vendors, week by week (earlier reviews, then this
 /// one, which replaces an earlier review of the same week), and whether each vendor improved
 /// or slipped since the latest earlier week. Returns notes on skipped files.
-pub fn trend(dir: &Path, current: &Review) -> Result<(Vec<Trend>, Vec<Msg>), Fatal> {
-    let mut notes = Vec::new();
-    let mut weeks: BTreeMap<String, Vec<PastVendor>> = BTreeMap::new();
-    for path in files(dir)? {
-        let shown = path.display().to_string();
-        let skipped = |why: Msg| msg!("review-history-skipped", path = &shown, why = why);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                notes.push(skipped(e.to_string().into()));
-                continue;
-            }
-        };
-        let past: Past = match serde_json::from_str(&text) {
-            Ok(p) => p,
-            Err(_) => {
-                notes.push(skipped(msg!("review-history-not-review")));
-                continue;
-            }
-        };
-        if !past.format.starts_with("mamoru-review/1.") {
-            notes.push(skipped(msg!(
-                "review-history-format",
-                format = &past.format
-            )));
-            continue;
-        }
-        if past.policy.id != current.policy.id {
-            notes.push(skipped(msg!(
-                "review-history-policy",
-                theirs = &past.policy.id,
-                ours = &current.policy.id
-            )));
-            continue;
-        }
-        let Some(week) = week_of(&past.period) else {
-            notes.push(skipped(msg!("review-history-undated")));
-            continue;
-        };
-        if weeks.insert(week.clone(), past.vendors).is_some() {
-            notes.push(msg!("review-history-twice", week = &week, path = &shown));
-        }
-    }
-    let this_week = current.period.week.clone();
-    if let Some(w) = &this_week {
-        weeks.insert(
-            w.clone(),
-            current
+pub(crate) fn trend(dir: &Path, current: &Review) -> Result<(Vec<Trend>, Vec<Msg>), Fatal> {
+    let (mut weeks, mut notes) = past_weeks(dir, current)?;
+    let this_week = current.period.week.as_deref();
+    match this_week {
+        Some(w) => {
+            let vendors = current
                 .vendors
                 .iter()
                 .map(|v| PastVendor {
@@ -129,57 +126,53 @@ pub fn trend(dir: &Path, current: &Review) -> Result<(Vec<Trend>, Vec<Msg>), Fat
                     kappa_low: v.figures.kappa_low,
                     kappa_high: v.figures.kappa_high,
                 })
-                .collect(),
-        );
-    } else {
-        notes.push(msg!("review-history-this-undated"));
+                .collect();
+            weeks.insert(w.to_string(), vendors);
+        }
+        None => notes.push(msg!("review-history-this-undated")),
     }
     let trend = current
         .vendors
         .iter()
-        .map(|v| {
-            let points: Vec<TrendPoint> = weeks
-                .iter()
-                .filter_map(|(week, vendors)| {
-                    let x = vendors.iter().find(|x| x.id == v.id)?;
-                    Some(TrendPoint {
-                        week: week.clone(),
-                        n: x.n,
-                        kappa: x.kappa,
-                        kappa_low: x.kappa_low,
-                        kappa_high: x.kappa_high,
-                    })
-                })
-                .collect();
-            let with_kappa = |p: &TrendPoint| Some((p.kappa?, p.kappa_low?, p.kappa_high?));
-            let now = this_week
-                .as_ref()
-                .and_then(|w| points.iter().find(|p| &p.week == w))
-                .and_then(with_kappa);
-            let before = this_week.as_ref().and_then(|w| {
-                points
-                    .iter()
-                    .filter(|p| &p.week < w)
-                    .filter_map(with_kappa)
-                    .next_back()
-            });
-            let change = match (before, now) {
-                (Some(b), Some(n)) => Some(
-                    match change(b, n) {
-                        Change::Improved => "improved",
-                        Change::Slipped => "slipped",
-                        Change::Steady => "steady",
-                    }
-                    .to_string(),
-                ),
-                _ => None,
-            };
-            Trend {
-                vendor: v.id.clone(),
-                weeks: points,
-                change,
-            }
-        })
+        .map(|v| vendor_trend(&v.id, &weeks, this_week))
         .collect();
     Ok((trend, notes))
+}
+
+/// One vendor's kappa by week, and its change from the latest earlier week with a kappa to
+/// this week.
+fn vendor_trend(vendor: &str, weeks: &Weeks, this_week: Option<&str>) -> Trend {
+    let points: Vec<TrendPoint> = weeks
+        .iter()
+        .filter_map(|(week, vendors)| {
+            let x = vendors.iter().find(|x| x.id == vendor)?;
+            Some(TrendPoint {
+                week: week.clone(),
+                n: x.n,
+                kappa: x.kappa,
+                kappa_low: x.kappa_low,
+                kappa_high: x.kappa_high,
+            })
+        })
+        .collect();
+    let with_kappa = |p: &TrendPoint| Some((p.kappa?, p.kappa_low?, p.kappa_high?));
+    let now = this_week
+        .and_then(|w| points.iter().find(|p| p.week == w))
+        .and_then(with_kappa);
+    let before = this_week.and_then(|w| {
+        points
+            .iter()
+            .filter(|p| p.week.as_str() < w)
+            .filter_map(with_kappa)
+            .next_back()
+    });
+    let change = match (before, now) {
+        (Some(b), Some(n)) => Some(change(b, n).code().to_string()),
+        _ => None,
+    };
+    Trend {
+        vendor: vendor.to_string(),
+        weeks: points,
+        change,
+    }
 }

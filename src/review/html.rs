@@ -2,163 +2,17 @@
 //! with `templates/review.html`, the kappa charts, the grid as a heat map of agreement and the
 //! disagreements linked to the manual.
 //!
-//! Architecture invariant: renders a [`Review`] and the bundle's labels; computes no figure.
+//! Architecture invariant: hands a [`Shown`] to the template and draws its charts from the
+//! [`super::report::Review`]; decides no label, no figure and no link of its own.
 
 use super::charts::{self, Interval};
 use super::report::Review;
-use super::{Options, labels};
-use crate::bundle::Bundle;
+use super::shown::{Shown, View, cell_verdict, pct};
 use crate::emit::site::svg::{self, CellPaint, GridLayer, Mark};
 use crate::emit::site::{ASSETS, TEMPLATES, merged};
 use crate::msg;
 use crate::ops::{Fatal, Files};
-use crate::policy::Policy;
 use serde_json::{Value, json};
-
-/// What the renderers read.
-pub struct View<'a> {
-    pub bundle: &'a Bundle,
-    /// The bundle as a policy (axes and grid for the heat map).
-    pub policy: &'a Policy,
-    pub review: &'a Review,
-    /// Prefix of links into the manual (ends with `/`), when the manual is known.
-    pub manual: Option<&'a str>,
-    /// The first rejected rows' reasons in Japanese, in order.
-    pub rejected_ja: &'a [String],
-    pub max_listed: usize,
-}
-
-/// The prefix of links into the manual: `--manual` (a URL, or a folder made relative to the
-/// output folder), else the bundle's folder when it holds a built manual.
-pub fn manual_base(opts: &Options) -> Result<Option<String>, Fatal> {
-    let folder = |dir: &std::path::Path| {
-        let out_abs = std::path::absolute(&opts.out).unwrap_or_else(|_| opts.out.clone());
-        let mut rel = crate::ops::relative(&out_abs, dir)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel.is_empty() {
-            rel.push('.');
-        }
-        rel.push('/');
-        rel
-    };
-    match &opts.manual {
-        Some(m) if m.starts_with("https://") || m.starts_with("http://") => {
-            Ok(Some(if m.ends_with('/') {
-                m.clone()
-            } else {
-                format!("{m}/")
-            }))
-        }
-        Some(m) => Ok(Some(folder(std::path::Path::new(m)))),
-        None => Ok(opts
-            .bundle_path
-            .as_deref()
-            .and_then(|b| b.parent())
-            .map(|d| {
-                if d.as_os_str().is_empty() {
-                    std::path::Path::new(".")
-                } else {
-                    d
-                }
-            })
-            .filter(|d| d.join("index.html").is_file() && d.join("criteria.html").is_file())
-            .map(folder)),
-    }
-}
-
-pub fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "—".into(), |v| format!("{:.1}%", v * 100.0))
-}
-
-pub fn num(x: Option<f64>) -> String {
-    x.map_or_else(|| "—".into(), |v| format!("{v:.3}"))
-}
-
-/// A link into the manual, or nothing when the manual is not known.
-pub fn link(v: &View, rel: &str) -> Option<String> {
-    v.manual.map(|m| format!("{m}{rel}"))
-}
-
-/// The label of a verdict id.
-pub fn verdict_label<'b>(b: &'b Bundle, id: &'b str) -> &'b str {
-    labels(b).get(id).copied().unwrap_or(id)
-}
-
-/// A vendor's display name.
-pub fn vendor_name<'b>(b: &'b Bundle, id: &'b str) -> &'b str {
-    b.vendors
-        .iter()
-        .find(|v| v.id == id)
-        .map_or(id, |v| v.name.as_str())
-}
-
-/// `classify`'s reason in Japanese (rendering the engine's reasons, computing nothing), with the
-/// manual's section behind it (relative to the manual's root).
-pub fn reason_ja(b: &Bundle, r: &Value) -> (String, Option<String>) {
-    let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
-    let of_type = |id: &str| {
-        b.conduct_types
-            .iter()
-            .map(|t| (&t.id, &t.label, &t.manual))
-            .chain(b.demand_types.iter().map(|t| (&t.id, &t.label, &t.manual)))
-            .find(|(i, ..)| i.as_str() == id)
-            .map_or((id.to_string(), None), |(_, l, m)| {
-                (l.clone(), Some(m.clone()))
-            })
-    };
-    match s("kind") {
-        "raised" => {
-            let (label, manual) = of_type(s("type"));
-            (
-                format!(
-                    "「{label}」{}により{}が {} から {} へ",
-                    if r.get("implied").and_then(Value::as_bool) == Some(true) {
-                        "（事実から該当）"
-                    } else {
-                        ""
-                    },
-                    if s("axis") == "conduct" {
-                        "行為"
-                    } else {
-                        "要求"
-                    },
-                    s("from"),
-                    s("to")
-                ),
-                manual,
-            )
-        }
-        "cell" => {
-            let cell = s("cell");
-            let manual = cell.split_once('×').map(|(c, d)| crate::urls::cell(c, d));
-            (
-                format!("マス {cell} の判定は「{}」", verdict_label(b, s("verdict"))),
-                manual,
-            )
-        }
-        "override" => {
-            let (label, manual) = of_type(s("type"));
-            (
-                format!(
-                    "「{label}」により判定を「{}」に引き上げ",
-                    verdict_label(b, s("verdict"))
-                ),
-                manual,
-            )
-        }
-        _ => (String::new(), None),
-    }
-}
-
-fn change_ja(c: Option<&str>) -> &'static str {
-    match c {
-        Some("improved") => super::messages::ja::IMPROVED,
-        Some("slipped") => super::messages::ja::SLIPPED,
-        Some("steady") => super::messages::ja::STEADY,
-        _ => "比較できません",
-    }
-}
 
 /// Vendor kappa rows for the bar chart: overall first.
 fn bar_rows(r: &Review) -> Vec<(String, u64, Option<Interval>, &'static str)> {
@@ -184,14 +38,12 @@ fn bar_rows(r: &Review) -> Vec<(String, u64, Option<Interval>, &'static str)> {
 }
 
 /// The grid as a heat map of agreement, the listed disagreements as dots.
-fn heat_map(v: &View) -> String {
+fn heat_map(v: &View, shown: &Shown) -> String {
     let p = v.policy;
-    let r = v.review;
     let nd = p.demand.levels.len();
     let cell = |c: usize, d: usize| {
-        let f = r.cells.get(c * nd + d);
-        let verdict = &p.verdicts[p.grid[c][d]].label;
-        match f {
+        let verdict = cell_verdict(p, (c, d));
+        match v.review.cells.get(c * nd + d) {
             Some(f) if f.n > 0 => {
                 let agree = f.agreement.unwrap_or(0.0);
                 CellPaint {
@@ -213,27 +65,16 @@ fn heat_map(v: &View) -> String {
             },
         }
     };
-    let cell_index = |name: &str| {
-        (0..p.conduct.levels.len())
-            .flat_map(|c| (0..nd).map(move |d| (c, d)))
-            .find(|(c, d)| p.cell_name(*c, *d) == name)
-    };
-    let marks = r
-        .disagreements
+    let marks = shown
+        .groups
         .iter()
-        .enumerate()
-        .filter_map(|(i, d)| {
-            let (c, dd) = cell_index(&d.cell)?;
-            Some(Mark {
+        .filter_map(|g| Some((g.at?, &g.rows)))
+        .flat_map(|((c, d), rows)| {
+            rows.iter().map(move |row| Mark {
                 conduct: c,
-                demand: dd,
-                href: format!("#d-{}", i + 1),
-                title: format!(
-                    "{}: 現場「{}」・基準「{}」",
-                    d.id,
-                    verdict_label(v.bundle, &d.field),
-                    verdict_label(v.bundle, &d.policy)
-                ),
+                demand: d,
+                href: format!("#{}", row.anchor),
+                title: format!("{}: 現場「{}」・基準「{}」", row.id, row.field, row.policy),
             })
         })
         .collect();
@@ -256,159 +97,60 @@ fn heat_map(v: &View) -> String {
     svg::heat_grid(p, &layer)
 }
 
-/// The policy's verdict label of a grid cell, by its name.
-fn p_cell_verdict(v: &View, name: &str) -> String {
-    let p = v.policy;
-    (0..p.conduct.levels.len())
-        .flat_map(|c| (0..p.demand.levels.len()).map(move |d| (c, d)))
-        .find(|(c, d)| p.cell_name(*c, *d) == name)
-        .map(|(c, d)| p.verdicts[p.grid[c][d]].label.clone())
-        .unwrap_or_default()
+/// Kappa by week, one line per vendor, over every week any vendor has.
+fn trend_chart(r: &Review, shown: &Shown) -> Option<String> {
+    let (t, lines) = (r.trend.as_ref()?, &shown.trend.as_ref()?.vendors);
+    let mut weeks: Vec<String> = t
+        .iter()
+        .flat_map(|x| x.weeks.iter().map(|p| p.week.clone()))
+        .collect();
+    weeks.sort();
+    weeks.dedup();
+    let series: Vec<(String, Vec<Option<f64>>)> = t
+        .iter()
+        .zip(lines)
+        .map(|(x, line)| {
+            (
+                line.name.clone(),
+                weeks
+                    .iter()
+                    .map(|w| x.weeks.iter().find(|p| &p.week == w).and_then(|p| p.kappa))
+                    .collect(),
+            )
+        })
+        .collect();
+    Some(charts::trend(&weeks, &series))
 }
 
-/// The page's data, formatted.
-fn context(v: &View) -> Value {
-    let r = v.review;
-    let b = v.bundle;
-    let figures = |f: &super::report::Figures| {
-        json!({
-            "n": f.n,
-            "agreement": pct(f.agreement),
-            "kappa": num(f.kappa),
-            "interval": match (f.kappa_low, f.kappa_high) {
-                (Some(l), Some(h)) => format!("{l:.3} 〜 {h:.3}"),
-                _ => "—".into(),
-            },
-            "weighted": num(f.weighted_kappa),
-            "confusion": b.verdicts.iter().map(|fv| json!({
-                "label": fv.label,
-                "counts": b.verdicts.iter().map(|pv| {
-                    let n = f.confusion.get(&fv.id).and_then(|m| m.get(&pv.id)).copied().unwrap_or(0);
-                    json!({"n": n, "agree": fv.id == pv.id})
-                }).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        })
-    };
-    let vendors: Vec<Value> = r
-        .vendors
-        .iter()
-        .map(|x| {
-            json!({
-                "id": x.id, "name": x.name, "figures": figures(&x.figures),
-                "hold_over": x.hold_over.map_or_else(|| "—".into(), |n| n.to_string()),
-                "hold_rows": x.hold_rows,
-                "missed_roles": x.missed_roles.map_or_else(|| "—".into(), |n| n.to_string()),
-                "reached_rows": x.reached_rows,
-            })
-        })
-        .collect();
-    // Disagreements grouped by cell, in the grid's order.
-    let mut groups: Vec<Value> = Vec::new();
-    for (i, d) in r.disagreements.iter().enumerate() {
-        let row = json!({
-            "anchor": format!("d-{}", i + 1),
-            "id": d.id,
-            "vendor": vendor_name(b, &d.vendor),
-            "field": verdict_label(b, &d.field),
-            "policy": verdict_label(b, &d.policy),
-            "date": d.date,
-            "reasons": d.reasons.iter().map(|x| reason_ja(b, x)).filter(|(t, _)| !t.is_empty()).map(|(text, m)| json!({"text": text, "url": m.and_then(|m| link(v, &m))})).collect::<Vec<_>>(),
-            "manual": link(v, &d.manual),
-        });
-        match groups.last_mut() {
-            Some(g) if g["cell"] == d.cell.as_str() => {
-                if let Some(rows) = g["rows"].as_array_mut() {
-                    rows.push(row);
-                }
-            }
-            _ => {
-                let f = r.cells.iter().find(|c| c.cell == d.cell);
-                let verdict = p_cell_verdict(v, &d.cell);
-                groups.push(json!({
-                    "cell": d.cell,
-                    "verdict": verdict,
-                    "manual": link(v, &d.manual),
-                    "n": f.map_or(0, |f| f.n),
-                    "agreement": pct(f.and_then(|f| f.agreement)),
-                    "rows": [row],
-                }));
-            }
+/// The page's data: the review as shown, with its charts, and the links into the manual.
+pub(super) fn context(v: &View, shown: &Shown) -> Value {
+    let mut review = serde_json::to_value(shown).unwrap_or_default();
+    if let Value::Object(o) = &mut review {
+        o.insert(
+            "bars".into(),
+            charts::kappa_bars(&bar_rows(v.review)).into(),
+        );
+        o.insert("heat".into(), heat_map(v, shown).into());
+        if let (Some(svg), Some(Value::Object(t))) =
+            (trend_chart(v.review, shown), o.get_mut("trend"))
+        {
+            t.insert("svg".into(), svg.into());
         }
     }
-    let mut by_code: std::collections::BTreeMap<&str, u64> = Default::default();
-    for x in &r.rejected {
-        *by_code.entry(x.code.as_str()).or_default() += 1;
-    }
-    let rejected: Vec<Value> = r
-        .rejected
-        .iter()
-        .zip(v.rejected_ja)
-        .take(v.max_listed)
-        .map(|(x, ja)| json!({"file": x.file, "line": x.line, "reason": ja}))
-        .collect();
-    let trend = r.trend.as_ref().map(|t| {
-        let weeks: Vec<String> = {
-            let mut w: Vec<String> = t
-                .iter()
-                .flat_map(|x| x.weeks.iter().map(|p| p.week.clone()))
-                .collect();
-            w.sort();
-            w.dedup();
-            w
-        };
-        let series: Vec<(String, Vec<Option<f64>>)> = t
-            .iter()
-            .map(|x| {
-                (
-                    vendor_name(b, &x.vendor).to_string(),
-                    weeks
-                        .iter()
-                        .map(|w| x.weeks.iter().find(|p| &p.week == w).and_then(|p| p.kappa))
-                        .collect(),
-                )
-            })
-            .collect();
-        json!({
-            "svg": charts::trend(&weeks, &series),
-            "vendors": t.iter().map(|x| json!({
-                "name": vendor_name(b, &x.vendor),
-                "change": change_ja(x.change.as_deref()),
-                "class": x.change.clone().unwrap_or_default(),
-            })).collect::<Vec<_>>(),
-        })
-    });
     json!({
-        "review": {
-            "week": r.period.week,
-            "from": r.period.from,
-            "to": r.period.to,
-            "timezone": r.period.timezone,
-            "policy": r.policy.id,
-            "version": r.policy.version,
-            "digest": r.policy.digest,
-            "digest_short": r.policy.digest.chars().take(19).collect::<String>() + "…",
-            "read": r.read,
-            "reviewed": r.reviewed,
-            "rejected_count": r.rejected.len(),
-            "overall": figures(&r.overall),
-            "vendors": vendors,
-            "verdicts": b.verdicts.iter().map(|x| x.label.clone()).collect::<Vec<_>>(),
-            "bars": charts::kappa_bars(&bar_rows(r)),
-            "heat": heat_map(v),
-            "groups": groups,
-            "unlisted": r.unlisted,
-            "rejected": rejected,
-            "rejected_codes": by_code.iter().map(|(k, n)| json!({"code": k, "n": n})).collect::<Vec<_>>(),
-            "trend": trend,
-        },
+        "review": review,
         "manual": v.manual,
-        "manual_search": link(v, "search.html"),
-        "criteria": link(v, "criteria.html"),
+        "manual_search": v.link("search.html"),
+        "criteria": v.link("criteria.html"),
     })
 }
 
 /// Render `index.html` and its assets.
-pub fn render(v: &View, overrides: &[(String, Vec<u8>)]) -> Result<Files, Fatal> {
+pub(crate) fn render(
+    v: &View,
+    shown: &Shown,
+    overrides: &[(String, Vec<u8>)],
+) -> Result<Files, Fatal> {
     let mut tera = tera::Tera::new();
     tera.autoescape_on([".html"]);
     let all: Vec<(String, String)> = merged(overrides, &TEMPLATES, "templates")
@@ -419,9 +161,9 @@ pub fn render(v: &View, overrides: &[(String, Vec<u8>)]) -> Result<Files, Fatal>
         .map_err(|e| Fatal::Usage(msg!("review-cannot-render", detail = e.to_string())))?;
     let b = v.bundle;
     let mut nav = vec![json!({"title": super::messages::ja::TITLE, "url": "index.html"})];
-    if let Some(m) = v.manual {
-        nav.push(json!({"title": "マニュアル", "url": format!("{m}index.html")}));
-        nav.push(json!({"title": "判断基準", "url": format!("{m}criteria.html")}));
+    if let (Some(index), Some(criteria)) = (v.link("index.html"), v.link("criteria.html")) {
+        nav.push(json!({"title": "マニュアル", "url": index}));
+        nav.push(json!({"title": "判断基準", "url": criteria}));
     }
     let mut ctx = json!({
         "site": {
@@ -434,12 +176,9 @@ pub fn render(v: &View, overrides: &[(String, Vec<u8>)]) -> Result<Files, Fatal>
         "nav": nav,
         "root": "",
         "path": "review.html",
-        "title": match &v.review.period.week {
-            Some(w) => format!("{} {w}", super::messages::ja::TITLE),
-            None => super::messages::ja::TITLE.to_string(),
-        },
+        "title": shown.title,
     });
-    if let (Value::Object(c), Value::Object(d)) = (&mut ctx, context(v)) {
+    if let (Value::Object(c), Value::Object(d)) = (&mut ctx, context(v, shown)) {
         c.extend(d);
     }
     let ctx = tera::Context::from_serialize(&ctx)

@@ -79,8 +79,6 @@ pub struct FileInfo {
     pub shown: String,
     /// The header (or key) that held each column, as written in the file.
     pub headers: Vec<Option<String>>,
-    pub encoding: &'static str,
-    pub format: &'static str,
 }
 
 /// How a file is read.
@@ -126,58 +124,38 @@ fn looks_shift_jis(head: &[u8]) -> bool {
 pub struct Opened {
     pub reader: Box<dyn BufRead>,
     pub format: Format,
-    pub encoding: &'static Encoding,
     /// Rows the file probably holds (its size over the mean line length of its start).
     pub estimated_rows: u64,
 }
 
 /// Open a file: detect (or take) its encoding, skip a BOM, and pick its format from the
 /// extension (`.jsonl`, `.ndjson`, `.tsv`) or, failing that, from its first character.
-pub fn open(path: &Path, forced: Option<&'static Encoding>) -> io::Result<Opened> {
-    let mut file = std::fs::File::open(path)?;
+pub(crate) fn open(path: &Path, forced: Option<&'static Encoding>) -> io::Result<Opened> {
+    let file = std::fs::File::open(path)?;
     let size = file.metadata().map_or(0, |m| m.len());
-    let mut head = Vec::with_capacity(SNIFF);
-    (&mut file).take(SNIFF as u64).read_to_end(&mut head)?;
-    let lines = memchr::memchr_iter(b'\n', &head).count().max(1) as u64;
-    let estimated_rows = size.saturating_mul(lines) / (head.len().max(1) as u64);
-    let (bom, skip): (Option<&'static Encoding>, usize) = if head.starts_with(b"\xef\xbb\xbf") {
-        (Some(encoding_rs::UTF_8), 3)
-    } else if head.starts_with(b"\xff\xfe") {
-        (Some(encoding_rs::UTF_16LE), 2)
-    } else if head.starts_with(b"\xfe\xff") {
-        (Some(encoding_rs::UTF_16BE), 2)
-    } else {
-        (None, 0)
-    };
-    let body = &head[skip..];
-    let encoding = forced.or(bom).unwrap_or_else(|| {
-        if looks_utf8(body) || !looks_shift_jis(body) {
-            encoding_rs::UTF_8
-        } else {
-            encoding_rs::SHIFT_JIS
-        }
-    });
-    let skip = if forced.is_some() && forced != bom {
-        0
-    } else {
-        skip
-    };
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let ascii_compatible = encoding.is_ascii_compatible();
-    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let format = match ext.as_str() {
-        "jsonl" | "ndjson" | "json" => Format::Jsonl,
-        "tsv" | "tab" => Format::Csv(b'\t'),
-        "csv" => Format::Csv(sniff_delimiter(body)),
-        _ if ascii_compatible && first == Some(b'{') => Format::Jsonl,
-        _ if ascii_compatible => Format::Csv(sniff_delimiter(body)),
-        _ => Format::Csv(b','),
-    };
-    let rest = io::Cursor::new(head).chain(file);
-    let mut rest = rest;
+    sniff(file, size, &ext, forced)
+}
+
+/// [`open`] for any source of `size` bytes whose name ends in `.ext` (lower case; empty when
+/// it has no extension).
+pub(crate) fn sniff(
+    mut source: impl Read + 'static,
+    size: u64,
+    ext: &str,
+    forced: Option<&'static Encoding>,
+) -> io::Result<Opened> {
+    let mut head = Vec::with_capacity(SNIFF);
+    (&mut source).take(SNIFF as u64).read_to_end(&mut head)?;
+    let lines = memchr::memchr_iter(b'\n', &head).count().max(1) as u64;
+    let estimated_rows = size.saturating_mul(lines) / (head.len().max(1) as u64);
+    let (encoding, bom, skip) = encoding_of(&head, forced);
+    let body = head.get(bom..).unwrap_or_default();
+    let format = format_of(ext, encoding, body);
+    let mut rest = io::Cursor::new(head).chain(source);
     // Skip the BOM (the cursor is at its start).
     io::copy(&mut (&mut rest).take(skip as u64), &mut io::sink())?;
     let reader: Box<dyn BufRead> = if encoding == encoding_rs::UTF_8 {
@@ -194,9 +172,54 @@ pub fn open(path: &Path, forced: Option<&'static Encoding>) -> io::Result<Opened
     Ok(Opened {
         reader,
         format,
-        encoding,
         estimated_rows,
     })
+}
+
+/// The encoding of a file from its first bytes (a BOM, else UTF-8 unless only Shift_JIS
+/// decodes them) or as forced; the length of its BOM, and how many bytes to skip (the BOM,
+/// unless a forced encoding other than the BOM's reads it as text).
+fn encoding_of(
+    head: &[u8],
+    forced: Option<&'static Encoding>,
+) -> (&'static Encoding, usize, usize) {
+    let (bom, skip): (Option<&'static Encoding>, usize) = if head.starts_with(b"\xef\xbb\xbf") {
+        (Some(encoding_rs::UTF_8), 3)
+    } else if head.starts_with(b"\xff\xfe") {
+        (Some(encoding_rs::UTF_16LE), 2)
+    } else if head.starts_with(b"\xfe\xff") {
+        (Some(encoding_rs::UTF_16BE), 2)
+    } else {
+        (None, 0)
+    };
+    let body = head.get(skip..).unwrap_or_default();
+    let encoding = forced.or(bom).unwrap_or_else(|| {
+        if looks_utf8(body) || !looks_shift_jis(body) {
+            encoding_rs::UTF_8
+        } else {
+            encoding_rs::SHIFT_JIS
+        }
+    });
+    let read = if forced.is_some() && forced != bom {
+        0
+    } else {
+        skip
+    };
+    (encoding, skip, read)
+}
+
+/// The format from the extension, else from the first character of the text.
+fn format_of(ext: &str, encoding: &'static Encoding, body: &[u8]) -> Format {
+    let ascii_compatible = encoding.is_ascii_compatible();
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    match ext {
+        "jsonl" | "ndjson" | "json" => Format::Jsonl,
+        "tsv" | "tab" => Format::Csv(b'\t'),
+        "csv" => Format::Csv(sniff_delimiter(body)),
+        _ if ascii_compatible && first == Some(b'{') => Format::Jsonl,
+        _ if ascii_compatible => Format::Csv(sniff_delimiter(body)),
+        _ => Format::Csv(b','),
+    }
 }
 
 /// Tab when the first line has more tabs than commas; else comma.
@@ -273,6 +296,39 @@ pub struct CsvLayout {
 }
 
 impl CsvLayout {
+    /// The layout a header gives (and the headers as written, into `info`).
+    fn of_header(header: &csv::ByteRecord, accept: &Accept, info: &mut FileInfo) -> CsvLayout {
+        let mut layout = CsvLayout {
+            pos: [None; N],
+            width: header.len(),
+            missing: None,
+            ambiguous: None,
+        };
+        info.headers = vec![None; N];
+        for (i, h) in header.iter().enumerate() {
+            let h = String::from_utf8_lossy(h);
+            let Some(c) = accept.column(&h) else {
+                continue;
+            };
+            let Some(slot) = layout.pos.get_mut(c as usize) else {
+                continue;
+            };
+            if slot.is_some() {
+                layout.ambiguous.get_or_insert(c);
+            }
+            *slot = Some(i);
+            if let Some(shown) = info.headers.get_mut(c as usize) {
+                *shown = Some(h.trim().trim_start_matches('\u{feff}').to_string());
+            }
+        }
+        layout.missing = REVIEW_COLUMNS
+            .iter()
+            .zip(&layout.pos)
+            .position(|(c, p)| c.required && p.is_none())
+            .map(|i| i as Col);
+        layout
+    }
+
     /// The review's cells of a record (borrowing its bytes), or why it cannot give any.
     pub fn cells<'r>(&self, rec: &'r csv::ByteRecord) -> Result<Cells<'r>, Problem> {
         if rec.len() != self.width {
@@ -334,37 +390,21 @@ pub fn read_csv(
     if !more {
         return Ok(());
     }
-    let mut layout = CsvLayout {
-        pos: [None; N],
-        width: header.len(),
-        missing: None,
-        ambiguous: None,
-    };
-    info.headers = vec![None; N];
-    for (i, h) in header.iter().enumerate() {
-        let h = String::from_utf8_lossy(h);
-        if let Some(c) = accept.column(&h) {
-            let slot = &mut layout.pos[c as usize];
-            if slot.is_some() {
-                layout.ambiguous.get_or_insert(c);
-            }
-            *slot = Some(i);
-            info.headers[c as usize] = Some(h.trim().trim_start_matches('\u{feff}').to_string());
-        }
-    }
-    layout.missing = REVIEW_COLUMNS
-        .iter()
-        .enumerate()
-        .find(|(i, c)| c.required && layout.pos[*i].is_none())
-        .map(|(i, _)| i as Col);
-    // Records are read into a reused pool: no allocation per row once it is warm.
-    let mut pool: Vec<csv::ByteRecord> = (0..BATCH).map(|_| csv::ByteRecord::new()).collect();
+    let layout = CsvLayout::of_header(&header, accept, info);
+    // Records are read into a reused pool (grown to a batch as needed): no allocation per row
+    // once it is warm.
+    let mut pool: Vec<csv::ByteRecord> = Vec::new();
     let mut meta: Vec<(u64, Option<Problem>)> = Vec::with_capacity(BATCH);
     loop {
         let n = meta.len();
-        let done = match rdr.read_byte_record(&mut pool[n]) {
+        if pool.len() == n {
+            pool.push(csv::ByteRecord::new());
+        }
+        let Some(rec) = pool.get_mut(n) else {
+            break;
+        };
+        let done = match rdr.read_byte_record(rec) {
             Ok(true) => {
-                let rec = &pool[n];
                 // A line holding nothing but separators is a blank line.
                 if !rec
                     .iter()
@@ -388,7 +428,7 @@ pub fn read_csv(
             },
         };
         if meta.len() == BATCH || done && !meta.is_empty() {
-            each(&layout, &pool[..meta.len()], &meta);
+            each(&layout, pool.get(..meta.len()).unwrap_or_default(), &meta);
             meta.clear();
         }
         if done {

@@ -15,13 +15,17 @@ pub const FORMAT: &str = "mamoru-review/1.0";
 pub struct Review {
     /// `mamoru-review/MAJOR.MINOR`.
     pub format: String,
+    /// The policy the rows were judged against (the bundle's manifest).
     pub policy: PolicyRef,
+    /// The dates of the reviewed rows.
     pub period: Period,
     /// Rows read: `read = reviewed + rejected.len()`.
     pub read: u64,
+    /// Rows judged and counted in the figures.
     pub reviewed: u64,
     /// Every rejected row, in input order.
     pub rejected: Vec<Rejected>,
+    /// The figures over every reviewed row.
     pub overall: Figures,
     /// Every vendor of the policy, in its order (figures over no rows are `null`).
     pub vendors: Vec<VendorFigures>,
@@ -39,7 +43,9 @@ pub struct Review {
 /// The policy the rows were judged against.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct PolicyRef {
+    /// The policy's id (`policy.yaml` `id`).
     pub id: String,
+    /// The policy's version (`policy.yaml` `version`).
     pub version: String,
     /// The bundle's digest.
     pub digest: String,
@@ -79,14 +85,16 @@ pub struct Rejected {
 /// Agreement of the vendors' verdicts with the policy's over a set of rows.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Figures {
+    /// Rows counted.
     pub n: u64,
     /// Share of rows whose `field_verdict` equals the policy's verdict.
     pub agreement: Option<f64>,
     /// Cohen's kappa of field against policy over the policy's verdicts.
     pub kappa: Option<f64>,
-    /// 95% interval: `kappa ∓ 1.96 × se`, se the large-sample standard error of Fleiss, Cohen
-    /// & Everitt (1969).
+    /// Lower end of the 95% interval: `kappa − 1.96 × se`, se the large-sample standard error
+    /// of Fleiss, Cohen & Everitt (1969).
     pub kappa_low: Option<f64>,
+    /// Upper end of the 95% interval: `kappa + 1.96 × se`.
     pub kappa_high: Option<f64>,
     /// Cohen's kappa with quadratic weights over the verdict order.
     pub weighted_kappa: Option<f64>,
@@ -97,8 +105,11 @@ pub struct Figures {
 /// A vendor's figures and deviations.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct VendorFigures {
+    /// The vendor's id (`policy.yaml` `vendors`).
     pub id: String,
+    /// The vendor's name.
     pub name: String,
+    /// The figures over the vendor's reviewed rows.
     #[serde(flatten)]
     pub figures: Figures,
     /// Rows whose `hold_seconds` exceeds the smallest `max_hold` of the invariants that admit
@@ -118,7 +129,9 @@ pub struct VendorFigures {
 pub struct CellFigures {
     /// `conduct×demand`, e.g. `c1×d2`.
     pub cell: String,
+    /// Reviewed rows whose contact the policy puts in this cell.
     pub n: u64,
+    /// Share of those rows where the vendor's verdict is the policy's (`null` without rows).
     pub agreement: Option<f64>,
 }
 
@@ -127,6 +140,7 @@ pub struct CellFigures {
 pub struct Disagreement {
     /// The CRM's contact id.
     pub id: String,
+    /// The vendor's id.
     pub vendor: String,
     /// The effective cell.
     pub cell: String,
@@ -147,20 +161,27 @@ pub struct Disagreement {
 /// One vendor's kappa week by week.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Trend {
+    /// The vendor's id.
     pub vendor: String,
+    /// The weeks with a review that has the vendor, in week order.
     pub weeks: Vec<TrendPoint>,
     /// This week against the latest earlier week with a kappa: `improved`, `slipped` (the
     /// difference is beyond chance at the 95% level) or `steady`; `null` without two kappas.
     pub change: Option<String>,
 }
 
+/// A vendor's figures of one week.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct TrendPoint {
     /// `YYYY-Www`.
     pub week: String,
+    /// Rows of the vendor reviewed that week.
     pub n: u64,
+    /// The vendor's kappa that week.
     pub kappa: Option<f64>,
+    /// Lower end of its 95% interval.
     pub kappa_low: Option<f64>,
+    /// Upper end of its 95% interval.
     pub kappa_high: Option<f64>,
 }
 

@@ -5,11 +5,12 @@
 //! Architecture invariant: the row's values are checked here and nowhere else; a value that
 //! looks like personal data rejects the row before anything could copy it.
 
-use super::input::{Cells, Raw, fold};
+use super::input::{Accept, Cells, FileInfo, Format, Opened, Raw, fold, read_csv, read_jsonl};
 use super::messages::{Col, Problem};
 use crate::bundle::Bundle;
 use crate::model::{ColumnValue, IdSet, REVIEW_COLUMNS};
 use crate::policy::Facts;
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -134,6 +135,44 @@ impl Reader {
             })
             .collect();
         Ok(Reader { lookups, tz })
+    }
+
+    /// Read an opened export and check its rows: `take` gets each row's line and the row (or
+    /// why it is rejected), in file order. CSV records are checked in parallel, a batch at a
+    /// time.
+    pub(crate) fn rows(
+        &self,
+        opened: Opened,
+        accept: &Accept,
+        info: &mut FileInfo,
+        mut take: impl FnMut(u64, Result<Row<'static>, Problem>),
+    ) -> std::io::Result<()> {
+        match opened.format {
+            Format::Csv(delimiter) => read_csv(
+                opened.reader,
+                delimiter,
+                accept,
+                info,
+                |layout, records, meta| {
+                    let checked: Vec<Result<Row<'static>, Problem>> = records
+                        .par_iter()
+                        .zip(meta)
+                        .map(|(rec, (_, broken))| match broken {
+                            Some(p) => Err(*p),
+                            None => layout
+                                .cells(rec)
+                                .and_then(|cells| self.row(&cells).map(Row::into_owned)),
+                        })
+                        .collect();
+                    for ((line, _), row) in meta.iter().zip(checked) {
+                        take(*line, row);
+                    }
+                },
+            ),
+            Format::Jsonl => read_jsonl(opened.reader, accept, info, |line, cells| {
+                take(line, cells.and_then(|c| self.row(&c).map(Row::into_owned)))
+            }),
+        }
     }
 
     /// Check a row and turn it into what the review counts.
@@ -333,9 +372,12 @@ fn parse_seconds(s: &str) -> Option<u64> {
             .then(|| x.parse().ok())
             .flatten()
     };
+    // Hours or minutes too many to count in seconds are not a duration (no overflow).
     match parts.as_slice() {
-        [m, sec] if n(sec)? < 60 => Some(n(m)? * 60 + n(sec)?),
-        [h, m, sec] if n(m)? < 60 && n(sec)? < 60 => Some(n(h)? * 3600 + n(m)? * 60 + n(sec)?),
+        [m, sec] if n(sec)? < 60 => n(m)?.checked_mul(60)?.checked_add(n(sec)?),
+        [h, m, sec] if n(m)? < 60 && n(sec)? < 60 => {
+            n(h)?.checked_mul(3600)?.checked_add(n(m)? * 60 + n(sec)?)
+        }
         _ => None,
     }
 }
@@ -343,7 +385,7 @@ fn parse_seconds(s: &str) -> Option<u64> {
 /// The local date of a contact: `YYYY-MM-DD` (or `YYYY/MM/DD` as spreadsheets write it),
 /// optionally with a local time, or an RFC 3339 date-time with an offset, converted to the
 /// policy's time zone.
-pub fn parse_date(s: &str, tz: &jiff::tz::TimeZone) -> Option<jiff::civil::Date> {
+fn parse_date(s: &str, tz: &jiff::tz::TimeZone) -> Option<jiff::civil::Date> {
     let s = s.trim();
     if let Ok(ts) = s.parse::<jiff::Timestamp>() {
         return Some(ts.to_zoned(tz.clone()).date());
@@ -473,6 +515,12 @@ mod tests {
         assert_eq!(parse_number("75.00"), Some(75));
         assert_eq!(parse_number("-3"), None);
         assert_eq!(parse_number("7.5"), None);
+        // Regression: hours or minutes whose seconds overflow a u64 panicked (debug) or
+        // wrapped (release).
+        assert_eq!(parse_seconds("18446744073709551615:00:00"), None);
+        assert_eq!(parse_seconds("307445734561825861:00"), None);
+        assert_eq!(parse_seconds("307445734561825860:15"), Some(u64::MAX));
+        assert_eq!(parse_seconds("5124095576030431:00:15"), Some(u64::MAX));
     }
 
     #[test]
