@@ -108,6 +108,7 @@ fn example() -> &'static (crate::bundle::Bundle, crate::bundle::Engine) {
     })
 }
 
+#[cfg(feature = "review")]
 /// The extensions a review export can have, picked by the first input byte's low bits.
 const EXPORT_EXTENSIONS: [&str; 4] = ["csv", "tsv", "jsonl", ""];
 
@@ -115,6 +116,7 @@ const EXPORT_EXTENSIONS: [&str; 4] = ["csv", "tsv", "jsonl", ""];
 /// (or an encoding forced), the rows read and checked, judged, counted, and the report laid
 /// out. The first byte picks the extension (bits 0–1) and the `--encoding` (bits 2–3: none,
 /// UTF-8, Shift_JIS, UTF-16LE).
+#[cfg(feature = "review")]
 pub fn review_export(data: &[u8]) {
     use std::sync::OnceLock;
     static READER: OnceLock<crate::review::rows::Reader> = OnceLock::new();
@@ -137,6 +139,7 @@ pub fn review_export(data: &[u8]) {
 
 /// The review exports of `tests/fixtures/review` (UTF-8 with a BOM, JSON Lines, Shift_JIS),
 /// each with the byte that picks its extension.
+#[cfg(feature = "review")]
 fn review_seeds() -> Vec<Vec<u8>> {
     let teleservice: &[u8] = include_bytes!("../tests/fixtures/review/sample-teleservice.csv");
     let contact: &[u8] = include_bytes!("../tests/fixtures/review/example-contact.jsonl");
@@ -203,6 +206,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 .to_vec(),
             b"{\"channel\":\"chat\",\"conduct\":\"c0\",\"demand\":\"d2\"}\n\n{\"id\":7}\n".to_vec(),
         ],
+        #[cfg(feature = "review")]
         "review_export" => review_seeds(),
         "bundle_json" => vec![crate::emit::bundle::render(&example().0).into_bytes()],
         _ => Vec::new(),
@@ -218,5 +222,6 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("case_file", case_file),
     ("classify_lines", classify_lines),
     ("bundle_json", bundle_json),
+    #[cfg(feature = "review")]
     ("review_export", review_export),
 ];

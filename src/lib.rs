@@ -6,6 +6,7 @@
 //! [`compile`] (references → [`policy::Policy`], semantic checks, lints).
 //! [`eval`] computes verdicts and routes for the checks and for consumers.
 //! [`ops`] holds one function per command; `main.rs` only parses arguments and reports.
+#![warn(missing_docs)]
 
 pub mod bundle;
 pub mod compile;

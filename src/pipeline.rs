@@ -308,41 +308,45 @@ impl Chain<'_> {
         dir: &Path,
         layer: usize,
         path: &str,
-    ) -> Result<PathBuf, Diagnostic> {
+    ) -> Result<PathBuf, Box<Diagnostic>> {
         let up_dir = dir.join(path);
         let here = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         self.visited.push(here);
         if layer + 1 > MAX_UPSTREAMS {
-            return Err(Diagnostic::new(
-                Code::ExtendsDepth,
-                msg!("extends-depth", max = MAX_UPSTREAMS),
-            )
-            .hint(msg!("extends-depth-hint")));
+            return Err(Box::new(
+                Diagnostic::new(
+                    Code::ExtendsDepth,
+                    msg!("extends-depth", max = MAX_UPSTREAMS),
+                )
+                .hint(msg!("extends-depth-hint")),
+            ));
         }
         if !up_dir.join("policy.yaml").is_file() {
-            return Err(Diagnostic::new(
-                Code::ExtendsMissing,
-                msg!(
-                    "extends-missing",
-                    path = path,
-                    resolved = up_dir.display().to_string()
-                ),
-            )
-            .hint(msg!("extends-missing-hint")));
+            return Err(Box::new(
+                Diagnostic::new(
+                    Code::ExtendsMissing,
+                    msg!(
+                        "extends-missing",
+                        path = path,
+                        resolved = up_dir.display().to_string()
+                    ),
+                )
+                .hint(msg!("extends-missing-hint")),
+            ));
         }
         let up_canon = std::fs::canonicalize(&up_dir).unwrap_or_else(|_| up_dir.clone());
         if self.visited.contains(&up_canon) {
-            return Err(
+            return Err(Box::new(
                 Diagnostic::new(Code::ExtendsCycle, msg!("extends-cycle", path = path))
                     .hint(msg!("extends-cycle-hint")),
-            );
+            ));
         }
         // With --verify-with, an upstream is read only when it is exactly as its publisher
         // signed it.
         if let Some(keys) = self.upstream_keys
             && let Some(d) = crate::sign::check_upstream(&up_dir, path, keys)
         {
-            return Err(d);
+            return Err(Box::new(d));
         }
         Ok(up_dir)
     }
