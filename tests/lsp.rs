@@ -14,7 +14,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(30);
+/// Answers come in milliseconds; the bound only keeps a loaded CI machine from failing the test.
+const WAIT: Duration = Duration::from_secs(120);
 
 struct Client {
     child: Child,

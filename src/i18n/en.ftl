@@ -43,7 +43,6 @@ first-used-here = first used here
 unknown-reference = unknown { $what } `{ $id }`
 undeclared-reference = undeclared { $what } `{ $id }`
 undeclared-hint = { $hint } (declare it in vocabulary.yaml)
-undeclared-hint-alone = declare it in vocabulary.yaml
 none-declared = no { $what } is declared
 known-ids = known { $what }s: { $ids }
 many-known-ids = declare it, or use one of the { $count } known ids

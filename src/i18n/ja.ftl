@@ -36,7 +36,6 @@ first-used-here = 最初に使われた場所
 unknown-reference = { $what } `{ $id }` は定義されていません
 undeclared-reference = { $what } `{ $id }` は宣言されていません
 undeclared-hint = { $hint }（vocabulary.yaml で宣言してください）
-undeclared-hint-alone = vocabulary.yaml で宣言してください
 none-declared = { $what }が1つも定義されていません
 known-ids = 定義済みの{ $what }: { $ids }
 many-known-ids = 定義するか、定義済みの { $count } 個の id から選んでください
